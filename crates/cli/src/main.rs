@@ -1,0 +1,308 @@
+//! smtp-tls-doctor: why does the TLS connection to this mail server fail, and what do I change?
+
+mod demo;
+mod explain;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use doctor::config::{CheckOptions, Sni, Timeouts, TrustBase, default_ehlo_name, parse_resolve};
+use doctor::observe::Mode;
+use doctor::report::{Style, render_text};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// Exit status for a usage error (sysexits.h EX_USAGE).
+const EXIT_USAGE: u8 = 64;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "smtp-tls-doctor",
+    version,
+    about = "Explains why a TLS connection to a mail server fails, and what exactly to change",
+    after_help = "Exit status: 0 nothing wrong (or warnings only), 1 problems that make some peer fail,\n2 the check could not be done (unreachable, refused, timed out), 64 usage error.\n\nTry `smtp-tls-doctor demo` to see every diagnosis against the built-in lab of broken servers."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Check one mail server: SMTP, STARTTLS, the TLS handshake and the certificate chain.
+    Check(CheckArgs),
+    /// List the finding codes, or explain one: why it breaks which peers, and the fix.
+    Explain {
+        /// A finding code, e.g. chain-incomplete. Without it, all codes are listed.
+        code: Option<String>,
+    },
+    /// Run the lab of deliberately broken SMTP servers on loopback until Ctrl-C.
+    Lab(LabArgs),
+    /// Start the lab and check every scenario in it, printing each report (no network needed).
+    Demo(DemoArgs),
+}
+
+#[derive(Args, Debug)]
+struct CheckArgs {
+    /// HOST[:PORT]: a host name or address; port 25 by default. Port 465 means implicit TLS.
+    #[arg(value_name = "HOST[:PORT]", required_unless_present = "from_json")]
+    target: Option<String>,
+    /// Use STARTTLS whatever the port.
+    #[arg(long, conflicts_with = "implicit_tls")]
+    starttls: bool,
+    /// Start TLS at once (as on port 465), whatever the port.
+    #[arg(long)]
+    implicit_tls: bool,
+    /// The name to send with EHLO/HELO [default: this host's FQDN, else smtp-tls-doctor.invalid].
+    #[arg(long, value_name = "NAME")]
+    ehlo: Option<String>,
+    /// Connect to ADDR for NAME (or NAME:PORT:ADDR, like curl); NAME stays the name checked and
+    /// sent as SNI. Repeatable.
+    #[arg(long, value_name = "NAME:ADDR")]
+    resolve: Vec<String>,
+    /// A further name the certificate must cover (the MX name a sender checks, the host name
+    /// entered in a client or in Gmail's "send mail as"). Repeatable.
+    #[arg(long, value_name = "NAME")]
+    name: Vec<String>,
+    /// Send this name as SNI instead of the host name.
+    #[arg(long, value_name = "NAME", conflicts_with = "no_sni")]
+    sni: Option<String>,
+    /// Send no SNI (as Postfix does by default when it sends mail).
+    #[arg(long)]
+    no_sni: bool,
+    /// Base trust store: Mozilla's roots embedded in the tool, the system's, or none.
+    #[arg(long, value_enum, default_value_t = TrustArg::Mozilla)]
+    trust: TrustArg,
+    /// A PEM file of further trust anchors (e.g. a private CA). Repeatable.
+    #[arg(long, value_name = "PEM")]
+    ca_file: Vec<PathBuf>,
+    /// Print the whole result as JSON (see docs/json.md).
+    #[arg(long)]
+    json: bool,
+    /// Show the SMTP dialogue and every TLS handshake message.
+    #[arg(short = 'v', long = "transcript")]
+    transcript: bool,
+    /// Seconds allowed for the TCP connection.
+    #[arg(long, value_name = "SECONDS", default_value = "10")]
+    connect_timeout: f64,
+    /// Seconds allowed for the greeting (greet delays of tens of seconds exist).
+    #[arg(long, value_name = "SECONDS", default_value = "60")]
+    banner_timeout: f64,
+    /// Seconds allowed for each reply to EHLO, HELO, STARTTLS and QUIT.
+    #[arg(long, value_name = "SECONDS", default_value = "30")]
+    command_timeout: f64,
+    /// Seconds allowed for the TLS handshake.
+    #[arg(long, value_name = "SECONDS", default_value = "30")]
+    handshake_timeout: f64,
+    /// Warn when a certificate expires within this many days.
+    #[arg(long, value_name = "DAYS", default_value_t = 21)]
+    expiry_warn_days: u32,
+    /// Diagnose a saved `--json` report again instead of connecting (with this run's trust options).
+    #[arg(long, value_name = "FILE", conflicts_with = "target")]
+    from_json: Option<PathBuf>,
+    /// Colour: auto (only on a terminal, and not with NO_COLOR), always, never.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    color: ColorArg,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum TrustArg {
+    Mozilla,
+    System,
+    None,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Args, Debug)]
+struct LabArgs {
+    /// Address to listen on (loopback only is wise: these servers are broken on purpose).
+    #[arg(long, default_value = "127.0.0.1")]
+    bind: std::net::IpAddr,
+    /// First port; scenario N listens on PORT+N. Default: ports chosen by the system.
+    #[arg(long, value_name = "PORT")]
+    base_port: Option<u16>,
+    /// Directory for the lab's root CA file [default: a new directory under the temp dir].
+    #[arg(long, value_name = "DIR")]
+    dir: Option<PathBuf>,
+    /// Start only these scenarios. Repeatable.
+    #[arg(long, value_name = "SCENARIO")]
+    only: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Show the SMTP dialogue and TLS messages in each report.
+    #[arg(short = 'v', long = "transcript")]
+    transcript: bool,
+    /// Check only these scenarios. Repeatable.
+    #[arg(long, value_name = "SCENARIO")]
+    only: Vec<String>,
+    /// Colour: auto, always, never.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    color: ColorArg,
+}
+
+fn color_on(c: ColorArg) -> bool {
+    match c {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    }
+}
+
+fn seconds(flag: &str, v: f64) -> Result<Duration, String> {
+    if v.is_finite() && v > 0.0 && v <= 3600.0 {
+        Ok(Duration::from_secs_f64(v))
+    } else {
+        Err(format!("--{flag} {v}: give a number of seconds greater than 0 and at most 3600"))
+    }
+}
+
+fn options(a: &CheckArgs) -> Result<CheckOptions, String> {
+    let ehlo_name = match &a.ehlo {
+        Some(n) if doctor::config::is_hostname(n) || n.parse::<std::net::IpAddr>().is_ok() => n.clone(),
+        Some(n) => return Err(format!("--ehlo '{n}': not a host name")),
+        None => default_ehlo_name(),
+    };
+    let sni = match (&a.sni, a.no_sni) {
+        (_, true) => Sni::None,
+        (Some(n), _) if doctor::config::is_hostname(n) => Sni::Name(n.trim_end_matches('.').to_ascii_lowercase()),
+        (Some(n), _) => return Err(format!("--sni '{n}': SNI carries a host name (RFC 6066 3), not '{n}'")),
+        (None, false) => Sni::Default,
+    };
+    for n in &a.name {
+        if !doctor::config::is_hostname(n) && n.parse::<std::net::IpAddr>().is_err() {
+            return Err(format!("--name '{n}': not a host name"));
+        }
+    }
+    Ok(CheckOptions {
+        ehlo_name,
+        mode: if a.starttls {
+            Some(Mode::Starttls)
+        } else if a.implicit_tls {
+            Some(Mode::ImplicitTls)
+        } else {
+            None
+        },
+        sni,
+        names: a.name.clone(),
+        trust: match a.trust {
+            TrustArg::Mozilla => TrustBase::Mozilla,
+            TrustArg::System => TrustBase::System,
+            TrustArg::None => TrustBase::None,
+        },
+        ca_files: a.ca_file.clone(),
+        resolve: a.resolve.iter().map(|r| parse_resolve(r)).collect::<Result<_, _>>()?,
+        timeouts: Timeouts {
+            connect: seconds("connect-timeout", a.connect_timeout)?,
+            banner: seconds("banner-timeout", a.banner_timeout)?,
+            command: seconds("command-timeout", a.command_timeout)?,
+            handshake: seconds("handshake-timeout", a.handshake_timeout)?,
+        },
+        expiry_warn_days: a.expiry_warn_days,
+    })
+}
+
+fn usage(msg: impl std::fmt::Display) -> ExitCode {
+    eprintln!("smtp-tls-doctor: {msg}");
+    ExitCode::from(EXIT_USAGE)
+}
+
+async fn run_check(a: CheckArgs) -> ExitCode {
+    let opts = match options(&a) {
+        Ok(o) => o,
+        Err(e) => return usage(e),
+    };
+    let result = match (&a.from_json, &a.target) {
+        (Some(path), _) => {
+            let text = match std::fs::read_to_string(path) {
+                Ok(t) => t,
+                Err(e) => return usage(format!("--from-json {}: {e}", path.display())),
+            };
+            match serde_json::from_str::<doctor::report::CheckReport>(&text) {
+                Ok(saved) => doctor::check::replay(saved, &opts),
+                Err(e) => return usage(format!("--from-json {}: not a smtp-tls-doctor JSON report: {e}", path.display())),
+            }
+        }
+        (None, Some(t)) => doctor::check::check(t, &opts).await,
+        (None, None) => return usage("give HOST[:PORT] or --from-json FILE"),
+    };
+    let report = match result {
+        Ok(r) => r,
+        Err(e) => return usage(e),
+    };
+    if a.json {
+        match serde_json::to_string_pretty(&report) {
+            Ok(s) => println!("{s}"),
+            Err(e) => {
+                eprintln!("smtp-tls-doctor: cannot write JSON: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        print!("{}", render_text(&report, Style { color: color_on(a.color), transcript: a.transcript }));
+    }
+    ExitCode::from(report.exit_code() as u8)
+}
+
+async fn run_lab(a: LabArgs) -> ExitCode {
+    let dir = a.dir.unwrap_or_else(demo::lab_dir);
+    let mut cfg = lab::LabConfig::new(dir);
+    cfg.bind = a.bind;
+    cfg.base_port = a.base_port;
+    if !a.only.is_empty() {
+        if let Err(e) = demo::known_scenarios(&a.only) {
+            return usage(e);
+        }
+        cfg.only = Some(a.only);
+    }
+    let running = match lab::start(cfg).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("smtp-tls-doctor lab: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    print!("{}", demo::lab_table(&running));
+    println!("\nThe lab runs until Ctrl-C.");
+    let _ = tokio::signal::ctrl_c().await;
+    running.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
+                clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => EXIT_USAGE,
+                _ => EXIT_USAGE,
+            };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    doctor::install_crypto();
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("smtp-tls-doctor: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    rt.block_on(async move {
+        match cli.command {
+            Command::Check(a) => run_check(a).await,
+            Command::Explain { code } => explain::run(code.as_deref()),
+            Command::Lab(a) => run_lab(a).await,
+            Command::Demo(a) => demo::run(a.transcript, a.only, color_on(a.color)).await,
+        }
+    })
+}

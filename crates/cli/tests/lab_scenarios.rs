@@ -1,0 +1,75 @@
+//! Every lab scenario, checked by the real binary: the exact finding codes, the exit status, and
+//! for hostile servers the phase of the error.
+
+mod common;
+use common::*;
+
+fn assert_scenario(name: &str) {
+    let s = lab::scenarios().iter().find(|s| s.name == name).unwrap_or_else(|| panic!("unknown scenario {name}"));
+    let r = check_scenario(name, &["--json"]);
+    let v = r.json();
+    match s.expect_error_phase {
+        Some(phase) => {
+            assert_eq!(r.code, 2, "{name}: exit status\n{}", r.stdout);
+            assert_eq!(v["verdict"]["status"], "error", "{name}");
+            let got = v["error"]["phase"].as_str().unwrap_or_default();
+            assert!(got.eq_ignore_ascii_case(phase), "{name}: phase {got}, want {phase}");
+            let msg = v["error"]["message"].as_str().unwrap_or_default();
+            assert!(!msg.is_empty() && !v["error"]["hint"].as_str().unwrap_or_default().is_empty(), "{name}: error needs a message and a hint");
+            assert_eq!(v["error"]["host"], "mx.lab.test");
+        }
+        None => {
+            let want: Vec<String> = {
+                let mut w: Vec<String> = s.expect_findings.iter().map(|c| c.to_string()).collect();
+                w.sort();
+                w
+            };
+            assert_eq!(codes(&v), want, "{name}: finding codes\n{}", r.stdout);
+            assert_eq!(r.code, expected_exit(s.expect_findings), "{name}: exit status");
+            assert!(v["error"].is_null(), "{name}: unexpected error {}", v["error"]);
+        }
+    }
+    assert_eq!(v["schema_version"], 1);
+}
+
+macro_rules! scenarios {
+    ($($f:ident => $n:literal),* $(,)?) => {
+        $( #[test] fn $f() { assert_scenario($n) } )*
+        const TESTED: &[&str] = &[$($n),*];
+    };
+}
+
+scenarios! {
+    good => "good",
+    implicit_tls => "implicit-tls",
+    chain_incomplete => "chain-incomplete",
+    chain_order => "chain-order",
+    self_signed => "self-signed",
+    untrusted_root => "untrusted-root",
+    wrong_name => "wrong-name",
+    expired => "expired",
+    not_yet_valid => "not-yet-valid",
+    expires_soon => "expires-soon",
+    weak_key => "weak-key",
+    sha1_signature => "sha1-signature",
+    sni_required => "sni-required",
+    starttls_not_offered => "starttls-not-offered",
+    starttls_refused => "starttls-refused",
+    ehlo_refused => "ehlo-refused",
+    banner_delay => "banner-delay",
+    banner_421 => "banner-421",
+    close_after_starttls => "close-after-starttls",
+    garbage_after_starttls => "garbage-after-starttls",
+    tls10_only => "tls10-only",
+    silent => "silent",
+    garbage_banner => "garbage-banner",
+    endless_line => "endless-line",
+    reset => "reset",
+}
+
+#[test]
+fn every_scenario_has_a_test() {
+    for s in lab::scenarios() {
+        assert!(TESTED.contains(&s.name), "lab scenario {} has no end-to-end test", s.name);
+    }
+}

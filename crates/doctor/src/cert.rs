@@ -1,0 +1,565 @@
+//! Certificate analysis: the details of every certificate, and a pure judgement of a chain as
+//! sent (path to a trust anchor, order, validity, names, key and signature strength).
+
+use crate::trust::TrustStore;
+use rustls_pki_types::{CertificateDer, SignatureVerificationAlgorithm, UnixTime};
+use serde::{Deserialize, Serialize};
+use std::net::IpAddr;
+use ::time::OffsetDateTime;
+use x509_parser::prelude::*;
+
+/// What a certificate says, for people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertDetails {
+    pub subject: String,
+    pub issuer: String,
+    pub serial: String,
+    /// DNS names and IP addresses from the subjectAltName extension.
+    pub sans: Vec<String>,
+    /// RFC 3339.
+    pub not_before: String,
+    pub not_after: String,
+    /// "RSA", "ECDSA", "Ed25519", "DSA" or the algorithm OID.
+    pub key_type: String,
+    pub key_bits: Option<u32>,
+    /// e.g. "P-256" for ECDSA keys.
+    pub key_curve: Option<String>,
+    /// e.g. "sha256WithRSAEncryption".
+    pub signature_algorithm: String,
+    /// Upper-case hex, colon separated.
+    pub sha256: String,
+    pub ca_issuers: Vec<String>,
+    pub is_ca: bool,
+    pub self_signed: bool,
+}
+
+/// Where the chain leads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "kebab-case")]
+pub enum TrustVerdict {
+    /// A path to an anchor exists.
+    Trusted { anchor: String },
+    /// The leaf is its own issuer.
+    SelfSigned,
+    /// The chain ends at a root that is not an anchor; `sent` tells whether the server sent it.
+    UntrustedRoot { root: String, sent: bool },
+    /// The top certificate sent was issued by a certificate that was not sent and is no anchor.
+    Incomplete { missing_issuer: String, issued_to: String, ca_issuers: Option<String> },
+    /// A path exists but is invalid for another reason.
+    Invalid { reason: String },
+    /// No certificate was sent, or the leaf could not be parsed.
+    NoCertificate { reason: String },
+}
+
+/// A validity problem of one certificate on the path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimeProblem {
+    /// Position in the chain as sent (0 = leaf).
+    pub index: usize,
+    pub subject: String,
+    /// "expired", "not-yet-valid", "expires-soon".
+    pub kind: String,
+    /// The date in question (notAfter or notBefore), RFC 3339.
+    pub date: String,
+    /// Whole days from now to that date (negative when past).
+    pub days: i64,
+}
+
+/// Whether one required name is covered by the leaf.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NameCheck {
+    pub name: String,
+    pub covered: bool,
+    /// The SAN (or CN) entry that covers it.
+    pub matched_by: Option<String>,
+}
+
+/// A weakness of one certificate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Weakness {
+    pub index: usize,
+    pub subject: String,
+    pub what: String,
+}
+
+/// The judgement of a chain as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainAnalysis {
+    pub certificates: Vec<CertDetails>,
+    /// Certificates that could not be parsed: (index, error).
+    pub unparsable: Vec<(usize, String)>,
+    pub trust: TrustVerdict,
+    /// What is wrong with the order, if anything.
+    pub order_problems: Vec<String>,
+    pub time_problems: Vec<TimeProblem>,
+    /// Names the leaf covers (DNS SANs, or the CN when there is no SAN).
+    pub covered_names: Vec<String>,
+    pub names: Vec<NameCheck>,
+    pub weak_keys: Vec<Weakness>,
+    pub weak_signatures: Vec<Weakness>,
+}
+
+/// Parameters of a chain judgement.
+pub struct AnalysisInput<'a> {
+    pub chain: &'a [Vec<u8>],
+    pub trust: &'a TrustStore,
+    pub now: OffsetDateTime,
+    /// Names the leaf must cover (host name first).
+    pub names: &'a [String],
+    pub expiry_warn_days: u32,
+}
+
+const OID_SHA1_RSA: &str = "1.2.840.113549.1.1.5";
+const OID_MD5_RSA: &str = "1.2.840.113549.1.1.4";
+const OID_MD2_RSA: &str = "1.2.840.113549.1.1.2";
+const OID_SHA1_ECDSA: &str = "1.2.840.10045.4.1";
+const OID_SHA1_DSA: &str = "1.2.840.10040.4.3";
+
+/// Names of signature algorithms (OIDs from RFC 3279, 4055, 5758, 8410).
+fn signature_name(oid: &str) -> String {
+    match oid {
+        OID_MD2_RSA => "md2WithRSAEncryption",
+        OID_MD5_RSA => "md5WithRSAEncryption",
+        OID_SHA1_RSA => "sha1WithRSAEncryption",
+        "1.2.840.113549.1.1.11" => "sha256WithRSAEncryption",
+        "1.2.840.113549.1.1.12" => "sha384WithRSAEncryption",
+        "1.2.840.113549.1.1.13" => "sha512WithRSAEncryption",
+        "1.2.840.113549.1.1.10" => "RSASSA-PSS",
+        OID_SHA1_ECDSA => "ecdsa-with-SHA1",
+        "1.2.840.10045.4.3.2" => "ecdsa-with-SHA256",
+        "1.2.840.10045.4.3.3" => "ecdsa-with-SHA384",
+        "1.2.840.10045.4.3.4" => "ecdsa-with-SHA512",
+        OID_SHA1_DSA => "dsa-with-SHA1",
+        "2.16.840.1.101.3.4.3.2" => "dsa-with-SHA256",
+        "1.3.101.112" => "Ed25519",
+        "1.3.101.113" => "Ed448",
+        other => return other.to_string(),
+    }
+    .to_string()
+}
+
+fn weak_signature(oid: &str) -> Option<&'static str> {
+    match oid {
+        OID_MD2_RSA => Some("MD2"),
+        OID_MD5_RSA => Some("MD5"),
+        OID_SHA1_RSA | OID_SHA1_ECDSA | OID_SHA1_DSA => Some("SHA-1"),
+        _ => None,
+    }
+}
+
+fn curve_name(oid: &str) -> String {
+    match oid {
+        "1.2.840.10045.3.1.7" => "P-256".into(),
+        "1.3.132.0.34" => "P-384".into(),
+        "1.3.132.0.35" => "P-521".into(),
+        "1.3.132.0.10" => "secp256k1".into(),
+        other => other.into(),
+    }
+}
+
+fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&::time::format_description::well_known::Rfc3339).unwrap_or_else(|_| t.to_string())
+}
+
+fn hex_colon(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":")
+}
+
+/// A parsed certificate with what the analysis needs.
+struct Parsed<'a> {
+    cert: X509Certificate<'a>,
+    details: CertDetails,
+}
+
+fn parse(der: &[u8]) -> Result<Parsed<'_>, String> {
+    let (rest, cert) = X509Certificate::from_der(der).map_err(|e| format!("not a valid X.509 certificate: {e}"))?;
+    if !rest.is_empty() {
+        return Err(format!("{} bytes of garbage after the certificate", rest.len()));
+    }
+    let details = details_of(&cert, der);
+    Ok(Parsed { cert, details })
+}
+
+fn details_of(cert: &X509Certificate<'_>, der: &[u8]) -> CertDetails {
+    let mut sans = Vec::new();
+    if let Ok(Some(san)) = cert.subject_alternative_name() {
+        for n in &san.value.general_names {
+            match n {
+                GeneralName::DNSName(d) => sans.push(d.to_string()),
+                GeneralName::IPAddress(ip) => {
+                    if let Some(ip) = ip_from_bytes(ip) {
+                        sans.push(ip.to_string());
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut ca_issuers = Vec::new();
+    for ext in cert.extensions() {
+        if let ParsedExtension::AuthorityInfoAccess(aia) = ext.parsed_extension() {
+            for d in &aia.accessdescs {
+                if d.access_method.to_id_string() == "1.3.6.1.5.5.7.48.2" {
+                    if let GeneralName::URI(u) = &d.access_location {
+                        ca_issuers.push(u.to_string());
+                    }
+                }
+            }
+        }
+    }
+    let spki = cert.public_key();
+    let alg = spki.algorithm.algorithm.to_id_string();
+    let (key_type, key_bits, key_curve) = match spki.parsed() {
+        Ok(x509_parser::public_key::PublicKey::RSA(rsa)) => ("RSA".to_string(), Some(rsa.key_size() as u32), None),
+        Ok(x509_parser::public_key::PublicKey::EC(ec)) => {
+            let curve = spki
+                .algorithm
+                .parameters
+                .as_ref()
+                .and_then(|p| p.as_oid().ok())
+                .map(|o| curve_name(&o.to_id_string()));
+            ("ECDSA".to_string(), Some(ec.key_size() as u32), curve)
+        }
+        Ok(x509_parser::public_key::PublicKey::DSA(_)) => ("DSA".to_string(), None, None),
+        _ if alg == "1.3.101.112" => ("Ed25519".to_string(), Some(256), None),
+        _ if alg == "1.3.101.113" => ("Ed448".to_string(), Some(456), None),
+        _ => (alg, None, None),
+    };
+    let fp = ring::digest::digest(&ring::digest::SHA256, der);
+    CertDetails {
+        subject: cert.subject().to_string(),
+        issuer: cert.issuer().to_string(),
+        serial: cert.raw_serial_as_string(),
+        sans,
+        not_before: rfc3339(cert.validity().not_before.to_datetime()),
+        not_after: rfc3339(cert.validity().not_after.to_datetime()),
+        key_type,
+        key_bits,
+        key_curve,
+        signature_algorithm: signature_name(&cert.signature_algorithm.algorithm.to_id_string()),
+        sha256: hex_colon(fp.as_ref()),
+        ca_issuers,
+        is_ca: cert.is_ca(),
+        self_signed: is_self_signed(cert),
+    }
+}
+
+fn ip_from_bytes(b: &[u8]) -> Option<IpAddr> {
+    match b.len() {
+        4 => <[u8; 4]>::try_from(b).ok().map(IpAddr::from),
+        16 => <[u8; 16]>::try_from(b).ok().map(IpAddr::from),
+        _ => None,
+    }
+}
+
+/// Subject equals issuer, and the signature verifies with the certificate's own key (or cannot be
+/// checked for want of the algorithm: the names decide then).
+fn is_self_signed(cert: &X509Certificate<'_>) -> bool {
+    cert.subject().as_raw() == cert.issuer().as_raw()
+        && !matches!(cert.verify_signature(None), Err(X509Error::SignatureVerificationError))
+}
+
+/// `issuer` issued `cert`: names match, and the signature verifies when it can be checked.
+fn issued_by(cert: &X509Certificate<'_>, issuer: &X509Certificate<'_>) -> bool {
+    cert.issuer().as_raw() == issuer.subject().as_raw()
+        && !matches!(cert.verify_signature(Some(issuer.public_key())), Err(X509Error::SignatureVerificationError))
+}
+
+/// Legacy signature algorithms webpki leaves out, so that a SHA-1 chain is judged for its trust
+/// and reported as weak instead of being "untrusted" for want of an algorithm.
+#[derive(Debug)]
+struct LegacyRsa {
+    sig_alg: rustls_pki_types::AlgorithmIdentifier,
+    ring: &'static ring::signature::RsaParameters,
+}
+
+impl SignatureVerificationAlgorithm for LegacyRsa {
+    fn verify_signature(&self, public_key: &[u8], message: &[u8], signature: &[u8]) -> Result<(), rustls_pki_types::InvalidSignature> {
+        ring::signature::UnparsedPublicKey::new(self.ring, public_key)
+            .verify(message, signature)
+            .map_err(|_| rustls_pki_types::InvalidSignature)
+    }
+    fn public_key_alg_id(&self) -> rustls_pki_types::AlgorithmIdentifier {
+        rustls_pki_types::alg_id::RSA_ENCRYPTION
+    }
+    fn signature_alg_id(&self) -> rustls_pki_types::AlgorithmIdentifier {
+        self.sig_alg
+    }
+}
+
+// AlgorithmIdentifier contents (without the outer SEQUENCE): OID sha1WithRSAEncryption, NULL.
+static RSA_SHA1: LegacyRsa = LegacyRsa {
+    sig_alg: rustls_pki_types::AlgorithmIdentifier::from_slice(&[
+        0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x05, 0x05, 0x00,
+    ]),
+    ring: &ring::signature::RSA_PKCS1_1024_8192_SHA1_FOR_LEGACY_USE_ONLY,
+};
+// sha256WithRSAEncryption with keys from 1024 bits (webpki's own needs 2048).
+static RSA_SHA256_1024: LegacyRsa = LegacyRsa {
+    sig_alg: rustls_pki_types::alg_id::RSA_PKCS1_SHA256,
+    ring: &ring::signature::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY,
+};
+
+fn algorithms() -> Vec<&'static dyn SignatureVerificationAlgorithm> {
+    let mut v: Vec<&'static dyn SignatureVerificationAlgorithm> = vec![&RSA_SHA1, &RSA_SHA256_1024];
+    v.extend_from_slice(webpki::ALL_VERIFICATION_ALGS);
+    v
+}
+
+fn unix(t: OffsetDateTime) -> UnixTime {
+    UnixTime::since_unix_epoch(std::time::Duration::from_secs(t.unix_timestamp().max(0) as u64))
+}
+
+/// Judge a chain. Pure: the same input gives the same output.
+pub fn analyze(input: &AnalysisInput<'_>) -> ChainAnalysis {
+    let mut a = ChainAnalysis {
+        certificates: Vec::new(),
+        unparsable: Vec::new(),
+        trust: TrustVerdict::NoCertificate { reason: "the server sent no certificate".into() },
+        order_problems: Vec::new(),
+        time_problems: Vec::new(),
+        covered_names: Vec::new(),
+        names: Vec::new(),
+        weak_keys: Vec::new(),
+        weak_signatures: Vec::new(),
+    };
+    let mut parsed: Vec<Option<Parsed<'_>>> = Vec::new();
+    for (i, der) in input.chain.iter().enumerate() {
+        match parse(der) {
+            Ok(p) => {
+                a.certificates.push(p.details.clone());
+                parsed.push(Some(p));
+            }
+            Err(e) => {
+                a.unparsable.push((i, e));
+                parsed.push(None);
+            }
+        }
+    }
+    let Some(Some(leaf)) = parsed.first() else {
+        if let Some((_, e)) = a.unparsable.first() {
+            a.trust = TrustVerdict::NoCertificate { reason: format!("the leaf certificate is unreadable: {e}") };
+        }
+        return a;
+    };
+
+    // The issuer walk from the leaf through what was sent: the path as the server meant it.
+    let mut walk = vec![0usize];
+    loop {
+        let Some(cur) = walk.last().and_then(|&i| parsed[i].as_ref()) else { break };
+        if cur.details.self_signed {
+            break;
+        }
+        let next = (0..parsed.len())
+            .find(|j| !walk.contains(j) && parsed[*j].as_ref().is_some_and(|c| issued_by(&cur.cert, &c.cert)));
+        match next {
+            Some(j) => walk.push(j),
+            None => break,
+        }
+    }
+
+    // Order (RFC 5246 7.4.2: each certificate certifies the one before it).
+    for i in 1..parsed.len() {
+        if !walk.contains(&i) {
+            let subject = parsed[i].as_ref().map(|p| p.details.subject.clone()).unwrap_or_else(|| "unreadable".into());
+            a.order_problems.push(format!("certificate #{i} ({subject}) is not part of the leaf's chain"));
+        }
+    }
+    for (pos, &idx) in walk.iter().enumerate() {
+        if pos > 0 && idx != walk[pos - 1] + 1 {
+            let subject = parsed[idx].as_ref().map(|p| p.details.subject.clone()).unwrap_or_default();
+            a.order_problems.push(format!(
+                "certificate #{idx} ({subject}) issued certificate #{} but is not sent right after it",
+                walk[pos - 1]
+            ));
+        }
+    }
+
+    // Trust.
+    let anchors: Vec<_> = input.trust.anchors.iter().filter_map(|d| webpki::anchor_from_trusted_cert(d).ok()).collect();
+    let intermediates: Vec<CertificateDer<'_>> = input.chain.iter().skip(1).map(|d| CertificateDer::from(d.as_slice())).collect();
+    let leaf_der = CertificateDer::from(input.chain[0].as_slice());
+    let algs = algorithms();
+    let verify_at = |t: OffsetDateTime| -> Result<String, webpki::Error> {
+        let ee = webpki::EndEntityCert::try_from(&leaf_der)?;
+        let path = ee.verify_for_usage(&algs, &anchors, &intermediates, unix(t), webpki::KeyUsage::server_auth(), None, None)?;
+        let anchor_subject = path.anchor().subject.as_ref().to_vec();
+        let name = input
+            .trust
+            .anchors
+            .iter()
+            .filter_map(|d| X509Certificate::from_der(d).ok().map(|(_, c)| c))
+            .find(|c| c.subject().as_raw() == anchor_subject.as_slice())
+            .map(|c| c.subject().to_string())
+            .unwrap_or_else(|| "a trust anchor".into());
+        Ok(name)
+    };
+    a.trust = if leaf.details.self_signed {
+        TrustVerdict::SelfSigned
+    } else {
+        let mut result = verify_at(input.now);
+        if matches!(result, Err(webpki::Error::CertExpired { .. }) | Err(webpki::Error::CertNotValidYet { .. })) {
+            // Judge trust apart from time (time is reported on its own): verify at a moment when
+            // every certificate on the walk is valid, if there is one.
+            let from = walk.iter().filter_map(|&i| parsed[i].as_ref()).map(|p| p.cert.validity().not_before.to_datetime()).max();
+            let to = walk.iter().filter_map(|&i| parsed[i].as_ref()).map(|p| p.cert.validity().not_after.to_datetime()).min();
+            if let (Some(from), Some(to)) = (from, to) {
+                if from < to {
+                    result = verify_at(from + (to - from) / 2);
+                }
+            }
+        }
+        let top = walk.last().and_then(|&i| parsed[i].as_ref()).unwrap_or(leaf);
+        match result {
+            Ok(anchor) => TrustVerdict::Trusted { anchor },
+            Err(webpki::Error::CertExpired { .. }) | Err(webpki::Error::CertNotValidYet { .. }) => {
+                // No moment when the whole path is valid: judge trust by names and signatures
+                // alone (the dates are findings of their own).
+                let anchor = input
+                    .trust
+                    .anchors
+                    .iter()
+                    .filter_map(|d| X509Certificate::from_der(d).ok().map(|(_, c)| c))
+                    .find(|c| issued_by(&top.cert, c) || c.subject().as_raw() == top.cert.subject().as_raw() && c.public_key().raw == top.cert.public_key().raw);
+                match anchor {
+                    Some(c) => TrustVerdict::Trusted { anchor: c.subject().to_string() },
+                    None => untrusted(top),
+                }
+            }
+            Err(webpki::Error::UnknownIssuer) => untrusted(top),
+            Err(e) => TrustVerdict::Invalid { reason: webpki_words(&e) },
+        }
+    };
+
+    // Validity of every certificate on the walk (a self-signed root's dates matter too: a
+    // client with it as an anchor ignores them, but most senders never get there).
+    let warn = ::time::Duration::days(i64::from(input.expiry_warn_days));
+    for &i in &walk {
+        let Some(p) = parsed[i].as_ref() else { continue };
+        let nb = p.cert.validity().not_before.to_datetime();
+        let na = p.cert.validity().not_after.to_datetime();
+        let days = |t: OffsetDateTime| (t - input.now).whole_days();
+        if input.now > na {
+            a.time_problems.push(TimeProblem { index: i, subject: p.details.subject.clone(), kind: "expired".into(), date: rfc3339(na), days: days(na) });
+        } else if input.now < nb {
+            a.time_problems.push(TimeProblem { index: i, subject: p.details.subject.clone(), kind: "not-yet-valid".into(), date: rfc3339(nb), days: days(nb) });
+        } else if na - input.now < warn {
+            a.time_problems.push(TimeProblem { index: i, subject: p.details.subject.clone(), kind: "expires-soon".into(), date: rfc3339(na), days: days(na) });
+        }
+    }
+
+    // Names.
+    let dns_sans: Vec<String> = leaf.details.sans.iter().filter(|s| s.parse::<IpAddr>().is_err()).cloned().collect();
+    a.covered_names = if leaf.details.sans.is_empty() {
+        leaf.cert.subject().iter_common_name().filter_map(|cn| cn.as_str().ok()).map(str::to_string).collect()
+    } else {
+        leaf.details.sans.clone()
+    };
+    for name in input.names {
+        let matched_by = if let Ok(ip) = name.parse::<IpAddr>() {
+            leaf.details.sans.iter().find(|s| s.parse::<IpAddr>().ok() == Some(ip)).cloned()
+        } else if leaf.details.sans.is_empty() {
+            a.covered_names.iter().find(|p| name_matches(p, name)).cloned()
+        } else {
+            dns_sans.iter().find(|p| name_matches(p, name)).cloned()
+        };
+        a.names.push(NameCheck { name: name.clone(), covered: matched_by.is_some(), matched_by });
+    }
+
+    // Strength, for every certificate on the walk but a self-signed root (nobody checks a
+    // root's own signature; its key still signs the next one, so its size counts).
+    for &i in &walk {
+        let Some(p) = parsed[i].as_ref() else { continue };
+        let d = &p.details;
+        let weak_key = match (d.key_type.as_str(), d.key_bits) {
+            ("RSA", Some(b)) if b < 2048 => Some(format!("RSA {b} bits")),
+            ("DSA", _) => Some("DSA key".to_string()),
+            ("ECDSA", Some(b)) if b < 224 => Some(format!("ECDSA {b} bits")),
+            _ => None,
+        };
+        if let Some(what) = weak_key {
+            a.weak_keys.push(Weakness { index: i, subject: d.subject.clone(), what });
+        }
+        let is_root = i != 0 && d.self_signed;
+        if !is_root && !(i == 0 && d.self_signed) {
+            if let Some(h) = weak_signature(&p.cert.signature_algorithm.algorithm.to_id_string()) {
+                a.weak_signatures.push(Weakness { index: i, subject: d.subject.clone(), what: format!("{h} ({})", d.signature_algorithm) });
+            }
+        }
+    }
+    a
+}
+
+/// Why no path to an anchor exists, from the top of the issuer walk. A self-signed top is a
+/// root nobody trusts. A CA certificate at the top means the server sent its intermediates and the
+/// missing issuer is (almost always) the root: the client lacks it. A leaf at the top means the
+/// intermediate was not sent.
+fn untrusted(top: &Parsed<'_>) -> TrustVerdict {
+    if top.details.self_signed {
+        TrustVerdict::UntrustedRoot { root: top.details.subject.clone(), sent: true }
+    } else if top.details.is_ca {
+        TrustVerdict::UntrustedRoot { root: top.details.issuer.clone(), sent: false }
+    } else {
+        TrustVerdict::Incomplete {
+            missing_issuer: top.details.issuer.clone(),
+            issued_to: top.details.subject.clone(),
+            ca_issuers: top.details.ca_issuers.first().cloned(),
+        }
+    }
+}
+
+/// RFC 6125 6.4: case-insensitive; a wildcard only as the whole leftmost label, matching exactly
+/// one label, and never a public-suffix-like "*.com" (at least two labels after it).
+pub fn name_matches(pattern: &str, name: &str) -> bool {
+    let p = pattern.trim_end_matches('.').to_ascii_lowercase();
+    let n = name.trim_end_matches('.').to_ascii_lowercase();
+    if let Some(rest) = p.strip_prefix("*.") {
+        if rest.split('.').count() < 2 {
+            return false;
+        }
+        return n.split_once('.').is_some_and(|(first, tail)| !first.is_empty() && tail == rest);
+    }
+    p == n
+}
+
+#[allow(deprecated)] // older variants may still be produced
+fn webpki_words(e: &webpki::Error) -> String {
+    use webpki::Error as E;
+    match e {
+        E::CaUsedAsEndEntity => "the server certificate is a CA certificate".into(),
+        E::EndEntityUsedAsCa => "a certificate that is not a CA (no CA basic constraint) issued another certificate".into(),
+        E::RequiredEkuNotFound | E::RequiredEkuNotFoundContext(_) => {
+            "the server certificate does not allow server authentication (extended key usage serverAuth missing)".into()
+        }
+        E::PathLenConstraintViolated => "the chain is longer than an issuer's path length constraint allows".into(),
+        E::NameConstraintViolation => "a CA's name constraints forbid the server's names".into(),
+        E::InvalidSignatureForPublicKey => {
+            "a signature in the chain does not verify with its issuer's key".into()
+        }
+        E::UnsupportedSignatureAlgorithm
+        | E::UnsupportedSignatureAlgorithmContext(_)
+        | E::UnsupportedSignatureAlgorithmForPublicKey
+        | E::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => "a signature algorithm in the chain is not supported".into(),
+        E::BadDer | E::BadDerTime => "a certificate is not well-formed DER".into(),
+        E::MaximumPathBuildCallsExceeded | E::MaximumPathDepthExceeded | E::MaximumSignatureChecksExceeded => {
+            "the chain is too long or too tangled to build a path".into()
+        }
+        other => format!("{other:?}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::name_matches;
+
+    #[test]
+    fn wildcards() {
+        assert!(name_matches("mx.example.com", "MX.example.com."));
+        assert!(name_matches("*.example.com", "mx.example.com"));
+        assert!(!name_matches("*.example.com", "example.com"));
+        assert!(!name_matches("*.example.com", "a.mx.example.com"));
+        assert!(!name_matches("*.com", "example.com"));
+        assert!(!name_matches("mx.example.com", "mx2.example.com"));
+        assert!(!name_matches("m*.example.com", "mx.example.com"));
+    }
+}

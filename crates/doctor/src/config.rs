@@ -1,0 +1,243 @@
+//! What a check is asked to do: the target, names, trust and time limits.
+
+use crate::observe::Mode;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Time limits per phase. The defaults suit real MX hosts: greet delays of tens of seconds exist.
+#[derive(Debug, Clone)]
+pub struct Timeouts {
+    pub connect: Duration,
+    pub banner: Duration,
+    /// EHLO, HELO, STARTTLS and QUIT replies.
+    pub command: Duration,
+    pub handshake: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            connect: Duration::from_secs(10),
+            banner: Duration::from_secs(60),
+            command: Duration::from_secs(30),
+            handshake: Duration::from_secs(30),
+        }
+    }
+}
+
+/// What SNI to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sni {
+    /// The host name checked (none when the target is an address literal).
+    Default,
+    Name(String),
+    None,
+}
+
+/// Where trust anchors come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrustBase {
+    /// Mozilla's roots, embedded at build time (webpki-root-certs).
+    Mozilla,
+    /// The operating system's store (rustls-native-certs).
+    System,
+    /// Only `--ca-file` anchors.
+    None,
+}
+
+/// A `--resolve NAME[:PORT]:ADDR` override.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolveOverride {
+    pub name: String,
+    pub port: Option<u16>,
+    pub addr: IpAddr,
+}
+
+/// A parsed `HOST[:PORT]` target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub host: String,
+    pub port: u16,
+}
+
+/// Everything a `check` needs besides the target.
+#[derive(Debug, Clone)]
+pub struct CheckOptions {
+    pub ehlo_name: String,
+    /// Force STARTTLS or implicit TLS; `None` picks by port (465 implicit, others STARTTLS).
+    pub mode: Option<Mode>,
+    pub sni: Sni,
+    /// Further names the certificate must cover.
+    pub names: Vec<String>,
+    pub trust: TrustBase,
+    pub ca_files: Vec<PathBuf>,
+    pub resolve: Vec<ResolveOverride>,
+    pub timeouts: Timeouts,
+    /// Warn when a certificate expires within this many days.
+    pub expiry_warn_days: u32,
+}
+
+impl Default for CheckOptions {
+    fn default() -> Self {
+        CheckOptions {
+            ehlo_name: default_ehlo_name(),
+            mode: None,
+            sni: Sni::Default,
+            names: Vec::new(),
+            trust: TrustBase::Mozilla,
+            ca_files: Vec::new(),
+            resolve: Vec::new(),
+            timeouts: Timeouts::default(),
+            expiry_warn_days: 21,
+        }
+    }
+}
+
+/// The EHLO name used when none is given: this machine's host name when it is fully qualified,
+/// else `smtp-tls-doctor.invalid` (RFC 2606), which no server can mistake for a real host.
+pub fn default_ehlo_name() -> String {
+    let from_file = std::fs::read_to_string("/etc/hostname").ok();
+    let name = from_file
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| n.contains('.') && n.len() < 200 && is_hostname(n))
+        .map(str::to_string);
+    name.unwrap_or_else(|| "smtp-tls-doctor.invalid".to_string())
+}
+
+/// A syntactically valid DNS host name (letters, digits, hyphens, dots; labels of 1-63).
+pub fn is_hostname(s: &str) -> bool {
+    let s = s.strip_suffix('.').unwrap_or(s);
+    !s.is_empty()
+        && s.len() <= 253
+        && s.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+}
+
+/// The mode a port implies: 465 is implicit TLS (RFC 8314), every other port STARTTLS.
+pub fn mode_for_port(port: u16) -> Mode {
+    if port == 465 { Mode::ImplicitTls } else { Mode::Starttls }
+}
+
+/// Parse `HOST`, `HOST:PORT`, `[V6]:PORT`, `V6` or `V4:PORT`. Port defaults to 25.
+pub fn parse_target(input: &str) -> Result<Target, String> {
+    let input = input.trim();
+    if input.is_empty() {
+        return Err("the target is empty: give HOST or HOST:PORT, e.g. mx.example.com:25".into());
+    }
+    let (host, port) = if let Some(rest) = input.strip_prefix('[') {
+        let Some((h, after)) = rest.split_once(']') else {
+            return Err(format!("'{input}': missing ']' after the IPv6 address"));
+        };
+        let port = match after {
+            "" => None,
+            p => Some(
+                p.strip_prefix(':')
+                    .ok_or_else(|| format!("'{input}': expected ':PORT' after ']'"))?,
+            ),
+        };
+        (h.to_string(), port.map(str::to_string))
+    } else if input.matches(':').count() > 1 {
+        // A bare IPv6 address without port.
+        (input.to_string(), None)
+    } else if let Some((h, p)) = input.split_once(':') {
+        (h.to_string(), Some(p.to_string()))
+    } else {
+        (input.to_string(), None)
+    };
+    let port = match port {
+        None => 25,
+        Some(p) => p
+            .parse::<u16>()
+            .ok()
+            .filter(|p| *p != 0)
+            .ok_or_else(|| format!("'{input}': the port '{p}' is not a number from 1 to 65535"))?,
+    };
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    if host.parse::<IpAddr>().is_err() && !is_hostname(&host) {
+        return Err(format!("'{input}': '{host}' is neither a host name nor an IP address"));
+    }
+    Ok(Target { host, port })
+}
+
+/// Parse `NAME:ADDR` or curl's `NAME:PORT:ADDR` (ADDR may be `[v6]` or a bare v6 address).
+pub fn parse_resolve(input: &str) -> Result<ResolveOverride, String> {
+    let usage = || {
+        format!("--resolve '{input}': expected NAME:ADDR or NAME:PORT:ADDR, e.g. mx.example.com:192.0.2.10")
+    };
+    let (name, rest) = input.split_once(':').ok_or_else(usage)?;
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    if !is_hostname(&name) {
+        return Err(format!("--resolve '{input}': '{name}' is not a host name"));
+    }
+    let parse_addr = |s: &str| -> Option<IpAddr> {
+        let s = s.strip_prefix('[').and_then(|s| s.strip_suffix(']')).unwrap_or(s);
+        s.parse().ok()
+    };
+    if let Some(addr) = parse_addr(rest) {
+        return Ok(ResolveOverride { name, port: None, addr });
+    }
+    let (port, addr) = rest.split_once(':').ok_or_else(usage)?;
+    let port: u16 = port.parse().map_err(|_| usage())?;
+    let addr = parse_addr(addr).ok_or_else(usage)?;
+    Ok(ResolveOverride { name, port: Some(port), addr })
+}
+
+impl CheckOptions {
+    /// The address `--resolve` gives for `host:port`, if any.
+    pub fn resolved(&self, host: &str, port: u16) -> Option<SocketAddr> {
+        self.resolve
+            .iter()
+            .find(|r| r.name == host && r.port.is_none_or(|p| p == port))
+            .map(|r| SocketAddr::new(r.addr, port))
+    }
+
+    /// The mode for a port, honouring an override.
+    pub fn mode_for(&self, port: u16) -> Mode {
+        self.mode.unwrap_or_else(|| mode_for_port(port))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets() {
+        assert_eq!(parse_target("MX.Example.com").unwrap(), Target { host: "mx.example.com".into(), port: 25 });
+        assert_eq!(parse_target("smtp.example.com:587").unwrap().port, 587);
+        assert_eq!(parse_target("[::1]:465").unwrap(), Target { host: "::1".into(), port: 465 });
+        assert_eq!(parse_target("::1").unwrap().port, 25);
+        assert_eq!(parse_target("127.0.0.1:2525").unwrap().host, "127.0.0.1");
+        assert!(parse_target("host:0").is_err());
+        assert!(parse_target("host:99999").is_err());
+        assert!(parse_target("bad host").is_err());
+        assert!(parse_target("").is_err());
+        assert!(parse_target("[::1").is_err());
+    }
+
+    #[test]
+    fn resolves() {
+        let r = parse_resolve("mx.lab.test:127.0.0.1").unwrap();
+        assert_eq!((r.name.as_str(), r.port, r.addr), ("mx.lab.test", None, "127.0.0.1".parse().unwrap()));
+        let r = parse_resolve("mx.lab.test:25:[::1]").unwrap();
+        assert_eq!((r.port, r.addr), (Some(25), "::1".parse().unwrap()));
+        let r = parse_resolve("mx.lab.test:::1").unwrap();
+        assert_eq!(r.addr, "::1".parse::<IpAddr>().unwrap());
+        assert!(parse_resolve("mx.lab.test").is_err());
+        assert!(parse_resolve("mx.lab.test:x:1.2.3.4").is_err());
+    }
+
+    #[test]
+    fn modes() {
+        assert_eq!(mode_for_port(465), Mode::ImplicitTls);
+        assert_eq!(mode_for_port(587), Mode::Starttls);
+        assert_eq!(mode_for_port(25), Mode::Starttls);
+    }
+}

@@ -1,0 +1,21 @@
+//! smtp-tls-doctor's engine: probe a mail server, record what it did, judge it, report.
+//!
+//! The data flows one way: `config` (what to check) → `probe` (I/O, one connection) →
+//! `observe` (plain facts) → `cert` and `diagnose` (pure judgement) → `report`.
+
+pub mod cert;
+pub mod check;
+pub mod config;
+pub mod diagnose;
+pub mod findings;
+pub mod observe;
+pub mod probe;
+mod registry;
+pub mod report;
+pub mod tls;
+pub mod trust;
+
+/// Install ring as the process-wide rustls provider (idempotent).
+pub fn install_crypto() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}

@@ -1,0 +1,562 @@
+//! The probe: one TCP connection, SMTP up to STARTTLS, one TLS handshake, EHLO again, QUIT.
+//! It records what the server did and decides nothing.
+//!
+//! SMTP is spoken carefully: nothing is sent before the whole banner arrived (postscreen
+//! punishes early talkers), EHLO falls back to HELO when refused, and no command is pipelined.
+
+use crate::config::CheckOptions;
+use crate::observe::*;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::net::TcpStream;
+use wire::smtp::{Limits, Parsed, Reply};
+
+/// One connection's worth of probing.
+pub struct Probe<'a> {
+    opts: &'a CheckOptions,
+    start: Instant,
+    transcript: Vec<TranscriptEntry>,
+}
+
+/// What to connect to and how.
+#[derive(Debug, Clone)]
+pub struct EndpointSpec {
+    pub name: String,
+    pub address: SocketAddr,
+    pub mode: Mode,
+    /// SNI to send; `None` sends none.
+    pub sni: Option<String>,
+}
+
+/// Connect to one endpoint and record everything. Never fails: problems are in `failure`.
+pub async fn probe(spec: &EndpointSpec, opts: &CheckOptions) -> EndpointObservation {
+    let mut p = Probe { opts, start: Instant::now(), transcript: Vec::new() };
+    let mut obs = EndpointObservation {
+        name: spec.name.clone(),
+        address: spec.address,
+        mode: spec.mode,
+        ehlo_name: opts.ehlo_name.clone(),
+        smtp: SmtpObservation::default(),
+        tls: None,
+        failure: None,
+        timings: Timings::default(),
+        transcript: Vec::new(),
+    };
+    if let Err(f) = p.run(spec, &mut obs).await {
+        p.note(format!("stopped in the {} phase: {}", f.phase.as_str(), f.message));
+        obs.failure = Some(f);
+    }
+    obs.timings.total_ms = p.ms();
+    obs.transcript = p.transcript;
+    obs
+}
+
+fn ms(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1e6).round() / 1e3
+}
+
+impl Probe<'_> {
+    fn ms(&self) -> f64 {
+        ms(self.start.elapsed())
+    }
+
+    fn note(&mut self, text: String) {
+        let at_ms = self.ms();
+        self.transcript.push(TranscriptEntry { at_ms, from: Sender::Note, layer: "tcp".into(), text });
+    }
+
+    fn line(&mut self, from: Sender, text: String) {
+        let at_ms = self.ms();
+        self.transcript.push(TranscriptEntry { at_ms, from, layer: "smtp".into(), text });
+    }
+
+    async fn run(&mut self, spec: &EndpointSpec, obs: &mut EndpointObservation) -> Result<(), Failure> {
+        let t = Instant::now();
+        self.note(format!("connecting to {} ({})", spec.address, spec.mode.as_str()));
+        let tcp = match tokio::time::timeout(self.opts.timeouts.connect, TcpStream::connect(spec.address)).await {
+            Err(_) => {
+                return Err(Failure {
+                    phase: Phase::Connect,
+                    kind: FailureKind::Timeout,
+                    message: format!(
+                        "no answer to the TCP connection within {} s (a firewall dropping packets, or the host is down)",
+                        self.opts.timeouts.connect.as_secs_f64()
+                    ),
+                });
+            }
+            Ok(Err(e)) => return Err(connect_failure(&e)),
+            Ok(Ok(s)) => s,
+        };
+        let _ = tcp.set_nodelay(true);
+        obs.timings.connect_ms = Some(ms(t.elapsed()));
+        self.note("connected".into());
+
+        match spec.mode {
+            Mode::Starttls => {
+                let mut d = Dialog::new(tcp);
+                if !self.greet(&mut d, obs).await? {
+                    return Ok(());
+                }
+                let offered = obs.smtp.capabilities.as_ref().is_some_and(|c| c.has("STARTTLS"));
+                if !offered {
+                    self.quit(&mut d).await;
+                    return Ok(());
+                }
+                let t = Instant::now();
+                let reply = self.command(&mut d, "STARTTLS", Phase::Starttls, self.opts.timeouts.command).await?;
+                obs.timings.starttls_ms = Some(ms(t.elapsed()));
+                let ok = reply.code == 220;
+                obs.smtp.starttls = Some(reply);
+                if !ok {
+                    self.quit(&mut d).await;
+                    return Ok(());
+                }
+                let (tcp, leftover) = d.into_parts();
+                obs.smtp.bytes_after_starttls = leftover.len();
+                if !leftover.is_empty() {
+                    obs.smtp.after_starttls_excerpt = Some(excerpt(&leftover));
+                    self.note(format!(
+                        "the server sent {} bytes after its STARTTLS reply, before the handshake: {}",
+                        leftover.len(),
+                        excerpt(&leftover)
+                    ));
+                }
+                let Some(tls) = self.handshake(spec, tcp, leftover, obs).await? else { return Ok(()) };
+                let mut d = Dialog::new(tls);
+                let t = Instant::now();
+                let reply = self.command(&mut d, &format!("EHLO {}", self.opts.ehlo_name), Phase::AfterTls, self.opts.timeouts.command).await?;
+                if reply.is_positive() {
+                    obs.smtp.capabilities_after_tls = Some(wire::smtp::parse_ehlo(&reply));
+                }
+                obs.smtp.ehlo_after_tls = Some(reply);
+                self.quit(&mut d).await;
+                obs.timings.after_tls_ms = Some(ms(t.elapsed()));
+            }
+            Mode::ImplicitTls => {
+                let Some(tls) = self.handshake(spec, tcp, Vec::new(), obs).await? else { return Ok(()) };
+                let mut d = Dialog::new(tls);
+                if self.greet(&mut d, obs).await? {
+                    self.quit(&mut d).await;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Banner and EHLO (HELO when EHLO is refused). Returns false when the server refused us.
+    async fn greet<S: AsyncRead + AsyncWrite + Unpin>(
+        &mut self,
+        d: &mut Dialog<S>,
+        obs: &mut EndpointObservation,
+    ) -> Result<bool, Failure> {
+        let t = Instant::now();
+        let banner = self.reply(d, Phase::Banner, self.opts.timeouts.banner).await?;
+        obs.timings.banner_ms = Some(ms(t.elapsed()));
+        let ok = banner.code == 220;
+        obs.smtp.banner = Some(banner);
+        if !ok {
+            // 421 and 554 greetings: RFC 5321 4.3.2; the server closes or waits for QUIT.
+            self.quit(d).await;
+            return Ok(false);
+        }
+        let t = Instant::now();
+        let ehlo = self.command(d, &format!("EHLO {}", self.opts.ehlo_name), Phase::Ehlo, self.opts.timeouts.command).await?;
+        obs.timings.ehlo_ms = Some(ms(t.elapsed()));
+        let code = ehlo.code;
+        if ehlo.is_positive() {
+            obs.smtp.capabilities = Some(wire::smtp::parse_ehlo(&ehlo));
+        }
+        obs.smtp.ehlo = Some(ehlo);
+        if code == 421 {
+            return Ok(false);
+        }
+        if !(200..300).contains(&code) {
+            // RFC 5321 3.2: a client whose EHLO is refused may fall back to HELO.
+            let helo = self.command(d, &format!("HELO {}", self.opts.ehlo_name), Phase::Ehlo, self.opts.timeouts.command).await?;
+            let ok = helo.is_positive();
+            obs.smtp.helo = Some(helo);
+            if !ok {
+                self.quit(d).await;
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    async fn quit<S: AsyncRead + AsyncWrite + Unpin>(&mut self, d: &mut Dialog<S>) {
+        // Politeness only: failures here change nothing of what was observed.
+        let limit = self.opts.timeouts.command.min(Duration::from_secs(5));
+        if self.command(d, "QUIT", Phase::AfterTls, limit).await.is_err() {
+            self.note("no answer to QUIT (the connection was closed anyway)".into());
+        }
+    }
+
+    async fn command<S: AsyncRead + AsyncWrite + Unpin>(
+        &mut self,
+        d: &mut Dialog<S>,
+        cmd: &str,
+        phase: Phase,
+        limit: Duration,
+    ) -> Result<Reply, Failure> {
+        self.line(Sender::Client, cmd.to_string());
+        let send = async {
+            d.stream.write_all(format!("{cmd}\r\n").as_bytes()).await?;
+            d.stream.flush().await
+        };
+        match tokio::time::timeout(limit, send).await {
+            Err(_) => return Err(Failure { phase, kind: FailureKind::Timeout, message: format!("could not send {cmd} within {} s", limit.as_secs_f64()) }),
+            Ok(Err(e)) => return Err(io_failure(phase, &e, &format!("sending {}", verb(cmd)))),
+            Ok(Ok(())) => {}
+        }
+        self.reply(d, phase, limit).await
+    }
+
+    async fn reply<S: AsyncRead + AsyncWrite + Unpin>(
+        &mut self,
+        d: &mut Dialog<S>,
+        phase: Phase,
+        limit: Duration,
+    ) -> Result<Reply, Failure> {
+        let r = d.read_reply(phase, limit).await;
+        if let Ok(reply) = &r {
+            for l in reply.to_wire_lines() {
+                self.line(Sender::Server, l);
+            }
+        }
+        r
+    }
+
+    /// The TLS handshake. `Ok(None)` when it failed (recorded in `obs.tls`, which a finding reads).
+    async fn handshake(
+        &mut self,
+        spec: &EndpointSpec,
+        tcp: TcpStream,
+        leftover: Vec<u8>,
+        obs: &mut EndpointObservation,
+    ) -> Result<Option<tokio_rustls::client::TlsStream<Tap<TcpStream>>>, Failure> {
+        let tap = Tap::new(tcp, leftover);
+        let log = tap.log.clone();
+        let verifier = Arc::new(crate::tls::RecordingVerifier::new());
+        let connector = crate::tls::connector(verifier.clone(), spec.sni.is_some()).map_err(|e| Failure {
+            phase: Phase::Handshake,
+            kind: FailureKind::TlsError,
+            message: format!("could not set up the TLS client: {e}"),
+        })?;
+        let server_name = crate::tls::server_name(spec.sni.as_deref(), spec.address.ip());
+        let mut tls = TlsObservation { sni: spec.sni.clone(), ..TlsObservation::default() };
+        self.note(match &spec.sni {
+            Some(s) => format!("TLS handshake, SNI {s}"),
+            None => "TLS handshake, no SNI".into(),
+        });
+        let t = Instant::now();
+        let result = tokio::time::timeout(self.opts.timeouts.handshake, connector.connect(server_name, tap)).await;
+        obs.timings.handshake_ms = Some(ms(t.elapsed()));
+        tls.chain = verifier.chain().into_iter().map(CertBytes).collect();
+        tls.signature_problem = verifier.signature_problem();
+        let chunks = log.take();
+        self.decode_tls(&chunks);
+        let outcome = match result {
+            Err(_) => Err(Failure {
+                phase: Phase::Handshake,
+                kind: FailureKind::Timeout,
+                message: format!(
+                    "the TLS handshake did not finish within {} s{}",
+                    self.opts.timeouts.handshake.as_secs_f64(),
+                    if chunks.iter().any(|c| c.0 == wire::tls::Direction::ServerToClient) { "" } else { " (the server sent nothing after our ClientHello)" }
+                ),
+            }),
+            Ok(Err(e)) => {
+                let (f, alert) = crate::tls::classify_error(&e, &chunks);
+                tls.alert = alert;
+                Err(f)
+            }
+            Ok(Ok(stream)) => Ok(stream),
+        };
+        match outcome {
+            Ok(stream) => {
+                let (_, conn) = stream.get_ref();
+                tls.completed = true;
+                tls.version = conn.protocol_version().map(crate::tls::version_name);
+                tls.cipher_suite = conn.negotiated_cipher_suite().map(|s| {
+                    let id = u16::from(s.suite());
+                    SuiteId {
+                        id: format!("0x{id:04X}"),
+                        iana: wire::tls::cipher_suite_name(id).map(str::to_string).unwrap_or_else(|| format!("{:?}", s.suite())),
+                    }
+                });
+                tls.group = conn.negotiated_key_exchange_group().map(|g| wire::tls::group_name(u16::from(g.name())));
+                self.note(format!(
+                    "TLS established: {} {} {}",
+                    tls.version.as_deref().unwrap_or("?"),
+                    tls.cipher_suite.as_ref().map(|s| s.iana.as_str()).unwrap_or("?"),
+                    tls.group.as_deref().unwrap_or("")
+                ));
+                stream.get_ref().0.stop_logging();
+                obs.tls = Some(tls);
+                Ok(Some(stream))
+            }
+            Err(f) => {
+                self.note(format!("TLS handshake failed: {}", f.message));
+                obs.tls = Some(tls);
+                // A failed handshake is an observation the diagnosis explains, not a failed check.
+                obs.failure = Some(f);
+                Ok(None)
+            }
+        }
+    }
+
+    fn decode_tls(&mut self, chunks: &[(wire::tls::Direction, Duration, Vec<u8>)]) {
+        let mut t = wire::tls::Transcript::new();
+        let push = |this: &mut Self, at: Duration, m: wire::tls::MessageSummary| {
+            let from = match m.direction {
+                wire::tls::Direction::ClientToServer => Sender::Client,
+                wire::tls::Direction::ServerToClient => Sender::Server,
+            };
+            this.transcript.push(TranscriptEntry {
+                at_ms: ms(at),
+                from,
+                layer: "tls".into(),
+                text: format!("{} ({} bytes){}{}", m.kind, m.bytes, if m.detail.is_empty() { "" } else { ": " }, m.detail),
+            });
+        };
+        let mut last = Duration::ZERO;
+        for (dir, at, bytes) in chunks {
+            last = *at;
+            for m in t.feed(*dir, bytes) {
+                push(self, *at, m);
+            }
+        }
+        for m in t.finish() {
+            push(self, last, m);
+        }
+    }
+}
+
+fn verb(cmd: &str) -> &str {
+    cmd.split(' ').next().unwrap_or(cmd)
+}
+
+/// A printable excerpt of bytes for messages: at most 60 characters, others as \xNN.
+pub fn excerpt(bytes: &[u8]) -> String {
+    let mut s = String::new();
+    for &b in bytes.iter().take(60) {
+        match b {
+            b'\r' => s.push_str("\\r"),
+            b'\n' => s.push_str("\\n"),
+            0x20..=0x7e => s.push(b as char),
+            _ => s.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    if bytes.len() > 60 {
+        s.push('…');
+    }
+    format!("\"{s}\"")
+}
+
+fn connect_failure(e: &io::Error) -> Failure {
+    let (kind, message) = match e.kind() {
+        io::ErrorKind::ConnectionRefused => (
+            FailureKind::Refused,
+            "connection refused: nothing listens on that port (is the MTA running, and on this address?)".to_string(),
+        ),
+        io::ErrorKind::HostUnreachable | io::ErrorKind::NetworkUnreachable => {
+            (FailureKind::Unreachable, format!("{e}: no route to the host"))
+        }
+        io::ErrorKind::TimedOut => (FailureKind::Timeout, format!("{e}")),
+        // ECONNREFUSED answers a SYN; ECONNRESET means the connection was made, then reset
+        // before we could read: as good as a close before the greeting.
+        io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted => {
+            return Failure {
+                phase: Phase::Banner,
+                kind: FailureKind::Closed,
+                message: format!("the server accepted the connection and reset it at once, before any greeting ({e})"),
+            };
+        }
+        _ => (FailureKind::Io, format!("{e}")),
+    };
+    Failure { phase: Phase::Connect, kind, message }
+}
+
+fn io_failure(phase: Phase, e: &io::Error, doing: &str) -> Failure {
+    let kind = match e.kind() {
+        io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionAborted => FailureKind::Closed,
+        io::ErrorKind::TimedOut => FailureKind::Timeout,
+        _ => FailureKind::Io,
+    };
+    Failure { phase, kind, message: format!("{doing}: {e}") }
+}
+
+/// A byte-exact SMTP reader over any stream: what it buffered past a reply stays visible, so
+/// the handshake after STARTTLS starts at exactly the right byte.
+struct Dialog<S> {
+    stream: S,
+    buf: Vec<u8>,
+    limits: Limits,
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Dialog<S> {
+    fn new(stream: S) -> Self {
+        Dialog { stream, buf: Vec::new(), limits: Limits::default() }
+    }
+
+    fn into_parts(self) -> (S, Vec<u8>) {
+        (self.stream, self.buf)
+    }
+
+    async fn read_reply(&mut self, phase: Phase, limit: Duration) -> Result<Reply, Failure> {
+        let deadline = tokio::time::Instant::now() + limit;
+        let mut chunk = [0u8; 4096];
+        loop {
+            match wire::smtp::parse_reply(&self.buf, &self.limits) {
+                Ok(Parsed::Complete { reply, consumed }) => {
+                    self.buf.drain(..consumed.min(self.buf.len()));
+                    return Ok(reply);
+                }
+                Ok(Parsed::Incomplete) => {}
+                Err(e) => {
+                    let kind = match e {
+                        wire::smtp::ReplyError::LineTooLong { .. } | wire::smtp::ReplyError::TooManyLines { .. } => FailureKind::LineTooLong,
+                        _ => FailureKind::NotSmtp,
+                    };
+                    let tls_hint = if self.buf.first() == Some(&0x16) || self.buf.first() == Some(&0x15) {
+                        " (this looks like TLS: is the port implicit TLS? try --implicit-tls)"
+                    } else {
+                        ""
+                    };
+                    return Err(Failure { phase, kind, message: format!("this is not an SMTP reply: {e}{tls_hint}") });
+                }
+            }
+            let read = tokio::time::timeout_at(deadline, self.stream.read(&mut chunk)).await;
+            let partial = if self.buf.is_empty() {
+                "nothing".to_string()
+            } else {
+                format!("{} bytes ({})", self.buf.len(), excerpt(&self.buf))
+            };
+            match read {
+                Err(_) => {
+                    return Err(Failure {
+                        phase,
+                        kind: FailureKind::Timeout,
+                        message: format!("no complete reply within {} s; received {partial}", limit.as_secs_f64()),
+                    });
+                }
+                Ok(Err(e)) => return Err(io_failure(phase, &e, &format!("reading the reply (received {partial})"))),
+                Ok(Ok(0)) => {
+                    return Err(Failure {
+                        phase,
+                        kind: FailureKind::Closed,
+                        message: format!("the server closed the connection; received {partial}"),
+                    });
+                }
+                Ok(Ok(n)) => self.buf.extend_from_slice(&chunk[..n]),
+            }
+        }
+    }
+}
+
+/// Bytes seen on the wire during the handshake: (direction, time since start, bytes).
+type Chunks = Vec<(wire::tls::Direction, Duration, Vec<u8>)>;
+
+/// Shared record of the raw TLS bytes, bounded.
+#[derive(Clone)]
+pub struct TapLog {
+    inner: Arc<Mutex<TapState>>,
+}
+
+struct TapState {
+    chunks: Chunks,
+    bytes: usize,
+    on: bool,
+    start: Instant,
+}
+
+const TAP_LIMIT: usize = 512 * 1024;
+
+impl TapLog {
+    fn push(&self, dir: wire::tls::Direction, data: &[u8]) {
+        if let Ok(mut s) = self.inner.lock() {
+            if !s.on || s.bytes >= TAP_LIMIT || data.is_empty() {
+                return;
+            }
+            let take = data.len().min(TAP_LIMIT - s.bytes);
+            s.bytes += take;
+            let at = s.start.elapsed();
+            s.chunks.push((dir, at, data[..take].to_vec()));
+        }
+    }
+
+    fn take(&self) -> Chunks {
+        self.inner.lock().map(|mut s| std::mem::take(&mut s.chunks)).unwrap_or_default()
+    }
+}
+
+/// A stream that logs what passes through it while the handshake runs, and first replays
+/// bytes already read by the SMTP layer.
+pub struct Tap<S> {
+    inner: S,
+    prefix: Vec<u8>,
+    pos: usize,
+    log: TapLog,
+}
+
+impl<S> Tap<S> {
+    fn new(inner: S, prefix: Vec<u8>) -> Self {
+        let log = TapLog {
+            inner: Arc::new(Mutex::new(TapState { chunks: Vec::new(), bytes: 0, on: true, start: Instant::now() })),
+        };
+        Tap { inner, prefix, pos: 0, log }
+    }
+
+    fn stop_logging(&self) {
+        if let Ok(mut s) = self.log.inner.lock() {
+            s.on = false;
+        }
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Tap<S> {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let this = &mut *self;
+        if this.pos < this.prefix.len() {
+            let n = (this.prefix.len() - this.pos).min(buf.remaining());
+            let data = &this.prefix[this.pos..this.pos + n];
+            buf.put_slice(data);
+            this.log.push(wire::tls::Direction::ServerToClient, data);
+            this.pos += n;
+            return Poll::Ready(Ok(()));
+        }
+        let before = buf.filled().len();
+        let r = Pin::new(&mut this.inner).poll_read(cx, buf);
+        if let Poll::Ready(Ok(())) = &r {
+            let filled = buf.filled();
+            if filled.len() > before {
+                this.log.push(wire::tls::Direction::ServerToClient, &filled[before..]);
+            }
+        }
+        r
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Tap<S> {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, data: &[u8]) -> Poll<io::Result<usize>> {
+        let this = &mut *self;
+        let r = Pin::new(&mut this.inner).poll_write(cx, data);
+        if let Poll::Ready(Ok(n)) = &r {
+            this.log.push(wire::tls::Direction::ClientToServer, &data[..(*n).min(data.len())]);
+        }
+        r
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}

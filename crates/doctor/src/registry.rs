@@ -1,0 +1,1029 @@
+use crate::findings::{FindingDef, Fix, Severity};
+
+// The words of every finding: what is wrong, who breaks and how, and what to change.
+//
+// Rules elsewhere only pick a code from here and attach the evidence they saw. Texts are
+// plain English for a mail administrator; fixes quote configuration lines and commands
+// exactly. Where a fact depends on a version, the version is named. Each entry is preceded
+// by a comment naming the documents its facts come from.
+
+/// Every finding the tool can report, in the order the report lists them.
+pub static REGISTRY: &[FindingDef] = &[
+    // RFC 3207 section 4 (STARTTLS; a public MX must not require it); Postfix TLS_README and
+    // postconf(5); Exim specification, chapter "Encrypted SMTP connections using TLS/SSL";
+    // Cisco ASA CLI configuration guide, "Defaults for ESMTP Inspection" (STARTTLS removed).
+    FindingDef {
+        code: "starttls-not-offered",
+        severity: Severity::Error,
+        title: "The server does not offer STARTTLS",
+        why: "The server's reply to EHLO does not list STARTTLS, so a client has no way to \
+              switch this connection to TLS. If the server refused EHLO and only HELO worked, \
+              no SMTP extension can be used at all, STARTTLS included. Most often TLS is not \
+              configured or is switched off for this listener, but a firewall or antivirus \
+              doing \"SMTP inspection\" can also delete the STARTTLS line on the way (Cisco \
+              ASA's default ESMTP inspection does exactly that), and so can a network that \
+              intercepts port 25 where you ran the test.",
+        breaks: "Opportunistic senders deliver in plaintext, and senders that require TLS do \
+                 not deliver at all: MTA-STS in enforce mode, DANE (the TLSA record promises \
+                 TLS), and Gmail / Google Workspace rules that require secure transport. \
+                 Python's smtplib raises \"smtplib.SMTPNotSupportedError: STARTTLS extension \
+                 not supported by server.\" JavaMail with mail.smtp.starttls.required=true \
+                 fails with \"STARTTLS is required but host does not support STARTTLS\". Mail \
+                 clients set to use STARTTLS refuse to connect.",
+        fixes: &[
+            Fix {
+                software: "Postfix",
+                text: "Turn on opportunistic TLS in main.cf (smtpd_tls_chain_files needs \
+                       Postfix 3.4+):\n\
+                       smtpd_tls_security_level = may\n\
+                       smtpd_tls_chain_files = /etc/letsencrypt/live/mail.example.com/privkey.pem, /etc/letsencrypt/live/mail.example.com/fullchain.pem\n\
+                       Then look for per-service overrides in master.cf such as \
+                       \"-o smtpd_tls_security_level=none\" (`postconf -P | grep tls` lists \
+                       them), check with `postconf -M` that the port you tested is served by \
+                       the smtpd you configured, and run `postfix reload`. Do not use \
+                       \"encrypt\" on port 25: a public MX must not require TLS (RFC 3207).",
+            },
+            Fix {
+                software: "Exim",
+                text: "In the main section:\n\
+                       tls_advertise_hosts = *\n\
+                       tls_certificate = /etc/letsencrypt/live/mail.example.com/fullchain.pem\n\
+                       tls_privatekey = /etc/letsencrypt/live/mail.example.com/privkey.pem\n\
+                       (an empty tls_advertise_hosts turns STARTTLS off). With Debian's \
+                       exim4 packaging, set MAIN_TLS_ENABLE = yes in \
+                       /etc/exim4/exim4.conf.localmacros (split configuration: \
+                       /etc/exim4/conf.d/main/000_localmacros), run `update-exim4.conf` and \
+                       restart exim4. `exim -bV` shows whether this Exim was built with TLS \
+                       (OpenSSL or GnuTLS).",
+            },
+            Fix {
+                software: "Any server",
+                text: "If the server is set up for TLS but STARTTLS is missing when seen from \
+                       outside, something in between removes it. Compare the EHLO reply on \
+                       the server itself (`telnet 127.0.0.1 25`, then type `EHLO test`) with \
+                       the one seen from outside. Cisco ASA: switch off ESMTP inspection \
+                       (or use an inspection policy map with `allow-tls`):\n\
+                       policy-map global_policy\n class inspection_default\n  no inspect esmtp\n\
+                       Firewalls and antivirus \"mail shields\" from other vendors have \
+                       similar switches.",
+            },
+            Fix {
+                software: "Client",
+                text: "If EHLO itself was refused, see the smtp-rejected finding: fix the \
+                       EHLO rejection first (e.g. re-run with `--ehlo` and a fully qualified \
+                       name), since STARTTLS can only be offered in a reply to EHLO.",
+            },
+        ],
+    },
+    // RFC 3207 section 4 (454 reply); Postfix TLS_README (key and certificate files);
+    // Exim specification (tls_certificate, tls_privatekey, log files).
+    FindingDef {
+        code: "starttls-refused",
+        severity: Severity::Error,
+        title: "STARTTLS is advertised but the server refuses to start TLS",
+        why: "The server lists STARTTLS, but answers the STARTTLS command with something \
+              other than 220. The usual answer is \"454 4.7.0 TLS not available due to local \
+              problem\" from Postfix: it advertises TLS but cannot load its own key or \
+              certificate, because a file is missing, unreadable, not PEM, protected by a \
+              passphrase, or the key does not belong to the certificate. The server's mail \
+              log names the exact problem.",
+        breaks: "Opportunistic senders usually deliver in plaintext instead, while senders \
+                 that require TLS (MTA-STS enforce, DANE) defer the mail and bounce it when it \
+                 gets too old. Mail clients show the server's text, e.g. \"STARTTLS command \
+                 failed: TLS not available due to local problem\". Python's smtplib.starttls() \
+                 raises smtplib.SMTPResponseException with code 454, and JavaMail throws a \
+                 MessagingException carrying the 454 reply.",
+        fixes: &[
+            Fix {
+                software: "Postfix",
+                text: "Find the cause in the log: \
+                       `grep -E 'TLS library problem|cannot get|cannot load' /var/log/mail.log` \
+                       (or `journalctl -u postfix`). Typical lines: \"warning: cannot get RSA \
+                       private key from file ...\" or \"warning: TLS library problem: ...\". \
+                       Run `postfix check`, and \
+                       `postconf smtpd_tls_chain_files smtpd_tls_cert_file smtpd_tls_key_file` \
+                       to see which files are used. The smtpd process reads them as root \
+                       before entering its chroot jail, so they need not be copied into \
+                       /var/spool/postfix, but they must exist, be PEM, and the key must not \
+                       be passphrase-protected. Then `postfix reload`.",
+            },
+            Fix {
+                software: "Any server",
+                text: "Check that the key belongs to the certificate; the two hashes must be \
+                       equal:\n\
+                       openssl x509 -noout -pubkey -in cert.pem | openssl sha256\n\
+                       openssl pkey -pubout -in key.pem | openssl sha256\n\
+                       A mismatch usually means a renewed certificate was installed next to \
+                       the old key, or the other way round.",
+            },
+            Fix {
+                software: "Exim",
+                text: "Look for \"TLS error on connection\" in the main log and in the panic \
+                       log (Debian: /var/log/exim4/mainlog and /var/log/exim4/paniclog). \
+                       Check that tls_certificate and tls_privatekey expand to existing files \
+                       (`exim -bP tls_certificate tls_privatekey` prints the settings), and \
+                       that the Exim user (Debian: Debian-exim) can read the key: Exim may \
+                       read it after giving up root, and certbot's /etc/letsencrypt/live and \
+                       /etc/letsencrypt/archive directories are readable by root only (copy \
+                       the files in a deploy hook, or grant the Exim group read access).",
+            },
+        ],
+    },
+    // RFC 5321 section 3.1 and 4.2 (reply codes); Postfix postconf(5) (anvil limits,
+    // smtpd_delay_reject, HELO restrictions) and POSTSCREEN_README; Exim specification
+    // (smtp_accept_max_per_host, ACLs).
+    FindingDef {
+        code: "smtp-rejected",
+        severity: Severity::Error,
+        title: "The server rejects the connection or the EHLO before TLS starts",
+        why: "The server answered the banner or EHLO with a 4xx (try later) or 5xx (refused) \
+              reply, so the test never got as far as STARTTLS. A 421 at the banner usually \
+              means a connection or rate limit for the client's IP address, or an overloaded \
+              server; a 554 at the banner means the server refuses this client, typically \
+              because of a DNS blocklist, postscreen or a client access rule. A 5xx reply to \
+              EHLO means the EHLO name was rejected, for example because it is not a fully \
+              qualified domain name or does not resolve. The result depends on where you test \
+              from: home and cloud IP addresses are often refused on port 25 where a real mail \
+              server would be accepted.",
+        breaks: "A sender that gets 421 or another 4xx reply queues the mail and retries \
+                 later; a 5xx at the banner makes senders try the next MX or bounce. Postfix \
+                 limits look like \"421 4.7.0 ... Error: too many connections from ...\", \
+                 Exim's like \"421 Too many concurrent SMTP connections from this IP address; \
+                 please try again later.\" Python's smtplib raises smtplib.SMTPConnectError \
+                 when the banner is not 220, and smtplib.SMTPHeloError when both EHLO and HELO \
+                 are refused.",
+        fixes: &[
+            Fix {
+                software: "Postfix",
+                text: "Find the reason in the log (`grep 192.0.2.1 /var/log/mail.log`, with \
+                       the client's IP). Connection limits are enforced by anvil: \
+                       smtpd_client_connection_count_limit (default 50) and \
+                       smtpd_client_connection_rate_limit (default 0, no limit); clients in \
+                       smtpd_client_event_limit_exceptions ($mynetworks by default) are \
+                       exempt. With postscreen in front, allow a client explicitly:\n\
+                       postscreen_access_list = permit_mynetworks, cidr:/etc/postfix/postscreen_access.cidr\n\
+                       # /etc/postfix/postscreen_access.cidr\n\
+                       192.0.2.1/32 permit\n\
+                       A refusal right at connect comes from postscreen (access list, \
+                       postscreen_dnsbl_sites) or from smtpd_client_restrictions when \
+                       smtpd_delay_reject = no.",
+            },
+            Fix {
+                software: "Postfix",
+                text: "EHLO name checks are reject_invalid_helo_hostname, \
+                       reject_non_fqdn_helo_hostname and reject_unknown_helo_hostname in \
+                       smtpd_helo_restrictions. With the default smtpd_delay_reject = yes \
+                       they only take effect at RCPT TO, so a rejection right at EHLO means \
+                       smtpd_delay_reject = no or another product in front of Postfix. Keep \
+                       such checks off the submission ports (587/465), where clients send \
+                       names like a laptop's host name.",
+            },
+            Fix {
+                software: "Exim",
+                text: "Connection limits are smtp_accept_max_per_host and smtp_accept_max in \
+                       the main section. Refusals at connect come from the acl_smtp_connect \
+                       ACL (or host_reject_connection), refusals of EHLO from the \
+                       acl_smtp_helo ACL. `exigrep 192.0.2.1 /var/log/exim4/mainlog` and \
+                       /var/log/exim4/rejectlog (Debian paths) show which rule matched.",
+            },
+            Fix {
+                software: "Client",
+                text: "Test from an IP address that really sends mail (a mail server, not a \
+                       home line or a fresh cloud VM), or wait and retry after a 421. If EHLO \
+                       was rejected, give a fully qualified name that resolves, e.g. \
+                       `--ehlo mail.example.net`. Blocklists work by IP address: look the \
+                       address up on the list's own site and request removal there.",
+            },
+        ],
+    },
+    // RFC 8446 section 6 (alert codes); RFC 8314 (implicit TLS on 465); Postfix TLS_README
+    // and postconf(5); Exim specification (tls_require_ciphers, openssl_options); OpenSSL 3.0
+    // migration guide (TLS 1.0/1.1 need security level 0).
+    FindingDef {
+        code: "tls-handshake-failed",
+        severity: Severity::Error,
+        title: "The TLS handshake fails",
+        why: "After STARTTLS (or right after connecting, on port 465) the TLS handshake did not \
+              complete. If the server sent an alert, its code says why: handshake_failure (40) \
+              means no cipher suite, key exchange group or signature algorithm in common; \
+              protocol_version (70) means no TLS version that both sides accept; \
+              internal_error (80) means the server failed on its own side, which with OpenSSL 3 \
+              servers can be a security-level rule refusing an old protocol or a weak key \
+              (the server's log says which); unrecognized_name (112) means the server does not \
+              know the name sent in SNI; certificate_required (116, TLS 1.3) means it demands a \
+              client certificate. If the connection just closed, suspect a crash on the \
+              server, a middlebox, or mixed-up ports (465 is TLS from the first byte, 25 and \
+              587 use STARTTLS); if the reply was not TLS at all, the port speaks plain text or \
+              something else, such as a proxy, is answering.",
+        breaks: "Every client that cannot agree with the server fails the same way; an \
+                 opportunistic MTA may retry in plaintext, one that requires TLS defers the \
+                 mail. Python shows e.g. \"[SSL: SSLV3_ALERT_HANDSHAKE_FAILURE] sslv3 alert \
+                 handshake failure\", \"[SSL: TLSV1_ALERT_PROTOCOL_VERSION] tlsv1 alert \
+                 protocol version\", or \"[SSL: WRONG_VERSION_NUMBER] wrong version number\" \
+                 (typically smtplib.SMTP_SSL pointed at port 587). Java shows \
+                 \"javax.net.ssl.SSLHandshakeException: Received fatal alert: \
+                 handshake_failure\" or \"No appropriate protocol (protocol is disabled or \
+                 cipher suites are inappropriate)\". openssl s_client prints the alert, e.g. \
+                 \"tlsv1 alert protocol version\".",
+        fixes: &[
+            Fix {
+                software: "Postfix",
+                text: "See what the server allows: `postconf smtpd_tls_protocols \
+                       smtpd_tls_mandatory_protocols smtpd_tls_ciphers \
+                       smtpd_tls_mandatory_ciphers smtpd_tls_exclude_ciphers \
+                       smtpd_tls_security_level`. A setting every current client can meet:\n\
+                       smtpd_tls_protocols = >=TLSv1.2\n\
+                       smtpd_tls_ciphers = medium\n\
+                       (the \">=\" form needs Postfix 3.6+; older releases: \
+                       `!SSLv2, !SSLv3, !TLSv1, !TLSv1.1`). The \"mandatory\" variants apply \
+                       only where TLS is required (smtpd_tls_security_level = encrypt, e.g. on \
+                       submission). Leave tls_high_cipherlist and tls_medium_cipherlist at \
+                       their defaults rather than hand-made lists, and do not set \
+                       smtpd_tls_req_ccert = yes on a port that ordinary clients use.",
+            },
+            Fix {
+                software: "Exim",
+                text: "`exim -bV` tells whether Exim uses OpenSSL or GnuTLS. With OpenSSL, \
+                       tls_require_ciphers is an OpenSSL cipher string and old protocols are \
+                       switched off with openssl_options, e.g.\n\
+                       tls_require_ciphers = DEFAULT\n\
+                       openssl_options = +no_sslv3 +no_tlsv1 +no_tlsv1_1\n\
+                       With GnuTLS, tls_require_ciphers is a priority string, e.g. \
+                       NORMAL:-VERS-TLS1.0:-VERS-TLS1.1. Remove hand-made cipher lists that \
+                       leave nothing in common with current clients, and list hosts in \
+                       tls_verify_hosts only if they really present client certificates.",
+            },
+            Fix {
+                software: "Python ssl",
+                text: "Use the right mode for the port and a modern context:\n\
+                       import smtplib, ssl\n\
+                       ctx = ssl.create_default_context()\n\
+                       ctx.minimum_version = ssl.TLSVersion.TLSv1_2\n\
+                       # ports 25 and 587: plain connection, then STARTTLS\n\
+                       s = smtplib.SMTP(\"mail.example.com\", 587)\n\
+                       s.starttls(context=ctx)\n\
+                       # port 465: TLS from the first byte\n\
+                       s = smtplib.SMTP_SSL(\"mail.example.com\", 465, context=ctx)\n\
+                       Only if an old server cannot be fixed, widen the client with \
+                       ctx.set_ciphers(\"DEFAULT:@SECLEVEL=1\").",
+            },
+            Fix {
+                software: "Client",
+                text: "Java: offer current protocols with \
+                       -Djdk.tls.client.protocols=TLSv1.2,TLSv1.3 (JavaMail: \
+                       mail.smtp.ssl.protocols=TLSv1.2 TLSv1.3). Current JDKs disable TLS 1.0 \
+                       and 1.1 through jdk.tls.disabledAlgorithms in \
+                       $JAVA_HOME/conf/security/java.security (Java 8: \
+                       $JAVA_HOME/jre/lib/security/java.security); if the server speaks \
+                       nothing newer, upgrade the server rather than editing that list.",
+            },
+            Fix {
+                software: "OpenSSL client",
+                text: "Reproduce and narrow it down:\n\
+                       openssl s_client -connect mail.example.com:25 -starttls smtp -servername mail.example.com\n\
+                       openssl s_client -connect mail.example.com:465 -servername mail.example.com\n\
+                       Add -tls1_2 or -tls1_3 to try one version. Adding \
+                       -cipher 'DEFAULT:@SECLEVEL=1' (with OpenSSL 3, @SECLEVEL=0 for TLS 1.0 \
+                       and 1.1) shows whether the local security level is what blocks the \
+                       handshake; use it for diagnosis only, not as a fix.",
+            },
+        ],
+    },
+    // RFC 5246 section 7.4.2 and RFC 8446 section 4.4.2 (the server sends its chain);
+    // RFC 5280 section 4.2.2.1 (Authority Information Access); Postfix postconf(5)
+    // (smtpd_tls_chain_files, smtpd_tls_cert_file); Let's Encrypt / certbot file layout.
+    FindingDef {
+        code: "chain-incomplete",
+        severity: Severity::Error,
+        title: "The server does not send its intermediate certificate(s)",
+        why: "A server must send its own certificate followed by the intermediate CA \
+              certificates that link it to a trusted root; this server leaves out at least one \
+              intermediate. Browsers and Windows often hide the mistake by downloading the \
+              missing certificate from the address in the certificate's Authority Information \
+              Access (caIssuers) field, or by using a cached copy. Mail servers and most mail \
+              and programming-language clients download nothing, so for them the chain cannot \
+              be built. The usual cause is configuring the leaf-only file (Let's Encrypt \
+              cert.pem) instead of the full chain (fullchain.pem).",
+        breaks: "Verifying senders (MTA-STS in enforce mode, Postfix or Exim with \
+                 verification on), Gmail \"send mail as\" and application clients fail while \
+                 a browser test of the same name looks fine. Java: \"PKIX path building \
+                 failed: sun.security.provider.certpath.SunCertPathBuilderException: unable to \
+                 find valid certification path to requested target\" (Java only fetches \
+                 missing intermediates when started with \
+                 -Dcom.sun.security.enableAIAcaIssuers=true). Python: \
+                 \"ssl.SSLCertVerificationError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate \
+                 verify failed: unable to get local issuer certificate\". OpenSSL: verify error \
+                 20 \"unable to get local issuer certificate\" or 21 \"unable to verify the \
+                 first certificate\".",
+        fixes: &[
+            Fix {
+                software: "Postfix",
+                text: "Serve the key, the leaf and the intermediates (Postfix 3.4+):\n\
+                       smtpd_tls_chain_files = /etc/letsencrypt/live/mail.example.com/privkey.pem, /etc/letsencrypt/live/mail.example.com/fullchain.pem\n\
+                       or, with the older parameters, a certificate file holding the leaf \
+                       followed by the intermediates:\n\
+                       smtpd_tls_cert_file = /etc/letsencrypt/live/mail.example.com/fullchain.pem\n\
+                       smtpd_tls_key_file = /etc/letsencrypt/live/mail.example.com/privkey.pem\n\
+                       then run `postfix reload`.",
+            },
+            Fix {
+                software: "Exim",
+                text: "tls_certificate = /etc/letsencrypt/live/mail.example.com/fullchain.pem\n\
+                       tls_privatekey = /etc/letsencrypt/live/mail.example.com/privkey.pem\n\
+                       For a certificate from another CA, append the intermediates to the \
+                       certificate file, leaf first: \
+                       `cat leaf.pem intermediate.pem > chain.pem`. Reload Exim afterwards.",
+            },
+            Fix {
+                software: "Java keytool",
+                text: "Stopgap only, when you cannot fix the server: trust the intermediate \
+                       on the client.\n\
+                       keytool -importcert -trustcacerts -alias mail-intermediate -file intermediate.pem -keystore $JAVA_HOME/lib/security/cacerts\n\
+                       (Java 9+ also: `keytool -importcert -cacerts -alias mail-intermediate \
+                       -file intermediate.pem`; a Java 8 JDK keeps the store in \
+                       $JAVA_HOME/jre/lib/security/cacerts; the default store password is \
+                       changeit). Alternatively start the JVM with \
+                       -Dcom.sun.security.enableAIAcaIssuers=true.",
+            },
+            Fix {
+                software: "Python ssl",
+                text: "Stopgap only, when you cannot fix the server:\n\
+                       ctx = ssl.create_default_context()\n\
+                       ctx.load_verify_locations(cafile=\"intermediate.pem\")\n\
+                       This adds the intermediate to the trusted certificates of this one \
+                       client; fixing the server fixes every client.",
+            },
+        ],
+    },
+    // RFC 5246 section 7.4.2 (each certificate must certify the one before it);
+    // RFC 8446 section 4.4.2 (leaf first; clients should tolerate other orders).
+    FindingDef {
+        code: "chain-order",
+        severity: Severity::Warning,
+        title: "The certificate chain is out of order or contains unrelated certificates",
+        why: "The server sends its certificates in the wrong order, or includes certificates \
+              that do not belong to its chain, such as another site's certificate or an old \
+              or duplicate intermediate. TLS 1.2 (RFC 5246 section 7.4.2) requires the \
+              server's own certificate first and each following certificate to certify the \
+              one before it; TLS 1.3 (RFC 8446 section 4.4.2) still requires the server's \
+              certificate first but asks clients to tolerate other orders and extra \
+              certificates. Current mainstream TLS libraries sort the chain themselves, so \
+              this often goes unnoticed.",
+        breaks: "Older and embedded TLS stacks that follow the list strictly in order can fail \
+                 with confusing errors about an unknown issuer or a bad certificate, although \
+                 every certificate they need was sent. Extra certificates also make every \
+                 handshake larger for nothing.",
+        fixes: &[
+            Fix {
+                software: "Any server",
+                text: "Order the file as: the server certificate, then its issuer, then that \
+                       issuer's issuer (the root is optional and usually left out); delete \
+                       everything else. List what a file contains, in order:\n\
+                       openssl crl2pkcs7 -nocrl -certfile chain.pem | openssl pkcs7 -print_certs -noout\n\
+                       Each certificate's issuer= line must equal the subject= line of the \
+                       next one.",
+            },
+            Fix {
+                software: "Postfix",
+                text: "In smtpd_tls_chain_files the private key comes first, then the \
+                       certificates in the order above; in smtpd_tls_cert_file the leaf comes \
+                       first, then the intermediates. Let's Encrypt's fullchain.pem is already \
+                       in the right order. Run `postfix reload` after changing the file.",
+            },
+            Fix {
+                software: "Exim",
+                text: "The file named by tls_certificate must hold the leaf first, then the \
+                       intermediates in order; Let's Encrypt's fullchain.pem gets this right. \
+                       Reload Exim after changing it.",
+            },
+        ],
+    },
+    // RFC 7672 section 3.1.1 (DANE-EE); Debian postfix package (snakeoil certificate);
+    // certbot documentation.
+    FindingDef {
+        code: "cert-self-signed",
+        severity: Severity::Error,
+        title: "The server's certificate is self-signed",
+        why: "The certificate is signed by its own key rather than by a certificate \
+              authority, so nobody but the server vouches for it and a verifying client has \
+              nothing to check it against. Many systems create such a certificate at install \
+              time (Debian's Postfix package, for example, starts out with the \"snakeoil\" \
+              certificate) and it is often never replaced. Opportunistic MTA-to-MTA TLS still \
+              works, because Postfix and Exim senders encrypt without insisting on a valid \
+              certificate by default.",
+        breaks: "Everything that verifies fails: MTA-STS senders in enforce mode, senders \
+                 with certificate verification turned on, Gmail \"send mail as\" (which, \
+                 misleadingly, reports \"TLS Negotiation failed, the certificate doesn't match \
+                 the host\" for self-signed certificates too), and mail clients such as \
+                 Outlook and Thunderbird, which show a certificate warning. Python's \
+                 create_default_context() fails with \"certificate verify failed: self-signed \
+                 certificate\" (\"self signed certificate\" with OpenSSL 1.1). Java fails with \
+                 \"PKIX path building failed: ... unable to find valid certification path to \
+                 requested target\", and OpenSSL reports verify error 18.",
+        fixes: &[
+            Fix {
+                software: "Any server",
+                text: "Get a certificate from a public CA, e.g. Let's Encrypt:\n\
+                       certbot certonly --standalone -d mail.example.com\n\
+                       (--standalone needs port 80 reachable from the internet; otherwise use \
+                       DNS-01 validation with your DNS provider's certbot plugin). Then \
+                       configure the MTA as below and make renewals reload it.",
+            },
+            Fix {
+                software: "Postfix",
+                text: "smtpd_tls_chain_files = /etc/letsencrypt/live/mail.example.com/privkey.pem, /etc/letsencrypt/live/mail.example.com/fullchain.pem\n\
+                       then `postfix reload` (and put `postfix reload` in a certbot deploy \
+                       hook).",
+            },
+            Fix {
+                software: "Exim",
+                text: "tls_certificate = /etc/letsencrypt/live/mail.example.com/fullchain.pem\n\
+                       tls_privatekey = /etc/letsencrypt/live/mail.example.com/privkey.pem\n\
+                       Make sure the Exim user can read the key, then reload Exim.",
+            },
+            Fix {
+                software: "Client",
+                text: "Only for a private client you control: trust this exact certificate. \
+                       Java: `keytool -importcert -alias mail-selfsigned -file server.pem \
+                       -keystore truststore.jks`, then run with \
+                       -Djavax.net.ssl.trustStore=truststore.jks (this replaces the default \
+                       trust store). Python: \
+                       ctx = ssl.create_default_context(cafile=\"server.pem\").",
+            },
+            Fix {
+                software: "Any server",
+                text: "For MTA-to-MTA mail, a DANE-EE TLSA record in a DNSSEC-signed zone \
+                       authenticates a self-signed certificate for DANE-aware senders (RFC \
+                       7672 section 3.1.1):\n\
+                       _25._tcp.mail.example.com. IN TLSA 3 1 1 <hash>\n\
+                       where <hash> comes from:\n\
+                       openssl x509 -in server.pem -noout -pubkey | openssl pkey -pubin -outform DER | openssl sha256\n\
+                       This does not help Gmail \"send mail as\", MTA-STS or mail clients.",
+            },
+        ],
+    },
+    // Debian ca-certificates / ca-certificates-java; RHEL update-ca-trust(8); JDK keytool;
+    // Python ssl module documentation (get_default_verify_paths); certifi.
+    FindingDef {
+        code: "cert-untrusted",
+        severity: Severity::Error,
+        title: "The chain ends at a root the checked trust store does not contain",
+        why: "The chain is complete, but its root is not in the trust store used for the \
+              check. Either the server uses a private or corporate CA that only its own \
+              organisation trusts, or the root is public but missing from the client's store: \
+              an old ca-certificates bundle, an old JDK cacerts, or a CA that has since been \
+              distrusted and removed. Which of the two it is decides who must act: a private \
+              CA on a server that strangers connect to needs a public certificate, while an \
+              outdated client needs an updated store.",
+        breaks: "Clients that use the store in question fail, while others may work. Java: \
+                 \"PKIX path building failed: ... unable to find valid certification path to \
+                 requested target\". Python: \"certificate verify failed: unable to get local \
+                 issuer certificate\", or \"self-signed certificate in certificate chain\" when \
+                 the server also sends the unknown root; OpenSSL: verify error 20 or 19. \
+                 MTA-STS senders count it as a failed validation and, in enforce mode, do not \
+                 deliver.",
+        fixes: &[
+            Fix {
+                software: "Any server",
+                text: "If the root is a private or internal CA and the server takes mail from \
+                       the internet or from clients you do not manage, replace the certificate \
+                       with one from a public CA (e.g. Let's Encrypt: \
+                       `certbot certonly --standalone -d mail.example.com`). A private CA is \
+                       fine for an internal relay whose clients you give the root to.",
+            },
+            Fix {
+                software: "Postfix",
+                text: "smtpd_tls_chain_files = /etc/letsencrypt/live/mail.example.com/privkey.pem, /etc/letsencrypt/live/mail.example.com/fullchain.pem\n\
+                       then `postfix reload`.",
+            },
+            Fix {
+                software: "Exim",
+                text: "tls_certificate = /etc/letsencrypt/live/mail.example.com/fullchain.pem\n\
+                       tls_privatekey = /etc/letsencrypt/live/mail.example.com/privkey.pem\n\
+                       then reload Exim.",
+            },
+            Fix {
+                software: "Client",
+                text: "If the root is public but missing, update the client's store: \
+                       Debian/Ubuntu `apt-get install --only-upgrade ca-certificates` (Java on \
+                       Debian uses /etc/ssl/certs/java/cacerts, rebuilt by \
+                       ca-certificates-java), RHEL `dnf update ca-certificates`, or a newer \
+                       JDK. Python: `python3 -c 'import ssl; \
+                       print(ssl.get_default_verify_paths())'` shows the store OpenSSL uses; \
+                       programs using certifi (e.g. requests) use certifi's bundle instead: \
+                       `pip install -U certifi`. To trust a private root system-wide: Debian \
+                       `cp corp-root.crt /usr/local/share/ca-certificates/ && \
+                       update-ca-certificates` (the file name must end in .crt); RHEL \
+                       `cp corp-root.pem /etc/pki/ca-trust/source/anchors/ && update-ca-trust`.",
+            },
+            Fix {
+                software: "Java keytool",
+                text: "Import the missing root into the JDK's store:\n\
+                       keytool -importcert -cacerts -alias corp-root -file corp-root.pem\n\
+                       (Java 9+; on Java 8: keytool -importcert -trustcacerts -alias corp-root \
+                       -file corp-root.pem -keystore $JAVA_HOME/jre/lib/security/cacerts). \
+                       The default store password is changeit.",
+            },
+        ],
+    },
+    // RFC 5280 sections 4.2.1.9 (basic constraints), 4.2.1.10 (name constraints),
+    // 4.2.1.12 (extended key usage), 6.1 (path validation); OpenSSL verify(1) error codes.
+    FindingDef {
+        code: "cert-chain-invalid",
+        severity: Severity::Error,
+        title: "The certificate chain can be built but is not valid",
+        why: "All certificates are present and the root is trusted, yet the chain breaks a \
+              rule: a certificate that signs another is not marked as a CA (basic \
+              constraints), a path length or name constraint is violated, the server \
+              certificate lacks the serverAuth extended key usage, or a signature does not \
+              verify. This usually comes from a home-made CA, a certificate issued from the \
+              wrong profile (for example a client or S/MIME certificate), or an intermediate \
+              swapped for a different one with the same name. Only the issuer can fix it, by \
+              issuing a correct certificate.",
+        breaks: "Every verifying client rejects the chain. OpenSSL and Python report verify \
+                 errors such as \"invalid CA certificate\" (24), \"path length constraint \
+                 exceeded\" (25), \"unsupported certificate purpose\" (26), \"certificate \
+                 signature failure\" (7) or \"permitted subtree violation\" (47). Java fails \
+                 with \"PKIX path validation failed\" or, for a missing serverAuth usage, \
+                 \"Extended key usage does not permit use for TLS server authentication\".",
+        fixes: &[
+            Fix {
+                software: "Any server",
+                text: "Find the faulty certificate:\n\
+                       openssl s_client -connect mail.example.com:25 -starttls smtp -showcerts </dev/null\n\
+                       Save the first certificate as leaf.pem and the others as chain.pem, \
+                       then:\n\
+                       openssl verify -show_chain -untrusted chain.pem leaf.pem\n\
+                       openssl x509 -in leaf.pem -noout -ext basicConstraints,extendedKeyUsage\n\
+                       Ask the CA for a correctly issued certificate or its current \
+                       intermediates. For a home-made CA, reissue with CA:TRUE in the CA \
+                       certificate and extendedKeyUsage = serverAuth in the server \
+                       certificate.",
+            },
+            Fix {
+                software: "Postfix",
+                text: "Install the reissued certificate with the CA's current intermediates:\n\
+                       smtpd_tls_chain_files = /etc/postfix/mail-key.pem, /etc/postfix/mail-fullchain.pem\n\
+                       then `postfix reload`.",
+            },
+            Fix {
+                software: "Exim",
+                text: "Point tls_certificate at the reissued certificate followed by the \
+                       current intermediates (leaf first) and tls_privatekey at its key, then \
+                       reload Exim.",
+            },
+        ],
+    },
+    // RFC 5280 section 4.1.2.5 (validity); RFC 7672 section 3.1.1 (DANE-EE ignores dates);
+    // certbot documentation (renew, deploy hooks).
+    FindingDef {
+        code: "cert-expired",
+        severity: Severity::Error,
+        title: "A certificate in the chain has expired",
+        why: "The server's certificate, or an intermediate it still sends, is past its \
+              notAfter date. With automated certificates this usually means that renewal has \
+              been failing, or that renewal worked but the mail server was never reloaded and \
+              still serves the old certificate from memory. An expired intermediate can also \
+              linger in a hand-made chain file long after the CA replaced it.",
+        breaks: "Verifying peers fail: MTA-STS senders defer the mail and mail clients warn or \
+                 refuse (senders authenticating with a DANE-EE record ignore the dates, RFC \
+                 7672 section 3.1.1). Python: \"certificate verify failed: certificate has \
+                 expired\"; Java: \"CertificateExpiredException: NotAfter: ...\" inside a \
+                 \"PKIX path validation failed\" error; OpenSSL: verify error 10 \"certificate \
+                 has expired\". Old OpenSSL 1.0.x clients can fail on an expired certificate \
+                 in the chain even when a valid alternative path exists, as many did when DST \
+                 Root CA X3 expired in September 2021.",
+        fixes: &[
+            Fix {
+                software: "Any server",
+                text: "Renew, and check the automation: `certbot renew` (rehearse with \
+                       `certbot renew --dry-run`), `systemctl list-timers | grep certbot` for \
+                       the renewal timer, /var/log/letsencrypt/letsencrypt.log for errors. \
+                       Make every renewal reload the MTA with an executable deploy hook, e.g. \
+                       /etc/letsencrypt/renewal-hooks/deploy/reload-mail:\n\
+                       #!/bin/sh\n\
+                       systemctl reload postfix\n\
+                       If the file on disk is new but the server still presents the old \
+                       certificate, the reload is what is missing.",
+            },
+            Fix {
+                software: "Postfix",
+                text: "After renewal run `postfix reload`. If the expired certificate is an \
+                       intermediate, rebuild the chain file with the CA's current \
+                       intermediate (with Let's Encrypt, point smtpd_tls_chain_files at the \
+                       renewed live/.../fullchain.pem).",
+            },
+            Fix {
+                software: "Exim",
+                text: "Point tls_certificate at the renewed file (with Let's Encrypt, \
+                       /etc/letsencrypt/live/mail.example.com/fullchain.pem, which renewal \
+                       updates through the live/ symlinks) and reload or restart Exim after \
+                       each renewal, e.g. `systemctl reload exim4` in the deploy hook.",
+            },
+        ],
+    },
+    // RFC 5280 section 4.1.2.5 (validity); OpenSSL verify(1) error 9.
+    FindingDef {
+        code: "cert-not-yet-valid",
+        severity: Severity::Error,
+        title: "A certificate is not valid yet (its notBefore date is in the future)",
+        why: "The certificate's validity period starts after the current time as seen by the \
+              checker. Either a clock is wrong (on the machine running this check, or on the \
+              machine that created a self-made certificate), or a certificate was installed \
+              before its start date. Compare the notBefore date shown here with the real time \
+              before changing anything.",
+        breaks: "Verifying peers fail until the date is reached: Python \"certificate verify \
+                 failed: certificate is not yet valid\", Java \
+                 \"CertificateNotYetValidException: NotBefore: ...\", OpenSSL verify error 9 \
+                 \"certificate is not yet valid\". A client whose own clock runs behind sees \
+                 the same error with a perfectly good certificate.",
+        fixes: &[
+            Fix {
+                software: "Any server",
+                text: "Check the clocks, here and on the server: `timedatectl` should show \
+                       \"System clock synchronized: yes\"; turn on NTP with \
+                       `timedatectl set-ntp true` (or check `chronyc tracking` where chrony is \
+                       used). If the clocks are right, the certificate really is premature: \
+                       reissue it, or put the previous valid certificate back until then.",
+            },
+            Fix {
+                software: "Postfix",
+                text: "After installing a currently valid certificate:\n\
+                       smtpd_tls_chain_files = /etc/postfix/mail-key.pem, /etc/postfix/mail-fullchain.pem\n\
+                       then `postfix reload`.",
+            },
+            Fix {
+                software: "Exim",
+                text: "Point tls_certificate and tls_privatekey at the currently valid \
+                       certificate and key, then reload Exim.",
+            },
+        ],
+    },
+    // certbot documentation (renewal, deploy hooks).
+    FindingDef {
+        code: "cert-expires-soon",
+        severity: Severity::Warning,
+        title: "The certificate expires soon",
+        why: "The server's certificate, or an intermediate it sends, expires within the \
+              warning window (21 days by default; change it with --expiry-warn-days). Nothing \
+              fails yet, but everything that verifies will fail on the expiry date. certbot \
+              normally renews Let's Encrypt's certificates about 30 days ahead, so a \
+              certificate this close to expiry usually means renewal is failing or the server \
+              was not reloaded after it.",
+        breaks: "Nothing breaks today. From the expiry date on, verifying senders (MTA-STS), \
+                 Gmail \"send mail as\" and mail clients fail as described under cert-expired, \
+                 e.g. Python's \"certificate verify failed: certificate has expired\".",
+        fixes: &[
+            Fix {
+                software: "Any server",
+                text: "Renew now (`certbot renew`) and find out why automation did not: \
+                       `certbot renew --dry-run`, /var/log/letsencrypt/letsencrypt.log, \
+                       `systemctl list-timers | grep certbot`. Then make sure the renewed \
+                       certificate is actually served (reload the MTA, see below).",
+            },
+            Fix {
+                software: "Postfix",
+                text: "Reload Postfix after each renewal with an executable deploy hook, e.g. \
+                       /etc/letsencrypt/renewal-hooks/deploy/postfix:\n\
+                       #!/bin/sh\n\
+                       postfix reload",
+            },
+            Fix {
+                software: "Exim",
+                text: "Reload or restart Exim after each renewal from a certbot deploy hook, \
+                       e.g. `systemctl reload exim4`.",
+            },
+        ],
+    },
+    // RFC 6125 section 6.4.3 (wildcards); RFC 8461 section 4.2 (MTA-STS certificate
+    // validation); RFC 7672 section 3.1.2 (DANE-TA name checks); Postfix postconf(5)
+    // (tls_server_sni_maps); Exim specification ($tls_in_sni).
+    FindingDef {
+        code: "cert-name-mismatch",
+        severity: Severity::Error,
+        title: "The certificate does not cover the host name that peers check",
+        why: "None of the certificate's subject alternative names matches the name a \
+              verifying peer checks. For an MX that is the MX host name from DNS (what \
+              MTA-STS, RFC 8461 section 4.2, and DANE-TA, RFC 7672 section 3.1.2, check); for \
+              submission it is the server name configured in the mail client; for Gmail \
+              \"send mail as\" it is the SMTP server entered in Gmail. A wildcard covers \
+              exactly one leftmost label (RFC 6125 section 6.4.3): *.example.com matches \
+              mail.example.com but neither example.com nor a.mail.example.com. Connecting by \
+              IP address fails the check unless the certificate lists that address.",
+        breaks: "Gmail \"send mail as\" reports \"TLS Negotiation failed, the certificate \
+                 doesn't match the host\". Java: \"java.security.cert.CertificateException: No \
+                 subject alternative DNS name matching mail.example.com found.\" Python: \
+                 \"certificate verify failed: Hostname mismatch, certificate is not valid for \
+                 'mail.example.com'.\" MTA-STS senders in enforce mode do not deliver, while \
+                 opportunistic MTAs that do not verify keep working, which is why this can go \
+                 unnoticed.",
+        fixes: &[
+            Fix {
+                software: "Any server",
+                text: "Reissue the certificate with every name clients use as a subject \
+                       alternative name, e.g.\n\
+                       certbot certonly --standalone -d mx.example.com -d smtp.example.com\n\
+                       or point the MX record and client settings at a name the certificate \
+                       already covers.",
+            },
+            Fix {
+                software: "Postfix",
+                text: "One certificate with all names is simplest. For a certificate per name \
+                       (Postfix 3.4+), keep a default (smtpd_tls_chain_files) that covers the \
+                       MX name, since many sending MTAs send no SNI, and add:\n\
+                       tls_server_sni_maps = hash:/etc/postfix/sni_maps\n\
+                       # /etc/postfix/sni_maps\n\
+                       smtp.example.com /etc/letsencrypt/live/smtp.example.com/privkey.pem /etc/letsencrypt/live/smtp.example.com/fullchain.pem\n\
+                       then `postmap -F hash:/etc/postfix/sni_maps` and `postfix reload`.",
+            },
+            Fix {
+                software: "Exim",
+                text: "Choose the certificate by SNI:\n\
+                       tls_certificate = ${if eq{$tls_in_sni}{smtp.example.com}{/etc/exim4/smtp.example.com.crt}{/etc/exim4/mx.example.com.crt}}\n\
+                       tls_privatekey = ${if eq{$tls_in_sni}{smtp.example.com}{/etc/exim4/smtp.example.com.key}{/etc/exim4/mx.example.com.key}}\n\
+                       Exim expands these again once the client's SNI has arrived; the \
+                       default branch must cover the MX name for senders that send no SNI.",
+            },
+            Fix {
+                software: "Client",
+                text: "Configure the client with the name on the certificate, not an IP \
+                       address or another alias of the host. Keep hostname checking on (for \
+                       example, do not set check_hostname = False in Python) rather than \
+                       making the error go away.",
+            },
+        ],
+    },
+    // OpenSSL 3.2 release notes (default security level 2); OpenSSL SSL_CTX_set_security_level(3);
+    // JDK java.security (jdk.certpath.disabledAlgorithms); RFC 8446 (no DSA in TLS 1.3).
+    FindingDef {
+        code: "cert-weak-key",
+        severity: Severity::Error,
+        title: "The certificate's key is too weak (RSA below 2048 bits, or DSA)",
+        why: "The server certificate, or an intermediate, uses an RSA key shorter than 2048 \
+              bits or a DSA key. Public CAs have not issued RSA keys below 2048 bits for about \
+              a decade, so such a certificate is usually very old or home-made. Current TLS \
+              libraries refuse these keys by default, and TLS 1.3 does not support DSA at all.",
+        breaks: "Clients on OpenSSL at security level 2 (the default on Debian and Ubuntu, and \
+                 in OpenSSL 3.2 and later) reject RSA keys below 2048 bits: Python shows \
+                 \"certificate verify failed: EE certificate key too weak\" (OpenSSL verify \
+                 error 66; 67 \"CA certificate key too weak\" for an intermediate). The same \
+                 rule can stop the server itself: an MTA linked against such an OpenSSL \
+                 refuses to load the key (\"ee key too small\" in the mail log), and Postfix \
+                 then answers STARTTLS with 454. Java rejects RSA keys below 1024 bits \
+                 (\"RSA keySize < 1024\" in jdk.certpath.disabledAlgorithms) with an \
+                 \"Algorithm constraints check failed\" error.",
+        fixes: &[
+            Fix {
+                software: "Any server",
+                text: "Create a new key and get a new certificate for it:\n\
+                       openssl req -new -newkey rsa:2048 -nodes -keyout mail-key.pem -out mail.csr -subj \"/CN=mail.example.com\" -addext \"subjectAltName=DNS:mail.example.com\"\n\
+                       or with certbot:\n\
+                       certbot certonly --standalone --key-type ecdsa -d mail.example.com\n\
+                       (or --key-type rsa --rsa-key-size 4096).",
+            },
+            Fix {
+                software: "Postfix",
+                text: "Serve the new key and chain:\n\
+                       smtpd_tls_chain_files = /etc/postfix/mail-key.pem, /etc/postfix/mail-fullchain.pem\n\
+                       then `postfix reload`. smtpd_tls_chain_files can list an RSA and an \
+                       ECDSA key/chain pair side by side if old clients need RSA.",
+            },
+            Fix {
+                software: "Exim",
+                text: "Point tls_certificate and tls_privatekey at the new certificate chain \
+                       and key, then reload Exim.",
+            },
+        ],
+    },
+    // OpenSSL 3.0 migration guide (SHA-1 certificate signatures refused at security level 1);
+    // Go 1.18 release notes (crypto/x509 rejects SHA-1 signatures); JDK java.security
+    // (jdk.certpath.disabledAlgorithms).
+    FindingDef {
+        code: "cert-weak-signature",
+        severity: Severity::Error,
+        title: "A certificate in the chain is signed with SHA-1 or MD5",
+        why: "A certificate in the chain, other than a self-signed root, carries a signature \
+              made with SHA-1 or MD5. Both hash functions have practical collision attacks, so \
+              such signatures can be forged, and public CAs stopped using them years ago. The \
+              signature on a self-signed root does not matter, because nobody checks it; the \
+              certificates below it are what counts.",
+        breaks: "Python and other clients on OpenSSL 3 reject SHA-1 signatures even at the \
+                 default security level 1: \"certificate verify failed: CA signature digest \
+                 algorithm too weak\" (OpenSSL verify error 68). Go since 1.18 rejects \
+                 SHA-1-signed certificates (\"x509: cannot verify signature: insecure \
+                 algorithm SHA1-RSA\"). Current JDKs reject MD5 everywhere, and SHA-1 in TLS \
+                 server chains that end at a root shipped with the JDK.",
+        fixes: &[
+            Fix {
+                software: "Any server",
+                text: "Get the certificate reissued with SHA-256: from a public CA, simply \
+                       renew; if only an intermediate is SHA-1, fetch the CA's current \
+                       SHA-256 intermediate. For a private CA, sign with -sha256, e.g. \
+                       (OpenSSL 3):\n\
+                       openssl x509 -req -sha256 -in mail.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 365 -copy_extensions copy -out mail.pem\n\
+                       Check each certificate with \
+                       `openssl x509 -in cert.pem -noout -text | grep 'Signature Algorithm'`.",
+            },
+            Fix {
+                software: "Postfix",
+                text: "Install the reissued certificate and current intermediates:\n\
+                       smtpd_tls_chain_files = /etc/postfix/mail-key.pem, /etc/postfix/mail-fullchain.pem\n\
+                       then `postfix reload`.",
+            },
+            Fix {
+                software: "Exim",
+                text: "Point tls_certificate at the reissued certificate followed by the \
+                       current intermediates, then reload Exim.",
+            },
+        ],
+    },
+    // RFC 3207 section 4.2 (discard pre-TLS knowledge, EHLO again); CVE-2011-0411 (Postfix
+    // STARTTLS plaintext command injection, the server-side counterpart).
+    FindingDef {
+        code: "starttls-extra-bytes",
+        severity: Severity::Warning,
+        title: "The server sent extra data after its reply to STARTTLS",
+        why: "After the 220 reply to STARTTLS, a server must stay silent until the client \
+              starts the TLS handshake, but this one sent more bytes first. That points to a \
+              buggy MTA, a proxy or firewall that rewrites the session, or someone injecting \
+              data into the unencrypted part of the connection. A client that keeps such bytes \
+              and later reads them as if they had come over TLS can be fooled by injected \
+              replies; this is the mirror image of the STARTTLS command injection flaw found in \
+              Postfix and other servers in 2011 (CVE-2011-0411 for Postfix).",
+        breaks: "Strict clients abort because the extra bytes are not a valid TLS record \
+                 (Python, for example: \"[SSL: WRONG_VERSION_NUMBER] wrong version number\" or \
+                 a similar record-layer error); lenient clients carry on, and a client with \
+                 the buffering flaw may act on injected replies. The failure may come and go \
+                 if a middlebox only interferes some of the time.",
+        fixes: &[
+            Fix {
+                software: "Any server",
+                text: "Find what adds the bytes: capture the same session on the server and \
+                       from outside (`tcpdump -i any -w starttls.pcap port 25`) and compare. \
+                       Check load balancers, SMTP proxies and firewalls with SMTP inspection on \
+                       the path, and switch such inspection off or fix the proxy.",
+            },
+            Fix {
+                software: "Postfix",
+                text: "Run a supported Postfix release (`postconf mail_version` shows the \
+                       running one). A working Postfix sends nothing after \
+                       \"220 2.0.0 Ready to start TLS\" until the handshake begins, so extra \
+                       bytes seen from outside come from something in between.",
+            },
+            Fix {
+                software: "Exim",
+                text: "Run a supported Exim release (`exim -bV` shows the version). Exim's \
+                       reply is \"220 TLS go ahead\" and nothing should follow it before the \
+                       handshake.",
+            },
+            Fix {
+                software: "Client",
+                text: "Clients must throw away anything read before the handshake and, as RFC \
+                       3207 section 4.2 requires, forget what they learned before TLS and send \
+                       EHLO again. Keep mail clients and TLS libraries up to date.",
+            },
+        ],
+    },
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    const KNOWN_SOFTWARE: &[&str] = &[
+        "Postfix",
+        "Exim",
+        "Python ssl",
+        "Java keytool",
+        "OpenSSL client",
+        "Any server",
+        "Client",
+    ];
+
+    fn is_kebab_case(code: &str) -> bool {
+        !code.is_empty()
+            && !code.starts_with('-')
+            && !code.ends_with('-')
+            && !code.contains("--")
+            && code
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    }
+
+    /// Findings about TLS itself or the certificate, as opposed to plain SMTP refusals.
+    fn is_tls_or_certificate(code: &str) -> bool {
+        ["starttls-", "tls-", "chain-", "cert-"]
+            .iter()
+            .any(|prefix| code.starts_with(prefix))
+    }
+
+    #[test]
+    fn codes_are_unique() {
+        let mut seen = HashSet::new();
+        for def in REGISTRY {
+            assert!(seen.insert(def.code), "duplicate code {}", def.code);
+        }
+    }
+
+    #[test]
+    fn codes_are_kebab_case() {
+        for def in REGISTRY {
+            assert!(
+                is_kebab_case(def.code),
+                "code {:?} is not kebab-case",
+                def.code
+            );
+        }
+    }
+
+    #[test]
+    fn texts_are_not_empty() {
+        for def in REGISTRY {
+            assert!(!def.title.trim().is_empty(), "{}: empty title", def.code);
+            assert!(!def.why.trim().is_empty(), "{}: empty why", def.code);
+            assert!(!def.breaks.trim().is_empty(), "{}: empty breaks", def.code);
+            for fix in def.fixes {
+                assert!(
+                    !fix.software.trim().is_empty(),
+                    "{}: fix without software",
+                    def.code
+                );
+                assert!(
+                    !fix.text.trim().is_empty(),
+                    "{}: empty fix for {}",
+                    def.code,
+                    fix.software
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn titles_are_one_short_line() {
+        for def in REGISTRY {
+            assert!(!def.title.contains('\n'), "{}: title spans lines", def.code);
+            assert!(
+                def.title.chars().count() < 80,
+                "{}: title too long",
+                def.code
+            );
+        }
+    }
+
+    #[test]
+    fn prose_is_not_broken_by_line_continuations() {
+        // A missing space before a `\` line continuation glues two words together and
+        // leaves the next line's indentation behind; catch the most visible symptoms.
+        for def in REGISTRY {
+            for text in [def.title, def.why, def.breaks] {
+                assert!(!text.contains('\n'), "{}: newline in prose", def.code);
+                assert!(
+                    !text.contains("  "),
+                    "{}: double space in {:?}",
+                    def.code,
+                    text
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_entry_has_a_fix() {
+        for def in REGISTRY {
+            assert!(!def.fixes.is_empty(), "{}: no fixes", def.code);
+            assert!(def.fixes.len() <= 5, "{}: more than 5 fixes", def.code);
+        }
+    }
+
+    #[test]
+    fn fix_software_names_are_known() {
+        for def in REGISTRY {
+            for fix in def.fixes {
+                assert!(
+                    KNOWN_SOFTWARE.contains(&fix.software),
+                    "{}: unknown software {:?}",
+                    def.code,
+                    fix.software
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn tls_and_certificate_errors_have_postfix_and_exim_fixes() {
+        for def in REGISTRY
+            .iter()
+            .filter(|d| d.severity == Severity::Error && is_tls_or_certificate(d.code))
+        {
+            for software in ["Postfix", "Exim"] {
+                assert!(
+                    def.fixes.iter().any(|f| f.software == software),
+                    "{}: no {} fix",
+                    def.code,
+                    software
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,296 @@
+//! The report: the whole result of a check, as JSON (docs/json.md) and as text for people.
+
+use crate::cert::ChainAnalysis;
+use crate::diagnose::Finding;
+use crate::findings::{Severity, lookup};
+use crate::observe::{EndpointObservation, FailureKind, Phase, Sender};
+use serde::{Deserialize, Serialize};
+use std::fmt::Write as _;
+
+/// Bumped when a field changes meaning or disappears; new fields do not bump it.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ToolInfo {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TargetInfo {
+    /// As given on the command line.
+    pub input: String,
+    pub host: String,
+    pub port: u16,
+}
+
+/// "ok": nothing wrong; "problems": findings of severity error; "warnings": warnings only;
+/// "error": the check could not be done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Ok,
+    Warnings,
+    Problems,
+    Error,
+}
+
+/// The first line of the report.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Verdict {
+    pub status: Status,
+    /// The code of the finding that matters most, if any.
+    pub code: Option<String>,
+    pub text: String,
+}
+
+/// Why the check could not be done.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CheckError {
+    pub host: String,
+    pub address: Option<String>,
+    pub phase: Phase,
+    pub kind: FailureKind,
+    pub message: String,
+    /// What to do about it.
+    pub hint: String,
+}
+
+/// One endpoint: what was seen, what the chain analysis says, and the findings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EndpointReport {
+    #[serde(flatten)]
+    pub observation: EndpointObservation,
+    pub chain_analysis: Option<ChainAnalysis>,
+    pub findings: Vec<Finding>,
+}
+
+/// The whole result of `check`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CheckReport {
+    pub schema_version: u32,
+    pub tool: ToolInfo,
+    /// RFC 3339 time of the check: certificates are judged valid or not at this moment.
+    pub checked_at: String,
+    pub target: TargetInfo,
+    pub verdict: Verdict,
+    pub error: Option<CheckError>,
+    /// Where the trust anchors came from.
+    pub trust_store: String,
+    /// The names the certificate must cover.
+    pub names_checked: Vec<String>,
+    /// TCP connections made by the whole check.
+    pub connections: u32,
+    pub endpoints: Vec<EndpointReport>,
+}
+
+impl CheckReport {
+    /// 0 nothing wrong (or warnings only), 1 problems that make some peer fail, 2 not checked.
+    pub fn exit_code(&self) -> i32 {
+        match self.verdict.status {
+            Status::Ok | Status::Warnings => 0,
+            Status::Problems => 1,
+            Status::Error => 2,
+        }
+    }
+
+    /// Every finding of every endpoint.
+    pub fn findings(&self) -> impl Iterator<Item = &Finding> {
+        self.endpoints.iter().flat_map(|e| e.findings.iter())
+    }
+}
+
+/// What to do about a failure that stopped the check.
+pub fn hint(phase: Phase, kind: FailureKind) -> String {
+    use FailureKind as K;
+    use Phase as P;
+    match (phase, kind) {
+        (P::Resolve, _) => "check the spelling of the host name, or give its address with --resolve NAME:ADDR".into(),
+        (P::Connect, K::Refused) => "check the port (25 for MX, 587 for submission with STARTTLS, 465 for implicit TLS), that the mail server runs and listens on this address (Postfix: inet_interfaces and master.cf; Exim: daemon_smtp_ports, local_interfaces), and the firewall".into(),
+        (P::Connect, K::Timeout) => "a firewall drops the packets (many networks block outgoing port 25), or the host is down; try from another network, or raise --connect-timeout".into(),
+        (P::Connect, _) => "check the address and your network route to it".into(),
+        (P::Banner, K::Timeout) => "the server accepted the connection but sent no complete greeting in time: a port that expects TLS first (465-style: try --implicit-tls), a greet pause longer than the limit (raise --banner-timeout), a tarpit, or not an SMTP service".into(),
+        (P::Banner, K::NotSmtp) => "this port speaks something else than SMTP; if the bytes look like TLS, the port uses implicit TLS: try --implicit-tls".into(),
+        (P::Banner, K::LineTooLong) => "the server sends a line that never ends: this is not a working SMTP server".into(),
+        (P::Banner, K::Closed) => "the server closed the connection before greeting: a connection limit, a blocklist or a TCP wrapper (Postfix postscreen/anvil, Exim smtp_accept_max_per_host, hosts.deny); try again later or from another address".into(),
+        (P::Ehlo, K::Timeout) | (P::Starttls, K::Timeout) => "the server stopped answering: a greylisting or tarpitting delay, raise --command-timeout, or check the server's logs".into(),
+        (P::Ehlo, _) | (P::Starttls, _) => "the server broke off the SMTP dialogue; its mail log says why".into(),
+        (_, K::Timeout) => "the server stopped answering; raise the time limits or check its logs".into(),
+        _ => "check the server's mail log for this connection".into(),
+    }
+}
+
+/// Style for text output.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    pub color: bool,
+    pub transcript: bool,
+}
+
+fn paint(s: &str, code: &str, on: bool) -> String {
+    if on { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() }
+}
+
+fn sev_label(s: Severity, color: bool) -> String {
+    match s {
+        Severity::Error => paint("error  ", "1;31", color),
+        Severity::Warning => paint("warning", "1;33", color),
+        Severity::Note => paint("note   ", "36", color),
+    }
+}
+
+fn ms(v: Option<f64>) -> String {
+    v.map(|m| if m >= 1000.0 { format!("{:.2} s", m / 1000.0) } else { format!("{m:.1} ms") }).unwrap_or_else(|| "-".into())
+}
+
+/// The report for people: the verdict first, then findings, then details.
+pub fn render_text(r: &CheckReport, style: Style) -> String {
+    let c = style.color;
+    let mut o = String::new();
+    let head = match r.verdict.status {
+        Status::Ok => paint("OK", "1;32", c),
+        Status::Warnings => paint("WARNING", "1;33", c),
+        Status::Problems => paint("PROBLEM", "1;31", c),
+        Status::Error => paint("NOT CHECKED", "1;31", c),
+    };
+    let _ = writeln!(o, "{head}: {}", r.verdict.text);
+    if let Some(e) = &r.error {
+        let _ = writeln!(o);
+        let _ = writeln!(o, "  host     {}{}", e.host, e.address.as_ref().map(|a| format!(" ({a})")).unwrap_or_default());
+        let _ = writeln!(o, "  phase    {}", e.phase.as_str());
+        let _ = writeln!(o, "  cause    {}", e.message);
+        let _ = writeln!(o, "  what to do: {}", e.hint);
+    }
+    for ep in &r.endpoints {
+        render_endpoint(&mut o, r, ep, style);
+    }
+    o
+}
+
+fn render_endpoint(o: &mut String, r: &CheckReport, ep: &EndpointReport, style: Style) {
+    let c = style.color;
+    let obs = &ep.observation;
+    if !ep.findings.is_empty() {
+        let _ = writeln!(o, "\n{}", paint(&format!("Findings ({})", ep.findings.len()), "1", c));
+        for f in &ep.findings {
+            let _ = writeln!(o, "  {} {}  {}", sev_label(f.severity, c), paint(&f.code, "1", c), f.summary);
+            if let Some(def) = lookup(&f.code) {
+                for fix in def.fixes.iter().filter(|x| matches!(x.software, "Postfix" | "Exim" | "Any server")).take(2) {
+                    let first = fix.text.lines().next().unwrap_or("");
+                    let _ = writeln!(o, "            fix ({}): {first}", fix.software);
+                }
+                let _ = writeln!(o, "            more: smtp-tls-doctor explain {}", f.code);
+            }
+        }
+    }
+    let _ = writeln!(o, "\n{}", paint("Connection", "1", c));
+    let _ = writeln!(o, "  server     {}:{} → {} ({})", obs.name, r.target.port, obs.address, obs.mode.as_str());
+    let _ = writeln!(o, "  EHLO name  {}", obs.ehlo_name);
+    if let Some(tls) = &obs.tls {
+        let _ = writeln!(o, "  SNI        {}", tls.sni.as_deref().unwrap_or("(none sent)"));
+        if tls.completed {
+            let _ = writeln!(
+                o,
+                "  TLS        {}, {} ({}), key exchange {}",
+                tls.version.as_deref().unwrap_or("?"),
+                tls.cipher_suite.as_ref().map(|s| s.iana.as_str()).unwrap_or("?"),
+                tls.cipher_suite.as_ref().map(|s| s.id.as_str()).unwrap_or("?"),
+                tls.group.as_deref().unwrap_or("?")
+            );
+        } else {
+            let _ = writeln!(o, "  TLS        handshake failed");
+        }
+        if let Some(p) = &tls.signature_problem {
+            let _ = writeln!(o, "  note       the server's handshake signature did not verify: {p}");
+        }
+    }
+    let _ = writeln!(o, "  trust      {}", r.trust_store);
+    if let Some(a) = &ep.chain_analysis {
+        for n in &a.names {
+            let mark = if n.covered { paint("covered", "32", c) } else { paint("NOT covered", "31", c) };
+            let _ = writeln!(o, "  name       {} {mark}{}", n.name, n.matched_by.as_ref().map(|m| format!(" (by {m})")).unwrap_or_default());
+        }
+        let _ = writeln!(o, "\n{}", paint(&format!("Certificate chain as sent ({})", a.certificates.len()), "1", c));
+        for (i, d) in a.certificates.iter().enumerate() {
+            let _ = writeln!(o, "  #{i} subject    {}", d.subject);
+            let _ = writeln!(o, "     issuer     {}{}", d.issuer, if d.self_signed { " (self-signed)" } else { "" });
+            if !d.sans.is_empty() {
+                let _ = writeln!(o, "     names      {}", d.sans.join(", "));
+            }
+            let _ = writeln!(o, "     valid      {} → {}", d.not_before, d.not_after);
+            let key = match (&d.key_curve, d.key_bits) {
+                (Some(curve), _) => format!("{} {curve}", d.key_type),
+                (None, Some(b)) => format!("{} {b} bits", d.key_type),
+                _ => d.key_type.clone(),
+            };
+            let _ = writeln!(o, "     key        {key}; signed with {}", d.signature_algorithm);
+            let _ = writeln!(o, "     sha256     {}", d.sha256);
+            for u in &d.ca_issuers {
+                let _ = writeln!(o, "     caIssuers  {u}");
+            }
+        }
+        for (i, e) in &a.unparsable {
+            let _ = writeln!(o, "  #{i} unreadable: {e}");
+        }
+        let trust = match &a.trust {
+            crate::cert::TrustVerdict::Trusted { anchor } => format!("trusted, via {anchor}"),
+            crate::cert::TrustVerdict::SelfSigned => "self-signed".into(),
+            crate::cert::TrustVerdict::UntrustedRoot { root, .. } => format!("ends at the untrusted root {root}"),
+            crate::cert::TrustVerdict::Incomplete { missing_issuer, .. } => format!("incomplete: {missing_issuer} is missing"),
+            crate::cert::TrustVerdict::Invalid { reason } => format!("invalid: {reason}"),
+            crate::cert::TrustVerdict::NoCertificate { reason } => reason.clone(),
+        };
+        let _ = writeln!(o, "  path       {trust}");
+    }
+    let s = &obs.smtp;
+    if s.banner.is_some() {
+        let _ = writeln!(o, "\n{}", paint("SMTP", "1", c));
+        if let Some(b) = &s.banner {
+            let _ = writeln!(o, "  banner        {}", b.to_wire_lines().join(" / "));
+        }
+        if let Some(caps) = &s.capabilities {
+            let label = if obs.mode == crate::observe::Mode::Starttls { "EHLO (plain)" } else { "EHLO" };
+            let _ = writeln!(o, "  {label:<13} {}", caps.keywords().join(", "));
+        } else if let Some(e) = &s.ehlo {
+            let _ = writeln!(o, "  EHLO          {}", e.to_wire_lines().join(" / "));
+        }
+        if let Some(h) = &s.helo {
+            let _ = writeln!(o, "  HELO          {}", h.to_wire_lines().join(" / "));
+        }
+        if let Some(st) = &s.starttls {
+            let _ = writeln!(o, "  STARTTLS      {}", st.to_wire_lines().join(" / "));
+        }
+        if let Some(caps) = &s.capabilities_after_tls {
+            let _ = writeln!(o, "  EHLO (TLS)    {}", caps.keywords().join(", "));
+        }
+    }
+    let t = &obs.timings;
+    let _ = writeln!(
+        o,
+        "\n{}  connect {} · banner {} · EHLO {} · STARTTLS {} · handshake {} · total {} · {} connection{}",
+        paint("Timings", "1", c),
+        ms(t.connect_ms),
+        ms(t.banner_ms),
+        ms(t.ehlo_ms),
+        ms(t.starttls_ms),
+        ms(t.handshake_ms),
+        ms(Some(t.total_ms)),
+        r.connections,
+        if r.connections == 1 { "" } else { "s" }
+    );
+    if style.transcript {
+        let _ = writeln!(o, "\n{}", paint("Transcript", "1", c));
+        for e in &obs.transcript {
+            let who = match (e.from, e.layer.as_str()) {
+                (Sender::Client, "tls") => "C tls",
+                (Sender::Server, "tls") => "S tls",
+                (Sender::Client, _) => "C    ",
+                (Sender::Server, _) => "S    ",
+                (Sender::Note, _) => "*    ",
+            };
+            let _ = writeln!(o, "  {:>9.1} ms  {who}  {}", e.at_ms, e.text);
+        }
+    } else {
+        let _ = writeln!(o, "(the whole SMTP and TLS dialogue: add -v)");
+    }
+}

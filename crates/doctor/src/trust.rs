@@ -1,0 +1,58 @@
+//! Trust anchors: Mozilla's roots (embedded), the system store, and `--ca-file` additions.
+
+use crate::config::TrustBase;
+use rustls_pki_types::CertificateDer;
+use rustls_pki_types::pem::PemObject;
+use std::path::PathBuf;
+
+/// The anchors a verdict is given against.
+#[derive(Debug, Clone)]
+pub struct TrustStore {
+    pub anchors: Vec<CertificateDer<'static>>,
+    /// Where the anchors came from, for the report: "Mozilla (embedded, 146 roots) + lab-root-ca.pem (1)".
+    pub description: String,
+}
+
+impl TrustStore {
+    /// Load the base store and add every certificate of every `ca_files` PEM file.
+    pub fn load(base: TrustBase, ca_files: &[PathBuf]) -> Result<TrustStore, String> {
+        let mut anchors: Vec<CertificateDer<'static>> = Vec::new();
+        let mut parts = Vec::new();
+        match base {
+            TrustBase::Mozilla => {
+                anchors.extend(webpki_root_certs::TLS_SERVER_ROOT_CERTS.iter().cloned());
+                parts.push(format!("Mozilla roots (embedded, {})", anchors.len()));
+            }
+            TrustBase::System => {
+                let found = rustls_native_certs::load_native_certs();
+                if found.certs.is_empty() {
+                    let why = found.errors.first().map(|e| e.to_string()).unwrap_or_else(|| "no certificates found".into());
+                    return Err(format!(
+                        "--trust system: could not read the system trust store ({why}); install ca-certificates or use --trust mozilla"
+                    ));
+                }
+                parts.push(format!("system store ({})", found.certs.len()));
+                anchors.extend(found.certs);
+            }
+            TrustBase::None => parts.push("no built-in roots".into()),
+        }
+        for path in ca_files {
+            let iter = CertificateDer::pem_file_iter(path)
+                .map_err(|e| format!("--ca-file {}: cannot read it: {e}", path.display()))?;
+            let mut n = 0;
+            for cert in iter {
+                let cert = cert.map_err(|e| format!("--ca-file {}: not a valid PEM certificate file: {e}", path.display()))?;
+                anchors.push(cert);
+                n += 1;
+            }
+            if n == 0 {
+                return Err(format!(
+                    "--ca-file {}: no certificate in it (expected PEM blocks '-----BEGIN CERTIFICATE-----')",
+                    path.display()
+                ));
+            }
+            parts.push(format!("{} ({n})", path.display()));
+        }
+        Ok(TrustStore { anchors, description: parts.join(" + ") })
+    }
+}

@@ -1,0 +1,650 @@
+//! The scenario table and the server behind each scenario.
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use openssl::pkey::PKey;
+use openssl::ssl::{Ssl, SslContext, SslMethod, SslOptions, SslVersion};
+use openssl::x509::X509;
+use rustls::crypto::{CryptoProvider, ring};
+use rustls::server::{ClientHello, ResolvesServerCert};
+use rustls::sign::CertifiedKey;
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+use time::OffsetDateTime;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::time::timeout;
+
+use crate::pki::{Issued, Issuer, KeyKind, LeafSpec, Pki, SigHash};
+use crate::smtp::{self, BoxIo, IDLE_TIMEOUT, Profile, SessionEnd, StartTls};
+use crate::{LAB_HOST, LabConfig, LabError, Mode, Scenario};
+
+const fn starttls(
+    name: &'static str,
+    summary: &'static str,
+    diagnosis: &'static str,
+    expect_findings: &'static [&'static str],
+    expect_error_phase: Option<&'static str>,
+) -> Scenario {
+    Scenario {
+        name,
+        summary,
+        diagnosis,
+        mode: Mode::Starttls,
+        expect_findings,
+        expect_error_phase,
+    }
+}
+
+static SCENARIOS: [Scenario; 25] = [
+    starttls(
+        "good",
+        "correct setup: ECDSA leaf for mx.lab.test plus intermediate, TLS 1.2 and 1.3",
+        "no problem: STARTTLS works and the certificate chain is complete and valid",
+        &[],
+        None,
+    ),
+    Scenario {
+        name: "implicit-tls",
+        summary: "correct setup on an implicit-TLS port: TLS handshake first, then the SMTP banner",
+        diagnosis: "no problem: implicit TLS works and the certificate chain is complete and valid",
+        mode: Mode::Implicit,
+        expect_findings: &[],
+        expect_error_phase: None,
+    },
+    starttls(
+        "chain-incomplete",
+        "sends only the leaf certificate, without the intermediate",
+        "incomplete chain: the intermediate certificate is missing from the server's chain",
+        &["chain-incomplete"],
+        None,
+    ),
+    starttls(
+        "chain-order",
+        "sends the leaf, then an unrelated self-signed certificate, then the intermediate",
+        "chain out of order: the server sends an unrelated certificate before the intermediate",
+        &["chain-order"],
+        None,
+    ),
+    starttls(
+        "self-signed",
+        "serves a self-signed certificate for mx.lab.test",
+        "self-signed certificate: no CA vouches for it",
+        &["cert-self-signed"],
+        None,
+    ),
+    starttls(
+        "untrusted-root",
+        "serves a chain that ends at a root that is not in the lab CA file",
+        "untrusted certificate: the chain leads to an unknown root CA",
+        &["cert-untrusted"],
+        None,
+    ),
+    starttls(
+        "wrong-name",
+        "serves a certificate for mail.other.test and other.test only",
+        "name mismatch: the certificate is not valid for mx.lab.test",
+        &["cert-name-mismatch"],
+        None,
+    ),
+    starttls(
+        "expired",
+        "serves a leaf certificate that expired 2 days ago",
+        "expired certificate",
+        &["cert-expired"],
+        None,
+    ),
+    starttls(
+        "not-yet-valid",
+        "serves a leaf certificate that becomes valid only in 30 days",
+        "certificate not yet valid",
+        &["cert-not-yet-valid"],
+        None,
+    ),
+    starttls(
+        "expires-soon",
+        "serves a leaf certificate that expires in 5 days",
+        "certificate expires soon: renew it",
+        &["cert-expires-soon"],
+        None,
+    ),
+    starttls(
+        "weak-key",
+        "serves an RSA-1024 leaf certificate (OpenSSL, TLS 1.2, security level 0)",
+        "weak key: the certificate's RSA key has only 1024 bits",
+        &["cert-weak-key"],
+        None,
+    ),
+    starttls(
+        "sha1-signature",
+        "serves an RSA-2048 leaf certificate signed with SHA-1",
+        "weak signature: the certificate is signed with SHA-1",
+        &["cert-weak-signature"],
+        None,
+    ),
+    starttls(
+        "sni-required",
+        "chooses the certificate by SNI: without SNI it serves a certificate for default.invalid",
+        "no problem for clients that send SNI (the certificate depends on SNI)",
+        &[],
+        None,
+    ),
+    starttls(
+        "starttls-not-offered",
+        "EHLO does not advertise STARTTLS; STARTTLS is answered 502",
+        "STARTTLS not offered: mail to this server travels unencrypted",
+        &["starttls-not-offered"],
+        None,
+    ),
+    starttls(
+        "starttls-refused",
+        "advertises STARTTLS but answers it 454 4.7.0 TLS not available due to local problem",
+        "STARTTLS refused: the server advertises TLS but cannot start it",
+        &["starttls-refused"],
+        None,
+    ),
+    starttls(
+        "ehlo-refused",
+        "answers EHLO 502 (HELO works), so no extensions and no STARTTLS",
+        "EHLO rejected: without ESMTP the server cannot offer STARTTLS",
+        &["smtp-rejected", "starttls-not-offered"],
+        None,
+    ),
+    starttls(
+        "banner-delay",
+        "sends its (multi-line) banner only after a delay and rejects clients that talk first",
+        "no problem for patient clients (postscreen-style greeting delay)",
+        &[],
+        None,
+    ),
+    starttls(
+        "banner-421",
+        "greets with 421 4.7.0 too many connections and closes",
+        "SMTP rejected: the server refuses the connection with 421",
+        &["smtp-rejected"],
+        None,
+    ),
+    starttls(
+        "close-after-starttls",
+        "answers STARTTLS with 220, then closes the connection",
+        "TLS handshake failed: the server closes the connection after agreeing to STARTTLS",
+        &["tls-handshake-failed"],
+        None,
+    ),
+    starttls(
+        "garbage-after-starttls",
+        "answers STARTTLS with 220, then sends 64 bytes of plain-text junk and closes",
+        "TLS handshake failed: the server answers the ClientHello with non-TLS data",
+        &["tls-handshake-failed"],
+        None,
+    ),
+    starttls(
+        "tls10-only",
+        "supports only TLS 1.0 (OpenSSL, security level 0)",
+        "TLS handshake failed: the server supports only the obsolete TLS 1.0",
+        &["tls-handshake-failed"],
+        None,
+    ),
+    starttls(
+        "silent",
+        "accepts the connection and never says anything",
+        "check incomplete: no SMTP banner (timeout)",
+        &[],
+        Some("banner"),
+    ),
+    starttls(
+        "garbage-banner",
+        "sends 200 bytes of binary junk (starting like a TLS record) instead of a banner",
+        "check incomplete: the server does not speak SMTP (binary data instead of a banner)",
+        &[],
+        Some("banner"),
+    ),
+    starttls(
+        "endless-line",
+        "sends \"220 \" followed by an endless line of 'x' (64 KiB/s, up to 10 MiB)",
+        "check incomplete: the banner line never ends",
+        &[],
+        Some("banner"),
+    ),
+    starttls(
+        "reset",
+        "accepts the connection and resets it at once",
+        "check incomplete: the connection is reset before the banner",
+        &[],
+        Some("banner"),
+    ),
+];
+
+/// All lab scenarios, in a fixed order (the order defines the port offset).
+pub fn scenarios() -> &'static [Scenario] {
+    &SCENARIOS
+}
+
+/// The TLS server side of a scenario.
+enum Tls {
+    Rustls(tokio_rustls::TlsAcceptor),
+    OpenSsl(SslContext),
+}
+
+impl Tls {
+    /// Runs the server handshake; None if it fails or times out.
+    async fn accept(&self, io: BoxIo) -> Option<BoxIo> {
+        match self {
+            Tls::Rustls(acceptor) => {
+                let stream = timeout(IDLE_TIMEOUT, acceptor.accept(io)).await.ok()?.ok()?;
+                Some(Box::new(stream))
+            }
+            Tls::OpenSsl(ctx) => {
+                let ssl = Ssl::new(ctx).ok()?;
+                let mut stream = tokio_openssl::SslStream::new(ssl, io).ok()?;
+                timeout(IDLE_TIMEOUT, Pin::new(&mut stream).accept())
+                    .await
+                    .ok()?
+                    .ok()?;
+                Some(Box::new(stream))
+            }
+        }
+    }
+}
+
+enum Kind {
+    Smtp {
+        mode: Mode,
+        tls: Option<Tls>,
+        profile: Profile,
+        /// Greeting delay with early-talker rejection (banner-delay).
+        delay: Option<Duration>,
+    },
+    Banner421,
+    Silent,
+    GarbageBanner,
+    EndlessLine,
+    Reset,
+}
+
+/// The server of one scenario; shared by all its connections.
+pub(crate) struct Server {
+    name: &'static str,
+    kind: Kind,
+}
+
+/// How long the silent scenario keeps a connection open.
+const SILENT_HOLD: Duration = Duration::from_secs(600);
+/// endless-line: bytes per chunk, pause between chunks (64 KiB/s), total.
+const ENDLESS_CHUNK: usize = 8 * 1024;
+const ENDLESS_PAUSE: Duration = Duration::from_millis(125);
+const ENDLESS_TOTAL: usize = 10 * 1024 * 1024;
+
+/// Builds the server of `scenario` (certificates are issued here).
+pub(crate) fn build(scenario: &'static Scenario, pki: &Pki, cfg: &LabConfig) -> Result<Server, LabError> {
+    let name = scenario.name;
+    let tls_err = |message: String| LabError::Tls { scenario: name, message };
+    let rustls_server = |chain: &[&Issued], key: &Issued| -> Result<Option<Tls>, LabError> {
+        Ok(Some(rustls_tls(chain, key).map_err(|e| tls_err(e.to_string()))?))
+    };
+    let good = || pki.leaf(&LeafSpec::valid_for(&[LAB_HOST]));
+    let now = OffsetDateTime::now_utc();
+    let days = time::Duration::days;
+
+    let mut delay = None;
+    let mut starttls = StartTls::Offer;
+    let mut ehlo_refused = false;
+    let tls = match name {
+        "good" | "implicit-tls" | "banner-delay" => {
+            if name == "banner-delay" {
+                delay = Some(cfg.banner_delay);
+            }
+            let leaf = good()?;
+            rustls_server(&[&leaf, &pki.intermediate], &leaf)?
+        }
+        "chain-incomplete" => {
+            let leaf = good()?;
+            rustls_server(&[&leaf], &leaf)?
+        }
+        "chain-order" => {
+            let leaf = good()?;
+            let mut unrelated = LeafSpec::valid_for(&["unrelated.lab.test"]);
+            unrelated.issuer = Issuer::SelfSigned;
+            let unrelated = pki.leaf(&unrelated)?;
+            rustls_server(&[&leaf, &unrelated, &pki.intermediate], &leaf)?
+        }
+        "self-signed" => {
+            let mut spec = LeafSpec::valid_for(&[LAB_HOST]);
+            spec.issuer = Issuer::SelfSigned;
+            let leaf = pki.leaf(&spec)?;
+            rustls_server(&[&leaf], &leaf)?
+        }
+        "untrusted-root" => {
+            let mut spec = LeafSpec::valid_for(&[LAB_HOST]);
+            spec.issuer = Issuer::OtherIntermediate;
+            let leaf = pki.leaf(&spec)?;
+            rustls_server(&[&leaf, &pki.other_intermediate], &leaf)?
+        }
+        "wrong-name" => {
+            let leaf = pki.leaf(&LeafSpec::valid_for(&["mail.other.test", "other.test"]))?;
+            rustls_server(&[&leaf, &pki.intermediate], &leaf)?
+        }
+        "expired" | "not-yet-valid" | "expires-soon" => {
+            let mut spec = LeafSpec::valid_for(&[LAB_HOST]);
+            (spec.not_before, spec.not_after) = match name {
+                "expired" => (now - days(100), now - days(2)),
+                "not-yet-valid" => (now + days(30), now + days(120)),
+                _ => (now - days(85), now + days(5)),
+            };
+            let leaf = pki.leaf(&spec)?;
+            rustls_server(&[&leaf, &pki.intermediate], &leaf)?
+        }
+        "weak-key" => {
+            let mut spec = LeafSpec::valid_for(&[LAB_HOST]);
+            spec.key = KeyKind::Rsa(1024);
+            let leaf = pki.leaf(&spec)?;
+            let ctx = openssl_ctx(
+                &leaf,
+                &[&pki.intermediate],
+                SslVersion::TLS1_2,
+                SslVersion::TLS1_2,
+                "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:\
+                 ECDHE-RSA-CHACHA20-POLY1305:AES128-GCM-SHA256:@SECLEVEL=0",
+            )
+            .map_err(|e| tls_err(e.to_string()))?;
+            Some(Tls::OpenSsl(ctx))
+        }
+        "sha1-signature" => {
+            let mut spec = LeafSpec::valid_for(&[LAB_HOST]);
+            spec.key = KeyKind::Rsa(2048);
+            spec.sig = SigHash::Sha1;
+            let leaf = pki.leaf(&spec)?;
+            rustls_server(&[&leaf, &pki.intermediate], &leaf)?
+        }
+        "sni-required" => {
+            let leaf = good()?;
+            let fallback = pki.leaf(&LeafSpec::valid_for(&["default.invalid"]))?;
+            let provider = provider();
+            let lab = certified_key(&[&leaf, &pki.intermediate], &leaf, &provider);
+            let fallback = certified_key(&[&fallback, &pki.intermediate], &fallback, &provider);
+            let resolver = SniResolver {
+                lab: Arc::new(lab.map_err(|e| tls_err(e.to_string()))?),
+                fallback: Arc::new(fallback.map_err(|e| tls_err(e.to_string()))?),
+            };
+            let config = rustls::ServerConfig::builder_with_provider(Arc::new(provider))
+                .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
+                .map_err(|e| tls_err(e.to_string()))?
+                .with_no_client_auth()
+                .with_cert_resolver(Arc::new(resolver));
+            Some(Tls::Rustls(tokio_rustls::TlsAcceptor::from(Arc::new(config))))
+        }
+        "tls10-only" => {
+            let leaf = good()?;
+            let ctx = openssl_ctx(
+                &leaf,
+                &[&pki.intermediate],
+                SslVersion::TLS1,
+                SslVersion::TLS1,
+                "DEFAULT:@SECLEVEL=0",
+            )
+            .map_err(|e| tls_err(e.to_string()))?;
+            Some(Tls::OpenSsl(ctx))
+        }
+        "starttls-not-offered" => {
+            starttls = StartTls::NotOffered;
+            None
+        }
+        "starttls-refused" => {
+            starttls = StartTls::Refused;
+            None
+        }
+        "ehlo-refused" => {
+            starttls = StartTls::NotOffered;
+            ehlo_refused = true;
+            None
+        }
+        "close-after-starttls" => {
+            starttls = StartTls::CloseAfter;
+            None
+        }
+        "garbage-after-starttls" => {
+            starttls = StartTls::GarbageAfter;
+            None
+        }
+        "banner-421" => return Ok(Server { name, kind: Kind::Banner421 }),
+        "silent" => return Ok(Server { name, kind: Kind::Silent }),
+        "garbage-banner" => return Ok(Server { name, kind: Kind::GarbageBanner }),
+        "endless-line" => return Ok(Server { name, kind: Kind::EndlessLine }),
+        "reset" => return Ok(Server { name, kind: Kind::Reset }),
+        other => return Err(LabError::UnknownScenario(other.to_string())),
+    };
+    Ok(Server {
+        name,
+        kind: Kind::Smtp {
+            mode: scenario.mode,
+            tls,
+            profile: Profile {
+                starttls,
+                ehlo_refused,
+            },
+            delay,
+        },
+    })
+}
+
+impl Server {
+    /// Serves one connection. Never panics on client behaviour; every wait
+    /// is bounded.
+    pub(crate) async fn handle(&self, tcp: TcpStream) {
+        let _ = tcp.set_nodelay(true);
+        match &self.kind {
+            Kind::Smtp {
+                mode,
+                tls,
+                profile,
+                delay,
+            } => self.smtp(tcp, *mode, tls.as_ref(), profile, *delay).await,
+            Kind::Reset => {
+                // SO_LINGER 0: close() sends a RST instead of a FIN.
+                let _ = tcp.set_zero_linger();
+                drop(tcp);
+            }
+            Kind::Banner421 => {
+                let ip = tcp
+                    .peer_addr()
+                    .map(|a| a.ip().to_string())
+                    .unwrap_or_else(|_| "unknown".into());
+                let mut tcp = tcp;
+                let reply = format!("421 4.7.0 {LAB_HOST} Error: too many connections from {ip}\r\n");
+                if tcp.write_all(reply.as_bytes()).await.is_ok() {
+                    smtp::close(&mut tcp).await;
+                }
+            }
+            Kind::Silent => {
+                let mut tcp = tcp;
+                let _ = timeout(SILENT_HOLD, discard_until_eof(&mut tcp)).await;
+            }
+            Kind::GarbageBanner => {
+                let mut tcp = tcp;
+                if tcp.write_all(&garbage_banner()).await.is_ok() {
+                    smtp::close(&mut tcp).await;
+                }
+            }
+            Kind::EndlessLine => {
+                let mut tcp = tcp;
+                let _ = endless_line(&mut tcp).await;
+                smtp::close(&mut tcp).await;
+            }
+        }
+    }
+
+    async fn smtp(&self, tcp: TcpStream, mode: Mode, tls: Option<&Tls>, profile: &Profile, delay: Option<Duration>) {
+        let mut io: BoxIo = Box::new(tcp);
+        let mut greeting = smtp::banner(self.name);
+        if mode == Mode::Implicit {
+            let Some(tls) = tls else { return };
+            let Some(io) = tls.accept(io).await else { return };
+            smtp::run(io, profile, true, Some(&greeting)).await;
+            return;
+        }
+        if let Some(delay) = delay {
+            // postscreen-style pregreet test: whoever talks first is rejected.
+            let mut byte = [0u8; 1];
+            tokio::select! {
+                _ = tokio::time::sleep(delay) => {}
+                read = io.read(&mut byte) => {
+                    if let Ok(1..) = read
+                        && io.write_all(b"554 5.5.1 Error: SMTP protocol synchronization\r\n").await.is_ok()
+                    {
+                        smtp::close(&mut io).await;
+                    }
+                    return;
+                }
+            }
+            greeting = format!("220-{LAB_HOST} ESMTP greeting delayed\r\n220 {LAB_HOST} ready\r\n");
+        }
+        if let SessionEnd::StartTls(raw) = smtp::run(io, profile, false, Some(&greeting)).await {
+            let Some(tls) = tls else { return };
+            if let Some(io) = tls.accept(raw).await {
+                smtp::run(io, profile, true, None).await;
+            }
+        }
+    }
+}
+
+async fn discard_until_eof(tcp: &mut TcpStream) {
+    let mut buf = [0u8; 4096];
+    while let Ok(1..) = tcp.read(&mut buf).await {}
+}
+
+async fn endless_line(tcp: &mut TcpStream) -> std::io::Result<()> {
+    tcp.write_all(b"220 ").await?;
+    let chunk = [b'x'; ENDLESS_CHUNK];
+    let mut sent = 0;
+    while sent < ENDLESS_TOTAL {
+        match timeout(IDLE_TIMEOUT, tcp.write_all(&chunk)).await {
+            Ok(result) => result?,
+            Err(_) => return Ok(()),
+        }
+        sent += ENDLESS_CHUNK;
+        tokio::time::sleep(ENDLESS_PAUSE).await;
+    }
+    Ok(())
+}
+
+/// 200 bytes that start like a TLS 1.2 ServerHello record, followed by
+/// pseudo-random bytes (no line feed) and a final CRLF, so that a line-based
+/// reader gets one line of binary junk.
+pub(crate) fn garbage_banner() -> Vec<u8> {
+    let mut out = vec![0x16, 0x03, 0x03, 0x00, 0xc3, 0x02, 0x00, 0x00, 0xbf, 0x03, 0x03];
+    let mut state: u32 = 0x5eed_1ab5;
+    while out.len() < 198 {
+        // xorshift32
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        let b = (state >> 24) as u8;
+        out.push(if b == b'\n' || b == b'\r' { 0xff } else { b });
+    }
+    out.extend_from_slice(b"\r\n");
+    out
+}
+
+fn provider() -> CryptoProvider {
+    ring::default_provider()
+}
+
+fn cert_chain(chain: &[&Issued]) -> Vec<CertificateDer<'static>> {
+    chain.iter().map(|c| CertificateDer::from(c.cert_der.clone())).collect()
+}
+
+fn private_key(key: &Issued) -> Result<PrivateKeyDer<'static>, rustls::Error> {
+    PrivateKeyDer::from_pem_slice(key.key_pem.as_bytes())
+        .map_err(|e| rustls::Error::General(format!("cannot parse private key: {e}")))
+}
+
+fn certified_key(chain: &[&Issued], key: &Issued, provider: &CryptoProvider) -> Result<CertifiedKey, rustls::Error> {
+    CertifiedKey::from_der(cert_chain(chain), private_key(key)?, provider)
+}
+
+/// A rustls server (TLS 1.2 and 1.3, ring) that sends exactly `chain`.
+fn rustls_tls(chain: &[&Issued], key: &Issued) -> Result<Tls, rustls::Error> {
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(provider()))
+        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
+        .with_no_client_auth()
+        .with_single_cert(cert_chain(chain), private_key(key)?)?;
+    Ok(Tls::Rustls(tokio_rustls::TlsAcceptor::from(Arc::new(config))))
+}
+
+/// An OpenSSL server context at security level 0 for the given versions.
+fn openssl_ctx(
+    leaf: &Issued,
+    extra: &[&Issued],
+    min: SslVersion,
+    max: SslVersion,
+    ciphers: &str,
+) -> Result<SslContext, openssl::error::ErrorStack> {
+    let mut b = SslContext::builder(SslMethod::tls_server())?;
+    b.set_security_level(0);
+    b.clear_options(SslOptions::NO_TLSV1 | SslOptions::NO_TLSV1_1 | SslOptions::NO_TLSV1_2);
+    b.set_min_proto_version(Some(min))?;
+    b.set_max_proto_version(Some(max))?;
+    b.set_cipher_list(ciphers)?;
+    let cert = X509::from_der(&leaf.cert_der)?;
+    let key = PKey::private_key_from_pem(leaf.key_pem.as_bytes())?;
+    b.set_certificate(&cert)?;
+    b.set_private_key(&key)?;
+    for cert in extra {
+        b.add_extra_chain_cert(X509::from_der(&cert.cert_der)?)?;
+    }
+    b.check_private_key()?;
+    Ok(b.build())
+}
+
+/// sni-required: lab names get the lab chain; no SNI (or a foreign name)
+/// gets a chain for default.invalid, like Exim's tls_sni defaults.
+#[derive(Debug)]
+struct SniResolver {
+    lab: Arc<CertifiedKey>,
+    fallback: Arc<CertifiedKey>,
+}
+
+impl ResolvesServerCert for SniResolver {
+    fn resolve(&self, client_hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        let is_lab = client_hello
+            .server_name()
+            .map(|n| {
+                let n = n.to_ascii_lowercase();
+                n == LAB_HOST || n == "lab.test" || n.ends_with(".lab.test")
+            })
+            .unwrap_or(false);
+        Some(if is_lab { Arc::clone(&self.lab) } else { Arc::clone(&self.fallback) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_kebab_case() {
+        let all = scenarios();
+        for (i, s) in all.iter().enumerate() {
+            assert!(
+                s.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                "{}",
+                s.name
+            );
+            assert!(all[i + 1..].iter().all(|o| o.name != s.name), "duplicate {}", s.name);
+            assert!(!s.summary.is_empty() && !s.diagnosis.is_empty());
+            assert!(s.expect_error_phase.is_none() || s.expect_findings.is_empty());
+        }
+    }
+
+    #[test]
+    fn garbage_banner_shape() {
+        let g = garbage_banner();
+        assert_eq!(g.len(), 200);
+        assert_eq!(&g[..3], &[0x16, 0x03, 0x03]);
+        assert_eq!(g.iter().filter(|&&b| b == b'\n').count(), 1);
+        assert!(g.ends_with(b"\r\n"));
+        assert!(!g.starts_with(b"220"));
+    }
+}

@@ -1,0 +1,168 @@
+//! Starting and stopping the lab, CA files, ports and the scenario table.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use lab::{LabConfig, LabError, Mode};
+use tokio::io::AsyncReadExt;
+use tokio::net::TcpStream;
+
+const FINDING_CODES: &[&str] = &[
+    "chain-incomplete",
+    "chain-order",
+    "cert-self-signed",
+    "cert-untrusted",
+    "cert-name-mismatch",
+    "cert-expired",
+    "cert-not-yet-valid",
+    "cert-expires-soon",
+    "cert-weak-key",
+    "cert-weak-signature",
+    "starttls-not-offered",
+    "starttls-refused",
+    "smtp-rejected",
+    "tls-handshake-failed",
+];
+
+#[test]
+fn scenario_table() {
+    let all = lab::scenarios();
+    assert_eq!(all.len(), 25);
+    assert_eq!(all[0].name, "good");
+    let implicit: Vec<&str> = all.iter().filter(|s| s.mode == Mode::Implicit).map(|s| s.name).collect();
+    assert_eq!(implicit, ["implicit-tls"]);
+    for s in all {
+        for f in s.expect_findings {
+            assert!(FINDING_CODES.contains(f), "{}: unknown finding {f}", s.name);
+        }
+        if let Some(phase) = s.expect_error_phase {
+            assert!(["connect", "banner", "ehlo", "starttls", "handshake"].contains(&phase));
+        }
+    }
+    let errors: Vec<&str> = all
+        .iter()
+        .filter(|s| s.expect_error_phase.is_some())
+        .map(|s| s.name)
+        .collect();
+    assert_eq!(errors, ["silent", "garbage-banner", "endless-line", "reset"]);
+    let ehlo = all.iter().find(|s| s.name == "ehlo-refused").expect("ehlo-refused");
+    assert_eq!(ehlo.expect_findings, ["smtp-rejected", "starttls-not-offered"]);
+}
+
+#[tokio::test]
+async fn all_scenarios_start_and_greet() {
+    let dir = tempfile::tempdir().expect("dir");
+    let nested = dir.path().join("a/b");
+    let lab = lab::start(LabConfig::new(nested.clone())).await.expect("lab starts");
+    assert_eq!(lab.host, "mx.lab.test");
+    assert_eq!(lab.endpoints.len(), 25);
+    assert_eq!(lab.ca_file, nested.join("lab-root-ca.pem"));
+
+    let ca = std::fs::read_to_string(&lab.ca_file).expect("CA file");
+    let certs = openssl::x509::X509::stack_from_pem(ca.as_bytes()).expect("parse");
+    assert_eq!(certs.len(), 1, "the lab root only");
+    let cn = |c: &openssl::x509::X509| {
+        c.subject_name()
+            .entries()
+            .next()
+            .and_then(|e| e.data().to_string().ok())
+    };
+    assert_eq!(cn(&certs[0]).as_deref(), Some(lab::pki::ROOT_CN));
+    let other = std::fs::read_to_string(nested.join("lab-untrusted-root-ca.pem")).expect("file");
+    let other = openssl::x509::X509::stack_from_pem(other.as_bytes()).expect("parse");
+    assert_eq!(cn(&other[0]).as_deref(), Some(lab::pki::OTHER_ROOT_CN));
+
+    // Every STARTTLS scenario without an expected banner error greets with 220
+    // (banner-421 with 421; banner-delay after 3 s is skipped here).
+    for ep in &lab.endpoints {
+        let s = ep.scenario;
+        assert_eq!(ep.addr.ip(), std::net::IpAddr::from([127, 0, 0, 1]));
+        if s.mode == Mode::Implicit || s.expect_error_phase.is_some() || s.name == "banner-delay" {
+            continue;
+        }
+        let mut c = Smtp::new(TcpStream::connect(ep.addr).await.expect("connect"));
+        let (code, lines) = c.reply().await;
+        if s.name == "banner-421" {
+            assert_eq!(code, 421);
+        } else {
+            assert_eq!(lines, [format!("220 mx.lab.test ESMTP smtp-tls-doctor lab ({})", s.name)]);
+        }
+    }
+    lab.shutdown().await;
+}
+
+#[tokio::test]
+async fn unknown_scenario_is_an_error() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut cfg = LabConfig::new(dir.path().to_path_buf());
+    cfg.only = Some(vec!["good".into(), "no-such-thing".into()]);
+    let err = lab::start(cfg).await.expect_err("unknown scenario");
+    assert!(matches!(err, LabError::UnknownScenario(ref n) if n == "no-such-thing"));
+    assert!(err.to_string().contains("no-such-thing"));
+}
+
+#[tokio::test]
+async fn base_port_and_bind_errors() {
+    // Find a free port, then ask for it as the base (good is scenario 0).
+    let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("probe");
+    let port = probe.local_addr().expect("addr").port();
+    drop(probe);
+    let (lab, _dir) = lab_with(&["good"], |cfg| cfg.base_port = Some(port)).await;
+    assert_eq!(addr(&lab, "good").port(), port);
+
+    // The same port again: the bind error names the address.
+    let dir = tempfile::tempdir().expect("dir");
+    let mut cfg = LabConfig::new(dir.path().to_path_buf());
+    cfg.only = Some(vec!["good".into()]);
+    cfg.base_port = Some(port);
+    let err = lab::start(cfg).await.expect_err("port in use");
+    assert!(matches!(err, LabError::Bind { .. }), "{err:?}");
+    assert!(err.to_string().contains(&format!("127.0.0.1:{port}")), "{err}");
+
+    // A base port too high for the scenario index.
+    let dir = tempfile::tempdir().expect("dir");
+    let mut cfg = LabConfig::new(dir.path().to_path_buf());
+    cfg.only = Some(vec!["reset".into()]);
+    cfg.base_port = Some(65530);
+    assert!(matches!(lab::start(cfg).await, Err(LabError::PortOutOfRange { .. })));
+}
+
+#[tokio::test]
+async fn write_error_names_the_path() {
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("not-a-dir");
+    std::fs::write(&file, "x").expect("write");
+    let mut cfg = LabConfig::new(file.clone());
+    cfg.only = Some(vec!["good".into()]);
+    let err = lab::start(cfg).await.expect_err("dir is a file");
+    assert!(err.to_string().contains("not-a-dir"), "{err}");
+}
+
+#[tokio::test]
+async fn shutdown_and_drop_stop_listeners_and_connections() {
+    let (running, _dir) = lab(&["good", "silent"]).await;
+    let good = addr(&running, "good");
+    let mut held = TcpStream::connect(addr(&running, "silent")).await.expect("connect");
+    running.shutdown().await;
+    assert!(TcpStream::connect(good).await.is_err(), "listener closed");
+    let mut buf = [0u8; 8];
+    let r = tokio::time::timeout(T, held.read(&mut buf)).await.expect("connection closed");
+    assert!(matches!(r, Ok(0) | Err(_)));
+
+    let (lab, _dir) = lab(&["good"]).await;
+    let good = addr(&lab, "good");
+    drop(lab);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(TcpStream::connect(good).await.is_err(), "listener closed on drop");
+}
+
+#[test]
+fn config_defaults() {
+    let cfg = LabConfig::new("/tmp/x".into());
+    assert_eq!(cfg.bind, std::net::IpAddr::from([127, 0, 0, 1]));
+    assert_eq!(cfg.base_port, None);
+    assert_eq!(cfg.only, None);
+    assert_eq!(cfg.banner_delay, Duration::from_secs(3));
+}

@@ -1,0 +1,18 @@
+//! SMTP and TLS on the wire, without I/O.
+//!
+//! * [`smtp`]: RFC 5321 reply parsing (incremental, bounded, lenient about
+//!   bare LF) and EHLO capability parsing.
+//! * [`tls`]: a checked byte [`tls::Reader`], IANA registry names, the TLS
+//!   record layer, ClientHello / ServerHello parsing and a handshake
+//!   transcript decoder that turns raw TCP chunks into readable summaries.
+//!
+//! Nothing in this crate performs I/O, and nothing panics on any input:
+//! every access to network bytes goes through checked slicing.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+pub mod smtp;
+mod text;
+pub mod tls;
