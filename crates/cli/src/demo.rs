@@ -15,14 +15,21 @@ pub fn lab_dir() -> PathBuf {
 /// An error naming the unknown scenarios, if any.
 pub fn known_scenarios(names: &[String]) -> Result<(), String> {
     let all: Vec<&str> = lab::scenarios().iter().map(|s| s.name).collect();
-    let unknown: Vec<&String> = names.iter().filter(|n| !all.contains(&n.as_str())).collect();
+    let unknown: Vec<&String> = names
+        .iter()
+        .filter(|n| !all.contains(&n.as_str()))
+        .collect();
     if unknown.is_empty() {
         Ok(())
     } else {
         Err(format!(
             "unknown lab scenario{} {}; the scenarios are: {}",
             if unknown.len() == 1 { "" } else { "s" },
-            unknown.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
+            unknown
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
             all.join(", ")
         ))
     }
@@ -46,9 +53,22 @@ fn expected(s: &lab::Scenario) -> String {
 /// The table `lab` prints: port, scenario, mode, the correct diagnosis.
 pub fn lab_table(l: &lab::RunningLab) -> String {
     let mut o = String::new();
-    let _ = writeln!(o, "smtp-tls-doctor lab: {} deliberately broken SMTP servers for {}", l.endpoints.len(), l.host);
-    let _ = writeln!(o, "Lab root CA (trust it in your client to test it): {}\n", l.ca_file.display());
-    let _ = writeln!(o, "{:<22} {:<24} {:<13} {}", "ADDRESS", "SCENARIO", "MODE", "CORRECT DIAGNOSIS");
+    let _ = writeln!(
+        o,
+        "smtp-tls-doctor lab: {} deliberately broken SMTP servers for {}",
+        l.endpoints.len(),
+        l.host
+    );
+    let _ = writeln!(
+        o,
+        "Lab root CA (trust it in your client to test it): {}\n",
+        l.ca_file.display()
+    );
+    let _ = writeln!(
+        o,
+        "{:<22} {:<24} {:<13} {}",
+        "ADDRESS", "SCENARIO", "MODE", "CORRECT DIAGNOSIS"
+    );
     for e in &l.endpoints {
         let _ = writeln!(
             o,
@@ -77,7 +97,10 @@ pub fn lab_table(l: &lab::RunningLab) -> String {
 /// What `check` found, compared with what the scenario should give.
 fn matches(s: &lab::Scenario, r: &CheckReport) -> bool {
     if let Some(phase) = s.expect_error_phase {
-        return r.verdict.status == Status::Error && r.error.as_ref().is_some_and(|e| e.phase.as_str().eq_ignore_ascii_case(phase));
+        return r.verdict.status == Status::Error
+            && r.error
+                .as_ref()
+                .is_some_and(|e| e.phase.as_str().eq_ignore_ascii_case(phase));
     }
     let mut got: Vec<&str> = r.findings().map(|f| f.code.as_str()).collect();
     got.sort_unstable();
@@ -104,11 +127,19 @@ pub async fn run(transcript: bool, only: Vec<String>, color: bool) -> ExitCode {
         }
     };
     print!("{}", lab_table(&running));
-    let ip = running.endpoints.first().map(|e| e.addr.ip()).unwrap_or(std::net::IpAddr::from([127, 0, 0, 1]));
+    let ip = running
+        .endpoints
+        .first()
+        .map(|e| e.addr.ip())
+        .unwrap_or(std::net::IpAddr::from([127, 0, 0, 1]));
     let mut opts = CheckOptions {
         trust: TrustBase::Mozilla,
         ca_files: vec![running.ca_file.clone()],
-        resolve: vec![ResolveOverride { name: running.host.clone(), port: None, addr: ip }],
+        resolve: vec![ResolveOverride {
+            name: running.host.clone(),
+            port: None,
+            addr: ip,
+        }],
         ..CheckOptions::default()
     };
     // The lab's hostile servers stall on purpose: short limits keep the demo quick.
@@ -123,7 +154,13 @@ pub async fn run(transcript: bool, only: Vec<String>, color: bool) -> ExitCode {
         if e.scenario.mode == lab::Mode::Implicit {
             opts.mode = Some(doctor::observe::Mode::ImplicitTls);
         }
-        set.spawn(async move { (i, target.clone(), doctor::check::check(&target, &opts).await) });
+        set.spawn(async move {
+            (
+                i,
+                target.clone(),
+                doctor::check::check(&target, &opts).await,
+            )
+        });
     }
     let mut results = Vec::new();
     while let Some(r) = set.join_next().await {
@@ -134,14 +171,20 @@ pub async fn run(transcript: bool, only: Vec<String>, color: bool) -> ExitCode {
     results.sort_by_key(|r| r.0);
     let mut summary = Vec::new();
     for (i, target, result) in results {
-        let Some(e) = running.endpoints.get(i) else { continue };
+        let Some(e) = running.endpoints.get(i) else {
+            continue;
+        };
         let s = e.scenario;
         println!("\n{}", "=".repeat(100));
         println!(
             "Scenario {}: {}\n$ smtp-tls-doctor check {target}{} --resolve {}:{} --ca-file {} --banner-timeout 5\n",
             s.name,
             s.summary,
-            if s.mode == lab::Mode::Implicit { " --implicit-tls" } else { "" },
+            if s.mode == lab::Mode::Implicit {
+                " --implicit-tls"
+            } else {
+                ""
+            },
             running.host,
             e.addr.ip(),
             running.ca_file.display()
@@ -150,10 +193,21 @@ pub async fn run(transcript: bool, only: Vec<String>, color: bool) -> ExitCode {
             Ok(report) => {
                 print!("{}", render_text(&report, Style { color, transcript }));
                 let got = if report.verdict.status == Status::Error {
-                    format!("not checked ({})", report.error.as_ref().map(|e| e.phase.as_str()).unwrap_or("?"))
+                    format!(
+                        "not checked ({})",
+                        report
+                            .error
+                            .as_ref()
+                            .map(|e| e.phase.as_str())
+                            .unwrap_or("?")
+                    )
                 } else {
                     let codes: Vec<&str> = report.findings().map(|f| f.code.as_str()).collect();
-                    if codes.is_empty() { "OK".to_string() } else { codes.join(", ") }
+                    if codes.is_empty() {
+                        "OK".to_string()
+                    } else {
+                        codes.join(", ")
+                    }
                 };
                 summary.push((s.name, expected(s), got, matches(s, &report)));
             }
@@ -165,13 +219,23 @@ pub async fn run(transcript: bool, only: Vec<String>, color: bool) -> ExitCode {
     }
     println!("\n{}", "=".repeat(100));
     println!("Summary: what each scenario should give, and what check found\n");
-    println!("{:<24} {:<42} {:<42} {}", "SCENARIO", "EXPECTED", "FOUND", "");
+    println!(
+        "{:<24} {:<42} {:<42} {}",
+        "SCENARIO", "EXPECTED", "FOUND", ""
+    );
     let mut all_ok = true;
     for (name, want, got, ok) in &summary {
         all_ok &= *ok;
-        println!("{name:<24} {want:<42} {got:<42} {}", if *ok { "ok" } else { "MISMATCH" });
+        println!(
+            "{name:<24} {want:<42} {got:<42} {}",
+            if *ok { "ok" } else { "MISMATCH" }
+        );
     }
     running.shutdown().await;
     let _ = std::fs::remove_dir_all(lab_dir());
-    if all_ok { ExitCode::SUCCESS } else { ExitCode::from(1) }
+    if all_ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
 }

@@ -21,11 +21,19 @@ pub fn run(code: Option<&str>) -> ExitCode {
                 let near: Vec<&str> = REGISTRY
                     .iter()
                     .map(|d| d.code)
-                    .filter(|k| k.contains(c) || c.contains(k) || k.split('-').any(|w| w.len() > 3 && c.contains(w)))
+                    .filter(|k| {
+                        k.contains(c)
+                            || c.contains(k)
+                            || k.split('-').any(|w| w.len() > 3 && c.contains(w))
+                    })
                     .collect();
                 eprintln!(
                     "smtp-tls-doctor explain: no finding is called '{c}'.{} Run `smtp-tls-doctor explain` for the list.",
-                    if near.is_empty() { String::new() } else { format!(" Did you mean: {}?", near.join(", ")) }
+                    if near.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" Did you mean: {}?", near.join(", "))
+                    }
                 );
                 ExitCode::from(64)
             }

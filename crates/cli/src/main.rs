@@ -152,7 +152,10 @@ fn color_on(c: ColorArg) -> bool {
     match c {
         ColorArg::Always => true,
         ColorArg::Never => false,
-        ColorArg::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        ColorArg::Auto => {
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
     }
 }
 
@@ -160,20 +163,30 @@ fn seconds(flag: &str, v: f64) -> Result<Duration, String> {
     if v.is_finite() && v > 0.0 && v <= 3600.0 {
         Ok(Duration::from_secs_f64(v))
     } else {
-        Err(format!("--{flag} {v}: give a number of seconds greater than 0 and at most 3600"))
+        Err(format!(
+            "--{flag} {v}: give a number of seconds greater than 0 and at most 3600"
+        ))
     }
 }
 
 fn options(a: &CheckArgs) -> Result<CheckOptions, String> {
     let ehlo_name = match &a.ehlo {
-        Some(n) if doctor::config::is_hostname(n) || n.parse::<std::net::IpAddr>().is_ok() => n.clone(),
+        Some(n) if doctor::config::is_hostname(n) || n.parse::<std::net::IpAddr>().is_ok() => {
+            n.clone()
+        }
         Some(n) => return Err(format!("--ehlo '{n}': not a host name")),
         None => default_ehlo_name(),
     };
     let sni = match (&a.sni, a.no_sni) {
         (_, true) => Sni::None,
-        (Some(n), _) if doctor::config::is_hostname(n) => Sni::Name(n.trim_end_matches('.').to_ascii_lowercase()),
-        (Some(n), _) => return Err(format!("--sni '{n}': SNI carries a host name (RFC 6066 3), not '{n}'")),
+        (Some(n), _) if doctor::config::is_hostname(n) => {
+            Sni::Name(n.trim_end_matches('.').to_ascii_lowercase())
+        }
+        (Some(n), _) => {
+            return Err(format!(
+                "--sni '{n}': SNI carries a host name (RFC 6066 3), not '{n}'"
+            ));
+        }
         (None, false) => Sni::Default,
     };
     for n in &a.name {
@@ -198,7 +211,11 @@ fn options(a: &CheckArgs) -> Result<CheckOptions, String> {
             TrustArg::None => TrustBase::None,
         },
         ca_files: a.ca_file.clone(),
-        resolve: a.resolve.iter().map(|r| parse_resolve(r)).collect::<Result<_, _>>()?,
+        resolve: a
+            .resolve
+            .iter()
+            .map(|r| parse_resolve(r))
+            .collect::<Result<_, _>>()?,
         timeouts: Timeouts {
             connect: seconds("connect-timeout", a.connect_timeout)?,
             banner: seconds("banner-timeout", a.banner_timeout)?,
@@ -227,7 +244,12 @@ async fn run_check(a: CheckArgs) -> ExitCode {
             };
             match serde_json::from_str::<doctor::report::CheckReport>(&text) {
                 Ok(saved) => doctor::check::replay(saved, &opts),
-                Err(e) => return usage(format!("--from-json {}: not a smtp-tls-doctor JSON report: {e}", path.display())),
+                Err(e) => {
+                    return usage(format!(
+                        "--from-json {}: not a smtp-tls-doctor JSON report: {e}",
+                        path.display()
+                    ));
+                }
             }
         }
         (None, Some(t)) => doctor::check::check(t, &opts).await,
@@ -246,7 +268,16 @@ async fn run_check(a: CheckArgs) -> ExitCode {
             }
         }
     } else {
-        print!("{}", render_text(&report, Style { color: color_on(a.color), transcript: a.transcript }));
+        print!(
+            "{}",
+            render_text(
+                &report,
+                Style {
+                    color: color_on(a.color),
+                    transcript: a.transcript
+                }
+            )
+        );
     }
     ExitCode::from(report.exit_code() as u8)
 }
@@ -290,7 +321,10 @@ fn main() -> ExitCode {
         }
     };
     doctor::install_crypto();
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("smtp-tls-doctor: cannot start the async runtime: {e}");

@@ -12,25 +12,80 @@ fn good_report_details() {
     assert_eq!(ep["mode"], "starttls");
     assert_eq!(ep["tls"]["completed"], true);
     assert_eq!(ep["tls"]["sni"], "mx.lab.test");
-    assert!(ep["tls"]["version"].as_str().unwrap_or_default().starts_with("TLSv1."));
-    assert!(ep["tls"]["cipher_suite"]["iana"].as_str().unwrap_or_default().starts_with("TLS_"));
+    assert!(
+        ep["tls"]["version"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("TLSv1.")
+    );
+    assert!(
+        ep["tls"]["cipher_suite"]["iana"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("TLS_")
+    );
     assert!(ep["tls"]["group"].is_string());
-    let certs = ep["chain_analysis"]["certificates"].as_array().expect("certificates");
+    let certs = ep["chain_analysis"]["certificates"]
+        .as_array()
+        .expect("certificates");
     assert_eq!(certs.len(), 2, "leaf and intermediate");
-    assert!(certs[0]["sans"].as_array().unwrap().iter().any(|s| s == "mx.lab.test"));
+    assert!(
+        certs[0]["sans"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s == "mx.lab.test")
+    );
     assert_eq!(certs[0]["sha256"].as_str().unwrap().len(), 95);
-    assert!(certs[0]["ca_issuers"][0].as_str().unwrap().starts_with("http://"));
+    assert!(
+        certs[0]["ca_issuers"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("http://")
+    );
     assert_eq!(ep["chain_analysis"]["trust"]["status"], "trusted");
     // EHLO before and after STARTTLS
-    let before: Vec<&str> = ep["smtp"]["capabilities"]["capabilities"].as_array().unwrap().iter().filter_map(|c| c["keyword"].as_str()).collect();
+    let before: Vec<&str> = ep["smtp"]["capabilities"]["capabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["keyword"].as_str())
+        .collect();
     assert!(before.contains(&"STARTTLS") && before.contains(&"PIPELINING"));
-    let after: Vec<&str> = ep["smtp"]["capabilities_after_tls"]["capabilities"].as_array().unwrap().iter().filter_map(|c| c["keyword"].as_str()).collect();
+    let after: Vec<&str> = ep["smtp"]["capabilities_after_tls"]["capabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["keyword"].as_str())
+        .collect();
     assert!(after.contains(&"AUTH") && !after.contains(&"STARTTLS"));
     // transcript: SMTP both ways and TLS messages
-    let t: Vec<String> = ep["transcript"].as_array().unwrap().iter().map(|e| format!("{} {} {}", e["from"].as_str().unwrap(), e["layer"].as_str().unwrap(), e["text"].as_str().unwrap())).collect();
+    let t: Vec<String> = ep["transcript"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {} {}",
+                e["from"].as_str().unwrap(),
+                e["layer"].as_str().unwrap(),
+                e["text"].as_str().unwrap()
+            )
+        })
+        .collect();
     let joined = t.join("\n");
-    for needle in ["client smtp EHLO", "client smtp STARTTLS", "server smtp 220 2.0.0", "client tls ClientHello", "server tls ServerHello", "client smtp QUIT"] {
-        assert!(joined.contains(needle), "transcript lacks {needle:?}:\n{joined}");
+    for needle in [
+        "client smtp EHLO",
+        "client smtp STARTTLS",
+        "server smtp 220 2.0.0",
+        "client tls ClientHello",
+        "server tls ServerHello",
+        "client smtp QUIT",
+    ] {
+        assert!(
+            joined.contains(needle),
+            "transcript lacks {needle:?}:\n{joined}"
+        );
     }
     assert!(ep["timings"]["handshake_ms"].as_f64().is_some());
     assert_eq!(v["connections"], 1);
@@ -41,10 +96,22 @@ fn text_report_starts_with_the_verdict() {
     let r = check_scenario("chain-incomplete", &[]);
     assert_eq!(r.code, 1);
     let first = r.stdout.lines().next().unwrap_or_default();
-    assert!(first.starts_with("PROBLEM: ") && first.contains("chain-incomplete"), "{first}");
-    assert!(first.contains("smtp-tls-doctor Lab Intermediate CA"), "names the missing issuer: {first}");
-    assert!(r.stdout.contains("http://ca.lab.test/intermediate.crt"), "names the AIA URL");
-    assert!(!r.stdout.contains('\x1b'), "no colour when not on a terminal");
+    assert!(
+        first.starts_with("PROBLEM: ") && first.contains("chain-incomplete"),
+        "{first}"
+    );
+    assert!(
+        first.contains("smtp-tls-doctor Lab Intermediate CA"),
+        "names the missing issuer: {first}"
+    );
+    assert!(
+        r.stdout.contains("http://ca.lab.test/intermediate.crt"),
+        "names the AIA URL"
+    );
+    assert!(
+        !r.stdout.contains('\x1b'),
+        "no colour when not on a terminal"
+    );
     let ok = check_scenario("good", &[]);
     assert!(ok.stdout.starts_with("OK: "), "{}", ok.stdout);
     assert!(ok.stdout.contains("Certificate chain as sent (2)"));
@@ -62,22 +129,48 @@ fn no_sni_gets_the_default_certificate() {
 
 #[test]
 fn further_names_are_checked() {
-    let r = check_scenario("good", &["--json", "--name", "smtp.other.test", "--name", "mx.lab.test"]);
+    let r = check_scenario(
+        "good",
+        &[
+            "--json",
+            "--name",
+            "smtp.other.test",
+            "--name",
+            "mx.lab.test",
+        ],
+    );
     let v = r.json();
     assert_eq!(r.code, 1);
     assert_eq!(codes(&v), vec!["cert-name-mismatch"]);
     let f = &v["endpoints"][0]["findings"][0];
     assert_eq!(f["evidence"]["name"], "smtp.other.test");
-    assert!(f["evidence"]["covered_names"].as_array().unwrap().iter().any(|n| n == "mx.lab.test"));
+    assert!(
+        f["evidence"]["covered_names"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n == "mx.lab.test")
+    );
 }
 
 #[test]
 fn without_the_lab_ca_the_chain_is_untrusted() {
     let l = lab();
     let addr = l.addrs["good"];
-    let r = run(&["check", &format!("mx.lab.test:{}", addr.port()), "--resolve", &format!("mx.lab.test:{}", addr.ip()), "--json"]);
+    let r = run(&[
+        "check",
+        &format!("mx.lab.test:{}", addr.port()),
+        "--resolve",
+        &format!("mx.lab.test:{}", addr.ip()),
+        "--json",
+    ]);
     assert_eq!(codes(&r.json()), vec!["cert-untrusted"]);
-    assert!(r.json()["trust_store"].as_str().unwrap().contains("Mozilla"));
+    assert!(
+        r.json()["trust_store"]
+            .as_str()
+            .unwrap()
+            .contains("Mozilla")
+    );
 }
 
 #[test]
@@ -92,7 +185,7 @@ fn expiry_window_is_settable() {
 #[test]
 fn mode_overrides() {
     // STARTTLS against an implicit-TLS port: the server talks TLS, we expected a banner.
-    let r = check_scenario("implicit-tls", &["--json", "--starttls", "--banner-timeout", "2"]);
+    let r = check_scenario("implicit-tls", &["--json", "--starttls"]);
     assert_eq!(r.code, 2, "{}", r.stdout);
     assert_eq!(r.json()["error"]["phase"], "banner");
     // Implicit TLS against a STARTTLS port: the handshake meets a plain-text banner.
@@ -115,7 +208,12 @@ fn refused_port_is_a_connect_error() {
     assert_eq!(v["error"]["kind"], "refused");
     assert_eq!(v["error"]["host"], "127.0.0.1");
     let r = run(&["check", &format!("127.0.0.1:{port}")]);
-    assert!(r.stdout.starts_with("NOT CHECKED: could not check 127.0.0.1: connect phase"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .starts_with("NOT CHECKED: could not check 127.0.0.1: connect phase"),
+        "{}",
+        r.stdout
+    );
     assert!(r.stdout.contains("what to do:"));
 }
 
@@ -127,7 +225,12 @@ fn usage_errors_exit_64() {
         vec!["check", "mx.example.com", "--resolve", "nonsense"],
         vec!["check", "mx.example.com", "--banner-timeout", "-1"],
         vec!["check", "mx.example.com", "--sni", "not a name"],
-        vec!["check", "mx.example.com", "--ca-file", "/nonexistent/ca.pem"],
+        vec![
+            "check",
+            "mx.example.com",
+            "--ca-file",
+            "/nonexistent/ca.pem",
+        ],
         vec!["check", "mx.example.com", "--starttls", "--implicit-tls"],
         vec!["frobnicate"],
         vec!["explain", "no-such-code"],
@@ -144,14 +247,31 @@ fn usage_errors_exit_64() {
 fn explain_lists_and_explains() {
     let r = run(&["explain"]);
     assert_eq!(r.code, 0);
-    for code in ["chain-incomplete", "chain-order", "cert-self-signed", "cert-untrusted", "cert-expired", "cert-not-yet-valid", "cert-expires-soon", "cert-name-mismatch", "cert-weak-key", "cert-weak-signature", "starttls-not-offered", "starttls-refused", "tls-handshake-failed", "smtp-rejected"] {
+    for code in [
+        "chain-incomplete",
+        "chain-order",
+        "cert-self-signed",
+        "cert-untrusted",
+        "cert-expired",
+        "cert-not-yet-valid",
+        "cert-expires-soon",
+        "cert-name-mismatch",
+        "cert-weak-key",
+        "cert-weak-signature",
+        "starttls-not-offered",
+        "starttls-refused",
+        "tls-handshake-failed",
+        "smtp-rejected",
+    ] {
         assert!(r.stdout.contains(code), "explain lists {code}");
         let e = run(&["explain", code]);
         assert_eq!(e.code, 0);
         assert!(e.stdout.contains("How to fix it"), "{code}");
     }
     let e = run(&["explain", "chain-incomplete"]);
-    assert!(e.stdout.contains("Postfix") && e.stdout.contains("Exim") && e.stdout.contains("keytool"));
+    assert!(
+        e.stdout.contains("Postfix") && e.stdout.contains("Exim") && e.stdout.contains("keytool")
+    );
 }
 
 #[test]
@@ -161,15 +281,34 @@ fn replay_from_json_gives_the_same_diagnosis() {
     let path = dir.path().join("scan.json");
     std::fs::write(&path, &r.stdout).unwrap();
     let ca = lab().ca_file.to_string_lossy().into_owned();
-    let again = run(&["check", "--from-json", path.to_str().unwrap(), "--ca-file", &ca, "--json"]);
+    let again = run(&[
+        "check",
+        "--from-json",
+        path.to_str().unwrap(),
+        "--ca-file",
+        &ca,
+        "--json",
+    ]);
     assert_eq!(again.code, 1);
     assert_eq!(codes(&again.json()), vec!["cert-name-mismatch"]);
     // Replayed with a further name the certificate does cover: still one mismatch only.
-    let again = run(&["check", "--from-json", path.to_str().unwrap(), "--ca-file", &ca, "--name", "other.test", "--json"]);
+    let again = run(&[
+        "check",
+        "--from-json",
+        path.to_str().unwrap(),
+        "--ca-file",
+        &ca,
+        "--name",
+        "other.test",
+        "--json",
+    ]);
     assert_eq!(codes(&again.json()), vec!["cert-name-mismatch"]);
     // Without the lab CA the same observations are judged untrusted too.
     let again = run(&["check", "--from-json", path.to_str().unwrap(), "--json"]);
-    assert_eq!(codes(&again.json()), vec!["cert-name-mismatch", "cert-untrusted"]);
+    assert_eq!(
+        codes(&again.json()),
+        vec!["cert-name-mismatch", "cert-untrusted"]
+    );
 }
 
 #[test]

@@ -5,7 +5,10 @@ mod common;
 use common::*;
 
 fn assert_scenario(name: &str) {
-    let s = lab::scenarios().iter().find(|s| s.name == name).unwrap_or_else(|| panic!("unknown scenario {name}"));
+    let s = lab::scenarios()
+        .iter()
+        .find(|s| s.name == name)
+        .unwrap_or_else(|| panic!("unknown scenario {name}"));
     let r = check_scenario(name, &["--json"]);
     let v = r.json();
     match s.expect_error_phase {
@@ -13,9 +16,15 @@ fn assert_scenario(name: &str) {
             assert_eq!(r.code, 2, "{name}: exit status\n{}", r.stdout);
             assert_eq!(v["verdict"]["status"], "error", "{name}");
             let got = v["error"]["phase"].as_str().unwrap_or_default();
-            assert!(got.eq_ignore_ascii_case(phase), "{name}: phase {got}, want {phase}");
+            assert!(
+                got.eq_ignore_ascii_case(phase),
+                "{name}: phase {got}, want {phase}"
+            );
             let msg = v["error"]["message"].as_str().unwrap_or_default();
-            assert!(!msg.is_empty() && !v["error"]["hint"].as_str().unwrap_or_default().is_empty(), "{name}: error needs a message and a hint");
+            assert!(
+                !msg.is_empty() && !v["error"]["hint"].as_str().unwrap_or_default().is_empty(),
+                "{name}: error needs a message and a hint"
+            );
             assert_eq!(v["error"]["host"], "mx.lab.test");
         }
         None => {
@@ -25,8 +34,16 @@ fn assert_scenario(name: &str) {
                 w
             };
             assert_eq!(codes(&v), want, "{name}: finding codes\n{}", r.stdout);
-            assert_eq!(r.code, expected_exit(s.expect_findings), "{name}: exit status");
-            assert!(v["error"].is_null(), "{name}: unexpected error {}", v["error"]);
+            assert_eq!(
+                r.code,
+                expected_exit(s.expect_findings),
+                "{name}: exit status"
+            );
+            assert!(
+                v["error"].is_null(),
+                "{name}: unexpected error {}",
+                v["error"]
+            );
         }
     }
     assert_eq!(v["schema_version"], 1);
@@ -70,6 +87,10 @@ scenarios! {
 #[test]
 fn every_scenario_has_a_test() {
     for s in lab::scenarios() {
-        assert!(TESTED.contains(&s.name), "lab scenario {} has no end-to-end test", s.name);
+        assert!(
+            TESTED.contains(&s.name),
+            "lab scenario {} has no end-to-end test",
+            s.name
+        );
     }
 }

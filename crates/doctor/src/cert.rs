@@ -2,10 +2,10 @@
 //! sent (path to a trust anchor, order, validity, names, key and signature strength).
 
 use crate::trust::TrustStore;
+use ::time::OffsetDateTime;
 use rustls_pki_types::{CertificateDer, SignatureVerificationAlgorithm, UnixTime};
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
-use ::time::OffsetDateTime;
 use x509_parser::prelude::*;
 
 /// What a certificate says, for people.
@@ -44,7 +44,11 @@ pub enum TrustVerdict {
     /// The chain ends at a root that is not an anchor; `sent` tells whether the server sent it.
     UntrustedRoot { root: String, sent: bool },
     /// The top certificate sent was issued by a certificate that was not sent and is no anchor.
-    Incomplete { missing_issuer: String, issued_to: String, ca_issuers: Option<String> },
+    Incomplete {
+        missing_issuer: String,
+        issued_to: String,
+        ca_issuers: Option<String>,
+    },
     /// A path exists but is invalid for another reason.
     Invalid { reason: String },
     /// No certificate was sent, or the leaf could not be parsed.
@@ -158,11 +162,16 @@ fn curve_name(oid: &str) -> String {
 }
 
 fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&::time::format_description::well_known::Rfc3339).unwrap_or_else(|_| t.to_string())
+    t.format(&::time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| t.to_string())
 }
 
 fn hex_colon(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":")
+    bytes
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect::<Vec<_>>()
+        .join(":")
 }
 
 /// A parsed certificate with what the analysis needs.
@@ -172,9 +181,13 @@ struct Parsed<'a> {
 }
 
 fn parse(der: &[u8]) -> Result<Parsed<'_>, String> {
-    let (rest, cert) = X509Certificate::from_der(der).map_err(|e| format!("not a valid X.509 certificate: {e}"))?;
+    let (rest, cert) = X509Certificate::from_der(der)
+        .map_err(|e| format!("not a valid X.509 certificate: {e}"))?;
     if !rest.is_empty() {
-        return Err(format!("{} bytes of garbage after the certificate", rest.len()));
+        return Err(format!(
+            "{} bytes of garbage after the certificate",
+            rest.len()
+        ));
     }
     let details = details_of(&cert, der);
     Ok(Parsed { cert, details })
@@ -210,7 +223,9 @@ fn details_of(cert: &X509Certificate<'_>, der: &[u8]) -> CertDetails {
     let spki = cert.public_key();
     let alg = spki.algorithm.algorithm.to_id_string();
     let (key_type, key_bits, key_curve) = match spki.parsed() {
-        Ok(x509_parser::public_key::PublicKey::RSA(rsa)) => ("RSA".to_string(), Some(rsa.key_size() as u32), None),
+        Ok(x509_parser::public_key::PublicKey::RSA(rsa)) => {
+            ("RSA".to_string(), Some(rsa.key_size() as u32), None)
+        }
         Ok(x509_parser::public_key::PublicKey::EC(ec)) => {
             let curve = spki
                 .algorithm
@@ -256,13 +271,19 @@ fn ip_from_bytes(b: &[u8]) -> Option<IpAddr> {
 /// checked for want of the algorithm: the names decide then).
 fn is_self_signed(cert: &X509Certificate<'_>) -> bool {
     cert.subject().as_raw() == cert.issuer().as_raw()
-        && !matches!(cert.verify_signature(None), Err(X509Error::SignatureVerificationError))
+        && !matches!(
+            cert.verify_signature(None),
+            Err(X509Error::SignatureVerificationError)
+        )
 }
 
 /// `issuer` issued `cert`: names match, and the signature verifies when it can be checked.
 fn issued_by(cert: &X509Certificate<'_>, issuer: &X509Certificate<'_>) -> bool {
     cert.issuer().as_raw() == issuer.subject().as_raw()
-        && !matches!(cert.verify_signature(Some(issuer.public_key())), Err(X509Error::SignatureVerificationError))
+        && !matches!(
+            cert.verify_signature(Some(issuer.public_key())),
+            Err(X509Error::SignatureVerificationError)
+        )
 }
 
 /// Legacy signature algorithms webpki leaves out, so that a SHA-1 chain is judged for its trust
@@ -274,7 +295,12 @@ struct LegacyRsa {
 }
 
 impl SignatureVerificationAlgorithm for LegacyRsa {
-    fn verify_signature(&self, public_key: &[u8], message: &[u8], signature: &[u8]) -> Result<(), rustls_pki_types::InvalidSignature> {
+    fn verify_signature(
+        &self,
+        public_key: &[u8],
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), rustls_pki_types::InvalidSignature> {
         ring::signature::UnparsedPublicKey::new(self.ring, public_key)
             .verify(message, signature)
             .map_err(|_| rustls_pki_types::InvalidSignature)
@@ -307,7 +333,9 @@ fn algorithms() -> Vec<&'static dyn SignatureVerificationAlgorithm> {
 }
 
 fn unix(t: OffsetDateTime) -> UnixTime {
-    UnixTime::since_unix_epoch(std::time::Duration::from_secs(t.unix_timestamp().max(0) as u64))
+    UnixTime::since_unix_epoch(std::time::Duration::from_secs(
+        t.unix_timestamp().max(0) as u64
+    ))
 }
 
 /// Judge a chain. Pure: the same input gives the same output.
@@ -315,7 +343,9 @@ pub fn analyze(input: &AnalysisInput<'_>) -> ChainAnalysis {
     let mut a = ChainAnalysis {
         certificates: Vec::new(),
         unparsable: Vec::new(),
-        trust: TrustVerdict::NoCertificate { reason: "the server sent no certificate".into() },
+        trust: TrustVerdict::NoCertificate {
+            reason: "the server sent no certificate".into(),
+        },
         order_problems: Vec::new(),
         time_problems: Vec::new(),
         covered_names: Vec::new(),
@@ -338,7 +368,9 @@ pub fn analyze(input: &AnalysisInput<'_>) -> ChainAnalysis {
     }
     let Some(Some(leaf)) = parsed.first() else {
         if let Some((_, e)) = a.unparsable.first() {
-            a.trust = TrustVerdict::NoCertificate { reason: format!("the leaf certificate is unreadable: {e}") };
+            a.trust = TrustVerdict::NoCertificate {
+                reason: format!("the leaf certificate is unreadable: {e}"),
+            };
         }
         return a;
     };
@@ -346,12 +378,18 @@ pub fn analyze(input: &AnalysisInput<'_>) -> ChainAnalysis {
     // The issuer walk from the leaf through what was sent: the path as the server meant it.
     let mut walk = vec![0usize];
     loop {
-        let Some(cur) = walk.last().and_then(|&i| parsed[i].as_ref()) else { break };
+        let Some(cur) = walk.last().and_then(|&i| parsed[i].as_ref()) else {
+            break;
+        };
         if cur.details.self_signed {
             break;
         }
-        let next = (0..parsed.len())
-            .find(|j| !walk.contains(j) && parsed[*j].as_ref().is_some_and(|c| issued_by(&cur.cert, &c.cert)));
+        let next = (0..parsed.len()).find(|j| {
+            !walk.contains(j)
+                && parsed[*j]
+                    .as_ref()
+                    .is_some_and(|c| issued_by(&cur.cert, &c.cert))
+        });
         match next {
             Some(j) => walk.push(j),
             None => break,
@@ -361,13 +399,21 @@ pub fn analyze(input: &AnalysisInput<'_>) -> ChainAnalysis {
     // Order (RFC 5246 7.4.2: each certificate certifies the one before it).
     for i in 1..parsed.len() {
         if !walk.contains(&i) {
-            let subject = parsed[i].as_ref().map(|p| p.details.subject.clone()).unwrap_or_else(|| "unreadable".into());
-            a.order_problems.push(format!("certificate #{i} ({subject}) is not part of the leaf's chain"));
+            let subject = parsed[i]
+                .as_ref()
+                .map(|p| p.details.subject.clone())
+                .unwrap_or_else(|| "unreadable".into());
+            a.order_problems.push(format!(
+                "certificate #{i} ({subject}) is not part of the leaf's chain"
+            ));
         }
     }
     for (pos, &idx) in walk.iter().enumerate() {
         if pos > 0 && idx != walk[pos - 1] + 1 {
-            let subject = parsed[idx].as_ref().map(|p| p.details.subject.clone()).unwrap_or_default();
+            let subject = parsed[idx]
+                .as_ref()
+                .map(|p| p.details.subject.clone())
+                .unwrap_or_default();
             a.order_problems.push(format!(
                 "certificate #{idx} ({subject}) issued certificate #{} but is not sent right after it",
                 walk[pos - 1]
@@ -376,13 +422,31 @@ pub fn analyze(input: &AnalysisInput<'_>) -> ChainAnalysis {
     }
 
     // Trust.
-    let anchors: Vec<_> = input.trust.anchors.iter().filter_map(|d| webpki::anchor_from_trusted_cert(d).ok()).collect();
-    let intermediates: Vec<CertificateDer<'_>> = input.chain.iter().skip(1).map(|d| CertificateDer::from(d.as_slice())).collect();
+    let anchors: Vec<_> = input
+        .trust
+        .anchors
+        .iter()
+        .filter_map(|d| webpki::anchor_from_trusted_cert(d).ok())
+        .collect();
+    let intermediates: Vec<CertificateDer<'_>> = input
+        .chain
+        .iter()
+        .skip(1)
+        .map(|d| CertificateDer::from(d.as_slice()))
+        .collect();
     let leaf_der = CertificateDer::from(input.chain[0].as_slice());
     let algs = algorithms();
     let verify_at = |t: OffsetDateTime| -> Result<String, webpki::Error> {
         let ee = webpki::EndEntityCert::try_from(&leaf_der)?;
-        let path = ee.verify_for_usage(&algs, &anchors, &intermediates, unix(t), webpki::KeyUsage::server_auth(), None, None)?;
+        let path = ee.verify_for_usage(
+            &algs,
+            &anchors,
+            &intermediates,
+            unix(t),
+            webpki::KeyUsage::server_auth(),
+            None,
+            None,
+        )?;
         let anchor_subject = path.anchor().subject.as_ref().to_vec();
         let name = input
             .trust
@@ -398,18 +462,32 @@ pub fn analyze(input: &AnalysisInput<'_>) -> ChainAnalysis {
         TrustVerdict::SelfSigned
     } else {
         let mut result = verify_at(input.now);
-        if matches!(result, Err(webpki::Error::CertExpired { .. }) | Err(webpki::Error::CertNotValidYet { .. })) {
+        if matches!(
+            result,
+            Err(webpki::Error::CertExpired { .. }) | Err(webpki::Error::CertNotValidYet { .. })
+        ) {
             // Judge trust apart from time (time is reported on its own): verify at a moment when
             // every certificate on the walk is valid, if there is one.
-            let from = walk.iter().filter_map(|&i| parsed[i].as_ref()).map(|p| p.cert.validity().not_before.to_datetime()).max();
-            let to = walk.iter().filter_map(|&i| parsed[i].as_ref()).map(|p| p.cert.validity().not_after.to_datetime()).min();
+            let from = walk
+                .iter()
+                .filter_map(|&i| parsed[i].as_ref())
+                .map(|p| p.cert.validity().not_before.to_datetime())
+                .max();
+            let to = walk
+                .iter()
+                .filter_map(|&i| parsed[i].as_ref())
+                .map(|p| p.cert.validity().not_after.to_datetime())
+                .min();
             if let (Some(from), Some(to)) = (from, to) {
                 if from < to {
                     result = verify_at(from + (to - from) / 2);
                 }
             }
         }
-        let top = walk.last().and_then(|&i| parsed[i].as_ref()).unwrap_or(leaf);
+        let top = walk
+            .last()
+            .and_then(|&i| parsed[i].as_ref())
+            .unwrap_or(leaf);
         match result {
             Ok(anchor) => TrustVerdict::Trusted { anchor },
             Err(webpki::Error::CertExpired { .. }) | Err(webpki::Error::CertNotValidYet { .. }) => {
@@ -420,14 +498,22 @@ pub fn analyze(input: &AnalysisInput<'_>) -> ChainAnalysis {
                     .anchors
                     .iter()
                     .filter_map(|d| X509Certificate::from_der(d).ok().map(|(_, c)| c))
-                    .find(|c| issued_by(&top.cert, c) || c.subject().as_raw() == top.cert.subject().as_raw() && c.public_key().raw == top.cert.public_key().raw);
+                    .find(|c| {
+                        issued_by(&top.cert, c)
+                            || c.subject().as_raw() == top.cert.subject().as_raw()
+                                && c.public_key().raw == top.cert.public_key().raw
+                    });
                 match anchor {
-                    Some(c) => TrustVerdict::Trusted { anchor: c.subject().to_string() },
+                    Some(c) => TrustVerdict::Trusted {
+                        anchor: c.subject().to_string(),
+                    },
                     None => untrusted(top),
                 }
             }
             Err(webpki::Error::UnknownIssuer) => untrusted(top),
-            Err(e) => TrustVerdict::Invalid { reason: webpki_words(&e) },
+            Err(e) => TrustVerdict::Invalid {
+                reason: webpki_words(&e),
+            },
         }
     };
 
@@ -435,41 +521,85 @@ pub fn analyze(input: &AnalysisInput<'_>) -> ChainAnalysis {
     // client with it as an anchor ignores them, but most senders never get there).
     let warn = ::time::Duration::days(i64::from(input.expiry_warn_days));
     for &i in &walk {
-        let Some(p) = parsed[i].as_ref() else { continue };
+        let Some(p) = parsed[i].as_ref() else {
+            continue;
+        };
         let nb = p.cert.validity().not_before.to_datetime();
         let na = p.cert.validity().not_after.to_datetime();
         let days = |t: OffsetDateTime| (t - input.now).whole_days();
         if input.now > na {
-            a.time_problems.push(TimeProblem { index: i, subject: p.details.subject.clone(), kind: "expired".into(), date: rfc3339(na), days: days(na) });
+            a.time_problems.push(TimeProblem {
+                index: i,
+                subject: p.details.subject.clone(),
+                kind: "expired".into(),
+                date: rfc3339(na),
+                days: days(na),
+            });
         } else if input.now < nb {
-            a.time_problems.push(TimeProblem { index: i, subject: p.details.subject.clone(), kind: "not-yet-valid".into(), date: rfc3339(nb), days: days(nb) });
+            a.time_problems.push(TimeProblem {
+                index: i,
+                subject: p.details.subject.clone(),
+                kind: "not-yet-valid".into(),
+                date: rfc3339(nb),
+                days: days(nb),
+            });
         } else if na - input.now < warn {
-            a.time_problems.push(TimeProblem { index: i, subject: p.details.subject.clone(), kind: "expires-soon".into(), date: rfc3339(na), days: days(na) });
+            a.time_problems.push(TimeProblem {
+                index: i,
+                subject: p.details.subject.clone(),
+                kind: "expires-soon".into(),
+                date: rfc3339(na),
+                days: days(na),
+            });
         }
     }
 
     // Names.
-    let dns_sans: Vec<String> = leaf.details.sans.iter().filter(|s| s.parse::<IpAddr>().is_err()).cloned().collect();
+    let dns_sans: Vec<String> = leaf
+        .details
+        .sans
+        .iter()
+        .filter(|s| s.parse::<IpAddr>().is_err())
+        .cloned()
+        .collect();
     a.covered_names = if leaf.details.sans.is_empty() {
-        leaf.cert.subject().iter_common_name().filter_map(|cn| cn.as_str().ok()).map(str::to_string).collect()
+        leaf.cert
+            .subject()
+            .iter_common_name()
+            .filter_map(|cn| cn.as_str().ok())
+            .map(str::to_string)
+            .collect()
     } else {
         leaf.details.sans.clone()
     };
     for name in input.names {
         let matched_by = if let Ok(ip) = name.parse::<IpAddr>() {
-            leaf.details.sans.iter().find(|s| s.parse::<IpAddr>().ok() == Some(ip)).cloned()
+            leaf.details
+                .sans
+                .iter()
+                .find(|s| s.parse::<IpAddr>().ok() == Some(ip))
+                .cloned()
         } else if leaf.details.sans.is_empty() {
-            a.covered_names.iter().find(|p| name_matches(p, name)).cloned()
+            a.covered_names
+                .iter()
+                .find(|p| name_matches(p, name))
+                .cloned()
         } else {
             dns_sans.iter().find(|p| name_matches(p, name)).cloned()
         };
-        a.names.push(NameCheck { name: name.clone(), covered: matched_by.is_some(), matched_by });
+        a.names.push(NameCheck {
+            name: name.clone(),
+            covered: matched_by.is_some(),
+            matched_by,
+        });
     }
 
     // Strength, for every certificate on the walk but a self-signed root (nobody checks a
     // root's own signature; its key still signs the next one, so its size counts).
     for &i in &walk {
-        let Some(p) = parsed[i].as_ref() else { continue };
+        let Some(p) = parsed[i].as_ref() else {
+            continue;
+        };
         let d = &p.details;
         let weak_key = match (d.key_type.as_str(), d.key_bits) {
             ("RSA", Some(b)) if b < 2048 => Some(format!("RSA {b} bits")),
@@ -478,12 +608,20 @@ pub fn analyze(input: &AnalysisInput<'_>) -> ChainAnalysis {
             _ => None,
         };
         if let Some(what) = weak_key {
-            a.weak_keys.push(Weakness { index: i, subject: d.subject.clone(), what });
+            a.weak_keys.push(Weakness {
+                index: i,
+                subject: d.subject.clone(),
+                what,
+            });
         }
         let is_root = i != 0 && d.self_signed;
         if !is_root && !(i == 0 && d.self_signed) {
             if let Some(h) = weak_signature(&p.cert.signature_algorithm.algorithm.to_id_string()) {
-                a.weak_signatures.push(Weakness { index: i, subject: d.subject.clone(), what: format!("{h} ({})", d.signature_algorithm) });
+                a.weak_signatures.push(Weakness {
+                    index: i,
+                    subject: d.subject.clone(),
+                    what: format!("{h} ({})", d.signature_algorithm),
+                });
             }
         }
     }
@@ -496,9 +634,15 @@ pub fn analyze(input: &AnalysisInput<'_>) -> ChainAnalysis {
 /// intermediate was not sent.
 fn untrusted(top: &Parsed<'_>) -> TrustVerdict {
     if top.details.self_signed {
-        TrustVerdict::UntrustedRoot { root: top.details.subject.clone(), sent: true }
+        TrustVerdict::UntrustedRoot {
+            root: top.details.subject.clone(),
+            sent: true,
+        }
     } else if top.details.is_ca {
-        TrustVerdict::UntrustedRoot { root: top.details.issuer.clone(), sent: false }
+        TrustVerdict::UntrustedRoot {
+            root: top.details.issuer.clone(),
+            sent: false,
+        }
     } else {
         TrustVerdict::Incomplete {
             missing_issuer: top.details.issuer.clone(),
@@ -517,7 +661,9 @@ pub fn name_matches(pattern: &str, name: &str) -> bool {
         if rest.split('.').count() < 2 {
             return false;
         }
-        return n.split_once('.').is_some_and(|(first, tail)| !first.is_empty() && tail == rest);
+        return n
+            .split_once('.')
+            .is_some_and(|(first, tail)| !first.is_empty() && tail == rest);
     }
     p == n
 }

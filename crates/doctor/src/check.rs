@@ -47,7 +47,11 @@ pub async fn check(input: &str, opts: &CheckOptions) -> Result<CheckReport, Usag
     let sni = match &opts.sni {
         Sni::None => None,
         Sni::Name(n) => Some(n.clone()),
-        Sni::Default => target.host.parse::<IpAddr>().is_err().then(|| target.host.clone()),
+        Sni::Default => target
+            .host
+            .parse::<IpAddr>()
+            .is_err()
+            .then(|| target.host.clone()),
     };
 
     let address = match resolve(&target.host, target.port, opts).await {
@@ -57,7 +61,12 @@ pub async fn check(input: &str, opts: &CheckOptions) -> Result<CheckReport, Usag
             return Ok(finish_error(report, &target.host, None, f));
         }
     };
-    let spec = EndpointSpec { name: target.host.clone(), address, mode, sni };
+    let spec = EndpointSpec {
+        name: target.host.clone(),
+        address,
+        mode,
+        sni,
+    };
     let obs = probe(&spec, opts).await;
     let report = base_report(input, &target.host, target.port, &trust, &names, now, 1);
     Ok(judge(report, vec![obs], &trust, opts.expiry_warn_days))
@@ -66,18 +75,38 @@ pub async fn check(input: &str, opts: &CheckOptions) -> Result<CheckReport, Usag
 /// Diagnose saved observations again (`--from-json`), with the current trust store and names.
 pub fn replay(saved: CheckReport, opts: &CheckOptions) -> Result<CheckReport, UsageError> {
     let trust = TrustStore::load(opts.trust, &opts.ca_files).map_err(UsageError)?;
-    let now = OffsetDateTime::parse(&saved.checked_at, &time::format_description::well_known::Rfc3339)
-        .map_err(|e| UsageError(format!("the saved report's checked_at is not an RFC 3339 time: {e}")))?;
+    let now = OffsetDateTime::parse(
+        &saved.checked_at,
+        &time::format_description::well_known::Rfc3339,
+    )
+    .map_err(|e| {
+        UsageError(format!(
+            "the saved report's checked_at is not an RFC 3339 time: {e}"
+        ))
+    })?;
     let mut names = saved.names_checked.clone();
     for n in required_names(&saved.target.host, opts) {
         if !names.contains(&n) {
             names.push(n);
         }
     }
-    let observations: Vec<EndpointObservation> = saved.endpoints.into_iter().map(|e| e.observation).collect();
-    let report = base_report(&saved.target.input, &saved.target.host, saved.target.port, &trust, &names, now, saved.connections);
+    let observations: Vec<EndpointObservation> =
+        saved.endpoints.into_iter().map(|e| e.observation).collect();
+    let report = base_report(
+        &saved.target.input,
+        &saved.target.host,
+        saved.target.port,
+        &trust,
+        &names,
+        now,
+        saved.connections,
+    );
     if let Some(e) = saved.error.filter(|_| observations.is_empty()) {
-        let f = Failure { phase: e.phase, kind: e.kind, message: e.message };
+        let f = Failure {
+            phase: e.phase,
+            kind: e.kind,
+            message: e.message,
+        };
         return Ok(finish_error(report, &e.host, e.address, f));
     }
     Ok(judge(report, observations, &trust, opts.expiry_warn_days))
@@ -90,10 +119,19 @@ async fn resolve(host: &str, port: u16, opts: &CheckOptions) -> Result<SocketAdd
     if let Ok(ip) = host.parse::<IpAddr>() {
         return Ok(SocketAddr::new(ip, port));
     }
-    let lookup = tokio::time::timeout(opts.timeouts.connect, tokio::net::lookup_host((host, port))).await;
+    let lookup =
+        tokio::time::timeout(opts.timeouts.connect, tokio::net::lookup_host((host, port))).await;
     match lookup {
-        Err(_) => Err(Failure { phase: Phase::Resolve, kind: FailureKind::Timeout, message: format!("no DNS answer for {host} in time") }),
-        Ok(Err(e)) => Err(Failure { phase: Phase::Resolve, kind: FailureKind::Resolve, message: format!("cannot resolve {host}: {e}") }),
+        Err(_) => Err(Failure {
+            phase: Phase::Resolve,
+            kind: FailureKind::Timeout,
+            message: format!("no DNS answer for {host} in time"),
+        }),
+        Ok(Err(e)) => Err(Failure {
+            phase: Phase::Resolve,
+            kind: FailureKind::Resolve,
+            message: format!("cannot resolve {host}: {e}"),
+        }),
         Ok(Ok(mut addrs)) => addrs.next().ok_or_else(|| Failure {
             phase: Phase::Resolve,
             kind: FailureKind::Resolve,
@@ -102,13 +140,34 @@ async fn resolve(host: &str, port: u16, opts: &CheckOptions) -> Result<SocketAdd
     }
 }
 
-fn base_report(input: &str, host: &str, port: u16, trust: &TrustStore, names: &[String], now: OffsetDateTime, connections: u32) -> CheckReport {
+fn base_report(
+    input: &str,
+    host: &str,
+    port: u16,
+    trust: &TrustStore,
+    names: &[String],
+    now: OffsetDateTime,
+    connections: u32,
+) -> CheckReport {
     CheckReport {
         schema_version: SCHEMA_VERSION,
-        tool: ToolInfo { name: "smtp-tls-doctor".into(), version: env!("CARGO_PKG_VERSION").into() },
-        checked_at: now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
-        target: TargetInfo { input: input.to_string(), host: host.to_string(), port },
-        verdict: Verdict { status: Status::Ok, code: None, text: String::new() },
+        tool: ToolInfo {
+            name: "smtp-tls-doctor".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
+        checked_at: now
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default(),
+        target: TargetInfo {
+            input: input.to_string(),
+            host: host.to_string(),
+            port,
+        },
+        verdict: Verdict {
+            status: Status::Ok,
+            code: None,
+            text: String::new(),
+        },
         error: None,
         trust_store: trust.description.clone(),
         names_checked: names.to_vec(),
@@ -117,24 +176,59 @@ fn base_report(input: &str, host: &str, port: u16, trust: &TrustStore, names: &[
     }
 }
 
-fn finish_error(mut r: CheckReport, host: &str, address: Option<String>, f: Failure) -> CheckReport {
+fn finish_error(
+    mut r: CheckReport,
+    host: &str,
+    address: Option<String>,
+    f: Failure,
+) -> CheckReport {
     r.verdict = Verdict {
         status: Status::Error,
         code: None,
-        text: format!("could not check {host}: {} phase: {}", f.phase.as_str(), f.message),
+        text: format!(
+            "could not check {host}: {} phase: {}",
+            f.phase.as_str(),
+            f.message
+        ),
     };
-    r.error = Some(CheckError { host: host.to_string(), address, phase: f.phase, kind: f.kind, hint: hint(f.phase, f.kind), message: f.message });
+    r.error = Some(CheckError {
+        host: host.to_string(),
+        address,
+        phase: f.phase,
+        kind: f.kind,
+        hint: hint(f.phase, f.kind),
+        message: f.message,
+    });
     r
 }
 
-fn judge(mut r: CheckReport, observations: Vec<EndpointObservation>, trust: &TrustStore, warn_days: u32) -> CheckReport {
-    let now = OffsetDateTime::parse(&r.checked_at, &time::format_description::well_known::Rfc3339).unwrap_or_else(|_| OffsetDateTime::now_utc());
+fn judge(
+    mut r: CheckReport,
+    observations: Vec<EndpointObservation>,
+    trust: &TrustStore,
+    warn_days: u32,
+) -> CheckReport {
+    let now = OffsetDateTime::parse(
+        &r.checked_at,
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap_or_else(|_| OffsetDateTime::now_utc());
     let mut error = None;
     for obs in observations {
-        let analysis = obs.tls.as_ref().filter(|t| t.completed && !t.chain.is_empty()).map(|t| {
-            let chain: Vec<Vec<u8>> = t.chain.iter().map(|c| c.0.clone()).collect();
-            analyze(&AnalysisInput { chain: &chain, trust, now, names: &r.names_checked, expiry_warn_days: warn_days })
-        });
+        let analysis = obs
+            .tls
+            .as_ref()
+            .filter(|t| t.completed && !t.chain.is_empty())
+            .map(|t| {
+                let chain: Vec<Vec<u8>> = t.chain.iter().map(|c| c.0.clone()).collect();
+                analyze(&AnalysisInput {
+                    chain: &chain,
+                    trust,
+                    now,
+                    names: &r.names_checked,
+                    expiry_warn_days: warn_days,
+                })
+            });
         let mut findings = diagnose(&obs, analysis.as_ref());
         rank(&mut findings);
         if is_check_error(&obs) && error.is_none() {
@@ -142,26 +236,51 @@ fn judge(mut r: CheckReport, observations: Vec<EndpointObservation>, trust: &Tru
                 error = Some((obs.name.clone(), obs.address.to_string(), f.clone()));
             }
         }
-        r.endpoints.push(EndpointReport { observation: obs, chain_analysis: analysis, findings });
+        r.endpoints.push(EndpointReport {
+            observation: obs,
+            chain_analysis: analysis,
+            findings,
+        });
     }
     let target = format!("{}:{}", r.target.host, r.target.port);
     let mut all: Vec<_> = r.findings().cloned().collect();
     rank(&mut all);
     let top = all.first();
     r.verdict = match (top, &error) {
-        (Some(f), _) if f.severity == crate::findings::Severity::Error => {
-            Verdict { status: Status::Problems, code: Some(f.code.clone()), text: format!("{target}: {} [{}]", f.summary, f.code) }
-        }
-        (_, Some((host, _, f))) => {
-            Verdict { status: Status::Error, code: None, text: format!("could not check {host}: {} phase: {}", f.phase.as_str(), f.message) }
-        }
-        (Some(f), None) if f.severity == crate::findings::Severity::Warning => {
-            Verdict { status: Status::Warnings, code: Some(f.code.clone()), text: format!("{target}: {} [{}]", f.summary, f.code) }
-        }
-        _ => Verdict { status: Status::Ok, code: None, text: ok_text(&target, &r) },
+        (Some(f), _) if f.severity == crate::findings::Severity::Error => Verdict {
+            status: Status::Problems,
+            code: Some(f.code.clone()),
+            text: format!("{target}: {} [{}]", f.summary, f.code),
+        },
+        (_, Some((host, _, f))) => Verdict {
+            status: Status::Error,
+            code: None,
+            text: format!(
+                "could not check {host}: {} phase: {}",
+                f.phase.as_str(),
+                f.message
+            ),
+        },
+        (Some(f), None) if f.severity == crate::findings::Severity::Warning => Verdict {
+            status: Status::Warnings,
+            code: Some(f.code.clone()),
+            text: format!("{target}: {} [{}]", f.summary, f.code),
+        },
+        _ => Verdict {
+            status: Status::Ok,
+            code: None,
+            text: ok_text(&target, &r),
+        },
     };
     if let Some((host, address, f)) = error {
-        r.error = Some(CheckError { host, address: Some(address), phase: f.phase, kind: f.kind, hint: hint(f.phase, f.kind), message: f.message });
+        r.error = Some(CheckError {
+            host,
+            address: Some(address),
+            phase: f.phase,
+            kind: f.kind,
+            hint: hint(f.phase, f.kind),
+            message: f.message,
+        });
     }
     r
 }
@@ -172,8 +291,15 @@ fn ok_text(target: &str, r: &CheckReport) -> String {
         Some(t) => format!(
             "{target} offers {} with a valid certificate for {} ({})",
             t.version.as_deref().unwrap_or("TLS"),
-            if r.names_checked.is_empty() { "the address".to_string() } else { r.names_checked.join(", ") },
-            t.cipher_suite.as_ref().map(|s| s.iana.as_str()).unwrap_or("?")
+            if r.names_checked.is_empty() {
+                "the address".to_string()
+            } else {
+                r.names_checked.join(", ")
+            },
+            t.cipher_suite
+                .as_ref()
+                .map(|s| s.iana.as_str())
+                .unwrap_or("?")
         ),
         None => format!("{target}: nothing wrong found"),
     }

@@ -116,13 +116,18 @@ pub fn is_hostname(s: &str) -> bool {
                 && l.len() <= 63
                 && !l.starts_with('-')
                 && !l.ends_with('-')
-                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                && l.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         })
 }
 
 /// The mode a port implies: 465 is implicit TLS (RFC 8314), every other port STARTTLS.
 pub fn mode_for_port(port: u16) -> Mode {
-    if port == 465 { Mode::ImplicitTls } else { Mode::Starttls }
+    if port == 465 {
+        Mode::ImplicitTls
+    } else {
+        Mode::Starttls
+    }
 }
 
 /// Parse `HOST`, `HOST:PORT`, `[V6]:PORT`, `V6` or `V4:PORT`. Port defaults to 25.
@@ -151,17 +156,18 @@ pub fn parse_target(input: &str) -> Result<Target, String> {
     } else {
         (input.to_string(), None)
     };
-    let port = match port {
-        None => 25,
-        Some(p) => p
-            .parse::<u16>()
-            .ok()
-            .filter(|p| *p != 0)
-            .ok_or_else(|| format!("'{input}': the port '{p}' is not a number from 1 to 65535"))?,
-    };
+    let port =
+        match port {
+            None => 25,
+            Some(p) => p.parse::<u16>().ok().filter(|p| *p != 0).ok_or_else(|| {
+                format!("'{input}': the port '{p}' is not a number from 1 to 65535")
+            })?,
+        };
     let host = host.trim_end_matches('.').to_ascii_lowercase();
     if host.parse::<IpAddr>().is_err() && !is_hostname(&host) {
-        return Err(format!("'{input}': '{host}' is neither a host name nor an IP address"));
+        return Err(format!(
+            "'{input}': '{host}' is neither a host name nor an IP address"
+        ));
     }
     Ok(Target { host, port })
 }
@@ -169,7 +175,9 @@ pub fn parse_target(input: &str) -> Result<Target, String> {
 /// Parse `NAME:ADDR` or curl's `NAME:PORT:ADDR` (ADDR may be `[v6]` or a bare v6 address).
 pub fn parse_resolve(input: &str) -> Result<ResolveOverride, String> {
     let usage = || {
-        format!("--resolve '{input}': expected NAME:ADDR or NAME:PORT:ADDR, e.g. mx.example.com:192.0.2.10")
+        format!(
+            "--resolve '{input}': expected NAME:ADDR or NAME:PORT:ADDR, e.g. mx.example.com:192.0.2.10"
+        )
     };
     let (name, rest) = input.split_once(':').ok_or_else(usage)?;
     let name = name.trim_end_matches('.').to_ascii_lowercase();
@@ -177,16 +185,27 @@ pub fn parse_resolve(input: &str) -> Result<ResolveOverride, String> {
         return Err(format!("--resolve '{input}': '{name}' is not a host name"));
     }
     let parse_addr = |s: &str| -> Option<IpAddr> {
-        let s = s.strip_prefix('[').and_then(|s| s.strip_suffix(']')).unwrap_or(s);
+        let s = s
+            .strip_prefix('[')
+            .and_then(|s| s.strip_suffix(']'))
+            .unwrap_or(s);
         s.parse().ok()
     };
     if let Some(addr) = parse_addr(rest) {
-        return Ok(ResolveOverride { name, port: None, addr });
+        return Ok(ResolveOverride {
+            name,
+            port: None,
+            addr,
+        });
     }
     let (port, addr) = rest.split_once(':').ok_or_else(usage)?;
     let port: u16 = port.parse().map_err(|_| usage())?;
     let addr = parse_addr(addr).ok_or_else(usage)?;
-    Ok(ResolveOverride { name, port: Some(port), addr })
+    Ok(ResolveOverride {
+        name,
+        port: Some(port),
+        addr,
+    })
 }
 
 impl CheckOptions {
@@ -210,9 +229,21 @@ mod tests {
 
     #[test]
     fn targets() {
-        assert_eq!(parse_target("MX.Example.com").unwrap(), Target { host: "mx.example.com".into(), port: 25 });
+        assert_eq!(
+            parse_target("MX.Example.com").unwrap(),
+            Target {
+                host: "mx.example.com".into(),
+                port: 25
+            }
+        );
         assert_eq!(parse_target("smtp.example.com:587").unwrap().port, 587);
-        assert_eq!(parse_target("[::1]:465").unwrap(), Target { host: "::1".into(), port: 465 });
+        assert_eq!(
+            parse_target("[::1]:465").unwrap(),
+            Target {
+                host: "::1".into(),
+                port: 465
+            }
+        );
         assert_eq!(parse_target("::1").unwrap().port, 25);
         assert_eq!(parse_target("127.0.0.1:2525").unwrap().host, "127.0.0.1");
         assert!(parse_target("host:0").is_err());
@@ -225,7 +256,10 @@ mod tests {
     #[test]
     fn resolves() {
         let r = parse_resolve("mx.lab.test:127.0.0.1").unwrap();
-        assert_eq!((r.name.as_str(), r.port, r.addr), ("mx.lab.test", None, "127.0.0.1".parse().unwrap()));
+        assert_eq!(
+            (r.name.as_str(), r.port, r.addr),
+            ("mx.lab.test", None, "127.0.0.1".parse().unwrap())
+        );
         let r = parse_resolve("mx.lab.test:25:[::1]").unwrap();
         assert_eq!((r.port, r.addr), (Some(25), "::1".parse().unwrap()));
         let r = parse_resolve("mx.lab.test:::1").unwrap();

@@ -25,7 +25,12 @@ fn finding(code: &str, summary: String, evidence: Value) -> Finding {
         Value::Object(m) => m,
         _ => Map::new(),
     };
-    Finding { code: code.to_string(), severity, summary, evidence }
+    Finding {
+        code: code.to_string(),
+        severity,
+        summary,
+        evidence,
+    }
 }
 
 fn quote(r: &wire::smtp::Reply) -> String {
@@ -35,14 +40,22 @@ fn quote(r: &wire::smtp::Reply) -> String {
 /// The plain meaning of a TLS alert a server sends during the handshake.
 pub fn alert_meaning(code: u8) -> &'static str {
     match code {
-        40 => "the server found nothing acceptable in our ClientHello: no cipher suite, group or signature algorithm in common",
-        42 | 43 | 44 | 45 | 46 => "the server did not like a certificate (it probably asked for a client certificate)",
+        40 => {
+            "the server found nothing acceptable in our ClientHello: no cipher suite, group or signature algorithm in common"
+        }
+        42 | 43 | 44 | 45 | 46 => {
+            "the server did not like a certificate (it probably asked for a client certificate)"
+        }
         47 => "the server rejected a value in our ClientHello",
         48 => "the server does not know the CA of a client certificate",
         50 => "the server could not parse our ClientHello",
-        70 => "no protocol version in common: the server only speaks versions our client does not offer (TLS 1.0/1.1 only, or SSLv3)",
+        70 => {
+            "no protocol version in common: the server only speaks versions our client does not offer (TLS 1.0/1.1 only, or SSLv3)"
+        }
         71 => "the server demands stronger security than offered (suites or groups)",
-        80 => "the server had an internal error: often OpenSSL's security level refusing its own weak key or an old protocol",
+        80 => {
+            "the server had an internal error: often OpenSSL's security level refusing its own weak key or an old protocol"
+        }
         86 => "the server saw a downgrade attempt",
         109 => "a required TLS extension was missing",
         110 => "the server did not accept one of our extensions",
@@ -63,7 +76,10 @@ pub fn diagnose(obs: &EndpointObservation, analysis: Option<&ChainAnalysis>) -> 
         if !b.is_positive() {
             out.push(finding(
                 "smtp-rejected",
-                format!("the server refused the session at the greeting: \"{}\"", quote(b)),
+                format!(
+                    "the server refused the session at the greeting: \"{}\"",
+                    quote(b)
+                ),
                 json!({"phase": "banner", "reply": quote(b), "code": b.code}),
             ));
             return out;
@@ -77,7 +93,11 @@ pub fn diagnose(obs: &EndpointObservation, analysis: Option<&ChainAnalysis>) -> 
                     "the server refused EHLO with \"{}\" and accepted HELO, which carries no extensions (STARTTLS included)",
                     quote(e)
                 ),
-                Some(h) => format!("the server refused EHLO (\"{}\") and HELO (\"{}\")", quote(e), quote(h)),
+                Some(h) => format!(
+                    "the server refused EHLO (\"{}\") and HELO (\"{}\")",
+                    quote(e),
+                    quote(h)
+                ),
                 None => format!("the server refused EHLO: \"{}\"", quote(e)),
             };
             out.push(finding(
@@ -93,9 +113,16 @@ pub fn diagnose(obs: &EndpointObservation, analysis: Option<&ChainAnalysis>) -> 
 
     // STARTTLS.
     if obs.mode == Mode::Starttls && (smtp.ehlo.is_some() || smtp.helo.is_some()) {
-        let offered = smtp.capabilities.as_ref().is_some_and(|c| c.has("STARTTLS"));
+        let offered = smtp
+            .capabilities
+            .as_ref()
+            .is_some_and(|c| c.has("STARTTLS"));
         if !offered {
-            let caps = smtp.capabilities.as_ref().map(|c| c.keywords()).unwrap_or_default();
+            let caps = smtp
+                .capabilities
+                .as_ref()
+                .map(|c| c.keywords())
+                .unwrap_or_default();
             out.push(finding(
                 "starttls-not-offered",
                 if smtp.helo.is_some() {
@@ -111,7 +138,10 @@ pub fn diagnose(obs: &EndpointObservation, analysis: Option<&ChainAnalysis>) -> 
             if r.code != 220 {
                 out.push(finding(
                     "starttls-refused",
-                    format!("the server advertises STARTTLS but answers it with \"{}\"", quote(r)),
+                    format!(
+                        "the server advertises STARTTLS but answers it with \"{}\"",
+                        quote(r)
+                    ),
                     json!({"reply": quote(r), "code": r.code}),
                 ));
                 return out;
@@ -119,7 +149,13 @@ pub fn diagnose(obs: &EndpointObservation, analysis: Option<&ChainAnalysis>) -> 
         }
         if smtp.bytes_after_starttls > 0 {
             let ex = smtp.after_starttls_excerpt.clone().unwrap_or_default();
-            let looks_smtp = ex.trim_start_matches('"').as_bytes().iter().take(3).all(u8::is_ascii_digit) && ex.len() > 4;
+            let looks_smtp = ex
+                .trim_start_matches('"')
+                .as_bytes()
+                .iter()
+                .take(3)
+                .all(u8::is_ascii_digit)
+                && ex.len() > 4;
             if looks_smtp {
                 out.push(finding(
                     "starttls-extra-bytes",
@@ -142,7 +178,12 @@ pub fn diagnose(obs: &EndpointObservation, analysis: Option<&ChainAnalysis>) -> 
             let summary = match (&tls.alert, failure) {
                 (Some(a), _) => {
                     evidence["alert"] = json!({"code": a.code, "name": a.name});
-                    format!("the TLS handshake failed: the server sent the alert {} ({}): {}", a.name, a.code, alert_meaning(a.code))
+                    format!(
+                        "the TLS handshake failed: the server sent the alert {} ({}): {}",
+                        a.name,
+                        a.code,
+                        alert_meaning(a.code)
+                    )
                 }
                 (None, Some(f)) => match f.kind {
                     FailureKind::Timeout => format!("the TLS handshake failed: {}", f.message),
@@ -210,14 +251,23 @@ fn certificate_findings(obs: &EndpointObservation, a: &ChainAnalysis) -> Vec<Fin
             json!({"reason": reason}),
         )),
     }
-    if !a.order_problems.is_empty() && !matches!(a.trust, TrustVerdict::SelfSigned if a.certificates.len() == 1) {
+    if !a.order_problems.is_empty()
+        && !matches!(a.trust, TrustVerdict::SelfSigned if a.certificates.len() == 1)
+    {
         out.push(finding(
             "chain-order",
-            format!("the chain is not sent in order: {}", a.order_problems.join("; ")),
+            format!(
+                "the chain is not sent in order: {}",
+                a.order_problems.join("; ")
+            ),
             json!({"problems": a.order_problems, "sent": subjects}),
         ));
     }
-    for (kind, code) in [("expired", "cert-expired"), ("not-yet-valid", "cert-not-yet-valid"), ("expires-soon", "cert-expires-soon")] {
+    for (kind, code) in [
+        ("expired", "cert-expired"),
+        ("not-yet-valid", "cert-not-yet-valid"),
+        ("expires-soon", "cert-expires-soon"),
+    ] {
         let hits: Vec<_> = a.time_problems.iter().filter(|t| t.kind == kind).collect();
         if hits.is_empty() {
             continue;
@@ -225,15 +275,25 @@ fn certificate_findings(obs: &EndpointObservation, a: &ChainAnalysis) -> Vec<Fin
         let parts: Vec<String> = hits
             .iter()
             .map(|t| {
-                let which = if t.index == 0 { "the server certificate".to_string() } else { format!("certificate #{} ({})", t.index, t.subject) };
+                let which = if t.index == 0 {
+                    "the server certificate".to_string()
+                } else {
+                    format!("certificate #{} ({})", t.index, t.subject)
+                };
                 match kind {
                     "expired" => format!("{which} expired on {} ({} days ago)", t.date, -t.days),
-                    "not-yet-valid" => format!("{which} is valid only from {} (in {} days)", t.date, t.days),
+                    "not-yet-valid" => {
+                        format!("{which} is valid only from {} (in {} days)", t.date, t.days)
+                    }
                     _ => format!("{which} expires on {} (in {} days)", t.date, t.days),
                 }
             })
             .collect();
-        out.push(finding(code, parts.join("; "), json!({"certificates": hits})));
+        out.push(finding(
+            code,
+            parts.join("; "),
+            json!({"certificates": hits}),
+        ));
     }
     for n in a.names.iter().filter(|n| !n.covered) {
         out.push(finding(
@@ -241,17 +301,33 @@ fn certificate_findings(obs: &EndpointObservation, a: &ChainAnalysis) -> Vec<Fin
             format!(
                 "the certificate does not cover the name {}; it covers only: {}",
                 n.name,
-                if a.covered_names.is_empty() { "no name at all".to_string() } else { a.covered_names.join(", ") }
+                if a.covered_names.is_empty() {
+                    "no name at all".to_string()
+                } else {
+                    a.covered_names.join(", ")
+                }
             ),
             json!({"name": n.name, "covered_names": a.covered_names}),
         ));
     }
     if !a.weak_keys.is_empty() {
-        let parts: Vec<String> = a.weak_keys.iter().map(|w| format!("#{} {} has a {}", w.index, w.subject, w.what)).collect();
-        out.push(finding("cert-weak-key", format!("weak key in the chain: {}", parts.join("; ")), json!({"certificates": a.weak_keys})));
+        let parts: Vec<String> = a
+            .weak_keys
+            .iter()
+            .map(|w| format!("#{} {} has a {}", w.index, w.subject, w.what))
+            .collect();
+        out.push(finding(
+            "cert-weak-key",
+            format!("weak key in the chain: {}", parts.join("; ")),
+            json!({"certificates": a.weak_keys}),
+        ));
     }
     if !a.weak_signatures.is_empty() {
-        let parts: Vec<String> = a.weak_signatures.iter().map(|w| format!("#{} {} is signed with {}", w.index, w.subject, w.what)).collect();
+        let parts: Vec<String> = a
+            .weak_signatures
+            .iter()
+            .map(|w| format!("#{} {} is signed with {}", w.index, w.subject, w.what))
+            .collect();
         out.push(finding(
             "cert-weak-signature",
             format!("weak signature in the chain: {}", parts.join("; ")),
@@ -275,6 +351,11 @@ pub fn is_check_error(obs: &EndpointObservation) -> bool {
 
 /// Findings sorted most important first: by severity, then by the registry's order.
 pub fn rank(findings: &mut [Finding]) {
-    let pos = |code: &str| crate::findings::REGISTRY.iter().position(|d| d.code == code).unwrap_or(usize::MAX);
+    let pos = |code: &str| {
+        crate::findings::REGISTRY
+            .iter()
+            .position(|d| d.code == code)
+            .unwrap_or(usize::MAX)
+    };
     findings.sort_by_key(|f| (f.severity, pos(&f.code)));
 }

@@ -35,7 +35,11 @@ pub struct EndpointSpec {
 
 /// Connect to one endpoint and record everything. Never fails: problems are in `failure`.
 pub async fn probe(spec: &EndpointSpec, opts: &CheckOptions) -> EndpointObservation {
-    let mut p = Probe { opts, start: Instant::now(), transcript: Vec::new() };
+    let mut p = Probe {
+        opts,
+        start: Instant::now(),
+        transcript: Vec::new(),
+    };
     let mut obs = EndpointObservation {
         name: spec.name.clone(),
         address: spec.address,
@@ -48,7 +52,11 @@ pub async fn probe(spec: &EndpointSpec, opts: &CheckOptions) -> EndpointObservat
         transcript: Vec::new(),
     };
     if let Err(f) = p.run(spec, &mut obs).await {
-        p.note(format!("stopped in the {} phase: {}", f.phase.as_str(), f.message));
+        p.note(format!(
+            "stopped in the {} phase: {}",
+            f.phase.as_str(),
+            f.message
+        ));
         obs.failure = Some(f);
     }
     obs.timings.total_ms = p.ms();
@@ -67,18 +75,41 @@ impl Probe<'_> {
 
     fn note(&mut self, text: String) {
         let at_ms = self.ms();
-        self.transcript.push(TranscriptEntry { at_ms, from: Sender::Note, layer: "tcp".into(), text });
+        self.transcript.push(TranscriptEntry {
+            at_ms,
+            from: Sender::Note,
+            layer: "tcp".into(),
+            text,
+        });
     }
 
     fn line(&mut self, from: Sender, text: String) {
         let at_ms = self.ms();
-        self.transcript.push(TranscriptEntry { at_ms, from, layer: "smtp".into(), text });
+        self.transcript.push(TranscriptEntry {
+            at_ms,
+            from,
+            layer: "smtp".into(),
+            text,
+        });
     }
 
-    async fn run(&mut self, spec: &EndpointSpec, obs: &mut EndpointObservation) -> Result<(), Failure> {
+    async fn run(
+        &mut self,
+        spec: &EndpointSpec,
+        obs: &mut EndpointObservation,
+    ) -> Result<(), Failure> {
         let t = Instant::now();
-        self.note(format!("connecting to {} ({})", spec.address, spec.mode.as_str()));
-        let tcp = match tokio::time::timeout(self.opts.timeouts.connect, TcpStream::connect(spec.address)).await {
+        self.note(format!(
+            "connecting to {} ({})",
+            spec.address,
+            spec.mode.as_str()
+        ));
+        let tcp = match tokio::time::timeout(
+            self.opts.timeouts.connect,
+            TcpStream::connect(spec.address),
+        )
+        .await
+        {
             Err(_) => {
                 return Err(Failure {
                     phase: Phase::Connect,
@@ -102,13 +133,24 @@ impl Probe<'_> {
                 if !self.greet(&mut d, obs).await? {
                     return Ok(());
                 }
-                let offered = obs.smtp.capabilities.as_ref().is_some_and(|c| c.has("STARTTLS"));
+                let offered = obs
+                    .smtp
+                    .capabilities
+                    .as_ref()
+                    .is_some_and(|c| c.has("STARTTLS"));
                 if !offered {
                     self.quit(&mut d).await;
                     return Ok(());
                 }
                 let t = Instant::now();
-                let reply = self.command(&mut d, "STARTTLS", Phase::Starttls, self.opts.timeouts.command).await?;
+                let reply = self
+                    .command(
+                        &mut d,
+                        "STARTTLS",
+                        Phase::Starttls,
+                        self.opts.timeouts.command,
+                    )
+                    .await?;
                 obs.timings.starttls_ms = Some(ms(t.elapsed()));
                 let ok = reply.code == 220;
                 obs.smtp.starttls = Some(reply);
@@ -126,10 +168,19 @@ impl Probe<'_> {
                         excerpt(&leftover)
                     ));
                 }
-                let Some(tls) = self.handshake(spec, tcp, leftover, obs).await? else { return Ok(()) };
+                let Some(tls) = self.handshake(spec, tcp, leftover, obs).await? else {
+                    return Ok(());
+                };
                 let mut d = Dialog::new(tls);
                 let t = Instant::now();
-                let reply = self.command(&mut d, &format!("EHLO {}", self.opts.ehlo_name), Phase::AfterTls, self.opts.timeouts.command).await?;
+                let reply = self
+                    .command(
+                        &mut d,
+                        &format!("EHLO {}", self.opts.ehlo_name),
+                        Phase::AfterTls,
+                        self.opts.timeouts.command,
+                    )
+                    .await?;
                 if reply.is_positive() {
                     obs.smtp.capabilities_after_tls = Some(wire::smtp::parse_ehlo(&reply));
                 }
@@ -138,7 +189,9 @@ impl Probe<'_> {
                 obs.timings.after_tls_ms = Some(ms(t.elapsed()));
             }
             Mode::ImplicitTls => {
-                let Some(tls) = self.handshake(spec, tcp, Vec::new(), obs).await? else { return Ok(()) };
+                let Some(tls) = self.handshake(spec, tcp, Vec::new(), obs).await? else {
+                    return Ok(());
+                };
                 let mut d = Dialog::new(tls);
                 if self.greet(&mut d, obs).await? {
                     self.quit(&mut d).await;
@@ -155,7 +208,9 @@ impl Probe<'_> {
         obs: &mut EndpointObservation,
     ) -> Result<bool, Failure> {
         let t = Instant::now();
-        let banner = self.reply(d, Phase::Banner, self.opts.timeouts.banner).await?;
+        let banner = self
+            .reply(d, Phase::Banner, self.opts.timeouts.banner)
+            .await?;
         obs.timings.banner_ms = Some(ms(t.elapsed()));
         let ok = banner.code == 220;
         obs.smtp.banner = Some(banner);
@@ -165,7 +220,14 @@ impl Probe<'_> {
             return Ok(false);
         }
         let t = Instant::now();
-        let ehlo = self.command(d, &format!("EHLO {}", self.opts.ehlo_name), Phase::Ehlo, self.opts.timeouts.command).await?;
+        let ehlo = self
+            .command(
+                d,
+                &format!("EHLO {}", self.opts.ehlo_name),
+                Phase::Ehlo,
+                self.opts.timeouts.command,
+            )
+            .await?;
         obs.timings.ehlo_ms = Some(ms(t.elapsed()));
         let code = ehlo.code;
         if ehlo.is_positive() {
@@ -177,7 +239,14 @@ impl Probe<'_> {
         }
         if !(200..300).contains(&code) {
             // RFC 5321 3.2: a client whose EHLO is refused may fall back to HELO.
-            let helo = self.command(d, &format!("HELO {}", self.opts.ehlo_name), Phase::Ehlo, self.opts.timeouts.command).await?;
+            let helo = self
+                .command(
+                    d,
+                    &format!("HELO {}", self.opts.ehlo_name),
+                    Phase::Ehlo,
+                    self.opts.timeouts.command,
+                )
+                .await?;
             let ok = helo.is_positive();
             obs.smtp.helo = Some(helo);
             if !ok {
@@ -191,7 +260,11 @@ impl Probe<'_> {
     async fn quit<S: AsyncRead + AsyncWrite + Unpin>(&mut self, d: &mut Dialog<S>) {
         // Politeness only: failures here change nothing of what was observed.
         let limit = self.opts.timeouts.command.min(Duration::from_secs(5));
-        if self.command(d, "QUIT", Phase::AfterTls, limit).await.is_err() {
+        if self
+            .command(d, "QUIT", Phase::AfterTls, limit)
+            .await
+            .is_err()
+        {
             self.note("no answer to QUIT (the connection was closed anyway)".into());
         }
     }
@@ -209,7 +282,13 @@ impl Probe<'_> {
             d.stream.flush().await
         };
         match tokio::time::timeout(limit, send).await {
-            Err(_) => return Err(Failure { phase, kind: FailureKind::Timeout, message: format!("could not send {cmd} within {} s", limit.as_secs_f64()) }),
+            Err(_) => {
+                return Err(Failure {
+                    phase,
+                    kind: FailureKind::Timeout,
+                    message: format!("could not send {cmd} within {} s", limit.as_secs_f64()),
+                });
+            }
             Ok(Err(e)) => return Err(io_failure(phase, &e, &format!("sending {}", verb(cmd)))),
             Ok(Ok(())) => {}
         }
@@ -242,19 +321,27 @@ impl Probe<'_> {
         let tap = Tap::new(tcp, leftover);
         let log = tap.log.clone();
         let verifier = Arc::new(crate::tls::RecordingVerifier::new());
-        let connector = crate::tls::connector(verifier.clone(), spec.sni.is_some()).map_err(|e| Failure {
-            phase: Phase::Handshake,
-            kind: FailureKind::TlsError,
-            message: format!("could not set up the TLS client: {e}"),
-        })?;
+        let connector =
+            crate::tls::connector(verifier.clone(), spec.sni.is_some()).map_err(|e| Failure {
+                phase: Phase::Handshake,
+                kind: FailureKind::TlsError,
+                message: format!("could not set up the TLS client: {e}"),
+            })?;
         let server_name = crate::tls::server_name(spec.sni.as_deref(), spec.address.ip());
-        let mut tls = TlsObservation { sni: spec.sni.clone(), ..TlsObservation::default() };
+        let mut tls = TlsObservation {
+            sni: spec.sni.clone(),
+            ..TlsObservation::default()
+        };
         self.note(match &spec.sni {
             Some(s) => format!("TLS handshake, SNI {s}"),
             None => "TLS handshake, no SNI".into(),
         });
         let t = Instant::now();
-        let result = tokio::time::timeout(self.opts.timeouts.handshake, connector.connect(server_name, tap)).await;
+        let result = tokio::time::timeout(
+            self.opts.timeouts.handshake,
+            connector.connect(server_name, tap),
+        )
+        .await;
         obs.timings.handshake_ms = Some(ms(t.elapsed()));
         tls.chain = verifier.chain().into_iter().map(CertBytes).collect();
         tls.signature_problem = verifier.signature_problem();
@@ -267,7 +354,14 @@ impl Probe<'_> {
                 message: format!(
                     "the TLS handshake did not finish within {} s{}",
                     self.opts.timeouts.handshake.as_secs_f64(),
-                    if chunks.iter().any(|c| c.0 == wire::tls::Direction::ServerToClient) { "" } else { " (the server sent nothing after our ClientHello)" }
+                    if chunks
+                        .iter()
+                        .any(|c| c.0 == wire::tls::Direction::ServerToClient)
+                    {
+                        ""
+                    } else {
+                        " (the server sent nothing after our ClientHello)"
+                    }
                 ),
             }),
             Ok(Err(e)) => {
@@ -286,14 +380,21 @@ impl Probe<'_> {
                     let id = u16::from(s.suite());
                     SuiteId {
                         id: format!("0x{id:04X}"),
-                        iana: wire::tls::cipher_suite_name(id).map(str::to_string).unwrap_or_else(|| format!("{:?}", s.suite())),
+                        iana: wire::tls::cipher_suite_name(id)
+                            .map(str::to_string)
+                            .unwrap_or_else(|| format!("{:?}", s.suite())),
                     }
                 });
-                tls.group = conn.negotiated_key_exchange_group().map(|g| wire::tls::group_name(u16::from(g.name())));
+                tls.group = conn
+                    .negotiated_key_exchange_group()
+                    .map(|g| wire::tls::group_name(u16::from(g.name())));
                 self.note(format!(
                     "TLS established: {} {} {}",
                     tls.version.as_deref().unwrap_or("?"),
-                    tls.cipher_suite.as_ref().map(|s| s.iana.as_str()).unwrap_or("?"),
+                    tls.cipher_suite
+                        .as_ref()
+                        .map(|s| s.iana.as_str())
+                        .unwrap_or("?"),
                     tls.group.as_deref().unwrap_or("")
                 ));
                 stream.get_ref().0.stop_logging();
@@ -321,7 +422,13 @@ impl Probe<'_> {
                 at_ms: ms(at),
                 from,
                 layer: "tls".into(),
-                text: format!("{} ({} bytes){}{}", m.kind, m.bytes, if m.detail.is_empty() { "" } else { ": " }, m.detail),
+                text: format!(
+                    "{} ({} bytes){}{}",
+                    m.kind,
+                    m.bytes,
+                    if m.detail.is_empty() { "" } else { ": " },
+                    m.detail
+                ),
             });
         };
         let mut last = Duration::ZERO;
@@ -379,16 +486,27 @@ fn connect_failure(e: &io::Error) -> Failure {
         }
         _ => (FailureKind::Io, format!("{e}")),
     };
-    Failure { phase: Phase::Connect, kind, message }
+    Failure {
+        phase: Phase::Connect,
+        kind,
+        message,
+    }
 }
 
 fn io_failure(phase: Phase, e: &io::Error, doing: &str) -> Failure {
     let kind = match e.kind() {
-        io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionAborted => FailureKind::Closed,
+        io::ErrorKind::UnexpectedEof
+        | io::ErrorKind::ConnectionReset
+        | io::ErrorKind::BrokenPipe
+        | io::ErrorKind::ConnectionAborted => FailureKind::Closed,
         io::ErrorKind::TimedOut => FailureKind::Timeout,
         _ => FailureKind::Io,
     };
-    Failure { phase, kind, message: format!("{doing}: {e}") }
+    Failure {
+        phase,
+        kind,
+        message: format!("{doing}: {e}"),
+    }
 }
 
 /// A byte-exact SMTP reader over any stream: what it buffered past a reply stays visible, so
@@ -401,7 +519,11 @@ struct Dialog<S> {
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Dialog<S> {
     fn new(stream: S) -> Self {
-        Dialog { stream, buf: Vec::new(), limits: Limits::default() }
+        Dialog {
+            stream,
+            buf: Vec::new(),
+            limits: Limits::default(),
+        }
     }
 
     fn into_parts(self) -> (S, Vec<u8>) {
@@ -420,15 +542,21 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Dialog<S> {
                 Ok(Parsed::Incomplete) => {}
                 Err(e) => {
                     let kind = match e {
-                        wire::smtp::ReplyError::LineTooLong { .. } | wire::smtp::ReplyError::TooManyLines { .. } => FailureKind::LineTooLong,
+                        wire::smtp::ReplyError::LineTooLong { .. }
+                        | wire::smtp::ReplyError::TooManyLines { .. } => FailureKind::LineTooLong,
                         _ => FailureKind::NotSmtp,
                     };
-                    let tls_hint = if self.buf.first() == Some(&0x16) || self.buf.first() == Some(&0x15) {
-                        " (this looks like TLS: is the port implicit TLS? try --implicit-tls)"
-                    } else {
-                        ""
-                    };
-                    return Err(Failure { phase, kind, message: format!("this is not an SMTP reply: {e}{tls_hint}") });
+                    let tls_hint =
+                        if self.buf.first() == Some(&0x16) || self.buf.first() == Some(&0x15) {
+                            " (this looks like TLS: is the port implicit TLS? try --implicit-tls)"
+                        } else {
+                            ""
+                        };
+                    return Err(Failure {
+                        phase,
+                        kind,
+                        message: format!("this is not an SMTP reply: {e}{tls_hint}"),
+                    });
                 }
             }
             let read = tokio::time::timeout_at(deadline, self.stream.read(&mut chunk)).await;
@@ -442,10 +570,19 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Dialog<S> {
                     return Err(Failure {
                         phase,
                         kind: FailureKind::Timeout,
-                        message: format!("no complete reply within {} s; received {partial}", limit.as_secs_f64()),
+                        message: format!(
+                            "no complete reply within {} s; received {partial}",
+                            limit.as_secs_f64()
+                        ),
                     });
                 }
-                Ok(Err(e)) => return Err(io_failure(phase, &e, &format!("reading the reply (received {partial})"))),
+                Ok(Err(e)) => {
+                    return Err(io_failure(
+                        phase,
+                        &e,
+                        &format!("reading the reply (received {partial})"),
+                    ));
+                }
                 Ok(Ok(0)) => {
                     return Err(Failure {
                         phase,
@@ -491,7 +628,10 @@ impl TapLog {
     }
 
     fn take(&self) -> Chunks {
-        self.inner.lock().map(|mut s| std::mem::take(&mut s.chunks)).unwrap_or_default()
+        self.inner
+            .lock()
+            .map(|mut s| std::mem::take(&mut s.chunks))
+            .unwrap_or_default()
     }
 }
 
@@ -507,9 +647,19 @@ pub struct Tap<S> {
 impl<S> Tap<S> {
     fn new(inner: S, prefix: Vec<u8>) -> Self {
         let log = TapLog {
-            inner: Arc::new(Mutex::new(TapState { chunks: Vec::new(), bytes: 0, on: true, start: Instant::now() })),
+            inner: Arc::new(Mutex::new(TapState {
+                chunks: Vec::new(),
+                bytes: 0,
+                on: true,
+                start: Instant::now(),
+            })),
         };
-        Tap { inner, prefix, pos: 0, log }
+        Tap {
+            inner,
+            prefix,
+            pos: 0,
+            log,
+        }
     }
 
     fn stop_logging(&self) {
@@ -520,7 +670,11 @@ impl<S> Tap<S> {
 }
 
 impl<S: AsyncRead + Unpin> AsyncRead for Tap<S> {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         let this = &mut *self;
         if this.pos < this.prefix.len() {
             let n = (this.prefix.len() - this.pos).min(buf.remaining());
@@ -535,7 +689,8 @@ impl<S: AsyncRead + Unpin> AsyncRead for Tap<S> {
         if let Poll::Ready(Ok(())) = &r {
             let filled = buf.filled();
             if filled.len() > before {
-                this.log.push(wire::tls::Direction::ServerToClient, &filled[before..]);
+                this.log
+                    .push(wire::tls::Direction::ServerToClient, &filled[before..]);
             }
         }
         r
@@ -543,11 +698,18 @@ impl<S: AsyncRead + Unpin> AsyncRead for Tap<S> {
 }
 
 impl<S: AsyncWrite + Unpin> AsyncWrite for Tap<S> {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, data: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<io::Result<usize>> {
         let this = &mut *self;
         let r = Pin::new(&mut this.inner).poll_write(cx, data);
         if let Poll::Ready(Ok(n)) = &r {
-            this.log.push(wire::tls::Direction::ClientToServer, &data[..(*n).min(data.len())]);
+            this.log.push(
+                wire::tls::Direction::ClientToServer,
+                &data[..(*n).min(data.len())],
+            );
         }
         r
     }

@@ -128,7 +128,11 @@ pub struct Style {
 }
 
 fn paint(s: &str, code: &str, on: bool) -> String {
-    if on { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() }
+    if on {
+        format!("\x1b[{code}m{s}\x1b[0m")
+    } else {
+        s.to_string()
+    }
 }
 
 fn sev_label(s: Severity, color: bool) -> String {
@@ -140,7 +144,14 @@ fn sev_label(s: Severity, color: bool) -> String {
 }
 
 fn ms(v: Option<f64>) -> String {
-    v.map(|m| if m >= 1000.0 { format!("{:.2} s", m / 1000.0) } else { format!("{m:.1} ms") }).unwrap_or_else(|| "-".into())
+    v.map(|m| {
+        if m >= 1000.0 {
+            format!("{:.2} s", m / 1000.0)
+        } else {
+            format!("{m:.1} ms")
+        }
+    })
+    .unwrap_or_else(|| "-".into())
 }
 
 /// The report for people: the verdict first, then findings, then details.
@@ -156,7 +167,15 @@ pub fn render_text(r: &CheckReport, style: Style) -> String {
     let _ = writeln!(o, "{head}: {}", r.verdict.text);
     if let Some(e) = &r.error {
         let _ = writeln!(o);
-        let _ = writeln!(o, "  host     {}{}", e.host, e.address.as_ref().map(|a| format!(" ({a})")).unwrap_or_default());
+        let _ = writeln!(
+            o,
+            "  host     {}{}",
+            e.host,
+            e.address
+                .as_ref()
+                .map(|a| format!(" ({a})"))
+                .unwrap_or_default()
+        );
         let _ = writeln!(o, "  phase    {}", e.phase.as_str());
         let _ = writeln!(o, "  cause    {}", e.message);
         let _ = writeln!(o, "  what to do: {}", e.hint);
@@ -171,11 +190,26 @@ fn render_endpoint(o: &mut String, r: &CheckReport, ep: &EndpointReport, style: 
     let c = style.color;
     let obs = &ep.observation;
     if !ep.findings.is_empty() {
-        let _ = writeln!(o, "\n{}", paint(&format!("Findings ({})", ep.findings.len()), "1", c));
+        let _ = writeln!(
+            o,
+            "\n{}",
+            paint(&format!("Findings ({})", ep.findings.len()), "1", c)
+        );
         for f in &ep.findings {
-            let _ = writeln!(o, "  {} {}  {}", sev_label(f.severity, c), paint(&f.code, "1", c), f.summary);
+            let _ = writeln!(
+                o,
+                "  {} {}  {}",
+                sev_label(f.severity, c),
+                paint(&f.code, "1", c),
+                f.summary
+            );
             if let Some(def) = lookup(&f.code) {
-                for fix in def.fixes.iter().filter(|x| matches!(x.software, "Postfix" | "Exim" | "Any server")).take(2) {
+                for fix in def
+                    .fixes
+                    .iter()
+                    .filter(|x| matches!(x.software, "Postfix" | "Exim" | "Any server"))
+                    .take(2)
+                {
                     let first = fix.text.lines().next().unwrap_or("");
                     let _ = writeln!(o, "            fix ({}): {first}", fix.software);
                 }
@@ -184,36 +218,81 @@ fn render_endpoint(o: &mut String, r: &CheckReport, ep: &EndpointReport, style: 
         }
     }
     let _ = writeln!(o, "\n{}", paint("Connection", "1", c));
-    let _ = writeln!(o, "  server     {}:{} → {} ({})", obs.name, r.target.port, obs.address, obs.mode.as_str());
+    let _ = writeln!(
+        o,
+        "  server     {}:{} → {} ({})",
+        obs.name,
+        r.target.port,
+        obs.address,
+        obs.mode.as_str()
+    );
     let _ = writeln!(o, "  EHLO name  {}", obs.ehlo_name);
     if let Some(tls) = &obs.tls {
-        let _ = writeln!(o, "  SNI        {}", tls.sni.as_deref().unwrap_or("(none sent)"));
+        let _ = writeln!(
+            o,
+            "  SNI        {}",
+            tls.sni.as_deref().unwrap_or("(none sent)")
+        );
         if tls.completed {
             let _ = writeln!(
                 o,
                 "  TLS        {}, {} ({}), key exchange {}",
                 tls.version.as_deref().unwrap_or("?"),
-                tls.cipher_suite.as_ref().map(|s| s.iana.as_str()).unwrap_or("?"),
-                tls.cipher_suite.as_ref().map(|s| s.id.as_str()).unwrap_or("?"),
+                tls.cipher_suite
+                    .as_ref()
+                    .map(|s| s.iana.as_str())
+                    .unwrap_or("?"),
+                tls.cipher_suite
+                    .as_ref()
+                    .map(|s| s.id.as_str())
+                    .unwrap_or("?"),
                 tls.group.as_deref().unwrap_or("?")
             );
         } else {
             let _ = writeln!(o, "  TLS        handshake failed");
         }
         if let Some(p) = &tls.signature_problem {
-            let _ = writeln!(o, "  note       the server's handshake signature did not verify: {p}");
+            let _ = writeln!(
+                o,
+                "  note       the server's handshake signature did not verify: {p}"
+            );
         }
     }
     let _ = writeln!(o, "  trust      {}", r.trust_store);
     if let Some(a) = &ep.chain_analysis {
         for n in &a.names {
-            let mark = if n.covered { paint("covered", "32", c) } else { paint("NOT covered", "31", c) };
-            let _ = writeln!(o, "  name       {} {mark}{}", n.name, n.matched_by.as_ref().map(|m| format!(" (by {m})")).unwrap_or_default());
+            let mark = if n.covered {
+                paint("covered", "32", c)
+            } else {
+                paint("NOT covered", "31", c)
+            };
+            let _ = writeln!(
+                o,
+                "  name       {} {mark}{}",
+                n.name,
+                n.matched_by
+                    .as_ref()
+                    .map(|m| format!(" (by {m})"))
+                    .unwrap_or_default()
+            );
         }
-        let _ = writeln!(o, "\n{}", paint(&format!("Certificate chain as sent ({})", a.certificates.len()), "1", c));
+        let _ = writeln!(
+            o,
+            "\n{}",
+            paint(
+                &format!("Certificate chain as sent ({})", a.certificates.len()),
+                "1",
+                c
+            )
+        );
         for (i, d) in a.certificates.iter().enumerate() {
             let _ = writeln!(o, "  #{i} subject    {}", d.subject);
-            let _ = writeln!(o, "     issuer     {}{}", d.issuer, if d.self_signed { " (self-signed)" } else { "" });
+            let _ = writeln!(
+                o,
+                "     issuer     {}{}",
+                d.issuer,
+                if d.self_signed { " (self-signed)" } else { "" }
+            );
             if !d.sans.is_empty() {
                 let _ = writeln!(o, "     names      {}", d.sans.join(", "));
             }
@@ -223,7 +302,11 @@ fn render_endpoint(o: &mut String, r: &CheckReport, ep: &EndpointReport, style: 
                 (None, Some(b)) => format!("{} {b} bits", d.key_type),
                 _ => d.key_type.clone(),
             };
-            let _ = writeln!(o, "     key        {key}; signed with {}", d.signature_algorithm);
+            let _ = writeln!(
+                o,
+                "     key        {key}; signed with {}",
+                d.signature_algorithm
+            );
             let _ = writeln!(o, "     sha256     {}", d.sha256);
             for u in &d.ca_issuers {
                 let _ = writeln!(o, "     caIssuers  {u}");
@@ -235,8 +318,12 @@ fn render_endpoint(o: &mut String, r: &CheckReport, ep: &EndpointReport, style: 
         let trust = match &a.trust {
             crate::cert::TrustVerdict::Trusted { anchor } => format!("trusted, via {anchor}"),
             crate::cert::TrustVerdict::SelfSigned => "self-signed".into(),
-            crate::cert::TrustVerdict::UntrustedRoot { root, .. } => format!("ends at the untrusted root {root}"),
-            crate::cert::TrustVerdict::Incomplete { missing_issuer, .. } => format!("incomplete: {missing_issuer} is missing"),
+            crate::cert::TrustVerdict::UntrustedRoot { root, .. } => {
+                format!("ends at the untrusted root {root}")
+            }
+            crate::cert::TrustVerdict::Incomplete { missing_issuer, .. } => {
+                format!("incomplete: {missing_issuer} is missing")
+            }
             crate::cert::TrustVerdict::Invalid { reason } => format!("invalid: {reason}"),
             crate::cert::TrustVerdict::NoCertificate { reason } => reason.clone(),
         };
@@ -249,7 +336,11 @@ fn render_endpoint(o: &mut String, r: &CheckReport, ep: &EndpointReport, style: 
             let _ = writeln!(o, "  banner        {}", b.to_wire_lines().join(" / "));
         }
         if let Some(caps) = &s.capabilities {
-            let label = if obs.mode == crate::observe::Mode::Starttls { "EHLO (plain)" } else { "EHLO" };
+            let label = if obs.mode == crate::observe::Mode::Starttls {
+                "EHLO (plain)"
+            } else {
+                "EHLO"
+            };
             let _ = writeln!(o, "  {label:<13} {}", caps.keywords().join(", "));
         } else if let Some(e) = &s.ehlo {
             let _ = writeln!(o, "  EHLO          {}", e.to_wire_lines().join(" / "));

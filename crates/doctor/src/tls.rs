@@ -27,7 +27,11 @@ pub struct RecordingVerifier {
 
 impl RecordingVerifier {
     pub fn new() -> Self {
-        RecordingVerifier { provider: provider(), chain: Mutex::new(Vec::new()), signature_problem: Mutex::new(None) }
+        RecordingVerifier {
+            provider: provider(),
+            chain: Mutex::new(Vec::new()),
+            signature_problem: Mutex::new(None),
+        }
     }
 
     pub fn chain(&self) -> Vec<Vec<u8>> {
@@ -38,7 +42,10 @@ impl RecordingVerifier {
         self.signature_problem.lock().ok().and_then(|s| s.clone())
     }
 
-    fn record_signature(&self, r: Result<HandshakeSignatureValid, rustls::Error>) -> Result<HandshakeSignatureValid, rustls::Error> {
+    fn record_signature(
+        &self,
+        r: Result<HandshakeSignatureValid, rustls::Error>,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
         if let Err(e) = r {
             if let Ok(mut s) = self.signature_problem.lock() {
                 *s = Some(e.to_string());
@@ -64,7 +71,10 @@ impl ServerCertVerifier for RecordingVerifier {
         _now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
         if let Ok(mut c) = self.chain.lock() {
-            *c = std::iter::once(end_entity).chain(intermediates).map(|d| d.as_ref().to_vec()).collect();
+            *c = std::iter::once(end_entity)
+                .chain(intermediates)
+                .map(|d| d.as_ref().to_vec())
+                .collect();
         }
         Ok(ServerCertVerified::assertion())
     }
@@ -98,7 +108,10 @@ impl ServerCertVerifier for RecordingVerifier {
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        let mut s = self.provider.signature_verification_algorithms.supported_schemes();
+        let mut s = self
+            .provider
+            .signature_verification_algorithms
+            .supported_schemes();
         // Old TLS 1.2 servers sign with SHA-1 only; offering it lets their handshake complete.
         s.push(SignatureScheme::RSA_PKCS1_SHA1);
         s.push(SignatureScheme::ECDSA_SHA1_Legacy);
@@ -107,7 +120,10 @@ impl ServerCertVerifier for RecordingVerifier {
 }
 
 /// A connector offering TLS 1.3 and 1.2 with rustls' defaults, recording through `verifier`.
-pub fn connector(verifier: Arc<RecordingVerifier>, send_sni: bool) -> Result<tokio_rustls::TlsConnector, rustls::Error> {
+pub fn connector(
+    verifier: Arc<RecordingVerifier>,
+    send_sni: bool,
+) -> Result<tokio_rustls::TlsConnector, rustls::Error> {
     let mut config = rustls::ClientConfig::builder_with_provider(provider())
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
         .dangerous()
@@ -119,7 +135,8 @@ pub fn connector(verifier: Arc<RecordingVerifier>, send_sni: bool) -> Result<tok
 
 /// The name handed to rustls: the SNI when there is one, else the address (rustls then sends none).
 pub fn server_name(sni: Option<&str>, ip: IpAddr) -> ServerName<'static> {
-    sni.and_then(|s| ServerName::try_from(s.to_string()).ok()).unwrap_or(ServerName::IpAddress(ip.into()))
+    sni.and_then(|s| ServerName::try_from(s.to_string()).ok())
+        .unwrap_or(ServerName::IpAddress(ip.into()))
 }
 
 pub fn version_name(v: ProtocolVersion) -> String {
@@ -127,15 +144,26 @@ pub fn version_name(v: ProtocolVersion) -> String {
 }
 
 /// Turn a failed handshake into a failure with words, looking at the bytes the server sent.
-pub fn classify_error(e: &std::io::Error, chunks: &[(Direction, Duration, Vec<u8>)]) -> (Failure, Option<Alert>) {
+pub fn classify_error(
+    e: &std::io::Error,
+    chunks: &[(Direction, Duration, Vec<u8>)],
+) -> (Failure, Option<Alert>) {
     let f = classify(e, chunks);
-    let alert = e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()).and_then(|r| match r {
-        rustls::Error::AlertReceived(desc) => {
-            let code = u8::from(*desc);
-            Some(Alert { code, name: wire::tls::alert_description_name(code).unwrap_or("unknown").to_string() })
-        }
-        _ => None,
-    });
+    let alert = e
+        .get_ref()
+        .and_then(|i| i.downcast_ref::<rustls::Error>())
+        .and_then(|r| match r {
+            rustls::Error::AlertReceived(desc) => {
+                let code = u8::from(*desc);
+                Some(Alert {
+                    code,
+                    name: wire::tls::alert_description_name(code)
+                        .unwrap_or("unknown")
+                        .to_string(),
+                })
+            }
+            _ => None,
+        });
     (f, alert)
 }
 
@@ -149,7 +177,9 @@ fn classify(e: &std::io::Error, chunks: &[(Direction, Duration, Vec<u8>)]) -> Fa
     let rustls_err = e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>());
     if let Some(rustls::Error::AlertReceived(desc)) = rustls_err {
         let code = u8::from(*desc);
-        let name = wire::tls::alert_description_name(code).unwrap_or("unknown").to_string();
+        let name = wire::tls::alert_description_name(code)
+            .unwrap_or("unknown")
+            .to_string();
         return Failure {
             phase: Phase::Handshake,
             kind: FailureKind::TlsAlert,
@@ -161,12 +191,17 @@ fn classify(e: &std::io::Error, chunks: &[(Direction, Duration, Vec<u8>)]) -> Fa
             return Failure {
                 phase: Phase::Handshake,
                 kind: FailureKind::NotTls,
-                message: format!("the server answered with bytes that are not TLS: {}", crate::probe::excerpt(&server)),
+                message: format!(
+                    "the server answered with bytes that are not TLS: {}",
+                    crate::probe::excerpt(&server)
+                ),
             };
         }
     }
     match e.kind() {
-        std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe => Failure {
+        std::io::ErrorKind::UnexpectedEof
+        | std::io::ErrorKind::ConnectionReset
+        | std::io::ErrorKind::BrokenPipe => Failure {
             phase: Phase::Handshake,
             kind: FailureKind::Closed,
             message: if server.is_empty() {
@@ -177,7 +212,11 @@ fn classify(e: &std::io::Error, chunks: &[(Direction, Duration, Vec<u8>)]) -> Fa
         },
         _ => Failure {
             phase: Phase::Handshake,
-            kind: if rustls_err.is_some() { FailureKind::TlsError } else { FailureKind::Io },
+            kind: if rustls_err.is_some() {
+                FailureKind::TlsError
+            } else {
+                FailureKind::Io
+            },
             message: match rustls_err {
                 Some(r) => format!("TLS error: {r}"),
                 None => format!("{e}"),
@@ -185,4 +224,3 @@ fn classify(e: &std::io::Error, chunks: &[(Direction, Duration, Vec<u8>)]) -> Fa
         },
     }
 }
-

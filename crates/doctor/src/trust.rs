@@ -26,7 +26,11 @@ impl TrustStore {
             TrustBase::System => {
                 let found = rustls_native_certs::load_native_certs();
                 if found.certs.is_empty() {
-                    let why = found.errors.first().map(|e| e.to_string()).unwrap_or_else(|| "no certificates found".into());
+                    let why = found
+                        .errors
+                        .first()
+                        .map(|e| e.to_string())
+                        .unwrap_or_else(|| "no certificates found".into());
                     return Err(format!(
                         "--trust system: could not read the system trust store ({why}); install ca-certificates or use --trust mozilla"
                     ));
@@ -41,7 +45,12 @@ impl TrustStore {
                 .map_err(|e| format!("--ca-file {}: cannot read it: {e}", path.display()))?;
             let mut n = 0;
             for cert in iter {
-                let cert = cert.map_err(|e| format!("--ca-file {}: not a valid PEM certificate file: {e}", path.display()))?;
+                let cert = cert.map_err(|e| {
+                    format!(
+                        "--ca-file {}: not a valid PEM certificate file: {e}",
+                        path.display()
+                    )
+                })?;
                 anchors.push(cert);
                 n += 1;
             }
@@ -53,6 +62,9 @@ impl TrustStore {
             }
             parts.push(format!("{} ({n})", path.display()));
         }
-        Ok(TrustStore { anchors, description: parts.join(" + ") })
+        Ok(TrustStore {
+            anchors,
+            description: parts.join(" + "),
+        })
     }
 }

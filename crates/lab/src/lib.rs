@@ -135,13 +135,23 @@ pub enum LabError {
     /// `only` names a scenario that does not exist.
     UnknownScenario(String),
     /// base_port + index does not fit in a port number.
-    PortOutOfRange { scenario: &'static str, base_port: u16 },
+    PortOutOfRange {
+        scenario: &'static str,
+        base_port: u16,
+    },
     /// The listening socket could not be bound.
-    Bind { scenario: &'static str, addr: SocketAddr, source: io::Error },
+    Bind {
+        scenario: &'static str,
+        addr: SocketAddr,
+        source: io::Error,
+    },
     /// Key or certificate generation failed.
     Pki(pki::PkiError),
     /// A TLS server configuration could not be built.
-    Tls { scenario: &'static str, message: String },
+    Tls {
+        scenario: &'static str,
+        message: String,
+    },
     /// The lab directory could not be created.
     CreateDir { path: PathBuf, source: io::Error },
     /// A CA file could not be written.
@@ -154,12 +164,22 @@ impl fmt::Display for LabError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             LabError::UnknownScenario(name) => write!(f, "unknown lab scenario {name:?}"),
-            LabError::PortOutOfRange { scenario, base_port } => write!(
+            LabError::PortOutOfRange {
+                scenario,
+                base_port,
+            } => write!(
                 f,
                 "port for scenario {scenario} is out of range (base port {base_port})"
             ),
-            LabError::Bind { scenario, addr, source } => {
-                write!(f, "cannot listen on {addr} for scenario {scenario}: {source}")
+            LabError::Bind {
+                scenario,
+                addr,
+                source,
+            } => {
+                write!(
+                    f,
+                    "cannot listen on {addr} for scenario {scenario}: {source}"
+                )
             }
             LabError::Pki(e) => write!(f, "cannot generate lab certificates: {e}"),
             LabError::Tls { scenario, message } => {
@@ -168,7 +188,9 @@ impl fmt::Display for LabError {
             LabError::CreateDir { path, source } => {
                 write!(f, "cannot create directory {}: {source}", path.display())
             }
-            LabError::Write { path, source } => write!(f, "cannot write {}: {source}", path.display()),
+            LabError::Write { path, source } => {
+                write!(f, "cannot write {}: {source}", path.display())
+            }
             LabError::Internal(msg) => write!(f, "internal error: {msg}"),
         }
     }
@@ -177,9 +199,9 @@ impl fmt::Display for LabError {
 impl std::error::Error for LabError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            LabError::Bind { source, .. } | LabError::CreateDir { source, .. } | LabError::Write { source, .. } => {
-                Some(source)
-            }
+            LabError::Bind { source, .. }
+            | LabError::CreateDir { source, .. }
+            | LabError::Write { source, .. } => Some(source),
             LabError::Pki(e) => Some(e),
             _ => None,
         }
@@ -218,6 +240,35 @@ pub async fn start(cfg: LabConfig) -> Result<RunningLab, LabError> {
         source,
     })?;
 
+    // Bind first: a busy port fails fast, before any key is generated.
+    let mut listeners = Vec::with_capacity(selected.len());
+    for &(index, scenario) in &selected {
+        let port = match cfg.base_port {
+            None => 0,
+            Some(base) => u16::try_from(index)
+                .ok()
+                .and_then(|i| base.checked_add(i))
+                .ok_or(LabError::PortOutOfRange {
+                    scenario: scenario.name,
+                    base_port: base,
+                })?,
+        };
+        let addr = SocketAddr::new(cfg.bind, port);
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| LabError::Bind {
+                scenario: scenario.name,
+                addr,
+                source,
+            })?;
+        let local = listener.local_addr().map_err(|source| LabError::Bind {
+            scenario: scenario.name,
+            addr,
+            source,
+        })?;
+        listeners.push((scenario, listener, local));
+    }
+
     // Key generation is CPU work: keep it off the async workers.
     let build_cfg = cfg.clone();
     let build_list = selected.clone();
@@ -234,33 +285,10 @@ pub async fn start(cfg: LabConfig) -> Result<RunningLab, LabError> {
 
     let ca_file = cfg.dir.join("lab-root-ca.pem");
     write_file(&ca_file, &pki.root.cert_pem)?;
-    write_file(&cfg.dir.join("lab-untrusted-root-ca.pem"), &pki.other_root.cert_pem)?;
-
-    let mut listeners = Vec::with_capacity(selected.len());
-    for &(index, scenario) in &selected {
-        let port = match cfg.base_port {
-            None => 0,
-            Some(base) => u16::try_from(index)
-                .ok()
-                .and_then(|i| base.checked_add(i))
-                .ok_or(LabError::PortOutOfRange {
-                    scenario: scenario.name,
-                    base_port: base,
-                })?,
-        };
-        let addr = SocketAddr::new(cfg.bind, port);
-        let listener = TcpListener::bind(addr).await.map_err(|source| LabError::Bind {
-            scenario: scenario.name,
-            addr,
-            source,
-        })?;
-        let local = listener.local_addr().map_err(|source| LabError::Bind {
-            scenario: scenario.name,
-            addr,
-            source,
-        })?;
-        listeners.push((scenario, listener, local));
-    }
+    write_file(
+        &cfg.dir.join("lab-untrusted-root-ca.pem"),
+        &pki.other_root.cert_pem,
+    )?;
 
     let mut endpoints = Vec::with_capacity(listeners.len());
     let mut tasks = Vec::with_capacity(listeners.len());

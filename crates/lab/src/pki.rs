@@ -207,20 +207,28 @@ impl Pki {
         let not_before = now - Duration::days(1);
         let not_after = now + Duration::days(3653);
 
-        let (root, root_key) = make_ca(ROOT_CN, None, not_before, not_after)?;
-        let (intermediate, _) = make_ca(
-            INTERMEDIATE_CN,
-            Some((ROOT_CN, &root_key, AIA_ROOT_URL)),
-            not_before,
-            not_after,
-        )?;
-        let (other_root, other_root_key) = make_ca(OTHER_ROOT_CN, None, not_before, not_after)?;
-        let (other_intermediate, _) = make_ca(
-            OTHER_INTERMEDIATE_CN,
-            Some((OTHER_ROOT_CN, &other_root_key, AIA_OTHER_ROOT_URL)),
-            not_before,
-            not_after,
-        )?;
+        // Two independent hierarchies: generate them in parallel.
+        let hierarchy = |root_cn: &str, intermediate_cn: &str, aia: &str| {
+            let (root, root_key) = make_ca(root_cn, None, not_before, not_after)?;
+            let (intermediate, _) = make_ca(
+                intermediate_cn,
+                Some((root_cn, &root_key, aia)),
+                not_before,
+                not_after,
+            )?;
+            Ok::<_, PkiError>((root, intermediate))
+        };
+        let (lab, other) = std::thread::scope(|scope| {
+            let other =
+                scope.spawn(|| hierarchy(OTHER_ROOT_CN, OTHER_INTERMEDIATE_CN, AIA_OTHER_ROOT_URL));
+            let lab = hierarchy(ROOT_CN, INTERMEDIATE_CN, AIA_ROOT_URL);
+            let other = other.join().unwrap_or_else(|_| {
+                Err(PkiError::Invalid("key generation thread panicked".into()))
+            });
+            (lab, other)
+        });
+        let (root, intermediate) = lab?;
+        let (other_root, other_intermediate) = other?;
         Ok(Pki {
             root,
             intermediate,
@@ -232,10 +240,14 @@ impl Pki {
     /// Issues a leaf certificate according to `spec`.
     pub fn leaf(&self, spec: &LeafSpec) -> Result<Issued, PkiError> {
         if spec.names.is_empty() {
-            return Err(PkiError::Invalid("a leaf needs at least one DNS name".into()));
+            return Err(PkiError::Invalid(
+                "a leaf needs at least one DNS name".into(),
+            ));
         }
         if spec.not_after <= spec.not_before {
-            return Err(PkiError::Invalid("not_after must be after not_before".into()));
+            return Err(PkiError::Invalid(
+                "not_after must be after not_before".into(),
+            ));
         }
         let rcgen_can_do = spec.sig == SigHash::Sha256
             && match spec.key {
@@ -252,7 +264,9 @@ impl Pki {
     /// The issuing CA of a leaf and the caIssuers URL the leaf carries.
     fn issuer_of(&self, issuer: Issuer) -> Option<(&'static str, &Issued, &'static str)> {
         match issuer {
-            Issuer::Intermediate => Some((INTERMEDIATE_CN, &self.intermediate, AIA_INTERMEDIATE_URL)),
+            Issuer::Intermediate => {
+                Some((INTERMEDIATE_CN, &self.intermediate, AIA_INTERMEDIATE_URL))
+            }
             Issuer::OtherIntermediate => Some((
                 OTHER_INTERMEDIATE_CN,
                 &self.other_intermediate,
@@ -297,7 +311,8 @@ impl Pki {
             Some((cn, ca, aia)) => {
                 params.use_authority_key_identifier_extension = true;
                 params.custom_extensions = vec![aia_extension(aia)];
-                let ca_key = KeyPair::from_pkcs8_pem_and_sign_algo(&ca.key_pem, &rcgen::PKCS_RSA_SHA256)?;
+                let ca_key =
+                    KeyPair::from_pkcs8_pem_and_sign_algo(&ca.key_pem, &rcgen::PKCS_RSA_SHA256)?;
                 let issuer = rcgen::Issuer::new(ca_identity(cn), ca_key);
                 params.signed_by(&key, &issuer)?
             }

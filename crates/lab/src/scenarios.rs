@@ -233,7 +233,10 @@ impl Tls {
     async fn accept(&self, io: BoxIo) -> Option<BoxIo> {
         match self {
             Tls::Rustls(acceptor) => {
-                let stream = timeout(IDLE_TIMEOUT, acceptor.accept(io)).await.ok()?.ok()?;
+                let stream = timeout(IDLE_TIMEOUT, acceptor.accept(io))
+                    .await
+                    .ok()?
+                    .ok()?;
                 Some(Box::new(stream))
             }
             Tls::OpenSsl(ctx) => {
@@ -278,11 +281,20 @@ const ENDLESS_PAUSE: Duration = Duration::from_millis(125);
 const ENDLESS_TOTAL: usize = 10 * 1024 * 1024;
 
 /// Builds the server of `scenario` (certificates are issued here).
-pub(crate) fn build(scenario: &'static Scenario, pki: &Pki, cfg: &LabConfig) -> Result<Server, LabError> {
+pub(crate) fn build(
+    scenario: &'static Scenario,
+    pki: &Pki,
+    cfg: &LabConfig,
+) -> Result<Server, LabError> {
     let name = scenario.name;
-    let tls_err = |message: String| LabError::Tls { scenario: name, message };
+    let tls_err = |message: String| LabError::Tls {
+        scenario: name,
+        message,
+    };
     let rustls_server = |chain: &[&Issued], key: &Issued| -> Result<Option<Tls>, LabError> {
-        Ok(Some(rustls_tls(chain, key).map_err(|e| tls_err(e.to_string()))?))
+        Ok(Some(
+            rustls_tls(chain, key).map_err(|e| tls_err(e.to_string()))?,
+        ))
     };
     let good = || pki.leaf(&LeafSpec::valid_for(&[LAB_HOST]));
     let now = OffsetDateTime::now_utc();
@@ -373,7 +385,9 @@ pub(crate) fn build(scenario: &'static Scenario, pki: &Pki, cfg: &LabConfig) -> 
                 .map_err(|e| tls_err(e.to_string()))?
                 .with_no_client_auth()
                 .with_cert_resolver(Arc::new(resolver));
-            Some(Tls::Rustls(tokio_rustls::TlsAcceptor::from(Arc::new(config))))
+            Some(Tls::Rustls(tokio_rustls::TlsAcceptor::from(Arc::new(
+                config,
+            ))))
         }
         "tls10-only" => {
             let leaf = good()?;
@@ -408,11 +422,36 @@ pub(crate) fn build(scenario: &'static Scenario, pki: &Pki, cfg: &LabConfig) -> 
             starttls = StartTls::GarbageAfter;
             None
         }
-        "banner-421" => return Ok(Server { name, kind: Kind::Banner421 }),
-        "silent" => return Ok(Server { name, kind: Kind::Silent }),
-        "garbage-banner" => return Ok(Server { name, kind: Kind::GarbageBanner }),
-        "endless-line" => return Ok(Server { name, kind: Kind::EndlessLine }),
-        "reset" => return Ok(Server { name, kind: Kind::Reset }),
+        "banner-421" => {
+            return Ok(Server {
+                name,
+                kind: Kind::Banner421,
+            });
+        }
+        "silent" => {
+            return Ok(Server {
+                name,
+                kind: Kind::Silent,
+            });
+        }
+        "garbage-banner" => {
+            return Ok(Server {
+                name,
+                kind: Kind::GarbageBanner,
+            });
+        }
+        "endless-line" => {
+            return Ok(Server {
+                name,
+                kind: Kind::EndlessLine,
+            });
+        }
+        "reset" => {
+            return Ok(Server {
+                name,
+                kind: Kind::Reset,
+            });
+        }
         other => return Err(LabError::UnknownScenario(other.to_string())),
     };
     Ok(Server {
@@ -452,7 +491,8 @@ impl Server {
                     .map(|a| a.ip().to_string())
                     .unwrap_or_else(|_| "unknown".into());
                 let mut tcp = tcp;
-                let reply = format!("421 4.7.0 {LAB_HOST} Error: too many connections from {ip}\r\n");
+                let reply =
+                    format!("421 4.7.0 {LAB_HOST} Error: too many connections from {ip}\r\n");
                 if tcp.write_all(reply.as_bytes()).await.is_ok() {
                     smtp::close(&mut tcp).await;
                 }
@@ -475,12 +515,21 @@ impl Server {
         }
     }
 
-    async fn smtp(&self, tcp: TcpStream, mode: Mode, tls: Option<&Tls>, profile: &Profile, delay: Option<Duration>) {
+    async fn smtp(
+        &self,
+        tcp: TcpStream,
+        mode: Mode,
+        tls: Option<&Tls>,
+        profile: &Profile,
+        delay: Option<Duration>,
+    ) {
         let mut io: BoxIo = Box::new(tcp);
         let mut greeting = smtp::banner(self.name);
         if mode == Mode::Implicit {
             let Some(tls) = tls else { return };
-            let Some(io) = tls.accept(io).await else { return };
+            let Some(io) = tls.accept(io).await else {
+                return;
+            };
             smtp::run(io, profile, true, Some(&greeting)).await;
             return;
         }
@@ -533,7 +582,9 @@ async fn endless_line(tcp: &mut TcpStream) -> std::io::Result<()> {
 /// pseudo-random bytes (no line feed) and a final CRLF, so that a line-based
 /// reader gets one line of binary junk.
 pub(crate) fn garbage_banner() -> Vec<u8> {
-    let mut out = vec![0x16, 0x03, 0x03, 0x00, 0xc3, 0x02, 0x00, 0x00, 0xbf, 0x03, 0x03];
+    let mut out = vec![
+        0x16, 0x03, 0x03, 0x00, 0xc3, 0x02, 0x00, 0x00, 0xbf, 0x03, 0x03,
+    ];
     let mut state: u32 = 0x5eed_1ab5;
     while out.len() < 198 {
         // xorshift32
@@ -552,7 +603,10 @@ fn provider() -> CryptoProvider {
 }
 
 fn cert_chain(chain: &[&Issued]) -> Vec<CertificateDer<'static>> {
-    chain.iter().map(|c| CertificateDer::from(c.cert_der.clone())).collect()
+    chain
+        .iter()
+        .map(|c| CertificateDer::from(c.cert_der.clone()))
+        .collect()
 }
 
 fn private_key(key: &Issued) -> Result<PrivateKeyDer<'static>, rustls::Error> {
@@ -560,7 +614,11 @@ fn private_key(key: &Issued) -> Result<PrivateKeyDer<'static>, rustls::Error> {
         .map_err(|e| rustls::Error::General(format!("cannot parse private key: {e}")))
 }
 
-fn certified_key(chain: &[&Issued], key: &Issued, provider: &CryptoProvider) -> Result<CertifiedKey, rustls::Error> {
+fn certified_key(
+    chain: &[&Issued],
+    key: &Issued,
+    provider: &CryptoProvider,
+) -> Result<CertifiedKey, rustls::Error> {
     CertifiedKey::from_der(cert_chain(chain), private_key(key)?, provider)
 }
 
@@ -570,7 +628,9 @@ fn rustls_tls(chain: &[&Issued], key: &Issued) -> Result<Tls, rustls::Error> {
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
         .with_no_client_auth()
         .with_single_cert(cert_chain(chain), private_key(key)?)?;
-    Ok(Tls::Rustls(tokio_rustls::TlsAcceptor::from(Arc::new(config))))
+    Ok(Tls::Rustls(tokio_rustls::TlsAcceptor::from(Arc::new(
+        config,
+    ))))
 }
 
 /// An OpenSSL server context at security level 0 for the given versions.
@@ -615,7 +675,11 @@ impl ResolvesServerCert for SniResolver {
                 n == LAB_HOST || n == "lab.test" || n.ends_with(".lab.test")
             })
             .unwrap_or(false);
-        Some(if is_lab { Arc::clone(&self.lab) } else { Arc::clone(&self.fallback) })
+        Some(if is_lab {
+            Arc::clone(&self.lab)
+        } else {
+            Arc::clone(&self.fallback)
+        })
     }
 }
 
@@ -628,11 +692,17 @@ mod tests {
         let all = scenarios();
         for (i, s) in all.iter().enumerate() {
             assert!(
-                s.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                s.name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
                 "{}",
                 s.name
             );
-            assert!(all[i + 1..].iter().all(|o| o.name != s.name), "duplicate {}", s.name);
+            assert!(
+                all[i + 1..].iter().all(|o| o.name != s.name),
+                "duplicate {}",
+                s.name
+            );
             assert!(!s.summary.is_empty() && !s.diagnosis.is_empty());
             assert!(s.expect_error_phase.is_none() || s.expect_findings.is_empty());
         }

@@ -8,7 +8,9 @@
 use std::io;
 use std::time::Duration;
 
-use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::io::{
+    AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader,
+};
 use tokio::time::timeout;
 
 use crate::LAB_HOST;
@@ -78,7 +80,12 @@ pub(crate) fn banner(scenario: &str) -> String {
 ///
 /// `greeting` is sent first if given (None after STARTTLS). `tls` tells
 /// whether the stream is already encrypted.
-pub(crate) async fn run(io: BoxIo, profile: &Profile, tls: bool, greeting: Option<&str>) -> SessionEnd {
+pub(crate) async fn run(
+    io: BoxIo,
+    profile: &Profile,
+    tls: bool,
+    greeting: Option<&str>,
+) -> SessionEnd {
     let mut session = Session {
         r: BufReader::new(io),
         profile,
@@ -141,7 +148,10 @@ pub(crate) enum Line {
 }
 
 /// Reads a line of at most `cap` bytes (without the line ending).
-pub(crate) async fn read_line<R: AsyncBufRead + Unpin + ?Sized>(r: &mut R, cap: usize) -> io::Result<Line> {
+pub(crate) async fn read_line<R: AsyncBufRead + Unpin + ?Sized>(
+    r: &mut R,
+    cap: usize,
+) -> io::Result<Line> {
     let mut line = Vec::new();
     loop {
         let avail = r.fill_buf().await?;
@@ -196,7 +206,9 @@ impl Session<'_> {
     async fn next_line(&mut self, cap: usize) -> io::Result<Option<Vec<u8>>> {
         match timeout(IDLE_TIMEOUT, read_line(&mut self.r, cap)).await {
             Err(_) => {
-                let _ = self.send("421 4.4.2 mx.lab.test Error: timeout exceeded\r\n").await;
+                let _ = self
+                    .send("421 4.4.2 mx.lab.test Error: timeout exceeded\r\n")
+                    .await;
                 Ok(None)
             }
             Ok(Err(e)) => Err(e),
@@ -214,7 +226,8 @@ impl Session<'_> {
         self.errors += 1;
         self.send(reply).await?;
         if self.errors >= MAX_ERRORS {
-            self.send("421 4.7.0 mx.lab.test Error: too many errors\r\n").await?;
+            self.send("421 4.7.0 mx.lab.test Error: too many errors\r\n")
+                .await?;
             return Ok(true);
         }
         Ok(false)
@@ -242,7 +255,8 @@ impl Session<'_> {
             let arg = arg.to_string();
             let too_many = match verb.as_str() {
                 "EHLO" if self.profile.ehlo_refused => {
-                    self.error("502 5.5.2 Error: command not recognized\r\n").await?
+                    self.error("502 5.5.2 Error: command not recognized\r\n")
+                        .await?
                 }
                 "EHLO" | "HELO" if arg.is_empty() => {
                     let reply = format!("501 5.5.4 Syntax: {verb} hostname\r\n");
@@ -251,7 +265,8 @@ impl Session<'_> {
                 "EHLO" => {
                     self.greeted = true;
                     self.reset_transaction();
-                    let mut reply = format!("250-{LAB_HOST}\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n");
+                    let mut reply =
+                        format!("250-{LAB_HOST}\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n");
                     if self.starttls_advertised() {
                         reply.push_str("250-STARTTLS\r\n");
                     }
@@ -275,9 +290,11 @@ impl Session<'_> {
                 "AUTH" => self.auth(&arg).await?,
                 "MAIL" => {
                     if !self.greeted {
-                        self.error("503 5.5.1 Error: send HELO/EHLO first\r\n").await?
+                        self.error("503 5.5.1 Error: send HELO/EHLO first\r\n")
+                            .await?
                     } else if self.mail {
-                        self.error("503 5.5.1 Error: nested MAIL command\r\n").await?
+                        self.error("503 5.5.1 Error: nested MAIL command\r\n")
+                            .await?
                     } else {
                         self.mail = true;
                         self.send("250 2.1.0 Ok\r\n").await?;
@@ -301,11 +318,13 @@ impl Session<'_> {
                         match self.data().await? {
                             DataEnd::Done => {
                                 self.reset_transaction();
-                                self.send("250 2.0.0 Ok: message accepted and discarded\r\n").await?;
+                                self.send("250 2.0.0 Ok: message accepted and discarded\r\n")
+                                    .await?;
                                 false
                             }
                             DataEnd::TooBig => {
-                                self.send("552 5.3.4 Error: message file too big\r\n").await?;
+                                self.send("552 5.3.4 Error: message file too big\r\n")
+                                    .await?;
                                 return Ok(Next::Close);
                             }
                             DataEnd::Gone => return Ok(Next::Close),
@@ -325,7 +344,10 @@ impl Session<'_> {
                     self.send("221 2.0.0 Bye\r\n").await?;
                     return Ok(Next::Close);
                 }
-                _ => self.error("502 5.5.2 Error: command not recognized\r\n").await?,
+                _ => {
+                    self.error("502 5.5.2 Error: command not recognized\r\n")
+                        .await?
+                }
             };
             if too_many {
                 return Ok(Next::Close);
@@ -336,20 +358,24 @@ impl Session<'_> {
     /// Handles STARTTLS. `Some(next)` ends the plain-text session.
     async fn starttls_step(&mut self) -> io::Result<Option<Next>> {
         if self.tls {
-            self.error("503 5.5.1 Error: TLS already active\r\n").await?;
+            self.error("503 5.5.1 Error: TLS already active\r\n")
+                .await?;
             return Ok(None);
         }
         if self.profile.ehlo_refused {
-            self.error("502 5.5.2 Error: command not recognized\r\n").await?;
+            self.error("502 5.5.2 Error: command not recognized\r\n")
+                .await?;
             return Ok(None);
         }
         match self.profile.starttls {
             StartTls::NotOffered => {
-                self.error("502 5.5.1 Error: command not recognized\r\n").await?;
+                self.error("502 5.5.1 Error: command not recognized\r\n")
+                    .await?;
                 Ok(None)
             }
             StartTls::Refused => {
-                self.send("454 4.7.0 TLS not available due to local problem\r\n").await?;
+                self.send("454 4.7.0 TLS not available due to local problem\r\n")
+                    .await?;
                 Ok(None)
             }
             StartTls::Offer => {
@@ -376,13 +402,17 @@ impl Session<'_> {
     /// AUTH PLAIN / LOGIN: every credential is accepted and none is kept.
     async fn auth(&mut self, arg: &str) -> io::Result<bool> {
         if !self.tls {
-            return self.error("530 5.7.0 Must issue a STARTTLS command first\r\n").await;
+            return self
+                .error("530 5.7.0 Must issue a STARTTLS command first\r\n")
+                .await;
         }
         if !self.greeted {
             return self.error("503 5.5.1 Error: send EHLO first\r\n").await;
         }
         if self.authenticated {
-            return self.error("503 5.5.1 Error: already authenticated\r\n").await;
+            return self
+                .error("503 5.5.1 Error: already authenticated\r\n")
+                .await;
         }
         let mut parts = arg.split_whitespace();
         let mechanism = parts.next().unwrap_or("").to_ascii_uppercase();
@@ -421,7 +451,9 @@ impl Session<'_> {
             let remaining = MAX_MESSAGE.saturating_sub(total);
             match timeout(IDLE_TIMEOUT, read_line(&mut self.r, remaining)).await {
                 Err(_) => {
-                    let _ = self.send("421 4.4.2 mx.lab.test Error: timeout exceeded\r\n").await;
+                    let _ = self
+                        .send("421 4.4.2 mx.lab.test Error: timeout exceeded\r\n")
+                        .await;
                     return Ok(DataEnd::Gone);
                 }
                 Ok(r) => match r? {
@@ -454,8 +486,14 @@ mod tests {
     async fn read_line_variants() {
         let data: &[u8] = b"EHLO a\r\nNOOP\nxxxxxxxxxx\r\npartial";
         let mut r = BufReader::new(data);
-        assert_eq!(read_line(&mut r, 100).await.ok(), Some(Line::Text(b"EHLO a".to_vec())));
-        assert_eq!(read_line(&mut r, 100).await.ok(), Some(Line::Text(b"NOOP".to_vec())));
+        assert_eq!(
+            read_line(&mut r, 100).await.ok(),
+            Some(Line::Text(b"EHLO a".to_vec()))
+        );
+        assert_eq!(
+            read_line(&mut r, 100).await.ok(),
+            Some(Line::Text(b"NOOP".to_vec()))
+        );
         assert_eq!(read_line(&mut r, 5).await.ok(), Some(Line::TooLong));
         assert_eq!(read_line(&mut r, 100).await.ok(), Some(Line::Eof));
     }

@@ -31,7 +31,11 @@ fn scenario_table() {
     let all = lab::scenarios();
     assert_eq!(all.len(), 25);
     assert_eq!(all[0].name, "good");
-    let implicit: Vec<&str> = all.iter().filter(|s| s.mode == Mode::Implicit).map(|s| s.name).collect();
+    let implicit: Vec<&str> = all
+        .iter()
+        .filter(|s| s.mode == Mode::Implicit)
+        .map(|s| s.name)
+        .collect();
     assert_eq!(implicit, ["implicit-tls"]);
     for s in all {
         for f in s.expect_findings {
@@ -46,16 +50,27 @@ fn scenario_table() {
         .filter(|s| s.expect_error_phase.is_some())
         .map(|s| s.name)
         .collect();
-    assert_eq!(errors, ["silent", "garbage-banner", "endless-line", "reset"]);
-    let ehlo = all.iter().find(|s| s.name == "ehlo-refused").expect("ehlo-refused");
-    assert_eq!(ehlo.expect_findings, ["smtp-rejected", "starttls-not-offered"]);
+    assert_eq!(
+        errors,
+        ["silent", "garbage-banner", "endless-line", "reset"]
+    );
+    let ehlo = all
+        .iter()
+        .find(|s| s.name == "ehlo-refused")
+        .expect("ehlo-refused");
+    assert_eq!(
+        ehlo.expect_findings,
+        ["smtp-rejected", "starttls-not-offered"]
+    );
 }
 
 #[tokio::test]
 async fn all_scenarios_start_and_greet() {
     let dir = tempfile::tempdir().expect("dir");
     let nested = dir.path().join("a/b");
-    let lab = lab::start(LabConfig::new(nested.clone())).await.expect("lab starts");
+    let lab = lab::start(LabConfig::new(nested.clone()))
+        .await
+        .expect("lab starts");
     assert_eq!(lab.host, "mx.lab.test");
     assert_eq!(lab.endpoints.len(), 25);
     assert_eq!(lab.ca_file, nested.join("lab-root-ca.pem"));
@@ -87,7 +102,13 @@ async fn all_scenarios_start_and_greet() {
         if s.name == "banner-421" {
             assert_eq!(code, 421);
         } else {
-            assert_eq!(lines, [format!("220 mx.lab.test ESMTP smtp-tls-doctor lab ({})", s.name)]);
+            assert_eq!(
+                lines,
+                [format!(
+                    "220 mx.lab.test ESMTP smtp-tls-doctor lab ({})",
+                    s.name
+                )]
+            );
         }
     }
     lab.shutdown().await;
@@ -119,14 +140,20 @@ async fn base_port_and_bind_errors() {
     cfg.base_port = Some(port);
     let err = lab::start(cfg).await.expect_err("port in use");
     assert!(matches!(err, LabError::Bind { .. }), "{err:?}");
-    assert!(err.to_string().contains(&format!("127.0.0.1:{port}")), "{err}");
+    assert!(
+        err.to_string().contains(&format!("127.0.0.1:{port}")),
+        "{err}"
+    );
 
     // A base port too high for the scenario index.
     let dir = tempfile::tempdir().expect("dir");
     let mut cfg = LabConfig::new(dir.path().to_path_buf());
     cfg.only = Some(vec!["reset".into()]);
     cfg.base_port = Some(65530);
-    assert!(matches!(lab::start(cfg).await, Err(LabError::PortOutOfRange { .. })));
+    assert!(matches!(
+        lab::start(cfg).await,
+        Err(LabError::PortOutOfRange { .. })
+    ));
 }
 
 #[tokio::test]
@@ -144,18 +171,25 @@ async fn write_error_names_the_path() {
 async fn shutdown_and_drop_stop_listeners_and_connections() {
     let (running, _dir) = lab(&["good", "silent"]).await;
     let good = addr(&running, "good");
-    let mut held = TcpStream::connect(addr(&running, "silent")).await.expect("connect");
+    let mut held = TcpStream::connect(addr(&running, "silent"))
+        .await
+        .expect("connect");
     running.shutdown().await;
     assert!(TcpStream::connect(good).await.is_err(), "listener closed");
     let mut buf = [0u8; 8];
-    let r = tokio::time::timeout(T, held.read(&mut buf)).await.expect("connection closed");
+    let r = tokio::time::timeout(T, held.read(&mut buf))
+        .await
+        .expect("connection closed");
     assert!(matches!(r, Ok(0) | Err(_)));
 
     let (lab, _dir) = lab(&["good"]).await;
     let good = addr(&lab, "good");
     drop(lab);
     tokio::time::sleep(Duration::from_millis(100)).await;
-    assert!(TcpStream::connect(good).await.is_err(), "listener closed on drop");
+    assert!(
+        TcpStream::connect(good).await.is_err(),
+        "listener closed on drop"
+    );
 }
 
 #[test]

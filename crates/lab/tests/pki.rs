@@ -58,7 +58,8 @@ fn rsa_bits(cert: &X509Certificate<'_>) -> usize {
 fn signed_by(cert: &Issued, issuer: &Issued) -> bool {
     let cert = X509::from_der(&cert.cert_der).expect("der");
     let issuer = X509::from_der(&issuer.cert_der).expect("der");
-    cert.verify(&issuer.public_key().expect("key")).expect("verify runs")
+    cert.verify(&issuer.public_key().expect("key"))
+        .expect("verify runs")
 }
 
 /// Path validation with OpenSSL against the lab root only.
@@ -70,11 +71,14 @@ fn openssl_validates(leaf: &Issued, extra: &[&Issued]) -> bool {
     let store = store.build();
     let mut chain = Stack::new().expect("stack");
     for c in extra {
-        chain.push(X509::from_der(&c.cert_der).expect("der")).expect("push");
+        chain
+            .push(X509::from_der(&c.cert_der).expect("der"))
+            .expect("push");
     }
     let leaf = X509::from_der(&leaf.cert_der).expect("der");
     let mut ctx = X509StoreContext::new().expect("ctx");
-    ctx.init(&store, &leaf, &chain, |c| c.verify_cert()).expect("verify runs")
+    ctx.init(&store, &leaf, &chain, |c| c.verify_cert())
+        .expect("verify runs")
 }
 
 /// Path validation with rustls/webpki for mx.lab.test against the lab root.
@@ -112,7 +116,11 @@ fn roots_and_intermediates() {
         (&p.root, pki::ROOT_CN, pki::ROOT_CN),
         (&p.intermediate, pki::INTERMEDIATE_CN, pki::ROOT_CN),
         (&p.other_root, pki::OTHER_ROOT_CN, pki::OTHER_ROOT_CN),
-        (&p.other_intermediate, pki::OTHER_INTERMEDIATE_CN, pki::OTHER_ROOT_CN),
+        (
+            &p.other_intermediate,
+            pki::OTHER_INTERMEDIATE_CN,
+            pki::OTHER_ROOT_CN,
+        ),
     ] {
         let cert = parse(&issued.cert_der);
         assert_eq!(cn(cert.subject()), subject);
@@ -127,25 +135,39 @@ fn roots_and_intermediates() {
         assert!(v.not_before.timestamp() < now - 80_000);
         assert!(v.not_after.timestamp() > now + 9 * 365 * 86_400);
         assert!(issued.key_pem.starts_with("-----BEGIN PRIVATE KEY-----"));
-        assert_eq!(cert.signature_algorithm.algorithm.to_id_string(), "1.2.840.113549.1.1.11");
+        assert_eq!(
+            cert.signature_algorithm.algorithm.to_id_string(),
+            "1.2.840.113549.1.1.11"
+        );
     }
     assert!(signed_by(&p.root, &p.root));
     assert!(signed_by(&p.intermediate, &p.root));
     assert!(!signed_by(&p.intermediate, &p.other_root));
     assert!(signed_by(&p.other_intermediate, &p.other_root));
-    assert_eq!(aia_urls(&parse(&p.intermediate.cert_der)), [pki::AIA_ROOT_URL]);
+    assert_eq!(
+        aia_urls(&parse(&p.intermediate.cert_der)),
+        [pki::AIA_ROOT_URL]
+    );
     assert!(aia_urls(&parse(&p.root.cert_der)).is_empty());
-    assert_eq!(parse(&p.root.cert_der).subject(), parse(&p.intermediate.cert_der).issuer());
+    assert_eq!(
+        parse(&p.root.cert_der).subject(),
+        parse(&p.intermediate.cert_der).issuer()
+    );
 }
 
 #[test]
 fn good_leaf() {
     let p = pki();
-    let leaf = p.leaf(&LeafSpec::valid_for(&["mx.lab.test", "lab.test"])).expect("leaf");
+    let leaf = p
+        .leaf(&LeafSpec::valid_for(&["mx.lab.test", "lab.test"]))
+        .expect("leaf");
     let cert = parse(&leaf.cert_der);
     assert_eq!(cert.issuer(), parse(&p.intermediate.cert_der).subject());
     assert_eq!(cn(cert.subject()), "mx.lab.test");
-    let san = cert.subject_alternative_name().expect("san").expect("present");
+    let san = cert
+        .subject_alternative_name()
+        .expect("san")
+        .expect("present");
     let names: Vec<String> = san
         .value
         .general_names
@@ -182,14 +204,30 @@ fn sha1_leaf() {
     spec.sig = SigHash::Sha1;
     let leaf = p.leaf(&spec).expect("leaf");
     let cert = parse(&leaf.cert_der);
-    assert_eq!(cert.signature_algorithm.algorithm, Oid::from(&[1, 2, 840, 113549, 1, 1, 5]).expect("oid"));
+    assert_eq!(
+        cert.signature_algorithm.algorithm,
+        Oid::from(&[1, 2, 840, 113549, 1, 1, 5]).expect("oid")
+    );
     assert_eq!(rsa_bits(&cert), 2048);
     assert_eq!(cert.issuer(), parse(&p.intermediate.cert_der).subject());
     assert_eq!(aia_urls(&cert), [pki::AIA_INTERMEDIATE_URL]);
     let ku = cert.key_usage().expect("ku").expect("present");
     assert!(ku.value.digital_signature() && ku.value.key_encipherment());
-    assert!(cert.extended_key_usage().expect("eku").expect("present").value.server_auth);
-    assert!(!cert.basic_constraints().expect("bc").expect("present").value.ca);
+    assert!(
+        cert.extended_key_usage()
+            .expect("eku")
+            .expect("present")
+            .value
+            .server_auth
+    );
+    assert!(
+        !cert
+            .basic_constraints()
+            .expect("bc")
+            .expect("present")
+            .value
+            .ca
+    );
     assert!(signed_by(&leaf, &p.intermediate));
     assert!(matches!(
         webpki(&leaf, &[&p.intermediate]),
@@ -205,9 +243,15 @@ fn rsa1024_leaf() {
     let leaf = p.leaf(&spec).expect("leaf");
     let cert = parse(&leaf.cert_der);
     assert_eq!(rsa_bits(&cert), 1024);
-    assert_eq!(cert.signature_algorithm.algorithm.to_id_string(), "1.2.840.113549.1.1.11");
+    assert_eq!(
+        cert.signature_algorithm.algorithm.to_id_string(),
+        "1.2.840.113549.1.1.11"
+    );
     assert_eq!(aia_urls(&cert), [pki::AIA_INTERMEDIATE_URL]);
-    let san = cert.subject_alternative_name().expect("san").expect("present");
+    let san = cert
+        .subject_alternative_name()
+        .expect("san")
+        .expect("present");
     assert_eq!(san.value.general_names.len(), 1);
     assert!(signed_by(&leaf, &p.intermediate));
     assert!(leaf.key_pem.starts_with("-----BEGIN PRIVATE KEY-----"));
@@ -250,12 +294,17 @@ fn untrusted_chain() {
     spec.issuer = Issuer::OtherIntermediate;
     let leaf = p.leaf(&spec).expect("leaf");
     let cert = parse(&leaf.cert_der);
-    assert_eq!(cert.issuer(), parse(&p.other_intermediate.cert_der).subject());
+    assert_eq!(
+        cert.issuer(),
+        parse(&p.other_intermediate.cert_der).subject()
+    );
     assert!(signed_by(&leaf, &p.other_intermediate));
     assert!(!openssl_validates(&leaf, &[&p.other_intermediate]));
     assert_eq!(
         webpki(&leaf, &[&p.other_intermediate]),
-        Err(rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer))
+        Err(rustls::Error::InvalidCertificate(
+            CertificateError::UnknownIssuer
+        ))
     );
 }
 
@@ -311,17 +360,29 @@ fn invalid_specs_are_errors() {
 #[test]
 fn chain_file_pem_order() {
     let p = pki();
-    let leaf = p.leaf(&LeafSpec::valid_for(&["mx.lab.test"])).expect("leaf");
+    let leaf = p
+        .leaf(&LeafSpec::valid_for(&["mx.lab.test"]))
+        .expect("leaf");
     let pem = pki::chain_file_pem(&leaf, &[&p.intermediate]);
-    let headers: Vec<&str> = pem.lines().filter(|l| l.starts_with("-----BEGIN")).collect();
+    let headers: Vec<&str> = pem
+        .lines()
+        .filter(|l| l.starts_with("-----BEGIN"))
+        .collect();
     assert_eq!(
         headers,
-        ["-----BEGIN PRIVATE KEY-----", "-----BEGIN CERTIFICATE-----", "-----BEGIN CERTIFICATE-----"]
+        [
+            "-----BEGIN PRIVATE KEY-----",
+            "-----BEGIN CERTIFICATE-----",
+            "-----BEGIN CERTIFICATE-----"
+        ]
     );
     let certs = X509::stack_from_pem(pem.as_bytes()).expect("certs parse");
     assert_eq!(certs.len(), 2);
     assert_eq!(certs[0].to_der().expect("der"), leaf.cert_der);
     assert_eq!(certs[1].to_der().expect("der"), p.intermediate.cert_der);
     openssl::pkey::PKey::private_key_from_pem(pem.as_bytes()).expect("key parses");
-    assert!(!format!("{leaf:?}").contains("PRIVATE"), "Debug never shows keys");
+    assert!(
+        !format!("{leaf:?}").contains("PRIVATE"),
+        "Debug never shows keys"
+    );
 }

@@ -87,18 +87,27 @@ fn assert_good_leaf(leaf: &Info) {
     assert_eq!(leaf.dns_names, ["mx.lab.test"]);
     assert_eq!(leaf.issuer_cn, INTERMEDIATE_CN);
     assert_eq!((leaf.key_algorithm.as_str(), leaf.key_bits), ("ec", 256));
-    assert_eq!(leaf.sig_oid, "1.2.840.113549.1.1.11", "sha256WithRSAEncryption");
+    assert_eq!(
+        leaf.sig_oid, "1.2.840.113549.1.1.11",
+        "sha256WithRSAEncryption"
+    );
 }
 
 #[tokio::test]
 async fn good_full_chain_tls13_then_smtp_after_tls() {
     let (lab, _dir) = lab(&["good"]).await;
     let (tls, chain) = starttls_chain(&lab, "good").await;
-    assert_eq!(tls.get_ref().1.protocol_version(), Some(ProtocolVersion::TLSv1_3));
+    assert_eq!(
+        tls.get_ref().1.protocol_version(),
+        Some(ProtocolVersion::TLSv1_3)
+    );
     assert_eq!(chain.len(), 2);
     assert_good_leaf(&chain[0]);
     assert_eq!(chain[1].subject_cn, INTERMEDIATE_CN);
-    assert_eq!((chain[1].key_algorithm.as_str(), chain[1].key_bits), ("rsa", 2048));
+    assert_eq!(
+        (chain[1].key_algorithm.as_str(), chain[1].key_bits),
+        ("rsa", 2048)
+    );
 
     // A full transaction after TLS.
     let mut c = Smtp::new(tls);
@@ -150,13 +159,18 @@ async fn good_tls12_only_client() {
         .connect(name, tcp)
         .await
         .expect("TLS 1.2 handshake");
-    assert_eq!(tls.get_ref().1.protocol_version(), Some(ProtocolVersion::TLSv1_2));
+    assert_eq!(
+        tls.get_ref().1.protocol_version(),
+        Some(ProtocolVersion::TLSv1_2)
+    );
 }
 
 #[tokio::test]
 async fn implicit_tls_handshake_then_banner() {
     let (lab, _dir) = lab(&["implicit-tls"]).await;
-    let tcp = TcpStream::connect(addr(&lab, "implicit-tls")).await.expect("connect");
+    let tcp = TcpStream::connect(addr(&lab, "implicit-tls"))
+        .await
+        .expect("connect");
     let tls = handshake(tcp, true).await.expect("handshake");
     let chain: Vec<Info> = peer_chain(&tls).iter().map(|c| info(c)).collect();
     assert_eq!(chain.len(), 2);
@@ -164,7 +178,10 @@ async fn implicit_tls_handshake_then_banner() {
     let mut c = Smtp::new(tls);
     assert_eq!(
         c.reply().await,
-        (220, vec!["220 mx.lab.test ESMTP smtp-tls-doctor lab (implicit-tls)".to_string()])
+        (
+            220,
+            vec!["220 mx.lab.test ESMTP smtp-tls-doctor lab (implicit-tls)".to_string()]
+        )
     );
     let (_, lines) = c.cmd("EHLO client.test").await;
     assert!(!lines.iter().any(|l| l.contains("STARTTLS")), "{lines:?}");
@@ -238,9 +255,15 @@ async fn certificate_problems_on_the_wire() {
 async fn weak_key_serves_rsa1024_over_tls12() {
     let (lab, _dir) = lab(&["weak-key"]).await;
     let (tls, chain) = starttls_chain(&lab, "weak-key").await;
-    assert_eq!(tls.get_ref().1.protocol_version(), Some(ProtocolVersion::TLSv1_2));
+    assert_eq!(
+        tls.get_ref().1.protocol_version(),
+        Some(ProtocolVersion::TLSv1_2)
+    );
     assert_eq!(chain.len(), 2);
-    assert_eq!((chain[0].key_algorithm.as_str(), chain[0].key_bits), ("rsa", 1024));
+    assert_eq!(
+        (chain[0].key_algorithm.as_str(), chain[0].key_bits),
+        ("rsa", 1024)
+    );
     assert_eq!(chain[0].sig_oid, "1.2.840.113549.1.1.11");
     assert_eq!(chain[0].issuer_cn, INTERMEDIATE_CN);
     assert_eq!(chain[0].dns_names, ["mx.lab.test"]);
@@ -254,8 +277,14 @@ async fn sha1_signature_leaf() {
     let (lab, _dir) = lab(&["sha1-signature"]).await;
     let (_tls, chain) = starttls_chain(&lab, "sha1-signature").await;
     assert_eq!(chain.len(), 2);
-    assert_eq!(chain[0].sig_oid, "1.2.840.113549.1.1.5", "sha1WithRSAEncryption");
-    assert_eq!((chain[0].key_algorithm.as_str(), chain[0].key_bits), ("rsa", 2048));
+    assert_eq!(
+        chain[0].sig_oid, "1.2.840.113549.1.1.5",
+        "sha1WithRSAEncryption"
+    );
+    assert_eq!(
+        (chain[0].key_algorithm.as_str(), chain[0].key_bits),
+        ("rsa", 2048)
+    );
     assert_eq!(chain[0].issuer_cn, INTERMEDIATE_CN);
 }
 
@@ -278,14 +307,18 @@ async fn sni_required_picks_certificate_by_sni() {
 async fn tls10_only_rejects_modern_client() {
     let (lab, _dir) = lab(&["tls10-only"]).await;
     let tcp = starttls(addr(&lab, "tls10-only")).await;
-    let err = handshake(tcp, true).await.expect_err("TLS 1.2/1.3 client must fail");
+    let err = handshake(tcp, true)
+        .await
+        .expect_err("TLS 1.2/1.3 client must fail");
     let inner = err
         .get_ref()
         .and_then(|e| e.downcast_ref::<rustls::Error>())
         .cloned();
     assert_eq!(
         inner,
-        Some(rustls::Error::AlertReceived(AlertDescription::ProtocolVersion)),
+        Some(rustls::Error::AlertReceived(
+            AlertDescription::ProtocolVersion
+        )),
         "{err:?}"
     );
 }
@@ -297,7 +330,8 @@ async fn tls10_only_really_speaks_tls10() {
     let mut b = SslConnector::builder(SslMethod::tls_client()).expect("connector");
     b.set_security_level(0);
     b.set_cipher_list("DEFAULT:@SECLEVEL=0").expect("ciphers");
-    b.set_min_proto_version(Some(SslVersion::TLS1)).expect("min");
+    b.set_min_proto_version(Some(SslVersion::TLS1))
+        .expect("min");
     b.set_verify(SslVerifyMode::NONE);
     let ssl = b
         .build()
@@ -317,7 +351,9 @@ async fn tls10_only_really_speaks_tls10() {
 async fn starttls_discards_pipelined_bytes() {
     use tokio::io::AsyncWriteExt;
     let (lab, _dir) = lab(&["good"]).await;
-    let tcp = TcpStream::connect(addr(&lab, "good")).await.expect("connect");
+    let tcp = TcpStream::connect(addr(&lab, "good"))
+        .await
+        .expect("connect");
     let mut c = Smtp::new(tcp);
     assert_eq!(c.reply().await.0, 220);
     assert_eq!(c.cmd("EHLO client.test").await.0, 250);
@@ -327,7 +363,9 @@ async fn starttls_discards_pipelined_bytes() {
         .await
         .expect("write");
     assert_eq!(c.reply().await.0, 220);
-    let tls = handshake(c.r.into_inner(), true).await.expect("handshake despite injected bytes");
+    let tls = handshake(c.r.into_inner(), true)
+        .await
+        .expect("handshake despite injected bytes");
     let mut c = Smtp::new(tls);
     // The injected MAIL was discarded: no transaction is open.
     assert_eq!(c.cmd("RCPT TO:<b@mx.lab.test>").await.0, 503);

@@ -51,7 +51,10 @@ mod tests {
 
     #[test]
     fn escapes_non_printables() {
-        assert_eq!(escape_excerpt(b"ab\x16\x03\r\n\\", 80), "ab\\x16\\x03\\x0d\\x0a\\\\");
+        assert_eq!(
+            escape_excerpt(b"ab\x16\x03\r\n\\", 80),
+            "ab\\x16\\x03\\x0d\\x0a\\\\"
+        );
     }
 
     #[test]

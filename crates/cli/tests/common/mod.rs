@@ -22,7 +22,11 @@ pub fn lab() -> &'static LabHandle {
     LAB.get_or_init(|| {
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+            let rt = match tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+            {
                 Ok(rt) => rt,
                 Err(e) => {
                     let _ = tx.send(Err(format!("runtime: {e}")));
@@ -30,7 +34,8 @@ pub fn lab() -> &'static LabHandle {
                 }
             };
             rt.block_on(async move {
-                let dir = std::env::temp_dir().join(format!("smtp-tls-doctor-test-lab-{}", std::process::id()));
+                let dir = std::env::temp_dir()
+                    .join(format!("smtp-tls-doctor-test-lab-{}", std::process::id()));
                 let mut cfg = lab::LabConfig::new(dir.clone());
                 cfg.banner_delay = Duration::from_millis(1500);
                 match lab::start(cfg).await {
@@ -39,7 +44,11 @@ pub fn lab() -> &'static LabHandle {
                             host: l.host.clone(),
                             ca_file: l.ca_file.clone(),
                             untrusted_ca_file: dir.join("lab-untrusted-root-ca.pem"),
-                            addrs: l.endpoints.iter().map(|e| (e.scenario.name.to_string(), e.addr)).collect(),
+                            addrs: l
+                                .endpoints
+                                .iter()
+                                .map(|e| (e.scenario.name.to_string(), e.addr))
+                                .collect(),
                         };
                         let _ = tx.send(Ok(handle));
                         // Keep the lab alive as long as the test binary runs.
@@ -68,8 +77,12 @@ pub struct Run {
 
 impl Run {
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\nstderr:\n{}", self.stdout, self.stderr))
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
     }
 }
 
@@ -90,12 +103,30 @@ pub fn run(args: &[&str]) -> Run {
 /// `check` against a lab scenario, with the lab's CA and name resolution, plus `extra` arguments.
 pub fn check_scenario(scenario: &str, extra: &[&str]) -> Run {
     let l = lab();
-    let addr = l.addrs.get(scenario).unwrap_or_else(|| panic!("no lab scenario {scenario}"));
+    let addr = l
+        .addrs
+        .get(scenario)
+        .unwrap_or_else(|| panic!("no lab scenario {scenario}"));
     let target = format!("{}:{}", l.host, addr.port());
     let resolve = format!("{}:{}", l.host, addr.ip());
     let ca = l.ca_file.to_string_lossy().into_owned();
-    let mut args = vec!["check", target.as_str(), "--resolve", resolve.as_str(), "--ca-file", ca.as_str(), "--banner-timeout", "3", "--command-timeout", "3", "--handshake-timeout", "3"];
-    let implicit = lab::scenarios().iter().any(|s| s.name == scenario && s.mode == lab::Mode::Implicit);
+    let mut args = vec![
+        "check",
+        target.as_str(),
+        "--resolve",
+        resolve.as_str(),
+        "--ca-file",
+        ca.as_str(),
+        "--banner-timeout",
+        "3",
+        "--command-timeout",
+        "3",
+        "--handshake-timeout",
+        "3",
+    ];
+    let implicit = lab::scenarios()
+        .iter()
+        .any(|s| s.name == scenario && s.mode == lab::Mode::Implicit);
     if implicit && !extra.contains(&"--starttls") {
         args.push("--implicit-tls");
     }
@@ -119,8 +150,10 @@ pub fn codes(v: &Value) -> Vec<String> {
 
 /// The exit status a report with these codes must have.
 pub fn expected_exit(codes: &[&str]) -> i32 {
-    let any_error = codes
-        .iter()
-        .any(|c| doctor::findings::lookup(c).map(|d| d.severity == doctor::findings::Severity::Error).unwrap_or(true));
+    let any_error = codes.iter().any(|c| {
+        doctor::findings::lookup(c)
+            .map(|d| d.severity == doctor::findings::Severity::Error)
+            .unwrap_or(true)
+    });
     if any_error { 1 } else { 0 }
 }

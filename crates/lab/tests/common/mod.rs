@@ -22,7 +22,10 @@ pub async fn lab(only: &[&str]) -> (RunningLab, tempfile::TempDir) {
     lab_with(only, |_| {}).await
 }
 
-pub async fn lab_with(only: &[&str], tweak: impl FnOnce(&mut LabConfig)) -> (RunningLab, tempfile::TempDir) {
+pub async fn lab_with(
+    only: &[&str],
+    tweak: impl FnOnce(&mut LabConfig),
+) -> (RunningLab, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut cfg = LabConfig::new(dir.path().to_path_buf());
     cfg.only = Some(only.iter().map(|s| s.to_string()).collect());
@@ -42,7 +45,9 @@ pub struct Smtp<S> {
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Smtp<S> {
     pub fn new(s: S) -> Self {
-        Smtp { r: BufReader::new(s) }
+        Smtp {
+            r: BufReader::new(s),
+        }
     }
 
     /// Reads one (possibly multi-line) reply: the code and the full lines.
@@ -85,11 +90,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Smtp<S> {
     /// Asserts that the server closes the connection (EOF or reset) soon.
     pub async fn expect_closed(&mut self) {
         let mut rest = Vec::new();
-        let r = timeout(T, tokio::io::AsyncReadExt::read_to_end(&mut self.r, &mut rest))
-            .await
-            .expect("server closes in time");
+        let r = timeout(
+            T,
+            tokio::io::AsyncReadExt::read_to_end(&mut self.r, &mut rest),
+        )
+        .await
+        .expect("server closes in time");
         if r.is_ok() {
-            assert!(rest.is_empty(), "unexpected data: {:?}", String::from_utf8_lossy(&rest));
+            assert!(
+                rest.is_empty(),
+                "unexpected data: {:?}",
+                String::from_utf8_lossy(&rest)
+            );
         }
     }
 }
@@ -103,7 +115,10 @@ pub async fn starttls(addr: SocketAddr) -> TcpStream {
     let (code, lines) = c.cmd("EHLO client.test").await;
     assert_eq!(code, 250);
     assert!(lines.iter().any(|l| l == "250-STARTTLS"), "{lines:?}");
-    assert_eq!(c.cmd("STARTTLS").await, (220, vec!["220 2.0.0 Ready to start TLS".to_string()]));
+    assert_eq!(
+        c.cmd("STARTTLS").await,
+        (220, vec!["220 2.0.0 Ready to start TLS".to_string()])
+    );
     assert!(c.r.buffer().is_empty());
     c.r.into_inner()
 }
@@ -164,7 +179,9 @@ pub type Tls = tokio_rustls::client::TlsStream<TcpStream>;
 pub async fn handshake(tcp: TcpStream, sni: bool) -> std::io::Result<Tls> {
     let connector = tokio_rustls::TlsConnector::from(client_config(sni));
     let name = ServerName::try_from(lab::LAB_HOST).expect("name");
-    timeout(T, connector.connect(name, tcp)).await.expect("handshake in time")
+    timeout(T, connector.connect(name, tcp))
+        .await
+        .expect("handshake in time")
 }
 
 /// The certificates the server sent.

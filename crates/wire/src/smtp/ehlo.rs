@@ -148,7 +148,10 @@ mod tests {
               250-8BITMIME\r\n250-AUTH=cram-md5 login\r\n250-STARTTLS\r\n250 HELP\r\n",
         );
         let e = parse_ehlo(&r);
-        assert_eq!(e.greeting, "mx.example.net Hello client.example [192.0.2.1]");
+        assert_eq!(
+            e.greeting,
+            "mx.example.net Hello client.example [192.0.2.1]"
+        );
         assert_eq!(e.capabilities[0].keyword, "SIZE");
         assert_eq!(e.size(), Some(52_428_800));
         assert_eq!(e.auth_mechanisms(), ["CRAM-MD5", "LOGIN"]);
@@ -163,7 +166,9 @@ mod tests {
         assert_eq!(e.size(), None);
         assert!(e.auth_mechanisms().is_empty());
 
-        let e = parse_ehlo(&reply(b"250-x\r\n250-\r\n250-   \r\n250-SIZE\r\n250 SIZE abc\r\n"));
+        let e = parse_ehlo(&reply(
+            b"250-x\r\n250-\r\n250-   \r\n250-SIZE\r\n250 SIZE abc\r\n",
+        ));
         assert_eq!(e.capabilities.len(), 2);
         assert_eq!(e.size(), None);
 

@@ -94,7 +94,11 @@ impl Reply {
             "5" => 5,
             _ => return None,
         };
-        Some((class, parse_1_to_3_digits(subject)?, parse_1_to_3_digits(detail)?))
+        Some((
+            class,
+            parse_1_to_3_digits(subject)?,
+            parse_1_to_3_digits(detail)?,
+        ))
     }
 
     /// The reply as it looks on the wire, one string per line, without
@@ -183,7 +187,10 @@ impl std::fmt::Display for ReplyError {
                 "the server sent a reply of more than {limit} lines without ending it"
             ),
             ReplyError::NotSmtp { line } => {
-                write!(f, "the server sent something that is not an SMTP reply: \"{line}\"")?;
+                write!(
+                    f,
+                    "the server sent something that is not an SMTP reply: \"{line}\""
+                )?;
                 if let Some(hint) = not_smtp_hint(line) {
                     write!(f, " ({hint})")?;
                 }
@@ -203,7 +210,9 @@ impl std::error::Error for ReplyError {}
 /// A guess at what the peer speaks instead, from the escaped excerpt.
 fn not_smtp_hint(escaped: &str) -> Option<&'static str> {
     if escaped.starts_with("\\x16\\x03") {
-        Some("it looks like a TLS handshake: this port seems to expect TLS from the start (implicit TLS), not STARTTLS")
+        Some(
+            "it looks like a TLS handshake: this port seems to expect TLS from the start (implicit TLS), not STARTTLS",
+        )
     } else if escaped.starts_with("\\x15\\x03") {
         Some("it looks like a TLS alert: this port seems to speak TLS from the start")
     } else if escaped.starts_with("HTTP/") {
@@ -274,10 +283,10 @@ pub fn parse_reply(buf: &[u8], limits: &Limits) -> Result<Parsed, ReplyError> {
 
         // Prefix check first: it is the earliest and most telling error.
         let code = check_prefix(line_with_end)?;
-        if let (Some(first), Some(got)) = (first_code, code) {
-            if first != got {
-                return Err(ReplyError::CodeChanged { first, got });
-            }
+        if let (Some(first), Some(got)) = (first_code, code)
+            && first != got
+        {
+            return Err(ReplyError::CodeChanged { first, got });
         }
 
         let Some(lf) = lf else {
@@ -393,13 +402,22 @@ mod tests {
 
     #[test]
     fn ehlo_reply_multi_line_and_pipelined_rest() {
-        let buf = b"250-mx.example\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250 STARTTLS\r\n220 next";
+        let buf =
+            b"250-mx.example\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250 STARTTLS\r\n220 next";
         let (r, n) = complete(buf);
         assert_eq!(&buf[n..], b"220 next");
-        assert_eq!(r.lines, ["mx.example", "PIPELINING", "SIZE 10240000", "STARTTLS"]);
+        assert_eq!(
+            r.lines,
+            ["mx.example", "PIPELINING", "SIZE 10240000", "STARTTLS"]
+        );
         assert_eq!(
             r.to_wire_lines(),
-            ["250-mx.example", "250-PIPELINING", "250-SIZE 10240000", "250 STARTTLS"]
+            [
+                "250-mx.example",
+                "250-PIPELINING",
+                "250-SIZE 10240000",
+                "250 STARTTLS"
+            ]
         );
     }
 
@@ -466,7 +484,10 @@ mod tests {
         assert!(matches!(err(b"25\n"), ReplyError::NotSmtp { .. }));
         assert!(matches!(err(b"250\rx\n"), ReplyError::NotSmtp { .. }));
         // Garbage on a continuation line.
-        assert!(matches!(err(b"250-a\r\nhello\r\n"), ReplyError::NotSmtp { .. }));
+        assert!(matches!(
+            err(b"250-a\r\nhello\r\n"),
+            ReplyError::NotSmtp { .. }
+        ));
         let e = err(b"+OK POP3 ready\r\n");
         assert!(e.to_string().contains("POP3"));
     }
@@ -486,12 +507,18 @@ mod tests {
     fn code_changed() {
         assert_eq!(
             err(b"250-a\r\n251 b\r\n"),
-            ReplyError::CodeChanged { first: 250, got: 251 }
+            ReplyError::CodeChanged {
+                first: 250,
+                got: 251
+            }
         );
         // Detected before the line ends.
         assert_eq!(
             err(b"250-a\r\n220"),
-            ReplyError::CodeChanged { first: 250, got: 220 }
+            ReplyError::CodeChanged {
+                first: 250,
+                got: 220
+            }
         );
     }
 
@@ -504,14 +531,20 @@ mod tests {
         // Exactly 16 bytes including CRLF: fine.
         let ok = b"250 abcdefghij\r\n";
         assert_eq!(ok.len(), 16);
-        assert!(matches!(parse_reply(ok, &limits), Ok(Parsed::Complete { .. })));
+        assert!(matches!(
+            parse_reply(ok, &limits),
+            Ok(Parsed::Complete { .. })
+        ));
         // 17 bytes: too long, even once complete.
         assert_eq!(
             parse_reply(b"250 abcdefghijk\r\n", &limits),
             Err(ReplyError::LineTooLong { limit: 16 })
         );
         // 15 bytes without an end: might still end at 16.
-        assert_eq!(parse_reply(b"250 abcdefghijk", &limits), Ok(Parsed::Incomplete));
+        assert_eq!(
+            parse_reply(b"250 abcdefghijk", &limits),
+            Ok(Parsed::Incomplete)
+        );
         // 16 bytes without an end: can only get longer.
         assert_eq!(
             parse_reply(b"250 abcdefghijkl", &limits),
@@ -548,7 +581,10 @@ mod tests {
     fn degenerate_limits_do_not_panic() {
         for max_line in 0..6 {
             for max_lines in 0..3 {
-                let limits = Limits { max_line, max_lines };
+                let limits = Limits {
+                    max_line,
+                    max_lines,
+                };
                 for buf in [&b""[..], b"2", b"250\r\n", b"250-a\r\n250 b\r\n", b"\n"] {
                     let _ = parse_reply(buf, &limits);
                 }
@@ -569,9 +605,12 @@ mod tests {
             "the server sent a reply of more than 200 lines without ending it"
         );
         assert!(
-            ReplyError::CodeChanged { first: 250, got: 251 }
-                .to_string()
-                .contains("first 250, then 251")
+            ReplyError::CodeChanged {
+                first: 250,
+                got: 251
+            }
+            .to_string()
+            .contains("first 250, then 251")
         );
     }
 }

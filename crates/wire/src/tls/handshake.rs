@@ -197,7 +197,9 @@ pub fn parse_client_hello(body: &[u8]) -> Result<ClientHelloInfo, ParseError> {
         });
     }
     let mut suites = r.sub_u16().or_truncated("ClientHello cipher suites")?;
-    let cipher_suites = suites.u16_list().or_truncated("ClientHello cipher suites")?;
+    let cipher_suites = suites
+        .u16_list()
+        .or_truncated("ClientHello cipher suites")?;
     let mut compression = r.sub_u8().or_truncated("ClientHello compression methods")?;
     let compression_methods = compression.rest().to_vec();
 
@@ -482,7 +484,9 @@ pub(crate) mod build {
         let mut b = vec![0x03, 0x03];
         b.extend([0x11; 32]); // random
         b.extend(u8_vec(&[0x22; 32])); // session id
-        b.extend(u16_vec(&u16s(&[0x1302, 0x1303, 0x1301, 0xc02c, 0xc030, 0xc02b, 0xc02f, 0x00ff])));
+        b.extend(u16_vec(&u16s(&[
+            0x1302, 0x1303, 0x1301, 0xc02c, 0xc030, 0xc02b, 0xc02f, 0x00ff,
+        ])));
         b.extend(u8_vec(&[0])); // compression
         let mut exts = Vec::new();
         let mut sni = vec![0u8];
@@ -617,16 +621,20 @@ mod tests {
         // hello without extensions ends there.
         let no_ext = 2 + 32 + 33 + 18 + 2;
         for n in 0..body.len() {
-            match parse_client_hello(&body[..n]) {
-                Ok(ch) => assert!(n == no_ext && ch.extensions.is_empty(), "prefix {n} accepted"),
-                Err(_) => {}
+            if let Ok(ch) = parse_client_hello(&body[..n]) {
+                assert!(
+                    n == no_ext && ch.extensions.is_empty(),
+                    "prefix {n} accepted"
+                )
             }
         }
         let mut long = body.clone();
         long.push(0);
         assert_eq!(
             parse_client_hello(&long),
-            Err(ParseError::TrailingBytes { what: "ClientHello" })
+            Err(ParseError::TrailingBytes {
+                what: "ClientHello"
+            })
         );
     }
 
@@ -661,9 +669,11 @@ mod tests {
         let body = server_hello_12_body(0xc02f);
         let no_ext = 2 + 32 + 33 + 2 + 1;
         for n in 0..body.len() {
-            match parse_server_hello(&body[..n]) {
-                Ok(sh) => assert!(n == no_ext && sh.extensions.is_empty(), "prefix {n} accepted"),
-                Err(_) => {}
+            if let Ok(sh) = parse_server_hello(&body[..n]) {
+                assert!(
+                    n == no_ext && sh.extensions.is_empty(),
+                    "prefix {n} accepted"
+                )
             }
         }
     }
@@ -687,7 +697,10 @@ mod tests {
     fn certificates() {
         let body = certificate_12_body(&[1200, 1100]);
         let certs = parse_certificates(&body, false).unwrap();
-        assert_eq!(certs.iter().map(|c| c.len()).collect::<Vec<_>>(), [1200, 1100]);
+        assert_eq!(
+            certs.iter().map(|c| c.len()).collect::<Vec<_>>(),
+            [1200, 1100]
+        );
         assert!(parse_certificates(&body[..body.len() - 1], false).is_err());
         // TLS 1.3 layout.
         let mut entry = u24_vec(&[0x30; 10]);
@@ -729,13 +742,19 @@ mod tests {
             parse_server_key_exchange(&[], Some(0x009e)),
             ServerKeyExchangeInfo::Other
         );
-        assert_eq!(parse_server_key_exchange(&[1, 2], None), ServerKeyExchangeInfo::Other);
+        assert_eq!(
+            parse_server_key_exchange(&[1, 2], None),
+            ServerKeyExchangeInfo::Other
+        );
     }
 
     #[test]
     fn parse_error_messages() {
         assert_eq!(
-            ParseError::Truncated { what: "ServerHello random" }.to_string(),
+            ParseError::Truncated {
+                what: "ServerHello random"
+            }
+            .to_string(),
             "truncated ServerHello random"
         );
     }

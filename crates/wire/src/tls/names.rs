@@ -637,7 +637,10 @@ mod tests {
     fn cipher_suites() {
         assert_eq!(cipher_suite_name(0x1301), Some("TLS_AES_128_GCM_SHA256"));
         assert_eq!(cipher_suite_name(0x1302), Some("TLS_AES_256_GCM_SHA384"));
-        assert_eq!(cipher_suite_name(0x1303), Some("TLS_CHACHA20_POLY1305_SHA256"));
+        assert_eq!(
+            cipher_suite_name(0x1303),
+            Some("TLS_CHACHA20_POLY1305_SHA256")
+        );
         assert_eq!(cipher_suite_name(0x1304), Some("TLS_AES_128_CCM_SHA256"));
         assert_eq!(cipher_suite_name(0x1305), Some("TLS_AES_128_CCM_8_SHA256"));
         assert_eq!(
@@ -648,9 +651,15 @@ mod tests {
             cipher_suite_name(0xcca9),
             Some("TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256")
         );
-        assert_eq!(cipher_suite_name(0x000a), Some("TLS_RSA_WITH_3DES_EDE_CBC_SHA"));
+        assert_eq!(
+            cipher_suite_name(0x000a),
+            Some("TLS_RSA_WITH_3DES_EDE_CBC_SHA")
+        );
         assert_eq!(cipher_suite_name(0x0005), Some("TLS_RSA_WITH_RC4_128_SHA"));
-        assert_eq!(cipher_suite_name(0x00ff), Some("TLS_EMPTY_RENEGOTIATION_INFO_SCSV"));
+        assert_eq!(
+            cipher_suite_name(0x00ff),
+            Some("TLS_EMPTY_RENEGOTIATION_INFO_SCSV")
+        );
         assert_eq!(cipher_suite_name(0x5600), Some("TLS_FALLBACK_SCSV"));
         assert_eq!(cipher_suite_name(0xffff), None);
         assert_eq!(cipher_suite_name(0x0a0a), None);

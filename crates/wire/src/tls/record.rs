@@ -95,7 +95,10 @@ impl std::fmt::Display for RecordError {
                 write!(f, "the peer sent bytes that are not TLS: \"{excerpt}\"")?;
                 let bytes = excerpt.as_bytes();
                 if bytes.len() >= 3 && bytes.iter().take(3).all(u8::is_ascii_digit) {
-                    write!(f, " (this looks like an SMTP reply: the server did not start TLS)")?;
+                    write!(
+                        f,
+                        " (this looks like an SMTP reply: the server did not start TLS)"
+                    )?;
                 } else if excerpt.starts_with("HTTP/") {
                     write!(f, " (this looks like an HTTP response)")?;
                 }
@@ -170,13 +173,13 @@ pub(crate) fn check_header(buf: &[u8]) -> Result<Option<usize>, RecordError> {
     }
     // Report a bad version only once both of its bytes are present, so
     // that the error does not depend on how the bytes were chunked.
-    if let (Some(&major), Some(&minor)) = (buf.get(1), buf.get(2)) {
-        if major != 3 {
-            return Err(RecordError::BadVersion {
-                content_type: ct,
-                version: u16::from_be_bytes([major, minor]),
-            });
-        }
+    if let (Some(&major), Some(&minor)) = (buf.get(1), buf.get(2))
+        && major != 3
+    {
+        return Err(RecordError::BadVersion {
+            content_type: ct,
+            version: u16::from_be_bytes([major, minor]),
+        });
     }
     let (Some(&hi), Some(&lo)) = (buf.get(3), buf.get(4)) else {
         return Ok(None);
@@ -266,7 +269,10 @@ mod tests {
         );
         assert!(err.to_string().contains("SMTP reply"), "{err}");
         // Detected from the first byte alone.
-        assert!(matches!(split_records(b"2").2, Some(RecordError::NotTls { .. })));
+        assert!(matches!(
+            split_records(b"2").2,
+            Some(RecordError::NotTls { .. })
+        ));
         let err = split_records(b"HTTP/1.1 400 Bad Request\r\n").2.unwrap();
         assert!(err.to_string().contains("HTTP"), "{err}");
     }
@@ -280,7 +286,10 @@ mod tests {
         assert_eq!(consumed, 7);
         assert!(matches!(
             err,
-            Some(RecordError::UnknownContentType { content_type: 0, .. })
+            Some(RecordError::UnknownContentType {
+                content_type: 0,
+                ..
+            })
         ));
     }
 
@@ -298,7 +307,10 @@ mod tests {
                 length: MAX_RECORD_PAYLOAD + 1
             }
         );
-        assert!(err.to_string().contains("ApplicationData record of 18433 bytes"));
+        assert!(
+            err.to_string()
+                .contains("ApplicationData record of 18433 bytes")
+        );
         let err = split_records(&[22, 0xfe, 0xfd, 0, 1, 0]).2.unwrap();
         assert_eq!(
             err,
@@ -312,7 +324,10 @@ mod tests {
     #[test]
     fn sslv2() {
         // SSLv2 SERVER-HELLO: length 0x8123, type 4.
-        assert_eq!(split_records(&[0x81, 0x23, 4, 0]).2, Some(RecordError::Sslv2));
+        assert_eq!(
+            split_records(&[0x81, 0x23, 4, 0]).2,
+            Some(RecordError::Sslv2)
+        );
         assert_eq!(split_records(&[0x81, 0x23]).2, None);
         assert!(matches!(
             split_records(&[0x81, 0x23, 9]).2,

@@ -424,9 +424,7 @@ impl FlightDecoder {
         match *ct {
             content_type::APPLICATION_DATA => out.encrypted(wire_len),
             content_type::HANDSHAKE if self.encrypted => out.encrypted(wire_len),
-            content_type::ALERT if self.encrypted && payload.len() != 2 => {
-                out.encrypted(wire_len)
-            }
+            content_type::ALERT if self.encrypted && payload.len() != 2 => out.encrypted(wire_len),
             content_type::CHANGE_CIPHER_SPEC => {
                 let detail = if payload == [1] {
                     String::new()
@@ -440,11 +438,9 @@ impl FlightDecoder {
             }
             content_type::ALERT => out.push("Alert", alert_detail(payload), wire_len),
             content_type::HANDSHAKE => self.handshake_bytes(payload, out),
-            content_type::HEARTBEAT => out.push(
-                "Heartbeat",
-                format!("{} bytes", payload.len()),
-                wire_len,
-            ),
+            content_type::HEARTBEAT => {
+                out.push("Heartbeat", format!("{} bytes", payload.len()), wire_len)
+            }
             other => out.push(
                 "Unparsed",
                 format!("record of unknown content type {other}"),
@@ -529,8 +525,8 @@ impl FlightDecoder {
                 Err(e) => out.push(name, format!("malformed: {e}"), bytes),
             },
             handshake_type::CERTIFICATE => {
-                let certs = parse_certificates(body, false)
-                    .or_else(|_| parse_certificates(body, true));
+                let certs =
+                    parse_certificates(body, false).or_else(|_| parse_certificates(body, true));
                 let detail = match certs {
                     Ok(certs) => {
                         let n = certs.len();
@@ -572,7 +568,7 @@ impl FlightDecoder {
 }
 
 fn alert_detail(payload: &[u8]) -> String {
-    if payload.is_empty() || payload.len() % 2 != 0 {
+    if payload.is_empty() || !payload.len().is_multiple_of(2) {
         return format!("malformed alert of {} bytes", payload.len());
     }
     let alerts: Vec<String> = payload
@@ -623,13 +619,21 @@ fn client_hello_detail(ch: &ClientHelloInfo) -> String {
         );
     }
     if !ch.supported_groups.is_empty() {
-        let _ = write!(d, ", supported_groups {}", list(&ch.supported_groups, group_name));
+        let _ = write!(
+            d,
+            ", supported_groups {}",
+            list(&ch.supported_groups, group_name)
+        );
     }
     if !ch.key_share_groups.is_empty() {
         let _ = write!(d, ", key_share {}", list(&ch.key_share_groups, group_name));
     }
     if !ch.signature_algorithms.is_empty() {
-        let _ = write!(d, ", {} signature_algorithms", ch.signature_algorithms.len());
+        let _ = write!(
+            d,
+            ", {} signature_algorithms",
+            ch.signature_algorithms.len()
+        );
     }
     if !ch.alpn.is_empty() {
         let names: Vec<String> = ch.alpn.iter().map(|a| quoted(a)).collect();

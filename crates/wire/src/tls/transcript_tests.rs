@@ -51,11 +51,12 @@ fn merge_encrypted(list: Vec<MessageSummary>) -> Vec<(Direction, String, String,
     let mut out: Vec<(Direction, String, String, usize)> = Vec::new();
     for m in list {
         if m.kind == "EncryptedRecords" {
-            if let Some(last) = out.last_mut() {
-                if last.0 == m.direction && last.1 == "EncryptedRecords" {
-                    last.3 += m.bytes;
-                    continue;
-                }
+            if let Some(last) = out.last_mut()
+                && last.0 == m.direction
+                && last.1 == "EncryptedRecords"
+            {
+                last.3 += m.bytes;
+                continue;
             }
             out.push((m.direction, m.kind, String::new(), m.bytes));
         } else {
@@ -119,7 +120,11 @@ fn tls12_full_handshake() {
     );
     let ch = &out[0];
     assert_eq!(ch.direction, C);
-    assert!(ch.detail.contains("legacy_version TLSv1.2"), "{}", ch.detail);
+    assert!(
+        ch.detail.contains("legacy_version TLSv1.2"),
+        "{}",
+        ch.detail
+    );
     assert!(ch.detail.contains("8 cipher suites"), "{}", ch.detail);
     assert!(ch.detail.contains("SNI mx.example.org"), "{}", ch.detail);
     assert!(
@@ -134,8 +139,16 @@ fn tls12_full_handshake() {
         "{}",
         ch.detail
     );
-    assert!(ch.detail.contains("key_share [X25519MLKEM768, x25519]"), "{}", ch.detail);
-    assert!(ch.detail.contains("4 signature_algorithms"), "{}", ch.detail);
+    assert!(
+        ch.detail.contains("key_share [X25519MLKEM768, x25519]"),
+        "{}",
+        ch.detail
+    );
+    assert!(
+        ch.detail.contains("4 signature_algorithms"),
+        "{}",
+        ch.detail
+    );
     assert!(ch.detail.contains("ALPN [smtp, h2]"), "{}", ch.detail);
     assert_eq!(ch.bytes, 4 + client_hello_body().len());
 
@@ -149,7 +162,11 @@ fn tls12_full_handshake() {
     );
     assert!(sh.detail.contains("downgrade sentinel"), "{}", sh.detail);
     assert_eq!(out[2].detail, "2 certificates: 1500, 1100 bytes");
-    assert!(out[3].detail.starts_with("ECDHE x25519"), "{}", out[3].detail);
+    assert!(
+        out[3].detail.starts_with("ECDHE x25519"),
+        "{}",
+        out[3].detail
+    );
     assert_eq!(out[4].detail, "");
     assert_eq!(out[4].bytes, 4);
     assert_eq!(out[6].bytes, 6);
@@ -211,7 +228,10 @@ fn tls13_client_side_is_told_by_the_transcript() {
     assert!(t.client().is_encrypted());
     assert!(t.server().is_encrypted());
     assert_eq!(t.server_hello().unwrap().selected_version, 0x0304);
-    assert_eq!(t.client_hello().unwrap().sni.as_deref(), Some("mx.example.org"));
+    assert_eq!(
+        t.client_hello().unwrap().sni.as_deref(),
+        Some("mx.example.org")
+    );
     // A client Finished in a handshake-typed record would be encrypted
     // too; and the client's plaintext alert is still readable.
     let out = t.feed(C, &record(21, &[2, 40]));
@@ -272,11 +292,18 @@ fn chunking_does_not_change_the_transcript() {
 fn smtp_reply_instead_of_server_hello() {
     let mut t = Transcript::new();
     t.feed(C, &client_hello_record());
-    let out = t.feed(S, b"454 4.7.0 TLS not available due to local problem\r\nmore");
+    let out = t.feed(
+        S,
+        b"454 4.7.0 TLS not available due to local problem\r\nmore",
+    );
     assert_eq!(out.len(), 1);
     assert_eq!(out[0].kind, "Unparsed");
     assert!(out[0].detail.contains("not TLS"), "{}", out[0].detail);
-    assert!(out[0].detail.contains("\"454 4.7.0 TLS not available due"), "{}", out[0].detail);
+    assert!(
+        out[0].detail.contains("\"454 4.7.0 TLS not available due"),
+        "{}",
+        out[0].detail
+    );
     assert!(out[0].detail.contains("SMTP reply"), "{}", out[0].detail);
     assert_eq!(out[0].bytes, 32);
     let out = t.finish();
@@ -291,7 +318,11 @@ fn short_non_tls_line_is_reported_at_its_end_or_at_finish() {
     assert!(t.feed(S, b"220 ").is_empty());
     let out = t.feed(S, b"ok\r\n");
     assert_eq!(out.len(), 1);
-    assert!(out[0].detail.contains("220 ok\\x0d\\x0a"), "{}", out[0].detail);
+    assert!(
+        out[0].detail.contains("220 ok\\x0d\\x0a"),
+        "{}",
+        out[0].detail
+    );
     assert!(t.finish().is_empty());
 
     let mut t = Transcript::new();
@@ -307,7 +338,11 @@ fn error_after_good_records() {
     bytes.extend([0x00, 0x01, 0x02, 0x03]);
     let out = run(&[(S, bytes)]);
     assert_eq!(kinds(&out), ["ServerHello", "Unparsed"]);
-    assert!(out[1].detail.contains("unknown content type 0"), "{}", out[1].detail);
+    assert!(
+        out[1].detail.contains("unknown content type 0"),
+        "{}",
+        out[1].detail
+    );
     assert_eq!(out[1].bytes, 4);
 }
 
@@ -317,7 +352,10 @@ fn alerts() {
     assert_eq!(out[0].detail, "fatal protocol_version (70)");
     assert_eq!(out[0].bytes, 7);
     let out = run(&[(S, record(21, &[1, 0, 2, 250]))]);
-    assert_eq!(out[0].detail, "warning close_notify (0); fatal unknown alert 250");
+    assert_eq!(
+        out[0].detail,
+        "warning close_notify (0); fatal unknown alert 250"
+    );
     let out = run(&[(S, record(21, &[2]))]);
     assert_eq!(out[0].detail, "malformed alert of 1 bytes");
     // After CCS a 2-byte alert is still shown, a longer one is encrypted.
@@ -338,7 +376,11 @@ fn dhe_server_key_exchange_shows_prime_size() {
     bytes.extend(record(22, &handshake(12, &ske)));
     let out = run(&[(S, bytes)]);
     assert_eq!(kinds(&out), ["ServerHello", "ServerKeyExchange"]);
-    assert!(out[1].detail.starts_with("DHE with a 1024-bit prime"), "{}", out[1].detail);
+    assert!(
+        out[1].detail.starts_with("DHE with a 1024-bit prime"),
+        "{}",
+        out[1].detail
+    );
 }
 
 #[test]
@@ -350,7 +392,12 @@ fn malformed_and_unknown_handshake_messages() {
     let out = run(&[(S, bytes)]);
     assert_eq!(
         kinds(&out),
-        ["ServerHello", "Handshake", "Certificate", "CertificateRequest"]
+        [
+            "ServerHello",
+            "Handshake",
+            "Certificate",
+            "CertificateRequest"
+        ]
     );
     assert_eq!(out[0].detail, "malformed: truncated ServerHello random");
     assert_eq!(out[1].detail, "unknown handshake type 99, 3 bytes");
@@ -368,7 +415,10 @@ fn finish_reports_partial_record_and_message() {
     assert_eq!(out[0].kind, "Unparsed");
     assert_eq!(
         out[0].detail,
-        format!("the connection ended inside a record: 20 of {} bytes received", rec.len())
+        format!(
+            "the connection ended inside a record: 20 of {} bytes received",
+            rec.len()
+        )
     );
     assert_eq!(out[0].bytes, 20);
     assert!(d.finish().is_empty());
@@ -450,7 +500,11 @@ fn sslv2_and_bad_versions() {
     assert_eq!(out[0].kind, "Unparsed");
     assert!(out[0].detail.contains("SSL 2.0"), "{}", out[0].detail);
     let out = run(&[(S, vec![22, 0xfe, 0xfd, 0, 0])]);
-    assert!(out[0].detail.contains("version 0xfefd"), "{}", out[0].detail);
+    assert!(
+        out[0].detail.contains("version 0xfefd"),
+        "{}",
+        out[0].detail
+    );
 }
 
 #[test]
@@ -468,7 +522,10 @@ fn display_is_readable() {
         detail: "fatal bad_certificate (42)".into(),
         bytes: 7,
     };
-    assert_eq!(m.to_string(), "C->S Alert (7 bytes): fatal bad_certificate (42)");
+    assert_eq!(
+        m.to_string(),
+        "C->S Alert (7 bytes): fatal bad_certificate (42)"
+    );
     assert_eq!(C.sender(), "client");
 }
 
