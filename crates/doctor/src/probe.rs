@@ -318,7 +318,7 @@ impl Probe<'_> {
         leftover: Vec<u8>,
         obs: &mut EndpointObservation,
     ) -> Result<Option<tokio_rustls::client::TlsStream<Tap<TcpStream>>>, Failure> {
-        let tap = Tap::new(tcp, leftover);
+        let tap = Tap::new(tcp, leftover, self.start);
         let log = tap.log.clone();
         let verifier = Arc::new(crate::tls::RecordingVerifier::new());
         let connector =
@@ -645,13 +645,14 @@ pub struct Tap<S> {
 }
 
 impl<S> Tap<S> {
-    fn new(inner: S, prefix: Vec<u8>) -> Self {
+    /// `start`: when the connection began, so that TLS messages share the SMTP lines' clock.
+    fn new(inner: S, prefix: Vec<u8>, start: Instant) -> Self {
         let log = TapLog {
             inner: Arc::new(Mutex::new(TapState {
                 chunks: Vec::new(),
                 bytes: 0,
                 on: true,
-                start: Instant::now(),
+                start,
             })),
         };
         Tap {

@@ -210,8 +210,10 @@ fn render_endpoint(o: &mut String, r: &CheckReport, ep: &EndpointReport, style: 
                     .filter(|x| matches!(x.software, "Postfix" | "Exim" | "Any server"))
                     .take(2)
                 {
-                    let first = fix.text.lines().next().unwrap_or("");
-                    let _ = writeln!(o, "            fix ({}): {first}", fix.software);
+                    let _ = writeln!(o, "            fix ({}):", fix.software);
+                    for line in fix.text.lines() {
+                        let _ = writeln!(o, "              {line}");
+                    }
                 }
                 let _ = writeln!(o, "            more: smtp-tls-doctor explain {}", f.code);
             }
