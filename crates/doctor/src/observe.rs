@@ -98,6 +98,7 @@ pub struct Alert {
 
 /// The SMTP side of one connection.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct SmtpObservation {
     /// The greeting, complete (all lines of a multi-line banner).
     pub banner: Option<Reply>,
@@ -150,6 +151,7 @@ pub struct SuiteId {
 
 /// The TLS side of one connection.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct TlsObservation {
     /// The handshake completed.
     pub completed: bool,
@@ -170,6 +172,7 @@ pub struct TlsObservation {
 
 /// Time spent per phase, in milliseconds.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Timings {
     pub connect_ms: Option<f64>,
     pub banner_ms: Option<f64>,
