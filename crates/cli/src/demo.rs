@@ -66,8 +66,8 @@ pub fn lab_table(l: &lab::RunningLab) -> String {
     );
     let _ = writeln!(
         o,
-        "{:<22} {:<24} {:<13} {}",
-        "ADDRESS", "SCENARIO", "MODE", "CORRECT DIAGNOSIS"
+        "{:<22} {:<24} {:<13} CORRECT DIAGNOSIS",
+        "ADDRESS", "SCENARIO", "MODE"
     );
     for e in &l.endpoints {
         let _ = writeln!(
@@ -219,10 +219,7 @@ pub async fn run(transcript: bool, only: Vec<String>, color: bool) -> ExitCode {
     }
     println!("\n{}", "=".repeat(100));
     println!("Summary: what each scenario should give, and what check found\n");
-    println!(
-        "{:<24} {:<42} {:<42} {}",
-        "SCENARIO", "EXPECTED", "FOUND", ""
-    );
+    println!("{:<24} {:<42} {:<42} ", "SCENARIO", "EXPECTED", "FOUND");
     let mut all_ok = true;
     for (name, want, got, ok) in &summary {
         all_ok &= *ok;

@@ -212,10 +212,10 @@ fn details_of(cert: &X509Certificate<'_>, der: &[u8]) -> CertDetails {
     for ext in cert.extensions() {
         if let ParsedExtension::AuthorityInfoAccess(aia) = ext.parsed_extension() {
             for d in &aia.accessdescs {
-                if d.access_method.to_id_string() == "1.3.6.1.5.5.7.48.2" {
-                    if let GeneralName::URI(u) = &d.access_location {
-                        ca_issuers.push(u.to_string());
-                    }
+                if d.access_method.to_id_string() == "1.3.6.1.5.5.7.48.2"
+                    && let GeneralName::URI(u) = &d.access_location
+                {
+                    ca_issuers.push(u.to_string());
                 }
             }
         }
@@ -377,10 +377,7 @@ pub fn analyze(input: &AnalysisInput<'_>) -> ChainAnalysis {
 
     // The issuer walk from the leaf through what was sent: the path as the server meant it.
     let mut walk = vec![0usize];
-    loop {
-        let Some(cur) = walk.last().and_then(|&i| parsed[i].as_ref()) else {
-            break;
-        };
+    while let Some(cur) = walk.last().and_then(|&i| parsed[i].as_ref()) {
         if cur.details.self_signed {
             break;
         }
@@ -397,9 +394,9 @@ pub fn analyze(input: &AnalysisInput<'_>) -> ChainAnalysis {
     }
 
     // Order (RFC 5246 7.4.2: each certificate certifies the one before it).
-    for i in 1..parsed.len() {
+    for (i, p) in parsed.iter().enumerate().skip(1) {
         if !walk.contains(&i) {
-            let subject = parsed[i]
+            let subject = p
                 .as_ref()
                 .map(|p| p.details.subject.clone())
                 .unwrap_or_else(|| "unreadable".into());
@@ -478,10 +475,10 @@ pub fn analyze(input: &AnalysisInput<'_>) -> ChainAnalysis {
                 .filter_map(|&i| parsed[i].as_ref())
                 .map(|p| p.cert.validity().not_after.to_datetime())
                 .min();
-            if let (Some(from), Some(to)) = (from, to) {
-                if from < to {
-                    result = verify_at(from + (to - from) / 2);
-                }
+            if let (Some(from), Some(to)) = (from, to)
+                && from < to
+            {
+                result = verify_at(from + (to - from) / 2);
             }
         }
         let top = walk
@@ -614,15 +611,15 @@ pub fn analyze(input: &AnalysisInput<'_>) -> ChainAnalysis {
                 what,
             });
         }
-        let is_root = i != 0 && d.self_signed;
-        if !is_root && !(i == 0 && d.self_signed) {
-            if let Some(h) = weak_signature(&p.cert.signature_algorithm.algorithm.to_id_string()) {
-                a.weak_signatures.push(Weakness {
-                    index: i,
-                    subject: d.subject.clone(),
-                    what: format!("{h} ({})", d.signature_algorithm),
-                });
-            }
+        // A self-signed certificate's own signature proves nothing, weak or not.
+        if !d.self_signed
+            && let Some(h) = weak_signature(&p.cert.signature_algorithm.algorithm.to_id_string())
+        {
+            a.weak_signatures.push(Weakness {
+                index: i,
+                subject: d.subject.clone(),
+                what: format!("{h} ({})", d.signature_algorithm),
+            });
         }
     }
     a

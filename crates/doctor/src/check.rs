@@ -231,10 +231,11 @@ fn judge(
             });
         let mut findings = diagnose(&obs, analysis.as_ref());
         rank(&mut findings);
-        if is_check_error(&obs) && error.is_none() {
-            if let Some(f) = &obs.failure {
-                error = Some((obs.name.clone(), obs.address.to_string(), f.clone()));
-            }
+        if is_check_error(&obs)
+            && error.is_none()
+            && let Some(f) = &obs.failure
+        {
+            error = Some((obs.name.clone(), obs.address.to_string(), f.clone()));
         }
         r.endpoints.push(EndpointReport {
             observation: obs,

@@ -43,7 +43,7 @@ pub fn alert_meaning(code: u8) -> &'static str {
         40 => {
             "the server found nothing acceptable in our ClientHello: no cipher suite, group or signature algorithm in common"
         }
-        42 | 43 | 44 | 45 | 46 => {
+        42..=46 => {
             "the server did not like a certificate (it probably asked for a client certificate)"
         }
         47 => "the server rejected a value in our ClientHello",
@@ -72,42 +72,42 @@ pub fn diagnose(obs: &EndpointObservation, analysis: Option<&ChainAnalysis>) -> 
     let smtp = &obs.smtp;
 
     // SMTP refusals: a 4xx/5xx greeting or EHLO answer.
-    if let Some(b) = &smtp.banner {
-        if !b.is_positive() {
-            out.push(finding(
-                "smtp-rejected",
-                format!(
-                    "the server refused the session at the greeting: \"{}\"",
-                    quote(b)
-                ),
-                json!({"phase": "banner", "reply": quote(b), "code": b.code}),
-            ));
-            return out;
-        }
+    if let Some(b) = &smtp.banner
+        && !b.is_positive()
+    {
+        out.push(finding(
+            "smtp-rejected",
+            format!(
+                "the server refused the session at the greeting: \"{}\"",
+                quote(b)
+            ),
+            json!({"phase": "banner", "reply": quote(b), "code": b.code}),
+        ));
+        return out;
     }
-    if let Some(e) = &smtp.ehlo {
-        if !e.is_positive() {
-            let helo = smtp.helo.as_ref();
-            let summary = match helo {
-                Some(h) if h.is_positive() => format!(
-                    "the server refused EHLO with \"{}\" and accepted HELO, which carries no extensions (STARTTLS included)",
-                    quote(e)
-                ),
-                Some(h) => format!(
-                    "the server refused EHLO (\"{}\") and HELO (\"{}\")",
-                    quote(e),
-                    quote(h)
-                ),
-                None => format!("the server refused EHLO: \"{}\"", quote(e)),
-            };
-            out.push(finding(
+    if let Some(e) = &smtp.ehlo
+        && !e.is_positive()
+    {
+        let helo = smtp.helo.as_ref();
+        let summary = match helo {
+            Some(h) if h.is_positive() => format!(
+                "the server refused EHLO with \"{}\" and accepted HELO, which carries no extensions (STARTTLS included)",
+                quote(e)
+            ),
+            Some(h) => format!(
+                "the server refused EHLO (\"{}\") and HELO (\"{}\")",
+                quote(e),
+                quote(h)
+            ),
+            None => format!("the server refused EHLO: \"{}\"", quote(e)),
+        };
+        out.push(finding(
                 "smtp-rejected",
                 summary,
                 json!({"phase": "ehlo", "reply": quote(e), "code": e.code, "helo_reply": helo.map(quote), "ehlo_name": obs.ehlo_name}),
             ));
-            if !helo.is_some_and(|h| h.is_positive()) {
-                return out;
-            }
+        if !helo.is_some_and(|h| h.is_positive()) {
+            return out;
         }
     }
 
@@ -134,18 +134,18 @@ pub fn diagnose(obs: &EndpointObservation, analysis: Option<&ChainAnalysis>) -> 
             ));
             return out;
         }
-        if let Some(r) = &smtp.starttls {
-            if r.code != 220 {
-                out.push(finding(
-                    "starttls-refused",
-                    format!(
-                        "the server advertises STARTTLS but answers it with \"{}\"",
-                        quote(r)
-                    ),
-                    json!({"reply": quote(r), "code": r.code}),
-                ));
-                return out;
-            }
+        if let Some(r) = &smtp.starttls
+            && r.code != 220
+        {
+            out.push(finding(
+                "starttls-refused",
+                format!(
+                    "the server advertises STARTTLS but answers it with \"{}\"",
+                    quote(r)
+                ),
+                json!({"reply": quote(r), "code": r.code}),
+            ));
+            return out;
         }
         if smtp.bytes_after_starttls > 0 {
             let ex = smtp.after_starttls_excerpt.clone().unwrap_or_default();
@@ -167,35 +167,35 @@ pub fn diagnose(obs: &EndpointObservation, analysis: Option<&ChainAnalysis>) -> 
     }
 
     // The handshake.
-    if let Some(tls) = &obs.tls {
-        if !tls.completed {
-            let failure = obs.failure.as_ref();
-            let mut evidence = json!({
-                "kind": failure.map(|f| f.kind),
-                "message": failure.map(|f| f.message.clone()),
-                "sni": tls.sni,
-            });
-            let summary = match (&tls.alert, failure) {
-                (Some(a), _) => {
-                    evidence["alert"] = json!({"code": a.code, "name": a.name});
-                    format!(
-                        "the TLS handshake failed: the server sent the alert {} ({}): {}",
-                        a.name,
-                        a.code,
-                        alert_meaning(a.code)
-                    )
-                }
-                (None, Some(f)) => match f.kind {
-                    FailureKind::Timeout => format!("the TLS handshake failed: {}", f.message),
-                    FailureKind::Closed => format!("the TLS handshake failed: {}", f.message),
-                    FailureKind::NotTls => format!("the TLS handshake failed: {}", f.message),
-                    _ => format!("the TLS handshake failed: {}", f.message),
-                },
-                (None, None) => "the TLS handshake did not complete".to_string(),
-            };
-            out.push(finding("tls-handshake-failed", summary, evidence));
-            return out;
-        }
+    if let Some(tls) = &obs.tls
+        && !tls.completed
+    {
+        let failure = obs.failure.as_ref();
+        let mut evidence = json!({
+            "kind": failure.map(|f| f.kind),
+            "message": failure.map(|f| f.message.clone()),
+            "sni": tls.sni,
+        });
+        let summary = match (&tls.alert, failure) {
+            (Some(a), _) => {
+                evidence["alert"] = json!({"code": a.code, "name": a.name});
+                format!(
+                    "the TLS handshake failed: the server sent the alert {} ({}): {}",
+                    a.name,
+                    a.code,
+                    alert_meaning(a.code)
+                )
+            }
+            (None, Some(f)) => match f.kind {
+                FailureKind::Timeout => format!("the TLS handshake failed: {}", f.message),
+                FailureKind::Closed => format!("the TLS handshake failed: {}", f.message),
+                FailureKind::NotTls => format!("the TLS handshake failed: {}", f.message),
+                _ => format!("the TLS handshake failed: {}", f.message),
+            },
+            (None, None) => "the TLS handshake did not complete".to_string(),
+        };
+        out.push(finding("tls-handshake-failed", summary, evidence));
+        return out;
     }
 
     if let Some(a) = analysis {
@@ -342,10 +342,7 @@ fn certificate_findings(obs: &EndpointObservation, a: &ChainAnalysis) -> Vec<Fin
 pub fn is_check_error(obs: &EndpointObservation) -> bool {
     match &obs.failure {
         None => false,
-        Some(f) => match f.phase {
-            Phase::Handshake | Phase::AfterTls => false,
-            _ => true,
-        },
+        Some(f) => !matches!(f.phase, Phase::Handshake | Phase::AfterTls),
     }
 }
 

@@ -46,10 +46,10 @@ impl RecordingVerifier {
         &self,
         r: Result<HandshakeSignatureValid, rustls::Error>,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        if let Err(e) = r {
-            if let Ok(mut s) = self.signature_problem.lock() {
-                *s = Some(e.to_string());
-            }
+        if let Err(e) = r
+            && let Ok(mut s) = self.signature_problem.lock()
+        {
+            *s = Some(e.to_string());
         }
         Ok(HandshakeSignatureValid::assertion())
     }
@@ -186,17 +186,17 @@ fn classify(e: &std::io::Error, chunks: &[(Direction, Duration, Vec<u8>)]) -> Fa
             message: format!("the server sent the TLS alert {name} ({code})"),
         };
     }
-    if let Some(first) = server.first() {
-        if !(20..=24).contains(first) {
-            return Failure {
-                phase: Phase::Handshake,
-                kind: FailureKind::NotTls,
-                message: format!(
-                    "the server answered with bytes that are not TLS: {}",
-                    crate::probe::excerpt(&server)
-                ),
-            };
-        }
+    if let Some(first) = server.first()
+        && !(20..=24).contains(first)
+    {
+        return Failure {
+            phase: Phase::Handshake,
+            kind: FailureKind::NotTls,
+            message: format!(
+                "the server answered with bytes that are not TLS: {}",
+                crate::probe::excerpt(&server)
+            ),
+        };
     }
     match e.kind() {
         std::io::ErrorKind::UnexpectedEof

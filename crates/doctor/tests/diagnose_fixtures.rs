@@ -5,7 +5,11 @@ use doctor::diagnose::diagnose;
 use doctor::observe::EndpointObservation;
 use serde_json::json;
 
-fn obs(smtp: serde_json::Value, tls: serde_json::Value, failure: serde_json::Value) -> EndpointObservation {
+fn obs(
+    smtp: serde_json::Value,
+    tls: serde_json::Value,
+    failure: serde_json::Value,
+) -> EndpointObservation {
     serde_json::from_value(json!({
         "name": "mx.example.test", "address": "192.0.2.1:25", "mode": "starttls", "ehlo_name": "probe.example.test",
         "smtp": smtp, "tls": tls, "failure": failure,
@@ -28,16 +32,28 @@ fn codes(o: &EndpointObservation) -> Vec<String> {
 
 #[test]
 fn banner_421_is_smtp_rejected_and_quoted() {
-    let o = obs(json!({"banner": reply(421, &["4.7.0 mx Too many connections"])}), json!(null), json!(null));
+    let o = obs(
+        json!({"banner": reply(421, &["4.7.0 mx Too many connections"])}),
+        json!(null),
+        json!(null),
+    );
     let f = diagnose(&o, None);
     assert_eq!(f.len(), 1);
     assert_eq!(f[0].code, "smtp-rejected");
-    assert!(f[0].summary.contains("421 4.7.0 mx Too many connections"), "{}", f[0].summary);
+    assert!(
+        f[0].summary.contains("421 4.7.0 mx Too many connections"),
+        "{}",
+        f[0].summary
+    );
 }
 
 #[test]
 fn ehlo_without_starttls() {
-    let o = obs(json!({"banner": reply(220, &["mx"]), "ehlo": reply(250, &["mx", "PIPELINING"]), "capabilities": caps(&["PIPELINING"])}), json!(null), json!(null));
+    let o = obs(
+        json!({"banner": reply(220, &["mx"]), "ehlo": reply(250, &["mx", "PIPELINING"]), "capabilities": caps(&["PIPELINING"])}),
+        json!(null),
+        json!(null),
+    );
     assert_eq!(codes(&o), vec!["starttls-not-offered"]);
 }
 
@@ -71,17 +87,26 @@ fn smtp_after_starttls_reply_is_flagged_and_garbage_is_a_handshake_failure() {
     let tls = json!({"completed": false, "chain": [], "sni": "mx.example.test"});
     let failure = json!({"phase": "handshake", "kind": "not-tls", "message": "the server answered with bytes that are not TLS"});
     let o = obs(base, tls, failure);
-    assert_eq!(codes(&o), vec!["starttls-extra-bytes", "tls-handshake-failed"]);
+    assert_eq!(
+        codes(&o),
+        vec!["starttls-extra-bytes", "tls-handshake-failed"]
+    );
 }
 
 #[test]
 fn alerts_are_translated() {
     let base = json!({"banner": reply(220, &["mx"]), "ehlo": reply(250, &["mx", "STARTTLS"]), "capabilities": caps(&["STARTTLS"]), "starttls": reply(220, &["ready"])});
-    let tls = json!({"completed": false, "chain": [], "alert": {"code": 70, "name": "protocol_version"}});
+    let tls =
+        json!({"completed": false, "chain": [], "alert": {"code": 70, "name": "protocol_version"}});
     let failure = json!({"phase": "handshake", "kind": "tls-alert", "message": "alert"});
     let f = diagnose(&obs(base, tls, failure), None);
     assert_eq!(f[0].code, "tls-handshake-failed");
-    assert!(f[0].summary.contains("protocol_version (70)") && f[0].summary.contains("no protocol version in common"), "{}", f[0].summary);
+    assert!(
+        f[0].summary.contains("protocol_version (70)")
+            && f[0].summary.contains("no protocol version in common"),
+        "{}",
+        f[0].summary
+    );
 }
 
 #[test]
