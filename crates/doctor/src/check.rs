@@ -289,18 +289,16 @@ fn judge(
 fn ok_text(target: &str, r: &CheckReport) -> String {
     let tls = r.endpoints.first().and_then(|e| e.observation.tls.as_ref());
     match tls {
-        Some(t) => format!(
-            "{target} offers {} with a valid certificate for {} ({})",
+        Some(t) if r.names_checked.is_empty() => format!(
+            "{target} offers {} ({}) with a trusted certificate; no name was checked (the target is an address: give --name)",
             t.version.as_deref().unwrap_or("TLS"),
-            if r.names_checked.is_empty() {
-                "the address".to_string()
-            } else {
-                r.names_checked.join(", ")
-            },
-            t.cipher_suite
-                .as_ref()
-                .map(|s| s.iana.as_str())
-                .unwrap_or("?")
+            t.cipher_suite.as_ref().map(|s| s.iana.as_str()).unwrap_or("?")
+        ),
+        Some(t) => format!(
+            "{target} offers {} ({}) with a valid certificate for {}",
+            t.version.as_deref().unwrap_or("TLS"),
+            t.cipher_suite.as_ref().map(|s| s.iana.as_str()).unwrap_or("?"),
+            r.names_checked.join(", ")
         ),
         None => format!("{target}: nothing wrong found"),
     }
