@@ -17,7 +17,12 @@ fuzz_target!(|data: &[u8]| {
             assert!(!reply.lines.is_empty());
             assert!((2..=5).contains(&reply.class()));
             let ehlo = parse_ehlo(&reply);
-            let _ = (ehlo.auth_mechanisms(), ehlo.size(), ehlo.keywords(), ehlo.has("STARTTLS"));
+            let _ = (
+                ehlo.auth_mechanisms(),
+                ehlo.size(),
+                ehlo.keywords(),
+                ehlo.has("STARTTLS"),
+            );
             let _ = (reply.enhanced_status(), reply.text());
 
             // Rendering and parsing again gives the same reply.

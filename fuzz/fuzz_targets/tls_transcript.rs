@@ -38,7 +38,10 @@ fuzz_target!(|data: &[u8]| {
     // or (high bit set) half of it to the client and then the rest back
     // to the server, to exercise the shared TLS 1.3 state.
     let events: Vec<(Direction, &[u8])> = if first & 0x80 == 0 {
-        vec![(Direction::ServerToClient, a), (Direction::ServerToClient, b)]
+        vec![
+            (Direction::ServerToClient, a),
+            (Direction::ServerToClient, b),
+        ]
     } else {
         let (b1, b2) = b.split_at(b.len() / 2);
         vec![
@@ -68,5 +71,8 @@ fuzz_target!(|data: &[u8]| {
 
     let (records, consumed, _err) = split_records(rest);
     assert!(consumed <= rest.len());
-    assert_eq!(records.iter().map(|r| r.wire_len()).sum::<usize>(), consumed);
+    assert_eq!(
+        records.iter().map(|r| r.wire_len()).sum::<usize>(),
+        consumed
+    );
 });

@@ -1,9 +1,9 @@
 //! Human-readable names for TLS code points.
 //!
 //! Source of every name and number: the IANA "Transport Layer Security (TLS)
-//! Parameters" registry (https://www.iana.org/assignments/tls-parameters/)
+//! Parameters" registry (<https://www.iana.org/assignments/tls-parameters/>)
 //! and the "TLS Extensiontype Values" registry
-//! (https://www.iana.org/assignments/tls-extensiontype-values/), which in
+//! (<https://www.iana.org/assignments/tls-extensiontype-values/>), which in
 //! turn cite RFC 5246, RFC 8446, RFC 8422, RFC 7919, RFC 5289, RFC 5288,
 //! RFC 7905, RFC 6655, RFC 5932, RFC 6367, RFC 6209, RFC 8998 and
 //! draft-ietf-tls-ecdhe-mlkem / draft-ietf-tls-mlkem. Names are the IANA
