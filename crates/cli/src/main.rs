@@ -97,6 +97,12 @@ struct CheckArgs {
     /// Warn when a certificate expires within this many days.
     #[arg(long, value_name = "DAYS", default_value_t = 21)]
     expiry_warn_days: u32,
+    /// One modern handshake only: skip the scan of every protocol version, cipher suite and group.
+    #[arg(long)]
+    quick: bool,
+    /// Connections the scan keeps open at once to the server (real MTAs punish bursts).
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    max_connections: u16,
     /// Diagnose a saved `--json` report again instead of connecting (with this run's trust options).
     #[arg(long, value_name = "FILE", conflicts_with = "target")]
     from_json: Option<PathBuf>,
@@ -223,6 +229,8 @@ fn options(a: &CheckArgs) -> Result<CheckOptions, String> {
             handshake: seconds("handshake-timeout", a.handshake_timeout)?,
         },
         expiry_warn_days: a.expiry_warn_days,
+        quick: a.quick,
+        scan: doctor::scan::ScanOptions { max_connections: usize::from(a.max_connections), ..Default::default() },
     })
 }
 

@@ -36,7 +36,51 @@ const LISTENERS: &[(&str, &str)] = &[
     ),
     ("implicit", "-o smtpd_tls_wrappermode=yes"),
     ("no-tls", "-o smtpd_tls_security_level=none"),
+    // Protocol and cipher variations, all with an RSA certificate.
+    (
+        "tls12-13-preempt",
+        "-o smtpd_tls_chain_files=${config_directory}/rsa.pem -o smtpd_tls_protocols=>=TLSv1.2 -o smtpd_tls_ciphers=high \
+         -o tls_high_cipherlist=ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-CHACHA20-POLY1305:ECDHE-RSA-AES256-SHA384:AES256-GCM-SHA384:AES128-SHA \
+         -o tls_preempt_cipherlist=yes",
+    ),
+    (
+        "tls10-only",
+        "-o smtpd_tls_chain_files=${config_directory}/rsa.pem -o smtpd_tls_protocols=>=TLSv1,<=TLSv1 -o smtpd_tls_ciphers=medium \
+         -o tls_medium_cipherlist=DEFAULT:@SECLEVEL=0",
+    ),
+    (
+        "all-versions-client-order",
+        "-o smtpd_tls_chain_files=${config_directory}/rsa.pem -o smtpd_tls_protocols=>=TLSv1 -o smtpd_tls_ciphers=medium \
+         -o tls_medium_cipherlist=DEFAULT:@SECLEVEL=0 -o tls_preempt_cipherlist=no",
+    ),
 ];
+
+/// The TLS 1.2-and-below suites OpenSSL enables for `list` at `version` (-tls1, -tls1_1, -tls1_2),
+/// usable with an RSA certificate: the truth the scan is compared with, in OpenSSL's order.
+fn openssl_suites(version: &str, list: &str) -> Vec<String> {
+    let out = Command::new("openssl").args(["ciphers", "-s", "-V", version, list]).output().expect("openssl ciphers");
+    assert!(out.status.success(), "openssl ciphers {version} {list}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.contains("Au=RSA") && !l.contains("TLSv1.3"))
+        .filter_map(|l| {
+            let id = l.split_whitespace().next()?; // 0xC0,0x30
+            let (a, b) = id.split_once(',')?;
+            Some(format!("0x{}{}", a.trim_start_matches("0x"), b.trim_start_matches("0x")).to_uppercase().replacen("0X", "0x", 1))
+        })
+        .collect()
+}
+
+fn suite_ids(v: &serde_json::Value, version: &str) -> Vec<String> {
+    v["endpoints"][0]["versions"][version]["suites"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|s| s["id"].as_str().map(str::to_string)).collect())
+        .unwrap_or_default()
+}
+
+fn status(v: &serde_json::Value, version: &str) -> String {
+    v["endpoints"][0]["versions"][version]["status"].as_str().unwrap_or("missing").to_string()
+}
 
 impl Postfix {
     fn start() -> Postfix {
@@ -277,4 +321,73 @@ fn postfix_listeners() {
         !log.contains("improper command pipelining"),
         "we never talk before our turn:\n{log}"
     );
+}
+
+/// Versions and suites of real Postfix listeners, compared with what OpenSSL enables for their
+/// settings (`smtpd_tls_protocols`, `smtpd_tls_ciphers`, `tls_*_cipherlist`, `tls_preempt_cipherlist`).
+#[test]
+fn postfix_versions_and_suites() {
+    let pf = Postfix::start();
+    let tls13_default = ["0x1302", "0x1303", "0x1301"];
+
+    // TLS 1.2 + 1.3, six suites of which OpenSSL enables all for 1.2, server order.
+    let r = pf.check("tls12-13-preempt", &[]);
+    let v = r.json();
+    for (k, want) in [("SSLv2", "not-offered"), ("SSLv3", "not-offered"), ("TLSv1.0", "not-offered"), ("TLSv1.1", "not-offered"), ("TLSv1.2", "offered"), ("TLSv1.3", "offered")] {
+        assert_eq!(status(&v, k), want, "{k}: {}", r.stdout);
+    }
+    let list = "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-CHACHA20-POLY1305:ECDHE-RSA-AES256-SHA384:AES256-GCM-SHA384:AES128-SHA";
+    assert_eq!(suite_ids(&v, "TLSv1.2"), openssl_suites("-tls1_2", list), "TLS 1.2 suites in the server's order");
+    assert_eq!(v["endpoints"][0]["versions"]["TLSv1.2"]["server_order"], true);
+    let mut got13 = suite_ids(&v, "TLSv1.3");
+    got13.sort();
+    let mut want13: Vec<String> = tls13_default.iter().map(|s| s.to_string()).collect();
+    want13.sort();
+    assert_eq!(got13, want13);
+    let groups: Vec<&str> = v["endpoints"][0]["groups_tls13"]["groups"].as_array().unwrap().iter().filter_map(|g| g.as_str()).collect();
+    let mut g = groups.clone();
+    g.sort();
+    assert_eq!(g, vec!["secp256r1", "secp384r1", "secp521r1", "x25519", "x448"], "Postfix 3.7's tls_eecdh_auto_curves");
+    let codes = codes(&v);
+    assert!(codes.contains(&"cipher-no-forward-secrecy".to_string()), "AES256-GCM-SHA384 and AES128-SHA are static RSA: {codes:?}");
+    assert!(!codes.iter().any(|c| c.starts_with("protocol-") || c == "no-tls12"), "{codes:?}");
+    let connections = v["connections"].as_u64().unwrap_or(0);
+    eprintln!("tls12-13-preempt: {connections} connections");
+    assert!(connections <= 30, "{connections} connections");
+
+    // TLS 1.0 only: the modern handshake fails, the scan explains why, the chain is still read.
+    let r = pf.check("tls10-only", &[]);
+    let v = r.json();
+    for (k, want) in [("SSLv3", "not-offered"), ("TLSv1.0", "offered"), ("TLSv1.1", "not-offered"), ("TLSv1.2", "not-offered"), ("TLSv1.3", "not-offered")] {
+        assert_eq!(status(&v, k), want, "{k}: {}", r.stdout);
+    }
+    let mut got = suite_ids(&v, "TLSv1.0");
+    got.sort();
+    let mut want = openssl_suites("-tls1", "DEFAULT:@SECLEVEL=0");
+    want.sort();
+    assert_eq!(got, want, "TLS 1.0 suites");
+    let codes = codes(&v);
+    assert!(codes.contains(&"no-tls12".to_string()) && codes.contains(&"protocol-tls10".to_string()), "{codes:?}");
+    assert!(!codes.contains(&"tls-handshake-failed".to_string()), "explained by no-tls12: {codes:?}");
+    assert_eq!(v["endpoints"][0]["chain_analysis"]["certificates"].as_array().map(Vec::len), Some(2), "chain from the TLS 1.0 Certificate message");
+    assert_eq!(r.code, 1);
+
+    // Every version from TLS 1.0, client order.
+    let r = pf.check("all-versions-client-order", &[]);
+    let v = r.json();
+    for (k, want) in [("SSLv2", "not-offered"), ("SSLv3", "not-offered"), ("TLSv1.0", "offered"), ("TLSv1.1", "offered"), ("TLSv1.2", "offered"), ("TLSv1.3", "offered")] {
+        assert_eq!(status(&v, k), want, "{k}: {}", r.stdout);
+    }
+    for (k, flag) in [("TLSv1.1", "-tls1_1"), ("TLSv1.2", "-tls1_2")] {
+        let mut got = suite_ids(&v, k);
+        got.sort();
+        let mut want = openssl_suites(flag, "DEFAULT:@SECLEVEL=0");
+        want.sort();
+        assert_eq!(got, want, "{k} suites");
+    }
+    assert_eq!(v["endpoints"][0]["versions"]["TLSv1.2"]["server_order"], false);
+    let codes = codes(&v);
+    for c in ["protocol-tls10", "protocol-tls11", "no-server-preference"] {
+        assert!(codes.contains(&c.to_string()), "{c} in {codes:?}");
+    }
 }

@@ -67,8 +67,15 @@ pub async fn check(input: &str, opts: &CheckOptions) -> Result<CheckReport, Usag
         mode,
         sni,
     };
-    let obs = probe(&spec, opts).await;
-    let report = base_report(input, &target.host, target.port, &trust, &names, now, 1);
+    let mut obs = probe(&spec, opts).await;
+    let mut connections = 1;
+    // The scan needs a server that gets as far as TLS; a refused or silent one is not asked again.
+    if !opts.quick && obs.tls.is_some() {
+        let sc = crate::scan::scan(&spec, opts, &opts.scan).await;
+        connections += sc.scan_connections;
+        obs.scan = Some(sc);
+    }
+    let report = base_report(input, &target.host, target.port, &trust, &names, now, connections);
     Ok(judge(report, vec![obs], &trust, opts.expiry_warn_days))
 }
 
@@ -215,20 +222,14 @@ fn judge(
     .unwrap_or_else(|_| OffsetDateTime::now_utc());
     let mut error = None;
     for obs in observations {
-        let analysis = obs
-            .tls
-            .as_ref()
-            .filter(|t| t.completed && !t.chain.is_empty())
-            .map(|t| {
-                let chain: Vec<Vec<u8>> = t.chain.iter().map(|c| c.0.clone()).collect();
-                analyze(&AnalysisInput {
-                    chain: &chain,
-                    trust,
-                    now,
-                    names: &r.names_checked,
-                    expiry_warn_days: warn_days,
-                })
-            });
+        // The chain from the modern handshake; else the one a legacy handshake of the scan read
+        // from the plaintext Certificate message (a server that only speaks TLS 1.0, say).
+        let from_tls = obs.tls.as_ref().filter(|t| t.completed && !t.chain.is_empty()).map(|t| &t.chain);
+        let from_scan = obs.scan.as_ref().and_then(|s| s.scanned_chains.first()).map(|c| &c.chain);
+        let analysis = from_tls.or(from_scan).map(|chain| {
+            let chain: Vec<Vec<u8>> = chain.iter().map(|c| c.0.clone()).collect();
+            analyze(&AnalysisInput { chain: &chain, trust, now, names: &r.names_checked, expiry_warn_days: warn_days })
+        });
         let mut findings = diagnose(&obs, analysis.as_ref());
         rank(&mut findings);
         if is_check_error(&obs)

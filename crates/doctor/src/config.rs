@@ -76,6 +76,9 @@ pub struct CheckOptions {
     pub timeouts: Timeouts,
     /// Warn when a certificate expires within this many days.
     pub expiry_warn_days: u32,
+    /// One modern handshake only: no scan of versions, suites and groups.
+    pub quick: bool,
+    pub scan: crate::scan::ScanOptions,
 }
 
 impl Default for CheckOptions {
@@ -90,6 +93,8 @@ impl Default for CheckOptions {
             resolve: Vec::new(),
             timeouts: Timeouts::default(),
             expiry_warn_days: 21,
+            quick: false,
+            scan: crate::scan::ScanOptions::default(),
         }
     }
 }

@@ -4,7 +4,8 @@
 
 use crate::cert::{ChainAnalysis, TrustVerdict};
 use crate::findings::{Severity, lookup};
-use crate::observe::{EndpointObservation, FailureKind, Mode, Phase};
+use crate::observe::{EndpointObservation, Mode, Phase};
+use crate::scan::{SuiteEntry, TlsScan, VersionStatus};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
@@ -167,39 +168,128 @@ pub fn diagnose(obs: &EndpointObservation, analysis: Option<&ChainAnalysis>) -> 
     }
 
     // The handshake.
-    if let Some(tls) = &obs.tls
-        && !tls.completed
-    {
-        let failure = obs.failure.as_ref();
-        let mut evidence = json!({
-            "kind": failure.map(|f| f.kind),
-            "message": failure.map(|f| f.message.clone()),
-            "sni": tls.sni,
+    let scan = obs.scan.as_ref();
+    if let Some(tls) = &obs.tls {
+        let explained_by_scan = scan.is_some_and(|sc| {
+            let st = |k: &str| sc.versions.get(k).map(|v| v.status);
+            st("TLSv1.2") == Some(VersionStatus::NotOffered) && st("TLSv1.3") == Some(VersionStatus::NotOffered)
         });
-        let summary = match (&tls.alert, failure) {
-            (Some(a), _) => {
-                evidence["alert"] = json!({"code": a.code, "name": a.name});
-                format!(
-                    "the TLS handshake failed: the server sent the alert {} ({}): {}",
-                    a.name,
-                    a.code,
-                    alert_meaning(a.code)
-                )
-            }
-            (None, Some(f)) => match f.kind {
-                FailureKind::Timeout => format!("the TLS handshake failed: {}", f.message),
-                FailureKind::Closed => format!("the TLS handshake failed: {}", f.message),
-                FailureKind::NotTls => format!("the TLS handshake failed: {}", f.message),
-                _ => format!("the TLS handshake failed: {}", f.message),
-            },
-            (None, None) => "the TLS handshake did not complete".to_string(),
-        };
-        out.push(finding("tls-handshake-failed", summary, evidence));
-        return out;
+        if !tls.completed && !explained_by_scan {
+            let failure = obs.failure.as_ref();
+            let mut evidence = json!({
+                "kind": failure.map(|f| f.kind),
+                "message": failure.map(|f| f.message.clone()),
+                "sni": tls.sni,
+            });
+            let summary = match (&tls.alert, failure) {
+                (Some(a), _) => {
+                    evidence["alert"] = json!({"code": a.code, "name": a.name});
+                    format!("the TLS handshake failed: the server sent the alert {} ({}): {}", a.name, a.code, alert_meaning(a.code))
+                }
+                (None, Some(f)) => format!("the TLS handshake failed: {}", f.message),
+                (None, None) => "the TLS handshake did not complete".to_string(),
+            };
+            out.push(finding("tls-handshake-failed", summary, evidence));
+        }
+    }
+    if let Some(sc) = scan {
+        out.extend(scan_findings(sc));
     }
 
     if let Some(a) = analysis {
         out.extend(certificate_findings(obs, a));
+    }
+    out
+}
+
+fn names(list: &[&SuiteEntry]) -> String {
+    let mut v: Vec<&str> = list.iter().map(|s| s.openssl.as_deref().unwrap_or(s.iana.as_str())).collect();
+    v.dedup();
+    if v.len() > 4 {
+        format!("{} and {} more", v[..4].join(", "), v.len() - 4)
+    } else {
+        v.join(", ")
+    }
+}
+
+/// Findings from the scan of versions, suites and groups.
+pub fn scan_findings(sc: &TlsScan) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let status = |k: &str| sc.versions.get(k).map(|v| v.status);
+    for (key, code) in [("SSLv2", "protocol-sslv2"), ("SSLv3", "protocol-sslv3"), ("TLSv1.0", "protocol-tls10"), ("TLSv1.1", "protocol-tls11")] {
+        if let Some(v) = sc.versions.get(key).filter(|v| v.status == VersionStatus::Offered) {
+            let list: Vec<&SuiteEntry> = v.suites.iter().collect();
+            out.push(finding(
+                code,
+                format!("the server accepts {key} ({} suite{}: {})", list.len(), if list.len() == 1 { "" } else { "s" }, names(&list)),
+                json!({"version": key, "suites": v.suites.iter().map(|s| &s.iana).collect::<Vec<_>>()}),
+            ));
+        }
+    }
+    let any_offered = sc.versions.values().any(|v| v.status == VersionStatus::Offered);
+    if any_offered && status("TLSv1.2") == Some(VersionStatus::NotOffered) && status("TLSv1.3") == Some(VersionStatus::NotOffered) {
+        let best = ["TLSv1.1", "TLSv1.0", "SSLv3", "SSLv2"].into_iter().find(|k| status(k) == Some(VersionStatus::Offered)).unwrap_or("?");
+        out.push(finding(
+            "no-tls12",
+            format!("the server cannot do TLS 1.2 or 1.3: its best is {best}"),
+            json!({"best_version": best}),
+        ));
+    }
+    let mut weak: Vec<(String, &SuiteEntry, &'static str)> = Vec::new();
+    let mut no_fs: Vec<(String, &SuiteEntry)> = Vec::new();
+    for (key, v) in &sc.versions {
+        if v.status != VersionStatus::Offered {
+            continue;
+        }
+        for s in &v.suites {
+            let info = u16::from_str_radix(s.id.trim_start_matches("0x"), 16).ok().and_then(wire::tls::suites::suite_info);
+            let why = if key == "SSLv2" { Some("SSLv2 cipher") } else { info.and_then(|i| i.weakness()) };
+            if let Some(w) = why {
+                weak.push((key.clone(), s, w));
+            }
+            if key != "TLSv1.3" && !s.forward_secrecy && s.kx != "null" {
+                no_fs.push((key.clone(), s));
+            }
+        }
+    }
+    if !weak.is_empty() {
+        let list: Vec<&SuiteEntry> = weak.iter().map(|w| w.1).collect();
+        let mut kinds: Vec<&str> = weak.iter().map(|w| w.2).collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        out.push(finding(
+            "cipher-weak",
+            format!("the server accepts weak cipher suites ({}): {}", kinds.join(", "), names(&list)),
+            json!({"suites": weak.iter().map(|(v, s, w)| json!({"version": v, "suite": s.iana, "openssl": s.openssl, "weakness": w})).collect::<Vec<_>>()}),
+        ));
+    }
+    if !no_fs.is_empty() {
+        let list: Vec<&SuiteEntry> = no_fs.iter().map(|w| w.1).collect();
+        out.push(finding(
+            "cipher-no-forward-secrecy",
+            format!("the server accepts suites without forward secrecy (static RSA or DH key exchange): {}", names(&list)),
+            json!({"suites": no_fs.iter().map(|(v, s)| json!({"version": v, "suite": s.iana, "openssl": s.openssl})).collect::<Vec<_>>()}),
+        ));
+    }
+    if let Some(bits) = sc.dhe_bits.filter(|b| *b < 2048) {
+        out.push(finding(
+            "dh-weak",
+            format!("the server's DHE group has {bits} bits (below 2048)"),
+            json!({"bits": bits}),
+        ));
+    }
+    let unordered: Vec<&str> = sc
+        .versions
+        .iter()
+        .filter(|(_, v)| v.server_order == Some(false))
+        .map(|(k, _)| k.as_str())
+        .collect();
+    if !unordered.is_empty() {
+        out.push(finding(
+            "no-server-preference",
+            format!("the server follows the client's suite order for {}", unordered.join(", ")),
+            json!({"versions": unordered}),
+        ));
     }
     out
 }

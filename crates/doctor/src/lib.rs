@@ -12,6 +12,7 @@ pub mod observe;
 pub mod probe;
 mod registry;
 pub mod report;
+pub mod scan;
 pub mod tls;
 pub mod trust;
 

@@ -78,6 +78,8 @@ pub enum FailureKind {
     TlsError,
     /// Any other I/O error.
     Io,
+    /// An SMTP 4xx/5xx reply (or no STARTTLS) stopped a connection of the scan.
+    Rejected,
 }
 
 /// What stopped a connection.
@@ -220,4 +222,7 @@ pub struct EndpointObservation {
     pub failure: Option<Failure>,
     pub timings: Timings,
     pub transcript: Vec<TranscriptEntry>,
+    /// Versions, suites and groups measured with hand-built handshakes (absent with `--quick`).
+    #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
+    pub scan: Option<crate::scan::TlsScan>,
 }

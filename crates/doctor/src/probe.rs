@@ -50,6 +50,7 @@ pub async fn probe(spec: &EndpointSpec, opts: &CheckOptions) -> EndpointObservat
         failure: None,
         timings: Timings::default(),
         transcript: Vec::new(),
+        scan: None,
     };
     if let Err(f) = p.run(spec, &mut obs).await {
         p.note(format!(
@@ -99,33 +100,8 @@ impl Probe<'_> {
         obs: &mut EndpointObservation,
     ) -> Result<(), Failure> {
         let t = Instant::now();
-        self.note(format!(
-            "connecting to {} ({})",
-            spec.address,
-            spec.mode.as_str()
-        ));
-        let tcp = match tokio::time::timeout(
-            self.opts.timeouts.connect,
-            TcpStream::connect(spec.address),
-        )
-        .await
-        {
-            Err(_) => {
-                return Err(Failure {
-                    phase: Phase::Connect,
-                    kind: FailureKind::Timeout,
-                    message: format!(
-                        "no answer to the TCP connection within {} s (a firewall dropping packets, or the host is down)",
-                        self.opts.timeouts.connect.as_secs_f64()
-                    ),
-                });
-            }
-            Ok(Err(e)) => return Err(connect_failure(&e)),
-            Ok(Ok(s)) => s,
-        };
-        let _ = tcp.set_nodelay(true);
+        let tcp = self.connect(spec).await?;
         obs.timings.connect_ms = Some(ms(t.elapsed()));
-        self.note("connected".into());
 
         match spec.mode {
             Mode::Starttls => {
@@ -199,6 +175,27 @@ impl Probe<'_> {
             }
         }
         Ok(())
+    }
+
+    async fn connect(&mut self, spec: &EndpointSpec) -> Result<TcpStream, Failure> {
+        self.note(format!("connecting to {} ({})", spec.address, spec.mode.as_str()));
+        let tcp = match tokio::time::timeout(self.opts.timeouts.connect, TcpStream::connect(spec.address)).await {
+            Err(_) => {
+                return Err(Failure {
+                    phase: Phase::Connect,
+                    kind: FailureKind::Timeout,
+                    message: format!(
+                        "no answer to the TCP connection within {} s (a firewall dropping packets, or the host is down)",
+                        self.opts.timeouts.connect.as_secs_f64()
+                    ),
+                });
+            }
+            Ok(Err(e)) => return Err(connect_failure(&e)),
+            Ok(Ok(s)) => s,
+        };
+        let _ = tcp.set_nodelay(true);
+        self.note("connected".into());
+        Ok(tcp)
     }
 
     /// Banner and EHLO (HELO when EHLO is refused). Returns false when the server refused us.
@@ -442,6 +439,51 @@ impl Probe<'_> {
             push(self, last, m);
         }
     }
+}
+
+/// Connect and, in STARTTLS mode, speak SMTP up to the server's 220 to STARTTLS: the socket is
+/// then where the first TLS byte goes. Returns it with any bytes the server sent past its reply.
+/// Used by the scan's hand-built handshakes; SMTP refusals come back as `FailureKind::Rejected`.
+pub(crate) async fn open_for_tls(spec: &EndpointSpec, opts: &CheckOptions) -> Result<(TcpStream, Vec<u8>), Failure> {
+    let mut p = Probe { opts, start: Instant::now(), transcript: Vec::new() };
+    let tcp = p.connect(spec).await?;
+    if spec.mode == Mode::ImplicitTls {
+        return Ok((tcp, Vec::new()));
+    }
+    let mut obs = EndpointObservation {
+        name: spec.name.clone(),
+        address: spec.address,
+        mode: spec.mode,
+        ehlo_name: opts.ehlo_name.clone(),
+        smtp: SmtpObservation::default(),
+        tls: None,
+        failure: None,
+        timings: Timings::default(),
+        transcript: Vec::new(),
+        scan: None,
+    };
+    let mut d = Dialog::new(tcp);
+    let rejected = |phase: Phase, r: Option<&Reply>| Failure {
+        phase,
+        kind: FailureKind::Rejected,
+        message: match r {
+            Some(r) => format!("the server answered \"{}\"", r.to_wire_lines().join(" / ")),
+            None => "the server refused the session".into(),
+        },
+    };
+    if !p.greet(&mut d, &mut obs).await? {
+        let phase = if obs.smtp.banner.as_ref().is_some_and(|b| !b.is_positive()) { Phase::Banner } else { Phase::Ehlo };
+        let r = obs.smtp.helo.as_ref().or(obs.smtp.ehlo.as_ref()).or(obs.smtp.banner.as_ref());
+        return Err(rejected(phase, r));
+    }
+    if !obs.smtp.capabilities.as_ref().is_some_and(|c| c.has("STARTTLS")) {
+        return Err(Failure { phase: Phase::Ehlo, kind: FailureKind::Rejected, message: "STARTTLS is not offered".into() });
+    }
+    let reply = p.command(&mut d, "STARTTLS", Phase::Starttls, opts.timeouts.command).await?;
+    if reply.code != 220 {
+        return Err(rejected(Phase::Starttls, Some(&reply)));
+    }
+    Ok(d.into_parts())
 }
 
 fn verb(cmd: &str) -> &str {

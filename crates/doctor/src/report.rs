@@ -261,6 +261,9 @@ fn render_endpoint(o: &mut String, r: &CheckReport, ep: &EndpointReport, style: 
         }
     }
     let _ = writeln!(o, "  trust      {}", r.trust_store);
+    if let Some(sc) = &obs.scan {
+        render_scan(o, sc, c);
+    }
     if let Some(a) = &ep.chain_analysis {
         for n in &a.names {
             let mark = if n.covered {
@@ -383,7 +386,67 @@ fn render_endpoint(o: &mut String, r: &CheckReport, ep: &EndpointReport, style: 
             };
             let _ = writeln!(o, "  {:>9.1} ms  {who}  {}", e.at_ms, e.text);
         }
+        if let Some(sc) = &obs.scan {
+            let _ = writeln!(o, "\n{}", paint(&format!("Scan ({} connections)", sc.scan_connections), "1", c));
+            for st in &sc.scan_steps {
+                let _ = writeln!(o, "  {:>9.1} ms  {:<34} → {}", st.at_ms, st.what, st.answer);
+            }
+        }
     } else {
-        let _ = writeln!(o, "(the whole SMTP and TLS dialogue: add -v)");
+        let _ = writeln!(o, "(the whole SMTP and TLS dialogue, and every connection of the scan: add -v)");
+    }
+}
+
+fn render_scan(o: &mut String, sc: &crate::scan::TlsScan, c: bool) {
+    use crate::scan::VersionStatus;
+    let _ = writeln!(o, "\n{}", paint(&format!("Protocols and cipher suites ({} connections)", sc.scan_connections), "1", c));
+    for (k, v) in &sc.versions {
+        let status = match v.status {
+            VersionStatus::Offered => paint("offered", if matches!(k.as_str(), "TLSv1.2" | "TLSv1.3") { "32" } else { "31" }, c),
+            VersionStatus::NotOffered => "not offered".to_string(),
+            VersionStatus::Unknown => paint("unknown", "33", c),
+        };
+        let order = match (v.status, v.server_order) {
+            (VersionStatus::Offered, Some(true)) => ", the server's order:",
+            (VersionStatus::Offered, Some(false)) => ", the client's order decides:",
+            (VersionStatus::Offered, None) => ":",
+            _ => "",
+        };
+        let why = match (&v.reason, v.status) {
+            (Some(r), VersionStatus::NotOffered | VersionStatus::Unknown) => format!(" ({r})"),
+            (Some(r), _) if !v.complete => format!(" (incomplete: {r})"),
+            _ => String::new(),
+        };
+        let _ = writeln!(o, "  {k:<9} {status}{order}{why}");
+        for s in &v.suites {
+            let _ = writeln!(
+                o,
+                "      {:<8} {:<45} {:<31} {}/{} {} {} {}{}",
+                s.id,
+                s.iana,
+                s.openssl.as_deref().unwrap_or("-"),
+                s.kx,
+                s.auth,
+                s.enc,
+                s.mac,
+                s.bits,
+                if s.forward_secrecy { " FS" } else { "" }
+            );
+        }
+    }
+    if let Some(g) = &sc.groups_tls13 {
+        let _ = writeln!(o, "  groups    TLS 1.3 key shares: {}{}", g.groups.join(", "), if g.complete { "" } else { " (incomplete)" });
+    }
+    if let Some(g) = &sc.groups_tls12 {
+        let _ = writeln!(o, "  curves    TLS 1.2 ECDHE: {}{}", g.groups.join(", "), if g.complete { "" } else { " (incomplete)" });
+    }
+    if let Some(b) = sc.dhe_bits {
+        let _ = writeln!(o, "  DHE       {b}-bit group");
+    }
+    if sc.scanned_chains.len() > 1 {
+        let _ = writeln!(o, "  certificates: the server has {} certificates, chosen by suite:", sc.scanned_chains.len());
+        for ch in &sc.scanned_chains {
+            let _ = writeln!(o, "      {} via {} ({} certificates in the chain)", ch.version, ch.suite, ch.chain.len());
+        }
     }
 }

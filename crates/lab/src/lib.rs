@@ -19,6 +19,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::task::{JoinHandle, JoinSet};
 
+mod hostile;
 pub mod pki;
 mod scenarios;
 mod smtp;
@@ -52,6 +53,44 @@ pub struct Scenario {
     /// `Some(phase)` when the check cannot complete (exit 2):
     /// "connect" | "banner" | "ehlo" | "starttls" | "handshake".
     pub expect_error_phase: Option<&'static str>,
+    /// What a full enumeration of versions, cipher suites and groups must
+    /// find. `None`: the scenario makes no claim (all scenarios that predate
+    /// enumeration). `Some` with empty `versions`: no handshake with this
+    /// server can complete, whatever the client offers.
+    pub expect_tls: Option<&'static TlsExpect>,
+}
+
+/// The exact TLS parameters a scenario's server accepts, established with
+/// real handshakes (see `crates/lab/tests/tls_enum.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TlsExpect {
+    /// Versions the server accepts, by name: "SSLv2", "SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3".
+    pub versions: &'static [&'static str],
+    /// Per version, the exact cipher suites accepted (IANA ids), in the server's order when `server_order` is true.
+    pub suites: &'static [(&'static str, &'static [u16])],
+    /// The server enforces its own suite order (per version where it matters).
+    pub server_order: Option<bool>,
+    /// TLS 1.3 key-share groups / TLS 1.2 ECDHE groups accepted (IANA ids), if the scenario pins them.
+    pub groups: Option<&'static [u16]>,
+    /// DHE group size in bits, when the scenario offers DHE.
+    pub dhe_bits: Option<u32>,
+}
+
+impl TlsExpect {
+    /// The cipher suites accepted with `version` (empty if the version is
+    /// not accepted).
+    pub fn suites_for(&self, version: &str) -> &'static [u16] {
+        self.suites
+            .iter()
+            .find(|(v, _)| *v == version)
+            .map(|(_, s)| *s)
+            .unwrap_or(&[])
+    }
+
+    /// True when no handshake can complete.
+    pub fn accepts_nothing(&self) -> bool {
+        self.versions.is_empty()
+    }
 }
 
 /// What to start, and where.

@@ -4,7 +4,9 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use openssl::pkey::PKey;
+use openssl::bn::BigNum;
+use openssl::dh::Dh;
+use openssl::pkey::{PKey, Params};
 use openssl::ssl::{Ssl, SslContext, SslMethod, SslOptions, SslVersion};
 use openssl::x509::X509;
 use rustls::crypto::{CryptoProvider, ring};
@@ -19,7 +21,8 @@ use tokio::time::timeout;
 
 use crate::pki::{Issued, Issuer, KeyKind, LeafSpec, Pki, SigHash};
 use crate::smtp::{self, BoxIo, IDLE_TIMEOUT, Profile, SessionEnd, StartTls};
-use crate::{LAB_HOST, LabConfig, LabError, Mode, Scenario};
+use crate::hostile::{Hostile, OneByteWrites};
+use crate::{LAB_HOST, LabConfig, LabError, Mode, Scenario, TlsExpect};
 
 const fn starttls(
     name: &'static str,
@@ -35,10 +38,31 @@ const fn starttls(
         mode: Mode::Starttls,
         expect_findings,
         expect_error_phase,
+        expect_tls: None,
     }
 }
 
-static SCENARIOS: [Scenario; 25] = [
+/// A STARTTLS scenario with an enumeration claim.
+const fn starttls_enum(
+    name: &'static str,
+    summary: &'static str,
+    diagnosis: &'static str,
+    expect_findings: &'static [&'static str],
+    expect_error_phase: Option<&'static str>,
+    expect_tls: &'static TlsExpect,
+) -> Scenario {
+    Scenario {
+        name,
+        summary,
+        diagnosis,
+        mode: Mode::Starttls,
+        expect_findings,
+        expect_error_phase,
+        expect_tls: Some(expect_tls),
+    }
+}
+
+static SCENARIOS: [Scenario; 36] = [
     starttls(
         "good",
         "correct setup: ECDSA leaf for mx.lab.test plus intermediate, TLS 1.2 and 1.3",
@@ -53,6 +77,7 @@ static SCENARIOS: [Scenario; 25] = [
         mode: Mode::Implicit,
         expect_findings: &[],
         expect_error_phase: None,
+        expect_tls: None,
     },
     starttls(
         "chain-incomplete",
@@ -215,7 +240,248 @@ static SCENARIOS: [Scenario; 25] = [
         &[],
         Some("banner"),
     ),
+    starttls_enum(
+        "tls10-tls12-cbc",
+        "TLS 1.0 to 1.2 with only CBC suites (RSA and ECDHE-RSA key exchange; OpenSSL, security level 0)",
+        "TLS handshake failed: the server offers no AEAD cipher suite, only obsolete CBC ones",
+        &["tls-handshake-failed"],
+        None,
+        &TLS10_TLS12_CBC,
+    ),
+    starttls_enum(
+        "tls12-narrow-preference",
+        "TLS 1.2 only, three ECDHE-RSA AEAD suites in server order, groups P-384 and X25519 (OpenSSL)",
+        "no problem: a narrow but modern TLS 1.2 configuration that enforces its own suite order",
+        &[],
+        None,
+        &TLS12_NARROW_PREFERENCE,
+    ),
+    starttls_enum(
+        "tls13-only",
+        "TLS 1.3 only, suites AES-256-GCM and ChaCha20-Poly1305, groups X25519 and P-256 (OpenSSL)",
+        "no problem: TLS 1.3 only",
+        &[],
+        None,
+        &TLS13_ONLY,
+    ),
+    starttls_enum(
+        "dhe-1024",
+        "TLS 1.2 with only DHE-RSA AES-GCM suites and a 1024-bit DH group (RFC 2409 group 2; OpenSSL, security level 0)",
+        "TLS handshake failed: the server offers only finite-field DHE suites, with a weak 1024-bit group",
+        &["tls-handshake-failed"],
+        None,
+        &DHE_1024,
+    ),
+    starttls_enum(
+        "dual-cert",
+        "TLS 1.2 and 1.3 with two certificates for mx.lab.test, RSA-2048 and ECDSA P-256, each with its chain (OpenSSL)",
+        "no problem: the server picks the RSA or the ECDSA certificate to suit the client",
+        &[],
+        None,
+        &DUAL_CERT,
+    ),
+    starttls_enum(
+        "truncated-serverhello",
+        "answers the ClientHello with the first 30 bytes of an 80-byte ServerHello record, then stays silent for 60 s",
+        "TLS handshake failed: the server's ServerHello is cut short and never completed",
+        &["tls-handshake-failed"],
+        None,
+        &ACCEPTS_NOTHING,
+    ),
+    starttls_enum(
+        "oversized-record",
+        "answers the ClientHello with a handshake record of length 65535 (over the TLS limit), then closes",
+        "TLS handshake failed: the server sends a record larger than TLS allows",
+        &["tls-handshake-failed"],
+        None,
+        &ACCEPTS_NOTHING,
+    ),
+    starttls_enum(
+        "one-byte-segments",
+        "correct setup (rustls, TLS 1.2 and 1.3, full chain), but every byte it sends is its own TCP segment",
+        "no problem: the records arrive one byte at a time, which a client must reassemble",
+        &[],
+        None,
+        &ONE_BYTE_SEGMENTS,
+    ),
+    starttls_enum(
+        "alert-mid-handshake",
+        "answers the ClientHello with a TLS 1.2 ServerHello, then a fatal handshake_failure alert, and closes",
+        "TLS handshake failed: the server aborts the handshake with a handshake_failure alert after its ServerHello",
+        &["tls-handshake-failed"],
+        None,
+        &ACCEPTS_NOTHING,
+    ),
+    starttls_enum(
+        "unknown-version",
+        "answers the ClientHello with a ServerHello for version 0x0305 (no supported_versions extension), then closes",
+        "TLS handshake failed: the server selects a TLS version that does not exist",
+        &["tls-handshake-failed"],
+        None,
+        &ACCEPTS_NOTHING,
+    ),
+    starttls_enum(
+        "silent-after-starttls",
+        "answers STARTTLS with 220, then sends nothing and keeps the connection open for 10 minutes",
+        "check incomplete: no answer to the TLS ClientHello (timeout)",
+        &[],
+        Some("handshake"),
+        &ACCEPTS_NOTHING,
+    ),
 ];
+
+// IANA cipher suite ids.
+const TLS_RSA_WITH_AES_128_CBC_SHA: u16 = 0x002F;
+const TLS_RSA_WITH_AES_256_CBC_SHA: u16 = 0x0035;
+const TLS_RSA_WITH_AES_128_CBC_SHA256: u16 = 0x003C;
+const TLS_DHE_RSA_WITH_AES_128_GCM_SHA256: u16 = 0x009E;
+const TLS_DHE_RSA_WITH_AES_256_GCM_SHA384: u16 = 0x009F;
+const TLS_AES_128_GCM_SHA256: u16 = 0x1301;
+const TLS_AES_256_GCM_SHA384: u16 = 0x1302;
+const TLS_CHACHA20_POLY1305_SHA256: u16 = 0x1303;
+const TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA: u16 = 0xC013;
+const TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA: u16 = 0xC014;
+const TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256: u16 = 0xC02B;
+const TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384: u16 = 0xC02C;
+const TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256: u16 = 0xC02F;
+const TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384: u16 = 0xC030;
+const TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256: u16 = 0xCCA8;
+const TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256: u16 = 0xCCA9;
+// IANA supported-group ids.
+const SECP256R1: u16 = 0x0017;
+const SECP384R1: u16 = 0x0018;
+const X25519: u16 = 0x001D;
+
+/// The CBC suites of tls10-tls12-cbc that exist before TLS 1.2.
+const CBC_LEGACY: &[u16] = &[
+    TLS_RSA_WITH_AES_128_CBC_SHA,
+    TLS_RSA_WITH_AES_256_CBC_SHA,
+    TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
+    TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA,
+];
+
+static TLS10_TLS12_CBC: TlsExpect = TlsExpect {
+    versions: &["TLSv1.0", "TLSv1.1", "TLSv1.2"],
+    suites: &[
+        ("TLSv1.0", CBC_LEGACY),
+        ("TLSv1.1", CBC_LEGACY),
+        (
+            "TLSv1.2",
+            &[
+                TLS_RSA_WITH_AES_128_CBC_SHA,
+                TLS_RSA_WITH_AES_256_CBC_SHA,
+                TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
+                TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA,
+                TLS_RSA_WITH_AES_128_CBC_SHA256,
+            ],
+        ),
+    ],
+    server_order: Some(false),
+    groups: None,
+    dhe_bits: None,
+};
+
+static TLS12_NARROW_PREFERENCE: TlsExpect = TlsExpect {
+    versions: &["TLSv1.2"],
+    suites: &[(
+        "TLSv1.2",
+        &[
+            TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+            TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+            TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        ],
+    )],
+    server_order: Some(true),
+    // In the server's order: with server preference OpenSSL also picks the
+    // group by its own order.
+    groups: Some(&[SECP384R1, X25519]),
+    dhe_bits: None,
+};
+
+static TLS13_ONLY: TlsExpect = TlsExpect {
+    versions: &["TLSv1.3"],
+    suites: &[(
+        "TLSv1.3",
+        &[TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256],
+    )],
+    server_order: Some(false),
+    groups: Some(&[X25519, SECP256R1]),
+    dhe_bits: None,
+};
+
+static DHE_1024: TlsExpect = TlsExpect {
+    versions: &["TLSv1.2"],
+    suites: &[(
+        "TLSv1.2",
+        &[
+            TLS_DHE_RSA_WITH_AES_128_GCM_SHA256,
+            TLS_DHE_RSA_WITH_AES_256_GCM_SHA384,
+        ],
+    )],
+    server_order: Some(false),
+    groups: None,
+    dhe_bits: Some(1024),
+};
+
+static DUAL_CERT: TlsExpect = TlsExpect {
+    versions: &["TLSv1.2", "TLSv1.3"],
+    suites: &[
+        (
+            "TLSv1.2",
+            &[
+                TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+                TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+            ],
+        ),
+        // OpenSSL's default TLS 1.3 suites.
+        (
+            "TLSv1.3",
+            &[
+                TLS_AES_256_GCM_SHA384,
+                TLS_CHACHA20_POLY1305_SHA256,
+                TLS_AES_128_GCM_SHA256,
+            ],
+        ),
+    ],
+    server_order: Some(false),
+    groups: None,
+    dhe_bits: None,
+};
+
+/// rustls with the ring provider and an ECDSA certificate.
+static ONE_BYTE_SEGMENTS: TlsExpect = TlsExpect {
+    versions: &["TLSv1.2", "TLSv1.3"],
+    suites: &[
+        (
+            "TLSv1.2",
+            &[
+                TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+                TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+                TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+            ],
+        ),
+        (
+            "TLSv1.3",
+            &[
+                TLS_AES_256_GCM_SHA384,
+                TLS_AES_128_GCM_SHA256,
+                TLS_CHACHA20_POLY1305_SHA256,
+            ],
+        ),
+    ],
+    server_order: Some(false),
+    groups: Some(&[X25519, SECP256R1, SECP384R1]),
+    dhe_bits: None,
+};
+
+/// The hand-written hostile servers: no handshake ever completes.
+static ACCEPTS_NOTHING: TlsExpect = TlsExpect {
+    versions: &[],
+    suites: &[],
+    server_order: None,
+    groups: None,
+    dhe_bits: None,
+};
 
 /// All lab scenarios, in a fixed order (the order defines the port offset).
 pub fn scenarios() -> &'static [Scenario] {
@@ -226,6 +492,8 @@ pub fn scenarios() -> &'static [Scenario] {
 enum Tls {
     Rustls(tokio_rustls::TlsAcceptor),
     OpenSsl(SslContext),
+    /// A hand-written misbehaviour instead of a TLS server.
+    Hostile(Hostile),
 }
 
 impl Tls {
@@ -248,6 +516,10 @@ impl Tls {
                     .ok()?;
                 Some(Box::new(stream))
             }
+            Tls::Hostile(hostile) => {
+                hostile.run(io).await;
+                None
+            }
         }
     }
 }
@@ -259,6 +531,8 @@ enum Kind {
         profile: Profile,
         /// Greeting delay with early-talker rejection (banner-delay).
         delay: Option<Duration>,
+        /// Every write goes out one byte at a time (one-byte-segments).
+        one_byte_writes: bool,
     },
     Banner421,
     Silent,
@@ -303,6 +577,18 @@ pub(crate) fn build(
     let mut delay = None;
     let mut starttls = StartTls::Offer;
     let mut ehlo_refused = false;
+    let mut one_byte_writes = false;
+    let hostile = |h: Hostile| Some(Tls::Hostile(h));
+    let openssl = |spec: &OpensslSpec<'_>| -> Result<Option<Tls>, LabError> {
+        Ok(Some(Tls::OpenSsl(
+            spec.build().map_err(|e| tls_err(e.to_string()))?,
+        )))
+    };
+    let rsa_leaf = || {
+        let mut spec = LeafSpec::valid_for(&[LAB_HOST]);
+        spec.key = KeyKind::Rsa(2048);
+        pki.leaf(&spec)
+    };
     let tls = match name {
         "good" | "implicit-tls" | "banner-delay" => {
             if name == "banner-delay" {
@@ -401,6 +687,75 @@ pub(crate) fn build(
             .map_err(|e| tls_err(e.to_string()))?;
             Some(Tls::OpenSsl(ctx))
         }
+        "tls10-tls12-cbc" => {
+            let leaf = rsa_leaf()?;
+            openssl(&OpensslSpec {
+                min: SslVersion::TLS1,
+                max: SslVersion::TLS1_2,
+                security_level: 0,
+                ciphers: Some(
+                    "AES128-SHA:AES256-SHA:ECDHE-RSA-AES128-SHA:ECDHE-RSA-AES256-SHA:\
+                     AES128-SHA256:@SECLEVEL=0",
+                ),
+                ..OpensslSpec::new(&[&leaf], &[&pki.intermediate])
+            })?
+        }
+        "tls12-narrow-preference" => {
+            let leaf = rsa_leaf()?;
+            openssl(&OpensslSpec {
+                min: SslVersion::TLS1_2,
+                max: SslVersion::TLS1_2,
+                ciphers: Some(
+                    "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305:\
+                     ECDHE-RSA-AES128-GCM-SHA256",
+                ),
+                server_preference: true,
+                groups: Some("P-384:X25519"),
+                ..OpensslSpec::new(&[&leaf], &[&pki.intermediate])
+            })?
+        }
+        "tls13-only" => {
+            let leaf = good()?;
+            openssl(&OpensslSpec {
+                min: SslVersion::TLS1_3,
+                max: SslVersion::TLS1_3,
+                ciphersuites: Some("TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"),
+                groups: Some("X25519:P-256"),
+                ..OpensslSpec::new(&[&leaf], &[&pki.intermediate])
+            })?
+        }
+        "dhe-1024" => {
+            let leaf = rsa_leaf()?;
+            let dh = rfc2409_group2().map_err(|e| tls_err(e.to_string()))?;
+            openssl(&OpensslSpec {
+                min: SslVersion::TLS1_2,
+                max: SslVersion::TLS1_2,
+                security_level: 0,
+                ciphers: Some("DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:@SECLEVEL=0"),
+                dh: Some(dh),
+                ..OpensslSpec::new(&[&leaf], &[&pki.intermediate])
+            })?
+        }
+        "dual-cert" => {
+            let rsa = rsa_leaf()?;
+            let ecdsa = good()?;
+            openssl(&OpensslSpec {
+                min: SslVersion::TLS1_2,
+                max: SslVersion::TLS1_3,
+                ciphers: Some("ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256"),
+                ..OpensslSpec::new(&[&rsa, &ecdsa], &[&pki.intermediate])
+            })?
+        }
+        "one-byte-segments" => {
+            one_byte_writes = true;
+            let leaf = good()?;
+            rustls_server(&[&leaf, &pki.intermediate], &leaf)?
+        }
+        "truncated-serverhello" => hostile(Hostile::TruncatedServerHello),
+        "oversized-record" => hostile(Hostile::OversizedRecord),
+        "alert-mid-handshake" => hostile(Hostile::AlertMidHandshake),
+        "unknown-version" => hostile(Hostile::UnknownVersion),
+        "silent-after-starttls" => hostile(Hostile::Silent),
         "starttls-not-offered" => {
             starttls = StartTls::NotOffered;
             None
@@ -464,6 +819,7 @@ pub(crate) fn build(
                 ehlo_refused,
             },
             delay,
+            one_byte_writes,
         },
     })
 }
@@ -479,7 +835,15 @@ impl Server {
                 tls,
                 profile,
                 delay,
-            } => self.smtp(tcp, *mode, tls.as_ref(), profile, *delay).await,
+                one_byte_writes,
+            } => {
+                let io: BoxIo = if *one_byte_writes {
+                    Box::new(OneByteWrites::new(tcp))
+                } else {
+                    Box::new(tcp)
+                };
+                self.smtp(io, *mode, tls.as_ref(), profile, *delay).await
+            }
             Kind::Reset => {
                 // SO_LINGER 0: close() sends a RST instead of a FIN.
                 let _ = tcp.set_zero_linger();
@@ -517,13 +881,12 @@ impl Server {
 
     async fn smtp(
         &self,
-        tcp: TcpStream,
+        mut io: BoxIo,
         mode: Mode,
         tls: Option<&Tls>,
         profile: &Profile,
         delay: Option<Duration>,
     ) {
-        let mut io: BoxIo = Box::new(tcp);
         let mut greeting = smtp::banner(self.name);
         if mode == Mode::Implicit {
             let Some(tls) = tls else { return };
@@ -641,21 +1004,100 @@ fn openssl_ctx(
     max: SslVersion,
     ciphers: &str,
 ) -> Result<SslContext, openssl::error::ErrorStack> {
-    let mut b = SslContext::builder(SslMethod::tls_server())?;
-    b.set_security_level(0);
-    b.clear_options(SslOptions::NO_TLSV1 | SslOptions::NO_TLSV1_1 | SslOptions::NO_TLSV1_2);
-    b.set_min_proto_version(Some(min))?;
-    b.set_max_proto_version(Some(max))?;
-    b.set_cipher_list(ciphers)?;
-    let cert = X509::from_der(&leaf.cert_der)?;
-    let key = PKey::private_key_from_pem(leaf.key_pem.as_bytes())?;
-    b.set_certificate(&cert)?;
-    b.set_private_key(&key)?;
-    for cert in extra {
-        b.add_extra_chain_cert(X509::from_der(&cert.cert_der)?)?;
+    OpensslSpec {
+        min,
+        max,
+        security_level: 0,
+        ciphers: Some(ciphers),
+        ..OpensslSpec::new(&[leaf], extra)
     }
-    b.check_private_key()?;
-    Ok(b.build())
+    .build()
+}
+
+/// What an OpenSSL server context is made of. The context starts from
+/// `SslMethod::tls_server()` (not a Mozilla profile, whose NO_TLSV1 options
+/// `set_min_proto_version` would not clear).
+struct OpensslSpec<'a> {
+    /// One leaf per key type (OpenSSL keeps one RSA and one ECDSA slot and
+    /// picks the one that suits the client).
+    leaves: &'a [&'a Issued],
+    /// Sent after whichever leaf is chosen (all leaves share one issuer).
+    extra: &'a [&'a Issued],
+    min: SslVersion,
+    max: SslVersion,
+    /// 0 for legacy protocols and weak parameters; 2 is Debian's default.
+    security_level: u32,
+    /// TLS 1.2 and older suites (OpenSSL cipher string); None: default.
+    ciphers: Option<&'a str>,
+    /// TLS 1.3 suites; None: OpenSSL's default (AES-256-GCM, ChaCha20, AES-128-GCM).
+    ciphersuites: Option<&'a str>,
+    /// Supported groups; None: OpenSSL's default.
+    groups: Option<&'a str>,
+    /// SSL_OP_CIPHER_SERVER_PREFERENCE.
+    server_preference: bool,
+    /// Fixed DHE parameters.
+    dh: Option<Dh<Params>>,
+}
+
+impl<'a> OpensslSpec<'a> {
+    fn new(leaves: &'a [&'a Issued], extra: &'a [&'a Issued]) -> Self {
+        OpensslSpec {
+            leaves,
+            extra,
+            min: SslVersion::TLS1_2,
+            max: SslVersion::TLS1_3,
+            security_level: 2,
+            ciphers: None,
+            ciphersuites: None,
+            groups: None,
+            server_preference: false,
+            dh: None,
+        }
+    }
+
+    fn build(&self) -> Result<SslContext, openssl::error::ErrorStack> {
+        let mut b = SslContext::builder(SslMethod::tls_server())?;
+        b.set_security_level(self.security_level);
+        b.clear_options(SslOptions::NO_TLSV1 | SslOptions::NO_TLSV1_1 | SslOptions::NO_TLSV1_2);
+        b.set_min_proto_version(Some(self.min))?;
+        b.set_max_proto_version(Some(self.max))?;
+        if let Some(ciphers) = self.ciphers {
+            b.set_cipher_list(ciphers)?;
+        }
+        if let Some(suites) = self.ciphersuites {
+            b.set_ciphersuites(suites)?;
+        }
+        if let Some(groups) = self.groups {
+            b.set_groups_list(groups)?;
+        }
+        if self.server_preference {
+            b.set_options(SslOptions::CIPHER_SERVER_PREFERENCE);
+        }
+        if let Some(dh) = &self.dh {
+            b.set_tmp_dh(dh)?;
+        }
+        for leaf in self.leaves {
+            let cert = X509::from_der(&leaf.cert_der)?;
+            let key = PKey::private_key_from_pem(leaf.key_pem.as_bytes())?;
+            b.set_certificate(&cert)?;
+            b.set_private_key(&key)?;
+            b.check_private_key()?;
+        }
+        for cert in self.extra {
+            b.add_extra_chain_cert(X509::from_der(&cert.cert_der)?)?;
+        }
+        Ok(b.build())
+    }
+}
+
+/// The 1024-bit MODP group of RFC 2409 (Oakley group 2), generator 2: the
+/// classic weak DHE group (Logjam).
+fn rfc2409_group2() -> Result<Dh<Params>, openssl::error::ErrorStack> {
+    Dh::from_pqg(
+        BigNum::get_rfc2409_prime_1024()?,
+        None,
+        BigNum::from_u32(2)?,
+    )
 }
 
 /// sni-required: lab names get the lab chain; no SNI (or a foreign name)

@@ -1,0 +1,722 @@
+//! The scan: every protocol version, cipher suite and group a server accepts, measured with
+//! hand-built ClientHellos, one TCP connection each, up to the server's first flight.
+//!
+//! The plan spends few connections (each costs a TCP connect, banner, EHLO and STARTTLS, and
+//! real MTAs punish bursts): versions are probed in parallel under a per-host cap; suites are
+//! enumerated by elimination (offer all, remove the one chosen, repeat), so a version costs one
+//! connection per accepted suite plus one; the server's preference is one more connection;
+//! groups are enumerated the same way (TLS 1.3 through HelloRetryRequest with an empty key_share).
+//! Whatever could not be measured is reported `unknown` with the reason, never "not offered".
+
+use crate::config::CheckOptions;
+use crate::observe::{CertBytes, FailureKind};
+use crate::probe::{EndpointSpec, open_for_tls};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::Semaphore;
+use wire::tls::client_hello::{ClientHelloSpec, build_client_hello, build_sslv2_client_hello};
+use wire::tls::flight::{FlightOutcome, FlightParser, KeyExchange};
+use wire::tls::suites::{Kx, suite_info, suites_for_version};
+
+pub const SSLV2: u16 = 0x0002;
+pub const SSLV3: u16 = 0x0300;
+pub const TLS10: u16 = 0x0301;
+pub const TLS11: u16 = 0x0302;
+pub const TLS12: u16 = 0x0303;
+pub const TLS13: u16 = 0x0304;
+
+/// The version names used as keys in the report.
+pub fn version_key(v: u16) -> &'static str {
+    match v {
+        SSLV2 => "SSLv2",
+        SSLV3 => "SSLv3",
+        TLS10 => "TLSv1.0",
+        TLS11 => "TLSv1.1",
+        TLS12 => "TLSv1.2",
+        TLS13 => "TLSv1.3",
+        _ => "unknown",
+    }
+}
+
+/// How the scan behaves.
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    /// Connections open at once to the host.
+    pub max_connections: usize,
+    /// Retries of one step after a 421, a refused or dropped connection, with a growing pause.
+    pub retries: u32,
+    /// The first pause before a retry.
+    pub backoff: Duration,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions { max_connections: 4, retries: 2, backoff: Duration::from_secs(2) }
+    }
+}
+
+/// Whether a version is accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum VersionStatus {
+    Offered,
+    NotOffered,
+    Unknown,
+}
+
+/// One accepted cipher suite, with the registry's facts about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SuiteEntry {
+    /// "0xC030" (SSLv2: "0x0700C0").
+    pub id: String,
+    pub iana: String,
+    pub openssl: Option<String>,
+    /// Key exchange, authentication, encryption, MAC, symmetric key bits.
+    pub kx: String,
+    pub auth: String,
+    pub enc: String,
+    pub mac: String,
+    pub bits: u16,
+    pub forward_secrecy: bool,
+}
+
+/// The result for one protocol version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionResult {
+    pub status: VersionStatus,
+    /// Why the status is what it is (the alert, the version the server answered with), and for
+    /// `unknown`, what stopped the measurement.
+    pub reason: Option<String>,
+    /// Accepted suites: in the server's order when `server_order` is true.
+    pub suites: Vec<SuiteEntry>,
+    /// The server enforces its own order; null when not measured (fewer than two suites).
+    pub server_order: Option<bool>,
+    /// Every suite was measured (false when the scan was cut short).
+    pub complete: bool,
+}
+
+/// Groups accepted for one kind of key exchange.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupsResult {
+    /// Group names, e.g. "x25519", in the order the server chose them.
+    pub groups: Vec<String>,
+    pub complete: bool,
+    pub reason: Option<String>,
+}
+
+/// A certificate chain read from a plaintext Certificate message (TLS 1.2 and below).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScannedChain {
+    pub version: String,
+    /// The suite that made the server send it (its authentication picks RSA or ECDSA).
+    pub suite: String,
+    pub chain: Vec<CertBytes>,
+}
+
+/// One connection of the scan, for the transcript.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScanStep {
+    pub at_ms: f64,
+    pub what: String,
+    pub answer: String,
+}
+
+/// Everything the scan measured.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TlsScan {
+    /// Keyed "SSLv2", "SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3".
+    pub versions: BTreeMap<String, VersionResult>,
+    /// TLS 1.3 key-share groups.
+    pub groups_tls13: Option<GroupsResult>,
+    /// TLS 1.2 ECDHE curves.
+    pub groups_tls12: Option<GroupsResult>,
+    /// Size of the DHE group, when a DHE suite was accepted.
+    pub dhe_bits: Option<u32>,
+    /// Chains seen in TLS 1.2 and below, one per distinct leaf.
+    pub scanned_chains: Vec<ScannedChain>,
+    /// TCP connections the scan made.
+    pub scan_connections: u32,
+    /// One line per connection of the scan.
+    pub scan_steps: Vec<ScanStep>,
+}
+
+fn entry(id: u16) -> SuiteEntry {
+    match suite_info(id) {
+        Some(s) => SuiteEntry {
+            id: format!("0x{id:04X}"),
+            iana: s.iana.to_string(),
+            openssl: s.openssl.map(str::to_string),
+            kx: kebab(&format!("{:?}", s.kx)),
+            auth: kebab(&format!("{:?}", s.auth)),
+            enc: s.enc.to_string(),
+            mac: s.mac.to_string(),
+            bits: s.bits,
+            forward_secrecy: s.forward_secret(),
+        },
+        None => SuiteEntry {
+            id: format!("0x{id:04X}"),
+            iana: format!("unassigned 0x{id:04X}"),
+            openssl: None,
+            kx: "unknown".into(),
+            auth: "unknown".into(),
+            enc: "unknown".into(),
+            mac: "unknown".into(),
+            bits: 0,
+            forward_secrecy: false,
+        },
+    }
+}
+
+fn sslv2_entry(spec: u32) -> SuiteEntry {
+    let (name, openssl) = wire::tls::suites::sslv2_cipher_name(spec).unwrap_or(("unknown SSLv2 cipher", "?"));
+    let export = name.contains("EXPORT");
+    SuiteEntry {
+        id: format!("0x{spec:06X}"),
+        iana: format!("SSL_CK_{name}"),
+        openssl: Some(openssl.to_string()),
+        kx: if export { "rsa-export".into() } else { "rsa".into() },
+        auth: "rsa".into(),
+        enc: name.split("_WITH_").next().unwrap_or(name).to_string(),
+        mac: "MD5".into(),
+        bits: if export { 40 } else if name.starts_with("DES_64") { 56 } else if name.starts_with("DES_192") { 112 } else { 128 },
+        forward_secrecy: false,
+    }
+}
+
+fn kebab(s: &str) -> String {
+    let mut o = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            o.push('-');
+        }
+        o.push(c.to_ascii_lowercase());
+    }
+    o
+}
+
+/// What one connection got back.
+#[derive(Debug, Clone)]
+enum Answer {
+    Flight(FlightOutcome),
+    /// The server closed the connection; `received` bytes came first.
+    Closed { received: usize },
+    /// Could not measure: the reason.
+    Unknown(String),
+}
+
+/// What a ClientHello attempt means for the question asked.
+enum Verdict {
+    /// A ServerHello or HelloRetryRequest.
+    Hello { version: u16, suite: u16, group: Option<u16>, certificates: Vec<Vec<u8>>, kx: Option<KeyExchange> },
+    /// The server said no (an alert, a close, an SSLv2 error).
+    No(String),
+    /// Nothing can be concluded.
+    Unknown(String),
+}
+
+fn interpret(a: Answer) -> Verdict {
+    match a {
+        Answer::Flight(FlightOutcome::Hello { hello, certificates, key_exchange, .. }) => Verdict::Hello {
+            version: hello.selected_version,
+            suite: hello.cipher_suite,
+            group: hello.key_share_group.or(match key_exchange {
+                Some(KeyExchange::Ecdhe { group }) => Some(group),
+                _ => None,
+            }),
+            certificates,
+            kx: key_exchange,
+        },
+        Answer::Flight(FlightOutcome::HelloRetryRequest { hello }) => Verdict::Hello {
+            version: hello.selected_version,
+            suite: hello.cipher_suite,
+            group: hello.key_share_group,
+            certificates: Vec::new(),
+            kx: None,
+        },
+        Answer::Flight(FlightOutcome::Alert { description, .. }) => Verdict::No(format!(
+            "alert {} ({description})",
+            wire::tls::alert_description_name(description).unwrap_or("unknown")
+        )),
+        Answer::Flight(FlightOutcome::Sslv2Error { code }) => Verdict::No(format!("SSLv2 error {code}")),
+        Answer::Flight(FlightOutcome::Sslv2Hello { .. }) => Verdict::Unknown("an SSLv2 answer to a TLS hello".into()),
+        Answer::Flight(FlightOutcome::NotTls { excerpt }) => Verdict::Unknown(format!("the server answered with bytes that are not TLS: {excerpt}")),
+        Answer::Flight(FlightOutcome::Malformed { reason }) => Verdict::Unknown(format!("malformed answer: {reason}")),
+        Answer::Closed { received: 0 } => Verdict::No("the server closed the connection".into()),
+        Answer::Closed { received } => Verdict::Unknown(format!("the server closed the connection after {received} bytes that do not make a whole message")),
+        Answer::Unknown(r) => Verdict::Unknown(r),
+    }
+}
+
+struct Scanner<'a> {
+    spec: &'a EndpointSpec,
+    opts: &'a CheckOptions,
+    scan: &'a ScanOptions,
+    sem: Semaphore,
+    connections: AtomicU32,
+    steps: Mutex<Vec<ScanStep>>,
+    start: Instant,
+}
+
+fn random32() -> [u8; 32] {
+    let mut r = [0u8; 32];
+    let _ = ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut r);
+    r
+}
+
+impl Scanner<'_> {
+    fn step(&self, what: &str, answer: &str) {
+        if let Ok(mut s) = self.steps.lock() {
+            s.push(ScanStep {
+                at_ms: (self.start.elapsed().as_secs_f64() * 1e6).round() / 1e3,
+                what: what.to_string(),
+                answer: answer.to_string(),
+            });
+        }
+    }
+
+    /// One connection: SMTP up to STARTTLS, the hello, the server's first flight. Retries with a
+    /// growing pause after a 421, a refused or dropped connection.
+    async fn attempt(&self, what: &str, hello: &[u8], sslv2: bool) -> Answer {
+        let mut last = String::new();
+        for round in 0..=self.scan.retries {
+            if round > 0 {
+                tokio::time::sleep(self.scan.backoff * round).await;
+            }
+            let Ok(_permit) = self.sem.acquire().await else {
+                return Answer::Unknown("the scan was stopped".into());
+            };
+            self.connections.fetch_add(1, Ordering::Relaxed);
+            let (mut tcp, leftover) = match open_for_tls(self.spec, self.opts).await {
+                Ok(x) => x,
+                Err(f) => {
+                    last = format!("{} phase: {}", f.phase.as_str(), f.message);
+                    let transient = match f.kind {
+                        FailureKind::Rejected => f.message.contains("\"4"),
+                        FailureKind::Refused | FailureKind::Closed | FailureKind::Timeout | FailureKind::Io => true,
+                        _ => false,
+                    };
+                    self.step(what, &format!("could not start TLS: {last}"));
+                    if transient {
+                        continue;
+                    }
+                    return Answer::Unknown(last);
+                }
+            };
+            let answer = self.exchange(&mut tcp, leftover, hello, sslv2).await;
+            let text = match &answer {
+                Answer::Flight(f) => describe(f),
+                Answer::Closed { received } => format!("closed after {received} bytes"),
+                Answer::Unknown(r) => r.clone(),
+            };
+            self.step(what, &text);
+            return answer;
+        }
+        Answer::Unknown(format!("gave up after {} attempts: {last}", self.scan.retries + 1))
+    }
+
+    async fn exchange(&self, tcp: &mut tokio::net::TcpStream, leftover: Vec<u8>, hello: &[u8], sslv2: bool) -> Answer {
+        let limit = self.opts.timeouts.handshake;
+        if tokio::time::timeout(limit, tcp.write_all(hello)).await.map(|r| r.is_err()).unwrap_or(true) {
+            return Answer::Unknown("could not send the ClientHello".into());
+        }
+        let mut parser = FlightParser::new(sslv2);
+        let mut received = leftover.len();
+        if !leftover.is_empty() {
+            if let Some(o) = parser.feed(&leftover) {
+                return Answer::Flight(o);
+            }
+        }
+        let deadline = tokio::time::Instant::now() + limit;
+        let mut buf = vec![0u8; 16 * 1024];
+        loop {
+            match tokio::time::timeout_at(deadline, tcp.read(&mut buf)).await {
+                Err(_) => {
+                    return match parser.finish() {
+                        Ok(o) => Answer::Flight(o),
+                        Err(e) => Answer::Unknown(format!("no complete answer within {} s: {}", limit.as_secs_f64(), e.reason)),
+                    };
+                }
+                Ok(Ok(0)) | Ok(Err(_)) => {
+                    return match parser.finish() {
+                        Ok(o) => Answer::Flight(o),
+                        Err(_) if received == 0 => Answer::Closed { received: 0 },
+                        Err(e) => {
+                            let _ = e;
+                            Answer::Closed { received }
+                        }
+                    };
+                }
+                Ok(Ok(n)) => {
+                    received += n;
+                    if let Some(o) = parser.feed(buf.get(..n).unwrap_or_default()) {
+                        return Answer::Flight(o);
+                    }
+                }
+            }
+        }
+    }
+
+    fn tls_hello(&self, max_version: u16, suites: &[u16], groups: Option<Vec<u16>>, key_shares: Option<Vec<u16>>) -> Vec<u8> {
+        let mut spec = ClientHelloSpec::modern(max_version);
+        spec.suites = suites.to_vec();
+        if let Some(g) = groups {
+            spec.groups = g;
+        }
+        if let Some(k) = key_shares {
+            spec.key_shares = k;
+        }
+        spec.sni = self.spec.sni.clone();
+        let mut session_id = [0u8; 32];
+        session_id.copy_from_slice(&random32());
+        build_client_hello(&spec, &random32(), if max_version == TLS13 { &session_id } else { &[] })
+    }
+
+    /// Suites of one version by elimination. `first` is an answer already obtained for this
+    /// version with every suite offered (it saves a connection).
+    async fn suites(&self, v: u16, first: Option<Verdict>, out: &mut Collected) -> VersionResult {
+        let mut remaining = suites_for_version(v);
+        let mut accepted: Vec<u16> = Vec::new();
+        let mut status = VersionStatus::Unknown;
+        let mut reason = None;
+        let mut complete = false;
+        let mut pending = first;
+        loop {
+            if remaining.is_empty() {
+                complete = true;
+                break;
+            }
+            let verdict = match pending.take() {
+                Some(v) => v,
+                None => {
+                    let hello = self.tls_hello(v, &remaining, None, None);
+                    interpret(self.attempt(&format!("{} with {} suites", version_key(v), remaining.len()), &hello, false).await)
+                }
+            };
+            match verdict {
+                Verdict::Hello { version, suite, group, certificates, kx } => {
+                    if version != v {
+                        if accepted.is_empty() {
+                            status = VersionStatus::NotOffered;
+                            reason = Some(format!("the server answered with {} instead", wire::tls::version_name(version)));
+                        } else {
+                            reason = Some(format!("the server switched to {} mid-scan", wire::tls::version_name(version)));
+                        }
+                        break;
+                    }
+                    if !remaining.contains(&suite) {
+                        reason = Some(format!("the server chose the suite 0x{suite:04X}, which was not offered"));
+                        break;
+                    }
+                    status = VersionStatus::Offered;
+                    accepted.push(suite);
+                    remaining.retain(|s| *s != suite);
+                    out.note(v, suite, group, certificates, kx);
+                }
+                Verdict::No(why) => {
+                    if accepted.is_empty() {
+                        status = VersionStatus::NotOffered;
+                        reason = Some(why);
+                    } else {
+                        complete = true;
+                    }
+                    break;
+                }
+                Verdict::Unknown(why) => {
+                    reason = Some(why);
+                    break;
+                }
+            }
+        }
+        let mut server_order = None;
+        if accepted.len() >= 2 && complete {
+            let reversed: Vec<u16> = accepted.iter().rev().copied().collect();
+            let hello = self.tls_hello(v, &reversed, None, None);
+            if let Verdict::Hello { version, suite, .. } = interpret(self.attempt(&format!("{} preference", version_key(v)), &hello, false).await) {
+                if version == v {
+                    if Some(&suite) == accepted.first() {
+                        server_order = Some(true);
+                    } else if Some(&suite) == reversed.first() {
+                        server_order = Some(false);
+                    }
+                }
+            }
+        }
+        VersionResult { status, reason, suites: accepted.into_iter().map(entry).collect(), server_order, complete }
+    }
+
+    /// TLS 1.3 key-share groups: an empty key_share makes the server name its choice in a
+    /// HelloRetryRequest; remove it and repeat.
+    async fn groups13(&self, suites: &[u16], known: Vec<u16>) -> GroupsResult {
+        let mut remaining: Vec<u16> = tls13_groups().into_iter().filter(|g| !known.contains(g)).collect();
+        let mut found = known;
+        let mut complete = false;
+        let mut reason = None;
+        while !remaining.is_empty() {
+            let hello = self.tls_hello(TLS13, suites, Some(remaining.clone()), Some(Vec::new()));
+            match interpret(self.attempt(&format!("TLSv1.3 groups ({} offered)", remaining.len()), &hello, false).await) {
+                Verdict::Hello { group: Some(g), version: TLS13, .. } if remaining.contains(&g) => {
+                    found.push(g);
+                    remaining.retain(|x| *x != g);
+                }
+                Verdict::Hello { .. } => {
+                    reason = Some("the server answered without naming a group it was offered".into());
+                    break;
+                }
+                Verdict::No(_) => {
+                    complete = true;
+                    break;
+                }
+                Verdict::Unknown(why) => {
+                    reason = Some(why);
+                    break;
+                }
+            }
+        }
+        if remaining.is_empty() {
+            complete = true;
+        }
+        GroupsResult { groups: found.into_iter().map(wire::tls::group_name).collect(), complete, reason }
+    }
+
+    /// TLS 1.2 ECDHE curves: offer only ECDHE suites; the ServerKeyExchange names the curve.
+    async fn groups12(&self, v: u16, ecdhe_suites: &[u16], known: Vec<u16>) -> GroupsResult {
+        let mut remaining: Vec<u16> = tls12_curves().into_iter().filter(|g| !known.contains(g)).collect();
+        let mut found = known;
+        let mut complete = false;
+        let mut reason = None;
+        while !remaining.is_empty() {
+            let hello = self.tls_hello(v, ecdhe_suites, Some(remaining.clone()), None);
+            match interpret(self.attempt(&format!("{} curves ({} offered)", version_key(v), remaining.len()), &hello, false).await) {
+                Verdict::Hello { kx: Some(KeyExchange::Ecdhe { group }), .. } if remaining.contains(&group) => {
+                    found.push(group);
+                    remaining.retain(|x| *x != group);
+                }
+                Verdict::Hello { .. } => {
+                    reason = Some("the server answered without a curve it was offered".into());
+                    break;
+                }
+                Verdict::No(_) => {
+                    complete = true;
+                    break;
+                }
+                Verdict::Unknown(why) => {
+                    reason = Some(why);
+                    break;
+                }
+            }
+        }
+        if remaining.is_empty() {
+            complete = true;
+        }
+        GroupsResult { groups: found.into_iter().map(wire::tls::group_name).collect(), complete, reason }
+    }
+
+    async fn sslv2(&self) -> VersionResult {
+        let specs: Vec<u32> = vec![0x010080, 0x020080, 0x030080, 0x040080, 0x050080, 0x060040, 0x0700C0];
+        let mut challenge = [0u8; 16];
+        challenge.copy_from_slice(&random32()[..16]);
+        let hello = build_sslv2_client_hello(&specs, &challenge);
+        match self.attempt("SSLv2", &hello, true).await {
+            Answer::Flight(FlightOutcome::Sslv2Hello { cipher_specs, .. }) => {
+                let offered: Vec<u32> = cipher_specs.into_iter().filter(|s| specs.contains(s)).collect();
+                VersionResult {
+                    status: VersionStatus::Offered,
+                    reason: if offered.is_empty() { Some("SSLv2 spoken, with no cipher in common".into()) } else { None },
+                    suites: offered.into_iter().map(sslv2_entry).collect(),
+                    server_order: None,
+                    complete: true,
+                }
+            }
+            other => match interpret(other) {
+                Verdict::No(why) => not_offered(why),
+                Verdict::Hello { version, .. } => not_offered(format!("the server answered with {}", wire::tls::version_name(version))),
+                Verdict::Unknown(why) if why.contains("not TLS") || why.contains("malformed") => {
+                    // A TLS-only server often answers an SSLv2 hello with junk or an alert record.
+                    not_offered(why)
+                }
+                Verdict::Unknown(why) => unknown(why),
+            },
+        }
+    }
+}
+
+fn not_offered(why: String) -> VersionResult {
+    VersionResult { status: VersionStatus::NotOffered, reason: Some(why), suites: Vec::new(), server_order: None, complete: true }
+}
+
+fn unknown(why: String) -> VersionResult {
+    VersionResult { status: VersionStatus::Unknown, reason: Some(why), suites: Vec::new(), server_order: None, complete: false }
+}
+
+/// What the scan learnt on the side of the suite enumeration.
+#[derive(Default)]
+struct Collected {
+    chains: Vec<ScannedChain>,
+    dhe_bits: Option<u32>,
+    groups13: Vec<u16>,
+    groups12: Vec<u16>,
+}
+
+impl Collected {
+    fn note(&mut self, v: u16, suite: u16, group: Option<u16>, certificates: Vec<Vec<u8>>, kx: Option<KeyExchange>) {
+        if let Some(KeyExchange::Dhe { prime_bits, .. }) = &kx {
+            self.dhe_bits = Some(self.dhe_bits.map_or(*prime_bits, |b| b.min(*prime_bits)));
+        }
+        if let Some(g) = group {
+            let list = if v == TLS13 { &mut self.groups13 } else { &mut self.groups12 };
+            let is_ecdhe = v == TLS13 || suite_info(suite).is_some_and(|s| s.kx == Kx::Ecdhe);
+            if is_ecdhe && !list.contains(&g) {
+                list.push(g);
+            }
+        }
+        if let Some(leaf) = certificates.first() {
+            if !self.chains.iter().any(|c| c.chain.first().is_some_and(|l| &l.0 == leaf)) {
+                self.chains.push(ScannedChain {
+                    version: version_key(v).to_string(),
+                    suite: wire::tls::cipher_suite_display(suite),
+                    chain: certificates.into_iter().map(CertBytes).collect(),
+                });
+            }
+        }
+    }
+}
+
+/// Groups worth asking a TLS 1.3 server about (IANA Supported Groups).
+fn tls13_groups() -> Vec<u16> {
+    vec![0x001D, 0x0017, 0x0018, 0x0019, 0x001E, 0x11EC, 0x11EB, 0x11ED, 0x0100, 0x0101, 0x0102, 0x0103, 0x0104]
+}
+
+/// Curves for TLS 1.2 ECDHE (RFC 8422 and the deprecated RFC 4492 ones), without FFDHE.
+fn tls12_curves() -> Vec<u16> {
+    wire::tls::client_hello::all_groups().into_iter().filter(|g| !(0x0100..=0x01FF).contains(g) && *g < 0x1100).collect()
+}
+
+fn describe(f: &FlightOutcome) -> String {
+    match f {
+        FlightOutcome::Hello { hello, key_exchange, certificates, .. } => format!(
+            "ServerHello {} {}{}{}",
+            wire::tls::version_name(hello.selected_version),
+            wire::tls::cipher_suite_display(hello.cipher_suite),
+            hello.key_share_group.map(|g| format!(" group {}", wire::tls::group_name(g))).unwrap_or_default(),
+            match key_exchange {
+                Some(KeyExchange::Ecdhe { group }) => format!(", ECDHE {}", wire::tls::group_name(*group)),
+                Some(KeyExchange::Dhe { prime_bits, .. }) => format!(", DHE {prime_bits} bits"),
+                _ if !certificates.is_empty() => format!(", {} certificates", certificates.len()),
+                _ => String::new(),
+            }
+        ),
+        FlightOutcome::HelloRetryRequest { hello } => format!(
+            "HelloRetryRequest {} group {}",
+            wire::tls::cipher_suite_display(hello.cipher_suite),
+            hello.key_share_group.map(wire::tls::group_name).unwrap_or_else(|| "?".into())
+        ),
+        FlightOutcome::Sslv2Hello { cipher_specs, .. } => format!("SSLv2 SERVER-HELLO with {} ciphers", cipher_specs.len()),
+        FlightOutcome::Alert { level, description } => format!(
+            "alert {} {} ({description})",
+            if *level == 2 { "fatal" } else { "warning" },
+            wire::tls::alert_description_name(*description).unwrap_or("unknown")
+        ),
+        FlightOutcome::Sslv2Error { code } => format!("SSLv2 ERROR {code}"),
+        FlightOutcome::NotTls { excerpt } => format!("not TLS: {excerpt}"),
+        FlightOutcome::Malformed { reason } => format!("malformed: {reason}"),
+    }
+}
+
+/// Scan one endpoint.
+pub async fn scan(spec: &EndpointSpec, opts: &CheckOptions, scan_opts: &ScanOptions) -> TlsScan {
+    let s = Scanner {
+        spec,
+        opts,
+        scan: scan_opts,
+        sem: Semaphore::new(scan_opts.max_connections.max(1)),
+        connections: AtomicU32::new(0),
+        steps: Mutex::new(Vec::new()),
+        start: Instant::now(),
+    };
+    let sslv2 = s.sslv2();
+    let legacy = async {
+        // One hello offering up to TLS 1.1 answers for SSLv3, 1.0 and 1.1 at once when the server
+        // refuses them all (the common case); otherwise each offered version is enumerated.
+        let mut c = Collected::default();
+        let hello = s.tls_hello(TLS11, &suites_for_version(TLS11), None, None);
+        let first = interpret(s.attempt("TLSv1.1 and below", &hello, false).await);
+        let mut results = BTreeMap::new();
+        match first {
+            Verdict::No(why) => {
+                for v in [SSLV3, TLS10, TLS11] {
+                    results.insert(v, not_offered(format!("{why} to a hello offering up to TLS 1.1")));
+                }
+            }
+            Verdict::Unknown(why) => {
+                for v in [SSLV3, TLS10, TLS11] {
+                    results.insert(v, unknown(why.clone()));
+                }
+            }
+            Verdict::Hello { version, .. } if !(SSLV3..=TLS11).contains(&version) => {
+                let why = format!("the server answered a TLS 1.1 hello with {}", wire::tls::version_name(version));
+                for v in [SSLV3, TLS10, TLS11] {
+                    results.insert(v, unknown(why.clone()));
+                }
+            }
+            hello @ Verdict::Hello { version, .. } => {
+                // The highest version at or below 1.1 is `version`: those above it are not offered.
+                for v in [SSLV3, TLS10, TLS11].into_iter().filter(|v| *v > version) {
+                    results.insert(v, not_offered(format!("the server answered a TLS 1.1 hello with {}", wire::tls::version_name(version))));
+                }
+                results.insert(version, s.suites(version, Some(hello), &mut c).await);
+                for v in [SSLV3, TLS10].into_iter().filter(|v| *v < version) {
+                    let r = s.suites(v, None, &mut c).await;
+                    results.insert(v, r);
+                }
+            }
+        }
+        (results, c)
+    };
+    let tls12 = async {
+        let mut c = Collected::default();
+        let r = s.suites(TLS12, None, &mut c).await;
+        let ecdhe: Vec<u16> = r
+            .suites
+            .iter()
+            .filter_map(|e| u16::from_str_radix(e.id.trim_start_matches("0x"), 16).ok())
+            .filter(|id| suite_info(*id).is_some_and(|i| i.kx == Kx::Ecdhe))
+            .collect();
+        let groups = if ecdhe.is_empty() { None } else { Some(s.groups12(TLS12, &ecdhe, c.groups12.clone()).await) };
+        (r, groups, c)
+    };
+    let tls13 = async {
+        let mut c = Collected::default();
+        let r = s.suites(TLS13, None, &mut c).await;
+        let ids: Vec<u16> = r.suites.iter().filter_map(|e| u16::from_str_radix(e.id.trim_start_matches("0x"), 16).ok()).collect();
+        let groups = if ids.is_empty() { None } else { Some(s.groups13(&ids, c.groups13.clone()).await) };
+        (r, groups, c)
+    };
+    let (v2, (legacy, c_legacy), (r12, g12, c12), (r13, g13, c13)) = tokio::join!(sslv2, legacy, tls12, tls13);
+
+    let mut out = TlsScan::default();
+    out.versions.insert(version_key(SSLV2).into(), v2);
+    for (v, r) in legacy {
+        out.versions.insert(version_key(v).into(), r);
+    }
+    out.versions.insert(version_key(TLS12).into(), r12);
+    out.versions.insert(version_key(TLS13).into(), r13);
+    out.groups_tls12 = g12;
+    out.groups_tls13 = g13;
+    for c in [c12, c_legacy, c13] {
+        if let Some(b) = c.dhe_bits {
+            out.dhe_bits = Some(out.dhe_bits.map_or(b, |x: u32| x.min(b)));
+        }
+        for ch in c.chains {
+            if !out.scanned_chains.iter().any(|x| x.chain.first() == ch.chain.first()) {
+                out.scanned_chains.push(ch);
+            }
+        }
+    }
+    out.scan_connections = s.connections.load(Ordering::Relaxed);
+    out.scan_steps = s.steps.into_inner().unwrap_or_default();
+    out
+}
