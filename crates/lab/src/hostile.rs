@@ -53,7 +53,8 @@ pub(crate) const TRUNCATED_LEN: usize = 30;
 /// oversized-record: the announced (and sent) record length.
 pub(crate) const OVERSIZED_LEN: u16 = 0xFFFF;
 /// The fatal handshake_failure alert of alert-mid-handshake.
-pub(crate) const HANDSHAKE_FAILURE_ALERT: [u8; 7] = [CONTENT_ALERT, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28];
+pub(crate) const HANDSHAKE_FAILURE_ALERT: [u8; 7] =
+    [CONTENT_ALERT, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28];
 
 impl Hostile {
     /// Plays the misbehaviour on a stream right after the STARTTLS 220.
@@ -311,7 +312,9 @@ impl ServerHello {
         }
         let mut msg = Vec::with_capacity(4 + body.len());
         msg.push(HS_SERVER_HELLO);
-        let len = u32::try_from(body.len()).unwrap_or(0x00FF_FFFF).min(0x00FF_FFFF);
+        let len = u32::try_from(body.len())
+            .unwrap_or(0x00FF_FFFF)
+            .min(0x00FF_FFFF);
         msg.extend_from_slice(&len.to_be_bytes()[1..]);
         msg.extend_from_slice(&body);
         msg
@@ -473,7 +476,9 @@ mod tests {
     fn server_hello_bytes() {
         let sh = ServerHello::tls12([0xAB; 32], 0xC02F);
         let rec = sh.record();
-        let mut want = vec![0x16, 0x03, 0x03, 0x00, 0x2a, 0x02, 0x00, 0x00, 0x26, 0x03, 0x03];
+        let mut want = vec![
+            0x16, 0x03, 0x03, 0x00, 0x2a, 0x02, 0x00, 0x00, 0x26, 0x03, 0x03,
+        ];
         want.extend_from_slice(&[0xAB; 32]);
         want.extend_from_slice(&[0x00, 0xC0, 0x2F, 0x00]);
         assert_eq!(rec, want);
@@ -485,9 +490,17 @@ mod tests {
         };
         let rec = with_ext.record();
         // 38 + 32 (session id, cut at 32) + 2 + 4 + 5 = 81-byte body.
-        assert_eq!(&rec[..9], &[0x16, 0x03, 0x03, 0x00, 85, 0x02, 0x00, 0x00, 81]);
+        assert_eq!(
+            &rec[..9],
+            &[0x16, 0x03, 0x03, 0x00, 85, 0x02, 0x00, 0x00, 81]
+        );
         assert_eq!(rec[5 + 4 + 2 + 32], 32);
-        assert_eq!(&rec[rec.len() - 11..], &[0x00, 0x09, 0x00, 0x17, 0x00, 0x00, 0xff, 0x01, 0x00, 0x01, 0x00]);
+        assert_eq!(
+            &rec[rec.len() - 11..],
+            &[
+                0x00, 0x09, 0x00, 0x17, 0x00, 0x00, 0xff, 0x01, 0x00, 0x01, 0x00
+            ]
+        );
     }
 
     #[test]
@@ -495,10 +508,18 @@ mod tests {
         let ch = parse_client_hello(&client_hello(&[], &[0x1301, 0xC02B])).expect("parses");
         let rec = truncated_server_hello(&ch, [3; 32]);
         assert_eq!(rec.len(), 85);
-        assert_eq!(&rec[..11], &[0x16, 0x03, 0x03, 0x00, 0x50, 0x02, 0x00, 0x00, 0x4c, 0x03, 0x03]);
+        assert_eq!(
+            &rec[..11],
+            &[
+                0x16, 0x03, 0x03, 0x00, 0x50, 0x02, 0x00, 0x00, 0x4c, 0x03, 0x03
+            ]
+        );
         // session id length, suite, compression, extensions
         assert_eq!(rec[43], 32);
-        assert_eq!(&rec[76..], &[0xC0, 0x2B, 0x00, 0x00, 0x04, 0x00, 0x17, 0x00, 0x00]);
+        assert_eq!(
+            &rec[76..],
+            &[0xC0, 0x2B, 0x00, 0x00, 0x04, 0x00, 0x17, 0x00, 0x00]
+        );
     }
 
     /// Records every write it gets.

@@ -19,9 +19,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::timeout;
 
+use crate::hostile::{Hostile, OneByteWrites};
 use crate::pki::{Issued, Issuer, KeyKind, LeafSpec, Pki, SigHash};
 use crate::smtp::{self, BoxIo, IDLE_TIMEOUT, Profile, SessionEnd, StartTls};
-use crate::hostile::{Hostile, OneByteWrites};
 use crate::{LAB_HOST, LabConfig, LabError, Mode, Scenario, TlsExpect};
 
 const fn starttls(
@@ -350,7 +350,11 @@ const TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256: u16 = 0xCCA9;
 // IANA supported-group ids.
 const SECP256R1: u16 = 0x0017;
 const SECP384R1: u16 = 0x0018;
+const SECP521R1: u16 = 0x0019;
 const X25519: u16 = 0x001D;
+const X448: u16 = 0x001E;
+/// `EC_GROUPS` of the OpenSSL scenarios, in the server's order.
+const EC_GROUP_IDS: &[u16] = &[X25519, SECP256R1, X448, SECP521R1, SECP384R1];
 
 /// The CBC suites of tls10-tls12-cbc that exist before TLS 1.2.
 const CBC_LEGACY: &[u16] = &[
@@ -377,7 +381,7 @@ static TLS10_TLS12_CBC: TlsExpect = TlsExpect {
         ),
     ],
     server_order: Some(false),
-    groups: None,
+    groups: Some(EC_GROUP_IDS),
     dhe_bits: None,
 };
 
@@ -444,7 +448,7 @@ static DUAL_CERT: TlsExpect = TlsExpect {
         ),
     ],
     server_order: Some(false),
-    groups: None,
+    groups: Some(EC_GROUP_IDS),
     dhe_bits: None,
 };
 
@@ -697,6 +701,7 @@ pub(crate) fn build(
                     "AES128-SHA:AES256-SHA:ECDHE-RSA-AES128-SHA:ECDHE-RSA-AES256-SHA:\
                      AES128-SHA256:@SECLEVEL=0",
                 ),
+                groups: Some(EC_GROUPS),
                 ..OpensslSpec::new(&[&leaf], &[&pki.intermediate])
             })?
         }
@@ -743,6 +748,7 @@ pub(crate) fn build(
                 min: SslVersion::TLS1_2,
                 max: SslVersion::TLS1_3,
                 ciphers: Some("ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256"),
+                groups: Some(EC_GROUPS),
                 ..OpensslSpec::new(&[&rsa, &ecdsa], &[&pki.intermediate])
             })?
         }
@@ -1089,6 +1095,11 @@ impl<'a> OpensslSpec<'a> {
         Ok(b.build())
     }
 }
+
+/// OpenSSL 3.0's default elliptic-curve groups, pinned so that the lab
+/// accepts the same groups with every OpenSSL version (3.0 would also accept
+/// the RFC 7919 ffdhe groups in TLS 1.3, later versions ML-KEM hybrids).
+const EC_GROUPS: &str = "X25519:P-256:X448:P-521:P-384";
 
 /// The 1024-bit MODP group of RFC 2409 (Oakley group 2), generator 2: the
 /// classic weak DHE group (Logjam).

@@ -29,7 +29,7 @@ const FINDING_CODES: &[&str] = &[
 #[test]
 fn scenario_table() {
     let all = lab::scenarios();
-    assert_eq!(all.len(), 25);
+    assert_eq!(all.len(), 36);
     assert_eq!(all[0].name, "good");
     let implicit: Vec<&str> = all
         .iter()
@@ -52,7 +52,13 @@ fn scenario_table() {
         .collect();
     assert_eq!(
         errors,
-        ["silent", "garbage-banner", "endless-line", "reset"]
+        [
+            "silent",
+            "garbage-banner",
+            "endless-line",
+            "reset",
+            "silent-after-starttls"
+        ]
     );
     let ehlo = all
         .iter()
@@ -72,7 +78,7 @@ async fn all_scenarios_start_and_greet() {
         .await
         .expect("lab starts");
     assert_eq!(lab.host, "mx.lab.test");
-    assert_eq!(lab.endpoints.len(), 25);
+    assert_eq!(lab.endpoints.len(), 36);
     assert_eq!(lab.ca_file, nested.join("lab-root-ca.pem"));
 
     let ca = std::fs::read_to_string(&lab.ca_file).expect("CA file");
