@@ -230,7 +230,10 @@ fn options(a: &CheckArgs) -> Result<CheckOptions, String> {
         },
         expiry_warn_days: a.expiry_warn_days,
         quick: a.quick,
-        scan: doctor::scan::ScanOptions { max_connections: usize::from(a.max_connections), ..Default::default() },
+        scan: doctor::scan::ScanOptions {
+            max_connections: usize::from(a.max_connections),
+            ..Default::default()
+        },
     })
 }
 

@@ -82,6 +82,17 @@ scenarios! {
     garbage_banner => "garbage-banner",
     endless_line => "endless-line",
     reset => "reset",
+    tls10_tls12_cbc => "tls10-tls12-cbc",
+    tls12_narrow_preference => "tls12-narrow-preference",
+    tls13_only => "tls13-only",
+    dhe_1024 => "dhe-1024",
+    dual_cert => "dual-cert",
+    truncated_serverhello => "truncated-serverhello",
+    oversized_record => "oversized-record",
+    one_byte_segments => "one-byte-segments",
+    alert_mid_handshake => "alert-mid-handshake",
+    unknown_version => "unknown-version",
+    silent_after_starttls => "silent-after-starttls",
 }
 
 #[test]

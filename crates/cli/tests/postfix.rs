@@ -12,6 +12,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+/// Postfix instances started at the same moment trip over each other: tests take turns.
+static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 struct Postfix {
     dir: PathBuf,
     ports: HashMap<&'static str, u16>,
@@ -39,18 +42,18 @@ const LISTENERS: &[(&str, &str)] = &[
     // Protocol and cipher variations, all with an RSA certificate.
     (
         "tls12-13-preempt",
-        "-o smtpd_tls_chain_files=${config_directory}/rsa.pem -o smtpd_tls_protocols=>=TLSv1.2 -o smtpd_tls_ciphers=high \
+        "-o smtpd_tls_chain_files=${config_directory}/rsa.pem -o smtpd_tls_exclude_ciphers= -o smtpd_tls_protocols=>=TLSv1.2 -o smtpd_tls_ciphers=high \
          -o tls_high_cipherlist=ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-CHACHA20-POLY1305:ECDHE-RSA-AES256-SHA384:AES256-GCM-SHA384:AES128-SHA \
          -o tls_preempt_cipherlist=yes",
     ),
     (
         "tls10-only",
-        "-o smtpd_tls_chain_files=${config_directory}/rsa.pem -o smtpd_tls_protocols=>=TLSv1,<=TLSv1 -o smtpd_tls_ciphers=medium \
+        "-o smtpd_tls_chain_files=${config_directory}/rsa.pem -o smtpd_tls_exclude_ciphers= -o smtpd_tls_protocols=>=TLSv1,<=TLSv1 -o smtpd_tls_ciphers=medium \
          -o tls_medium_cipherlist=DEFAULT:@SECLEVEL=0",
     ),
     (
         "all-versions-client-order",
-        "-o smtpd_tls_chain_files=${config_directory}/rsa.pem -o smtpd_tls_protocols=>=TLSv1 -o smtpd_tls_ciphers=medium \
+        "-o smtpd_tls_chain_files=${config_directory}/rsa.pem -o smtpd_tls_exclude_ciphers= -o smtpd_tls_protocols=>=TLSv1 -o smtpd_tls_ciphers=medium \
          -o tls_medium_cipherlist=DEFAULT:@SECLEVEL=0 -o tls_preempt_cipherlist=no",
     ),
 ];
@@ -58,15 +61,30 @@ const LISTENERS: &[(&str, &str)] = &[
 /// The TLS 1.2-and-below suites OpenSSL enables for `list` at `version` (-tls1, -tls1_1, -tls1_2),
 /// usable with an RSA certificate: the truth the scan is compared with, in OpenSSL's order.
 fn openssl_suites(version: &str, list: &str) -> Vec<String> {
-    let out = Command::new("openssl").args(["ciphers", "-s", "-V", version, list]).output().expect("openssl ciphers");
-    assert!(out.status.success(), "openssl ciphers {version} {list}: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("openssl")
+        .args(["ciphers", "-s", "-V", version, list])
+        .output()
+        .expect("openssl ciphers");
+    assert!(
+        out.status.success(),
+        "openssl ciphers {version} {list}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter(|l| l.contains("Au=RSA") && !l.contains("TLSv1.3"))
         .filter_map(|l| {
             let id = l.split_whitespace().next()?; // 0xC0,0x30
             let (a, b) = id.split_once(',')?;
-            Some(format!("0x{}{}", a.trim_start_matches("0x"), b.trim_start_matches("0x")).to_uppercase().replacen("0X", "0x", 1))
+            Some(
+                format!(
+                    "0x{}{}",
+                    a.trim_start_matches("0x"),
+                    b.trim_start_matches("0x")
+                )
+                .to_uppercase()
+                .replacen("0X", "0x", 1),
+            )
         })
         .collect()
 }
@@ -74,12 +92,19 @@ fn openssl_suites(version: &str, list: &str) -> Vec<String> {
 fn suite_ids(v: &serde_json::Value, version: &str) -> Vec<String> {
     v["endpoints"][0]["versions"][version]["suites"]
         .as_array()
-        .map(|a| a.iter().filter_map(|s| s["id"].as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s["id"].as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
 fn status(v: &serde_json::Value, version: &str) -> String {
-    v["endpoints"][0]["versions"][version]["status"].as_str().unwrap_or("missing").to_string()
+    v["endpoints"][0]["versions"][version]["status"]
+        .as_str()
+        .unwrap_or("missing")
+        .to_string()
 }
 
 impl Postfix {
@@ -123,6 +148,15 @@ impl Postfix {
             chain_file_pem(&wrong, &[&pki.intermediate]),
         )
         .expect("write");
+        let mut rsa_spec = LeafSpec::valid_for(&["mx.lab.test"]);
+        rsa_spec.key = lab::pki::KeyKind::Rsa(2048);
+        let rsa = pki.leaf(&rsa_spec).expect("rsa leaf");
+        std::fs::write(
+            dir.join("rsa.pem"),
+            chain_file_pem(&rsa, &[&pki.intermediate]),
+        )
+        .expect("write");
+
         let ca_file = dir.join("ca.pem");
         std::fs::write(&ca_file, &pki.root.cert_pem).expect("write");
 
@@ -146,6 +180,12 @@ impl Postfix {
              maillog_file_prefixes = {d}\n\
              maillog_file = {d}/postfix.log\n\
              smtpd_tls_security_level = may\n\
+             smtpd_tls_protocols = >=TLSv1.2\n\
+             smtpd_tls_mandatory_protocols = >=TLSv1.2\n\
+             smtpd_tls_mandatory_ciphers = high\n\
+             smtpd_tls_ciphers = high\n\
+             smtpd_tls_exclude_ciphers = aNULL, kRSA\n\
+             tls_preempt_cipherlist = yes\n\
              smtpd_tls_chain_files = {d}/good.pem\n"
         );
         std::fs::write(dir.join("main.cf"), main_cf).expect("write main.cf");
@@ -233,13 +273,17 @@ impl Drop for Postfix {
             .arg(&self.dir)
             .arg("stop")
             .output();
-        let _ = std::fs::remove_dir_all(&self.dir);
+        // SMTP_TLS_DOCTOR_KEEP_POSTFIX=1 keeps the directory (configuration, log) for a post-mortem.
+        if std::env::var_os("SMTP_TLS_DOCTOR_KEEP_POSTFIX").is_none() {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
     }
 }
 
 /// One Postfix instance for all listeners: starting and stopping takes seconds.
 #[test]
 fn postfix_listeners() {
+    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
     let pf = Postfix::start();
 
     let r = pf.check("good", &[]);
@@ -303,20 +347,20 @@ fn postfix_listeners() {
             .filter(|l| l.contains("postfix-good/smtpd") && l.contains(" connect from"))
             .count()
     };
+    // The report's connection count is what the server saw: the modern handshake and the scan.
     let before = connects();
     let r = pf.check("good", &[]);
     assert_eq!(r.code, 0);
+    let reported = r.json()["connections"].as_u64().unwrap_or(0) as usize;
     let deadline = Instant::now() + Duration::from_secs(5);
-    while connects() == before && Instant::now() < deadline {
+    while connects() - before < reported && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
     }
     std::thread::sleep(Duration::from_millis(300));
     let log = std::fs::read_to_string(pf.dir.join("postfix.log")).unwrap_or_default();
-    assert_eq!(
-        connects() - before,
-        1,
-        "one connection for one check:\n{log}"
-    );
+    assert_eq!(connects() - before, reported, "the report counts every connection:\n{log}");
+    let r = pf.check("good", &["--quick"]);
+    assert_eq!(r.json()["connections"], 1, "--quick: one connection");
     assert!(
         !log.contains("improper command pipelining"),
         "we never talk before our turn:\n{log}"
@@ -327,30 +371,62 @@ fn postfix_listeners() {
 /// settings (`smtpd_tls_protocols`, `smtpd_tls_ciphers`, `tls_*_cipherlist`, `tls_preempt_cipherlist`).
 #[test]
 fn postfix_versions_and_suites() {
+    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
     let pf = Postfix::start();
     let tls13_default = ["0x1302", "0x1303", "0x1301"];
 
     // TLS 1.2 + 1.3, six suites of which OpenSSL enables all for 1.2, server order.
     let r = pf.check("tls12-13-preempt", &[]);
     let v = r.json();
-    for (k, want) in [("SSLv2", "not-offered"), ("SSLv3", "not-offered"), ("TLSv1.0", "not-offered"), ("TLSv1.1", "not-offered"), ("TLSv1.2", "offered"), ("TLSv1.3", "offered")] {
+    for (k, want) in [
+        ("SSLv2", "not-offered"),
+        ("SSLv3", "not-offered"),
+        ("TLSv1.0", "not-offered"),
+        ("TLSv1.1", "not-offered"),
+        ("TLSv1.2", "offered"),
+        ("TLSv1.3", "offered"),
+    ] {
         assert_eq!(status(&v, k), want, "{k}: {}", r.stdout);
     }
     let list = "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-CHACHA20-POLY1305:ECDHE-RSA-AES256-SHA384:AES256-GCM-SHA384:AES128-SHA";
-    assert_eq!(suite_ids(&v, "TLSv1.2"), openssl_suites("-tls1_2", list), "TLS 1.2 suites in the server's order");
-    assert_eq!(v["endpoints"][0]["versions"]["TLSv1.2"]["server_order"], true);
+    assert_eq!(
+        suite_ids(&v, "TLSv1.2"),
+        openssl_suites("-tls1_2", list),
+        "TLS 1.2 suites in the server's order"
+    );
+    assert_eq!(
+        v["endpoints"][0]["versions"]["TLSv1.2"]["server_order"],
+        true
+    );
     let mut got13 = suite_ids(&v, "TLSv1.3");
     got13.sort();
     let mut want13: Vec<String> = tls13_default.iter().map(|s| s.to_string()).collect();
     want13.sort();
     assert_eq!(got13, want13);
-    let groups: Vec<&str> = v["endpoints"][0]["groups_tls13"]["groups"].as_array().unwrap().iter().filter_map(|g| g.as_str()).collect();
+    let groups: Vec<&str> = v["endpoints"][0]["groups_tls13"]["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|g| g.as_str())
+        .collect();
     let mut g = groups.clone();
     g.sort();
-    assert_eq!(g, vec!["secp256r1", "secp384r1", "secp521r1", "x25519", "x448"], "Postfix 3.7's tls_eecdh_auto_curves");
-    let codes = codes(&v);
-    assert!(codes.contains(&"cipher-no-forward-secrecy".to_string()), "AES256-GCM-SHA384 and AES128-SHA are static RSA: {codes:?}");
-    assert!(!codes.iter().any(|c| c.starts_with("protocol-") || c == "no-tls12"), "{codes:?}");
+    assert_eq!(
+        g,
+        vec!["secp256r1", "secp384r1", "secp521r1", "x25519", "x448"],
+        "Postfix 3.7's tls_eecdh_auto_curves"
+    );
+    let found = codes(&v);
+    assert!(
+        found.contains(&"cipher-no-forward-secrecy".to_string()),
+        "AES256-GCM-SHA384 and AES128-SHA are static RSA: {found:?}"
+    );
+    assert!(
+        !found
+            .iter()
+            .any(|c| c.starts_with("protocol-") || c == "no-tls12"),
+        "{found:?}"
+    );
     let connections = v["connections"].as_u64().unwrap_or(0);
     eprintln!("tls12-13-preempt: {connections} connections");
     assert!(connections <= 30, "{connections} connections");
@@ -358,7 +434,13 @@ fn postfix_versions_and_suites() {
     // TLS 1.0 only: the modern handshake fails, the scan explains why, the chain is still read.
     let r = pf.check("tls10-only", &[]);
     let v = r.json();
-    for (k, want) in [("SSLv3", "not-offered"), ("TLSv1.0", "offered"), ("TLSv1.1", "not-offered"), ("TLSv1.2", "not-offered"), ("TLSv1.3", "not-offered")] {
+    for (k, want) in [
+        ("SSLv3", "not-offered"),
+        ("TLSv1.0", "offered"),
+        ("TLSv1.1", "not-offered"),
+        ("TLSv1.2", "not-offered"),
+        ("TLSv1.3", "not-offered"),
+    ] {
         assert_eq!(status(&v, k), want, "{k}: {}", r.stdout);
     }
     let mut got = suite_ids(&v, "TLSv1.0");
@@ -366,16 +448,35 @@ fn postfix_versions_and_suites() {
     let mut want = openssl_suites("-tls1", "DEFAULT:@SECLEVEL=0");
     want.sort();
     assert_eq!(got, want, "TLS 1.0 suites");
-    let codes = codes(&v);
-    assert!(codes.contains(&"no-tls12".to_string()) && codes.contains(&"protocol-tls10".to_string()), "{codes:?}");
-    assert!(!codes.contains(&"tls-handshake-failed".to_string()), "explained by no-tls12: {codes:?}");
-    assert_eq!(v["endpoints"][0]["chain_analysis"]["certificates"].as_array().map(Vec::len), Some(2), "chain from the TLS 1.0 Certificate message");
+    let found = codes(&v);
+    assert!(
+        found.contains(&"no-tls12".to_string()) && found.contains(&"protocol-tls10".to_string()),
+        "{found:?}"
+    );
+    assert!(
+        !found.contains(&"tls-handshake-failed".to_string()),
+        "explained by no-tls12: {found:?}"
+    );
+    assert_eq!(
+        v["endpoints"][0]["chain_analysis"]["certificates"]
+            .as_array()
+            .map(Vec::len),
+        Some(2),
+        "chain from the TLS 1.0 Certificate message"
+    );
     assert_eq!(r.code, 1);
 
     // Every version from TLS 1.0, client order.
     let r = pf.check("all-versions-client-order", &[]);
     let v = r.json();
-    for (k, want) in [("SSLv2", "not-offered"), ("SSLv3", "not-offered"), ("TLSv1.0", "offered"), ("TLSv1.1", "offered"), ("TLSv1.2", "offered"), ("TLSv1.3", "offered")] {
+    for (k, want) in [
+        ("SSLv2", "not-offered"),
+        ("SSLv3", "not-offered"),
+        ("TLSv1.0", "offered"),
+        ("TLSv1.1", "offered"),
+        ("TLSv1.2", "offered"),
+        ("TLSv1.3", "offered"),
+    ] {
         assert_eq!(status(&v, k), want, "{k}: {}", r.stdout);
     }
     for (k, flag) in [("TLSv1.1", "-tls1_1"), ("TLSv1.2", "-tls1_2")] {
@@ -385,9 +486,12 @@ fn postfix_versions_and_suites() {
         want.sort();
         assert_eq!(got, want, "{k} suites");
     }
-    assert_eq!(v["endpoints"][0]["versions"]["TLSv1.2"]["server_order"], false);
-    let codes = codes(&v);
+    assert_eq!(
+        v["endpoints"][0]["versions"]["TLSv1.2"]["server_order"],
+        false
+    );
+    let found = codes(&v);
     for c in ["protocol-tls10", "protocol-tls11", "no-server-preference"] {
-        assert!(codes.contains(&c.to_string()), "{c} in {codes:?}");
+        assert!(found.contains(&c.to_string()), "{c} in {found:?}");
     }
 }

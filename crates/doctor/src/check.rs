@@ -75,7 +75,15 @@ pub async fn check(input: &str, opts: &CheckOptions) -> Result<CheckReport, Usag
         connections += sc.scan_connections;
         obs.scan = Some(sc);
     }
-    let report = base_report(input, &target.host, target.port, &trust, &names, now, connections);
+    let report = base_report(
+        input,
+        &target.host,
+        target.port,
+        &trust,
+        &names,
+        now,
+        connections,
+    );
     Ok(judge(report, vec![obs], &trust, opts.expiry_warn_days))
 }
 
@@ -224,11 +232,25 @@ fn judge(
     for obs in observations {
         // The chain from the modern handshake; else the one a legacy handshake of the scan read
         // from the plaintext Certificate message (a server that only speaks TLS 1.0, say).
-        let from_tls = obs.tls.as_ref().filter(|t| t.completed && !t.chain.is_empty()).map(|t| &t.chain);
-        let from_scan = obs.scan.as_ref().and_then(|s| s.scanned_chains.first()).map(|c| &c.chain);
+        let from_tls = obs
+            .tls
+            .as_ref()
+            .filter(|t| t.completed && !t.chain.is_empty())
+            .map(|t| &t.chain);
+        let from_scan = obs
+            .scan
+            .as_ref()
+            .and_then(|s| s.scanned_chains.first())
+            .map(|c| &c.chain);
         let analysis = from_tls.or(from_scan).map(|chain| {
             let chain: Vec<Vec<u8>> = chain.iter().map(|c| c.0.clone()).collect();
-            analyze(&AnalysisInput { chain: &chain, trust, now, names: &r.names_checked, expiry_warn_days: warn_days })
+            analyze(&AnalysisInput {
+                chain: &chain,
+                trust,
+                now,
+                names: &r.names_checked,
+                expiry_warn_days: warn_days,
+            })
         });
         let mut findings = diagnose(&obs, analysis.as_ref());
         rank(&mut findings);
@@ -293,12 +315,18 @@ fn ok_text(target: &str, r: &CheckReport) -> String {
         Some(t) if r.names_checked.is_empty() => format!(
             "{target} offers {} ({}) with a trusted certificate; no name was checked (the target is an address: give --name)",
             t.version.as_deref().unwrap_or("TLS"),
-            t.cipher_suite.as_ref().map(|s| s.iana.as_str()).unwrap_or("?")
+            t.cipher_suite
+                .as_ref()
+                .map(|s| s.iana.as_str())
+                .unwrap_or("?")
         ),
         Some(t) => format!(
             "{target} offers {} ({}) with a valid certificate for {}",
             t.version.as_deref().unwrap_or("TLS"),
-            t.cipher_suite.as_ref().map(|s| s.iana.as_str()).unwrap_or("?"),
+            t.cipher_suite
+                .as_ref()
+                .map(|s| s.iana.as_str())
+                .unwrap_or("?"),
             r.names_checked.join(", ")
         ),
         None => format!("{target}: nothing wrong found"),

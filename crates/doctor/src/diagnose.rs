@@ -170,9 +170,16 @@ pub fn diagnose(obs: &EndpointObservation, analysis: Option<&ChainAnalysis>) -> 
     // The handshake.
     let scan = obs.scan.as_ref();
     if let Some(tls) = &obs.tls {
+        // When the scan shows the server speaks only versions before TLS 1.2, `no-tls12` says why
+        // the modern handshake failed; a server that completes no handshake at all stays here.
         let explained_by_scan = scan.is_some_and(|sc| {
             let st = |k: &str| sc.versions.get(k).map(|v| v.status);
-            st("TLSv1.2") == Some(VersionStatus::NotOffered) && st("TLSv1.3") == Some(VersionStatus::NotOffered)
+            st("TLSv1.2") == Some(VersionStatus::NotOffered)
+                && st("TLSv1.3") == Some(VersionStatus::NotOffered)
+                && sc
+                    .versions
+                    .values()
+                    .any(|v| v.status == VersionStatus::Offered)
         });
         if !tls.completed && !explained_by_scan {
             let failure = obs.failure.as_ref();
@@ -184,7 +191,12 @@ pub fn diagnose(obs: &EndpointObservation, analysis: Option<&ChainAnalysis>) -> 
             let summary = match (&tls.alert, failure) {
                 (Some(a), _) => {
                     evidence["alert"] = json!({"code": a.code, "name": a.name});
-                    format!("the TLS handshake failed: the server sent the alert {} ({}): {}", a.name, a.code, alert_meaning(a.code))
+                    format!(
+                        "the TLS handshake failed: the server sent the alert {} ({}): {}",
+                        a.name,
+                        a.code,
+                        alert_meaning(a.code)
+                    )
                 }
                 (None, Some(f)) => format!("the TLS handshake failed: {}", f.message),
                 (None, None) => "the TLS handshake did not complete".to_string(),
@@ -203,7 +215,10 @@ pub fn diagnose(obs: &EndpointObservation, analysis: Option<&ChainAnalysis>) -> 
 }
 
 fn names(list: &[&SuiteEntry]) -> String {
-    let mut v: Vec<&str> = list.iter().map(|s| s.openssl.as_deref().unwrap_or(s.iana.as_str())).collect();
+    let mut v: Vec<&str> = list
+        .iter()
+        .map(|s| s.openssl.as_deref().unwrap_or(s.iana.as_str()))
+        .collect();
     v.dedup();
     if v.len() > 4 {
         format!("{} and {} more", v[..4].join(", "), v.len() - 4)
@@ -216,8 +231,17 @@ fn names(list: &[&SuiteEntry]) -> String {
 pub fn scan_findings(sc: &TlsScan) -> Vec<Finding> {
     let mut out = Vec::new();
     let status = |k: &str| sc.versions.get(k).map(|v| v.status);
-    for (key, code) in [("SSLv2", "protocol-sslv2"), ("SSLv3", "protocol-sslv3"), ("TLSv1.0", "protocol-tls10"), ("TLSv1.1", "protocol-tls11")] {
-        if let Some(v) = sc.versions.get(key).filter(|v| v.status == VersionStatus::Offered) {
+    for (key, code) in [
+        ("SSLv2", "protocol-sslv2"),
+        ("SSLv3", "protocol-sslv3"),
+        ("TLSv1.0", "protocol-tls10"),
+        ("TLSv1.1", "protocol-tls11"),
+    ] {
+        if let Some(v) = sc
+            .versions
+            .get(key)
+            .filter(|v| v.status == VersionStatus::Offered)
+        {
             let list: Vec<&SuiteEntry> = v.suites.iter().collect();
             out.push(finding(
                 code,
@@ -226,9 +250,18 @@ pub fn scan_findings(sc: &TlsScan) -> Vec<Finding> {
             ));
         }
     }
-    let any_offered = sc.versions.values().any(|v| v.status == VersionStatus::Offered);
-    if any_offered && status("TLSv1.2") == Some(VersionStatus::NotOffered) && status("TLSv1.3") == Some(VersionStatus::NotOffered) {
-        let best = ["TLSv1.1", "TLSv1.0", "SSLv3", "SSLv2"].into_iter().find(|k| status(k) == Some(VersionStatus::Offered)).unwrap_or("?");
+    let any_offered = sc
+        .versions
+        .values()
+        .any(|v| v.status == VersionStatus::Offered);
+    if any_offered
+        && status("TLSv1.2") == Some(VersionStatus::NotOffered)
+        && status("TLSv1.3") == Some(VersionStatus::NotOffered)
+    {
+        let best = ["TLSv1.1", "TLSv1.0", "SSLv3", "SSLv2"]
+            .into_iter()
+            .find(|k| status(k) == Some(VersionStatus::Offered))
+            .unwrap_or("?");
         out.push(finding(
             "no-tls12",
             format!("the server cannot do TLS 1.2 or 1.3: its best is {best}"),
@@ -242,8 +275,14 @@ pub fn scan_findings(sc: &TlsScan) -> Vec<Finding> {
             continue;
         }
         for s in &v.suites {
-            let info = u16::from_str_radix(s.id.trim_start_matches("0x"), 16).ok().and_then(wire::tls::suites::suite_info);
-            let why = if key == "SSLv2" { Some("SSLv2 cipher") } else { info.and_then(|i| i.weakness()) };
+            let info = u16::from_str_radix(s.id.trim_start_matches("0x"), 16)
+                .ok()
+                .and_then(wire::tls::suites::suite_info);
+            let why = if key == "SSLv2" {
+                Some("SSLv2 cipher")
+            } else {
+                info.and_then(|i| i.weakness())
+            };
             if let Some(w) = why {
                 weak.push((key.clone(), s, w));
             }
@@ -274,8 +313,14 @@ pub fn scan_findings(sc: &TlsScan) -> Vec<Finding> {
     if let Some(bits) = sc.dhe_bits.filter(|b| *b < 2048) {
         out.push(finding(
             "dh-weak",
-            format!("the server's DHE group has {bits} bits (below 2048)"),
-            json!({"bits": bits}),
+            format!(
+                "the server's DHE group has {bits} bits (below 2048){}",
+                sc.dhe_suite
+                    .as_ref()
+                    .map(|s| format!(", with {s}"))
+                    .unwrap_or_default()
+            ),
+            json!({"bits": bits, "suite": sc.dhe_suite}),
         ));
     }
     let unordered: Vec<&str> = sc
@@ -287,7 +332,10 @@ pub fn scan_findings(sc: &TlsScan) -> Vec<Finding> {
     if !unordered.is_empty() {
         out.push(finding(
             "no-server-preference",
-            format!("the server follows the client's suite order for {}", unordered.join(", ")),
+            format!(
+                "the server follows the client's suite order for {}",
+                unordered.join(", ")
+            ),
             json!({"versions": unordered}),
         ));
     }

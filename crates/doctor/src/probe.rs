@@ -178,8 +178,17 @@ impl Probe<'_> {
     }
 
     async fn connect(&mut self, spec: &EndpointSpec) -> Result<TcpStream, Failure> {
-        self.note(format!("connecting to {} ({})", spec.address, spec.mode.as_str()));
-        let tcp = match tokio::time::timeout(self.opts.timeouts.connect, TcpStream::connect(spec.address)).await {
+        self.note(format!(
+            "connecting to {} ({})",
+            spec.address,
+            spec.mode.as_str()
+        ));
+        let tcp = match tokio::time::timeout(
+            self.opts.timeouts.connect,
+            TcpStream::connect(spec.address),
+        )
+        .await
+        {
             Err(_) => {
                 return Err(Failure {
                     phase: Phase::Connect,
@@ -444,8 +453,15 @@ impl Probe<'_> {
 /// Connect and, in STARTTLS mode, speak SMTP up to the server's 220 to STARTTLS: the socket is
 /// then where the first TLS byte goes. Returns it with any bytes the server sent past its reply.
 /// Used by the scan's hand-built handshakes; SMTP refusals come back as `FailureKind::Rejected`.
-pub(crate) async fn open_for_tls(spec: &EndpointSpec, opts: &CheckOptions) -> Result<(TcpStream, Vec<u8>), Failure> {
-    let mut p = Probe { opts, start: Instant::now(), transcript: Vec::new() };
+pub(crate) async fn open_for_tls(
+    spec: &EndpointSpec,
+    opts: &CheckOptions,
+) -> Result<(TcpStream, Vec<u8>), Failure> {
+    let mut p = Probe {
+        opts,
+        start: Instant::now(),
+        transcript: Vec::new(),
+    };
     let tcp = p.connect(spec).await?;
     if spec.mode == Mode::ImplicitTls {
         return Ok((tcp, Vec::new()));
@@ -472,14 +488,34 @@ pub(crate) async fn open_for_tls(spec: &EndpointSpec, opts: &CheckOptions) -> Re
         },
     };
     if !p.greet(&mut d, &mut obs).await? {
-        let phase = if obs.smtp.banner.as_ref().is_some_and(|b| !b.is_positive()) { Phase::Banner } else { Phase::Ehlo };
-        let r = obs.smtp.helo.as_ref().or(obs.smtp.ehlo.as_ref()).or(obs.smtp.banner.as_ref());
+        let phase = if obs.smtp.banner.as_ref().is_some_and(|b| !b.is_positive()) {
+            Phase::Banner
+        } else {
+            Phase::Ehlo
+        };
+        let r = obs
+            .smtp
+            .helo
+            .as_ref()
+            .or(obs.smtp.ehlo.as_ref())
+            .or(obs.smtp.banner.as_ref());
         return Err(rejected(phase, r));
     }
-    if !obs.smtp.capabilities.as_ref().is_some_and(|c| c.has("STARTTLS")) {
-        return Err(Failure { phase: Phase::Ehlo, kind: FailureKind::Rejected, message: "STARTTLS is not offered".into() });
+    if !obs
+        .smtp
+        .capabilities
+        .as_ref()
+        .is_some_and(|c| c.has("STARTTLS"))
+    {
+        return Err(Failure {
+            phase: Phase::Ehlo,
+            kind: FailureKind::Rejected,
+            message: "STARTTLS is not offered".into(),
+        });
     }
-    let reply = p.command(&mut d, "STARTTLS", Phase::Starttls, opts.timeouts.command).await?;
+    let reply = p
+        .command(&mut d, "STARTTLS", Phase::Starttls, opts.timeouts.command)
+        .await?;
     if reply.code != 220 {
         return Err(rejected(Phase::Starttls, Some(&reply)));
     }

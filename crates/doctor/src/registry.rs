@@ -289,6 +289,472 @@ pub static REGISTRY: &[FindingDef] = &[
             },
         ],
     },
+    // RFC 8996 (TLS 1.0 and 1.1 deprecated); Python 3.10 "What's New" (ssl: TLS 1.2 minimum);
+    // JDK 8u291 and 11.0.11 release notes (TLS 1.0 and 1.1 disabled); Go 1.18 release notes
+    // (clients default to TLS 1.2); OpenSSL 1.0.1 changes (TLS 1.1 and 1.2 added); OpenSSL 3.0
+    // migration guide (SHA-1 and MD5 signatures refused at security level 1); Postfix
+    // postconf(5); Exim source (openssl_options) and specification; GnuTLS priority strings.
+    FindingDef {
+        code: "no-tls12",
+        severity: Severity::Error,
+        title: "The server cannot negotiate TLS 1.2 or TLS 1.3",
+        why: "The best protocol version the server accepts is TLS 1.1, TLS 1.0 or even SSLv3; \
+              a handshake that offers only TLS 1.2 (2008) or TLS 1.3 (2018) fails. Usually the \
+              server's TLS library is too old (OpenSSL gained TLS 1.2 in 1.0.1, released in \
+              2012), its protocol settings leave TLS 1.2 out, or it is an old appliance or \
+              Windows server on which TLS 1.2 was never switched on. RFC 8996 (2021) \
+              deprecates TLS 1.0 and 1.1, and most up-to-date clients refuse them by default, \
+              so they cannot do TLS with this server at all.",
+        breaks: "Current clients fail the handshake: an opportunistic MTA may retry in \
+                 plaintext, one that requires TLS (MTA-STS in enforce mode, DANE) defers the \
+                 mail. Python 3.10 and later require TLS 1.2 by default, smtplib's starttls() \
+                 included: \"[SSL: TLSV1_ALERT_PROTOCOL_VERSION] tlsv1 alert protocol \
+                 version\" or \"[SSL: UNSUPPORTED_PROTOCOL] unsupported protocol\". Java has \
+                 disabled TLS 1.0 and 1.1 since 8u291 and 11.0.11: \
+                 \"javax.net.ssl.SSLHandshakeException: Received fatal alert: \
+                 protocol_version\", or \"No appropriate protocol (protocol is disabled or \
+                 cipher suites are inappropriate)\" when the application asks for TLSv1 \
+                 itself. Go clients require TLS 1.2 since Go 1.18 (\"remote error: tls: \
+                 protocol version not supported\"), and OpenSSL 3 clients refuse the ECDHE and \
+                 DHE suites of TLS 1.0 and 1.1 (\"legacy sigalg disallowed or unsupported\").",
+        fixes: &[
+            Fix {
+                software: "Postfix",
+                text: "Check that the protocol settings do not leave TLS 1.2 out: \
+                       `postconf smtpd_tls_protocols smtpd_tls_mandatory_protocols` must not \
+                       contain \"!TLSv1.2\" or an upper bound such as \"<=TLSv1.1\". A setting \
+                       that still lets old senders in on port 25 (Postfix 3.6+ syntax):\n\
+                       smtpd_tls_protocols = >=TLSv1\n\
+                       smtpd_tls_mandatory_protocols = >=TLSv1.2\n\
+                       (use >=TLSv1.2 for both to drop the old versions too; see \
+                       protocol-tls10. Before Postfix 3.6: `!SSLv2, !SSLv3` and \
+                       `!SSLv2, !SSLv3, !TLSv1, !TLSv1.1`.) If the settings are right, the \
+                       OpenSSL that Postfix uses is too old: \
+                       `ldd $(postconf -h daemon_directory)/smtpd | grep libssl` shows which \
+                       one. OpenSSL before 1.0.1 cannot do TLS 1.2; upgrade the system or the \
+                       Postfix package, then `postfix reload`.",
+            },
+            Fix {
+                software: "Exim",
+                text: "`exim -bV` shows the TLS library Exim runs with (OpenSSL or GnuTLS, \
+                       and its version). With OpenSSL, remove +no_tlsv1_2 and +no_tlsv1_3 \
+                       from openssl_options, e.g.\n\
+                       openssl_options = +no_sslv2 +no_sslv3\n\
+                       With GnuTLS, tls_require_ciphers is a priority string: remove \
+                       -VERS-TLS1.2 and -VERS-TLS1.3 from it, or use\n\
+                       tls_require_ciphers = NORMAL\n\
+                       If the library itself predates TLS 1.2 (OpenSSL before 1.0.1), install \
+                       a current Exim package built against a current OpenSSL or GnuTLS.",
+            },
+            Fix {
+                software: "Any server",
+                text: "Appliances, gateways and mail filters get their TLS versions from the \
+                       firmware: update it, switch TLS 1.2 on in its settings, or replace it. \
+                       Windows Server 2008 R2 (e.g. under Exchange 2010) supports TLS 1.2 but \
+                       leaves it switched off by default; create the DWORD values Enabled = 1 \
+                       and DisabledByDefault = 0 under \
+                       HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Server \
+                       and reboot.",
+            },
+            Fix {
+                software: "Python ssl",
+                text: "Stopgap only, to reach a server you cannot fix (Python 3.10+ warns that \
+                       TLSv1 is deprecated):\n\
+                       ctx = ssl.create_default_context()\n\
+                       ctx.minimum_version = ssl.TLSVersion.TLSv1\n\
+                       ctx.set_ciphers(\"DEFAULT:@SECLEVEL=0\")\n\
+                       This weakens the client; upgrading the server fixes every client.",
+            },
+        ],
+    },
+    // RFC 6176 (SSL 2.0 prohibited); DROWN, CVE-2016-0800 (Aviram et al., 2016); OpenSSL 1.1.0
+    // release notes (SSLv2 removed); Postfix postconf(5) (smtpd_tls_protocols); Exim source
+    // (openssl_options defaults include +no_sslv2 +no_sslv3).
+    FindingDef {
+        code: "protocol-sslv2",
+        severity: Severity::Error,
+        title: "The server still accepts SSLv2",
+        why: "The server completes a handshake with SSL 2.0, a 1995 protocol so flawed that \
+              SSL 3.0 replaced it the following year; RFC 6176 (2011) prohibits it. The damage \
+              is not limited to SSLv2 sessions: with DROWN (CVE-2016-0800), an attacker who can \
+              make SSLv2 connections to a server holding an RSA key can decrypt recorded TLS \
+              sessions that used RSA key exchange with any server sharing that key, even one \
+              that never speaks SSLv2. OpenSSL dropped SSLv2 entirely in 1.1.0, so a server \
+              that still speaks it runs a very old TLS library or appliance.",
+        breaks: "No current client offers SSLv2, so accepting it breaks nothing, and neither \
+                 does turning it off. The cost is exposure: through DROWN, TLS sessions with \
+                 this server and with every other server or service using the same RSA key \
+                 can be decrypted. Vulnerability scanners and compliance checks such as PCI \
+                 DSS fail the server.",
+        fixes: &[
+            Fix {
+                software: "Postfix",
+                text: "Switch SSL off at every security level (Postfix 3.6+):\n\
+                       smtpd_tls_protocols = >=TLSv1\n\
+                       smtpd_tls_mandatory_protocols = >=TLSv1.2\n\
+                       On older releases:\n\
+                       smtpd_tls_protocols = !SSLv2, !SSLv3\n\
+                       smtpd_tls_mandatory_protocols = !SSLv2, !SSLv3, !TLSv1, !TLSv1.1\n\
+                       Look for per-service overrides as well (`postconf -P | grep protocols`), \
+                       then `postfix reload`. A Postfix linked with OpenSSL 1.1.0 or later \
+                       cannot do SSLv2 at all; if it still does, its OpenSSL is older.",
+            },
+            Fix {
+                software: "Exim",
+                text: "Current Exim with OpenSSL switches SSLv2 and SSLv3 off by default, and \
+                       openssl_options only adds to or takes away from those defaults: look \
+                       for \"-no_sslv2\" in it (`exim -bP openssl_options`) and remove it, or \
+                       state the defaults explicitly:\n\
+                       openssl_options = +no_sslv2 +no_sslv3\n\
+                       GnuTLS has no SSLv2. If neither explains it, `exim -bV` will show a \
+                       very old OpenSSL: install a current Exim package.",
+            },
+            Fix {
+                software: "Any server",
+                text: "DROWN works through any server that shares the RSA key, on any port: \
+                       web servers, IMAP and POP3 servers, other MX hosts. Switch SSLv2 off \
+                       everywhere the key is used, or give this server a new key and \
+                       certificate of its own.",
+            },
+        ],
+    },
+    // RFC 7568 (SSL 3.0 deprecated); POODLE, CVE-2014-3566; RFC 7465 (RC4 prohibited); OpenSSL
+    // 1.1.0 release notes (SSLv3 not built by default); Postfix postconf(5); Exim source
+    // (openssl_options defaults); GnuTLS priority strings.
+    FindingDef {
+        code: "protocol-sslv3",
+        severity: Severity::Error,
+        title: "The server still accepts SSLv3",
+        why: "The server completes a handshake with SSL 3.0 (1996), which has no safe cipher \
+              left: its CBC suites fall to the POODLE padding-oracle attack (CVE-2014-3566), \
+              and the only alternative, RC4, is broken as well (RFC 7465). RFC 7568 (2015) \
+              deprecates SSLv3 and says it must not be used. OpenSSL has been built without \
+              SSLv3 by default since 1.1.0, so a server that accepts it runs an old library \
+              or has SSLv3 switched back on.",
+        breaks: "Current clients do not offer SSLv3, so they are unaffected, and nothing \
+                 breaks when it is switched off. The risk is for clients that offer nothing \
+                 newer, and for old clients that retry with a lower version after a failed \
+                 handshake, which an attacker can provoke to push them down to SSLv3. \
+                 Vulnerability scanners and compliance checks such as PCI DSS fail the server.",
+        fixes: &[
+            Fix {
+                software: "Postfix",
+                text: "Switch SSLv3 off at every security level (Postfix 3.6+):\n\
+                       smtpd_tls_protocols = >=TLSv1\n\
+                       smtpd_tls_mandatory_protocols = >=TLSv1.2\n\
+                       On older releases:\n\
+                       smtpd_tls_protocols = !SSLv2, !SSLv3\n\
+                       smtpd_tls_mandatory_protocols = !SSLv2, !SSLv3, !TLSv1, !TLSv1.1\n\
+                       Look for per-service overrides as well (`postconf -P | grep protocols`), \
+                       then `postfix reload`.",
+            },
+            Fix {
+                software: "Exim",
+                text: "With OpenSSL, current Exim excludes SSLv3 by default; look for \
+                       \"-no_sslv3\" in openssl_options (`exim -bP openssl_options`) and \
+                       remove it, or state the defaults explicitly:\n\
+                       openssl_options = +no_sslv2 +no_sslv3\n\
+                       With GnuTLS, current releases leave SSL 3.0 out of NORMAL; remove any \
+                       +VERS-SSL3.0 from tls_require_ciphers, or exclude it explicitly:\n\
+                       tls_require_ciphers = NORMAL:-VERS-SSL3.0",
+            },
+        ],
+    },
+    // RFC 8996 (TLS 1.0 and 1.1 deprecated); RFC 7435 (opportunistic security); PCI DSS 3.2
+    // (no SSL or early TLS after 30 June 2018); Postfix postconf(5) (smtpd_tls_protocols
+    // defaults to >=TLSv1 since 3.6); Exim source (openssl_options); GnuTLS priority strings.
+    FindingDef {
+        code: "protocol-tls10",
+        severity: Severity::Warning,
+        title: "The server still accepts TLS 1.0",
+        why: "The server completes a handshake with TLS 1.0 (1999). TLS 1.0 has no AEAD cipher \
+              suites (no AES-GCM, no ChaCha20-Poly1305) and no SHA-256 suites, and its \
+              handshake still rests on MD5 and SHA-1; RFC 8996 (2021) deprecates it together \
+              with TLS 1.1, and PCI DSS has not allowed it as a security control since 30 June \
+              2018. Postfix nevertheless accepts it by default (smtpd_tls_protocols = >=TLSv1 \
+              since Postfix 3.6), because for opportunistic TLS on port 25 weak encryption is \
+              better than none.",
+        breaks: "Nothing breaks: current clients (Python 3.10+, Java since 8u291, Go 1.18+) do \
+                 not offer TLS 1.0 at all and simply use TLS 1.2 or 1.3. What remains is that clients and senders that know nothing newer use TLS \
+                 1.0 here, and security scanners and PCI DSS audits flag the server. On port \
+                 25 there is a trade-off: a few very old sending MTAs still speak only TLS 1.0, \
+                 and if the server refuses it they deliver in plaintext instead, so many MX \
+                 operators keep TLS 1.0 for opportunistic STARTTLS, while the submission ports \
+                 (587, 465), where your own users' clients connect, should require TLS 1.2.",
+        fixes: &[
+            Fix {
+                software: "Postfix",
+                text: "Require TLS 1.2 where TLS is mandatory and decide about port 25 \
+                       separately (Postfix 3.6+ syntax):\n\
+                       smtpd_tls_protocols = >=TLSv1\n\
+                       smtpd_tls_mandatory_protocols = >=TLSv1.2\n\
+                       The mandatory setting applies where smtpd_tls_security_level = encrypt, \
+                       so give the submission (587) and submissions (465) services in \
+                       master.cf \"-o smtpd_tls_security_level=encrypt\". To refuse TLS 1.0 on \
+                       port 25 as well, set smtpd_tls_protocols = >=TLSv1.2. Before Postfix \
+                       3.6, use the exclusion form: `!SSLv2, !SSLv3` for TLS 1.0 and up, \
+                       `!SSLv2, !SSLv3, !TLSv1, !TLSv1.1` for TLS 1.2 and up.",
+            },
+            Fix {
+                software: "Exim",
+                text: "With OpenSSL (the options add to Exim's defaults):\n\
+                       openssl_options = +no_sslv2 +no_sslv3 +no_tlsv1 +no_tlsv1_1\n\
+                       With GnuTLS:\n\
+                       tls_require_ciphers = NORMAL:-VERS-SSL3.0:-VERS-TLS1.0:-VERS-TLS1.1\n\
+                       Either applies to every port of this Exim, port 25 included, so weigh \
+                       the port 25 trade-off first.",
+            },
+            Fix {
+                software: "Any server",
+                text: "Before switching TLS 1.0 off, see who still uses it. Postfix with \
+                       smtpd_tls_loglevel = 1 logs every session, e.g. \"Anonymous TLS \
+                       connection established from ...: TLSv1 with cipher ...\":\n\
+                       grep -E 'TLS connection established from .*: TLSv1 with' /var/log/mail.log\n\
+                       Exim logs the protocol and cipher in the X= field of each message's \
+                       log line.",
+            },
+        ],
+    },
+    // RFC 8996 (TLS 1.0 and 1.1 deprecated); OpenSSL 1.0.1 changes (TLS 1.1 and 1.2 added
+    // together); Postfix postconf(5); Exim source (openssl_options); GnuTLS priority strings.
+    FindingDef {
+        code: "protocol-tls11",
+        severity: Severity::Warning,
+        title: "The server still accepts TLS 1.1",
+        why: "The server completes a handshake with TLS 1.1 (2006). It fixed TLS 1.0's \
+              predictable CBC initialisation vectors but otherwise shares its limits: no AEAD \
+              or SHA-256 cipher suites, and a handshake that rests on MD5 and SHA-1. RFC 8996 \
+              (2021) deprecates it together with TLS 1.0. Little software ever stopped at TLS \
+              1.1, since most gained TLS 1.1 and 1.2 together (OpenSSL in 1.0.1, for \
+              example), so it is rarely the best version a peer has.",
+        breaks: "Nothing breaks: current clients (Python 3.10+, Java since 8u291, Go 1.18+) \
+                 do not offer TLS 1.1 and use TLS 1.2 or 1.3. Old peers that know nothing newer \
+                 use it, and security scanners flag the server. The port 25 trade-off \
+                 described for TLS 1.0 applies in principle (a sender that finds no common \
+                 version delivers in plaintext), but senders that stop at TLS 1.1 are rarer \
+                 still; on the submission ports (587, 465) TLS 1.2 should be required.",
+        fixes: &[
+            Fix {
+                software: "Postfix",
+                text: "Require TLS 1.2 where TLS is mandatory (Postfix 3.6+ syntax):\n\
+                       smtpd_tls_mandatory_protocols = >=TLSv1.2\n\
+                       and give the submission services in master.cf \
+                       \"-o smtpd_tls_security_level=encrypt\". To remove TLS 1.0 and 1.1 on \
+                       port 25 too, set smtpd_tls_protocols = >=TLSv1.2. Before Postfix 3.6: \
+                       `!SSLv2, !SSLv3, !TLSv1, !TLSv1.1`. Then `postfix reload`.",
+            },
+            Fix {
+                software: "Exim",
+                text: "With OpenSSL (the options add to Exim's defaults):\n\
+                       openssl_options = +no_sslv2 +no_sslv3 +no_tlsv1 +no_tlsv1_1\n\
+                       With GnuTLS:\n\
+                       tls_require_ciphers = NORMAL:-VERS-SSL3.0:-VERS-TLS1.0:-VERS-TLS1.1\n\
+                       Either applies to every port of this Exim, port 25 included.",
+            },
+        ],
+    },
+    // RFC 7465 (RC4 prohibited); FREAK, CVE-2015-0204; Logjam, CVE-2015-4000; SWEET32,
+    // CVE-2016-2183; Postfix postconf(5) (smtpd_tls_exclude_ciphers, anonymous ciphers under
+    // smtpd_tls_mandatory_ciphers); JDK java.security (jdk.tls.disabledAlgorithms); GnuTLS
+    // priority strings.
+    FindingDef {
+        code: "cipher-weak",
+        severity: Severity::Error,
+        title: "The server accepts weak cipher suites (NULL, EXPORT, RC4, DES, 3DES, ...)",
+        why: "Some of the suites the server accepts give little or no protection. NULL suites \
+              encrypt nothing; anonymous (aNULL) suites skip authentication, so a client that \
+              uses one cannot tell the real server from an impostor; EXPORT suites were \
+              weakened on purpose (40-bit keys, 512-bit RSA or DH) and are what FREAK \
+              (CVE-2015-0204) and Logjam (CVE-2015-4000) exploit; RC4 leaks plaintext through \
+              its biases and RFC 7465 prohibits it; single DES has a 56-bit key, and 3DES, \
+              with its 64-bit blocks, falls to SWEET32 (CVE-2016-2183) on long connections; \
+              suites with an MD5 MAC are nearly all of these kinds anyway. Current OpenSSL releases \
+              no longer offer most of them, so their presence points to an old TLS library or \
+              a hand-made cipher list.",
+        breaks: "Current clients do not offer these suites (current JDKs disable RC4, DES, \
+                 3DES, anon and NULL in jdk.tls.disabledAlgorithms; OpenSSL 3's and Python's \
+                 defaults leave them out), so removing them breaks nothing for them. The risk \
+                 lies with old peers that offer them: a man in the middle can push vulnerable \
+                 clients down to EXPORT-grade keys (FREAK, Logjam) and break those, and long \
+                 3DES sessions leak data (SWEET32). Vulnerability scanners and compliance \
+                 checks fail the server.",
+        fixes: &[
+            Fix {
+                software: "Postfix",
+                text: "Remove them at every security level (this is a plain list, not an \
+                       OpenSSL cipher string):\n\
+                       smtpd_tls_exclude_ciphers = eNULL, EXPORT, DES, 3DES, RC4, MD5\n\
+                       smtpd_tls_mandatory_ciphers = high\n\
+                       smtpd_tls_mandatory_exclude_ciphers = aNULL\n\
+                       and keep smtpd_tls_ciphers at medium, the default since 2015 (\"export\" \
+                       or \"low\" bring weak suites back). Postfix keeps anonymous suites on \
+                       purpose for opportunistic TLS: only clients that ask for them get them, \
+                       and a sender on port 25 that does not check certificates gains nothing \
+                       from one; the last line removes them where TLS is mandatory. Then \
+                       `postfix reload`.",
+            },
+            Fix {
+                software: "Exim",
+                text: "With OpenSSL, tls_require_ciphers is an OpenSSL cipher string:\n\
+                       tls_require_ciphers = HIGH:!aNULL:!eNULL:!RC4:!3DES:!MD5\n\
+                       With GnuTLS, current releases leave RC4 and 3DES out of NORMAL; remove \
+                       any +ARCFOUR-128, +3DES-CBC or +NULL from the priority string, or \
+                       exclude them explicitly:\n\
+                       tls_require_ciphers = NORMAL:-3DES-CBC:-ARCFOUR-128",
+            },
+            Fix {
+                software: "Any server",
+                text: "Appliances and other servers usually offer a \"strong\" or \"high\" \
+                       cipher profile, or need a firmware update. On Windows (e.g. Exchange), \
+                       switch the suites off in Schannel: set the DWORD Enabled = 0 under \
+                       HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Ciphers \
+                       in the subkeys \"RC4 128/128\", \"Triple DES 168\", \"DES 56/56\" and \
+                       \"NULL\", then reboot.",
+            },
+        ],
+    },
+    // RFC 8446 section 1.2 (TLS 1.3 removed static RSA and DH); Python 3.10 "What's New" (no
+    // suites without forward secrecy by default); Go 1.22 release notes (RSA key exchange
+    // suites removed from the defaults); Postfix postconf(5) and FORWARD_SECRECY_README; Exim
+    // specification (tls_require_ciphers); GnuTLS priority strings.
+    FindingDef {
+        code: "cipher-no-forward-secrecy",
+        severity: Severity::Warning,
+        title: "The server accepts suites without forward secrecy (static RSA or DH)",
+        why: "With static RSA key exchange (suites named TLS_RSA_WITH_..., in OpenSSL terms \
+              AES128-SHA, AES256-GCM-SHA384 and the like) the client encrypts the session \
+              secret with the key of the server's certificate; the rare static DH and ECDH \
+              suites likewise reuse a fixed key. Anyone who records such a session and later \
+              obtains that private key, from a backup, a break-in or a seizure, can decrypt \
+              it. ECDHE and DHE suites use a fresh key for every session, and TLS 1.3 removed \
+              static key exchange altogether.",
+        breaks: "Nothing breaks while the server also offers ECDHE suites, which current \
+                 clients prefer: Python 3.10+ leaves static RSA out of its default cipher \
+                 list, and Go 1.22+ no longer offers it by default. The exposure is for \
+                 sessions with clients that choose these suites, or are steered to them when \
+                 the server follows the client's order (see no-server-preference). A server \
+                 with nothing but static RSA suites would fail with those Python and Go \
+                 clients (a handshake_failure alert).",
+        fixes: &[
+            Fix {
+                software: "Postfix",
+                text: "ECDHE is on by default with current Postfix and OpenSSL \
+                       (smtpd_tls_eecdh_grade = auto); make sure it gets chosen by letting \
+                       the server pick the suite:\n\
+                       tls_preempt_cipherlist = yes\n\
+                       Where TLS is mandatory (submission), drop static RSA altogether:\n\
+                       smtpd_tls_mandatory_exclude_ciphers = kRSA\n\
+                       Excluding it on port 25 too (smtpd_tls_exclude_ciphers = kRSA) can send \
+                       the rare very old sender that knows only static RSA suites to \
+                       plaintext. Then `postfix reload`.",
+            },
+            Fix {
+                software: "Exim",
+                text: "With OpenSSL, leave static RSA out of the cipher string (it does not \
+                       affect TLS 1.3, which has none):\n\
+                       tls_require_ciphers = DEFAULT:!kRSA\n\
+                       With GnuTLS, remove the RSA key exchange from the priority string:\n\
+                       tls_require_ciphers = NORMAL:-RSA\n\
+                       Both apply to port 25 as well, with the same caveat about very old \
+                       senders.",
+            },
+        ],
+    },
+    // Logjam, CVE-2015-4000 (Adrian et al., "Imperfect Forward Secrecy", 2015); RFC 7919
+    // (FFDHE groups); OpenSSL SSL_CTX_set_security_level(3); JDK java.security
+    // (jdk.tls.disabledAlgorithms); Postfix postconf(5) (smtpd_tls_dh1024_param_file); Exim
+    // source (std-crypto.c, named DH groups).
+    FindingDef {
+        code: "dh-weak",
+        severity: Severity::Error,
+        title: "The server's DHE group is smaller than 2048 bits",
+        why: "For DHE key exchange the server uses Diffie-Hellman parameters (a prime) of fewer \
+              than 2048 bits. The Logjam research (CVE-2015-4000) broke 512-bit groups in \
+              practice and showed that 1024-bit groups, above all the few primes that many \
+              servers share, are within reach of a well-funded attacker. This concerns DHE \
+              suites in TLS 1.2 and older only; TLS 1.3 uses standard groups of at least 2048 \
+              bits. The usual cause is an old parameter file or an old built-in default.",
+        breaks: "Clients that check the size fail the handshake whenever the server picks a \
+                 DHE suite. Python 3.10 and later (whose default cipher string sets \
+                 @SECLEVEL=2) and other OpenSSL clients at security level 2 (the default on \
+                 Debian and Ubuntu, and in OpenSSL 3.2 and later) refuse groups below 2048 \
+                 bits: \"[SSL: DH_KEY_TOO_SMALL] dh key too small\". Java refuses groups below \
+                 1024 bits (\"DH keySize < 1024\" in jdk.tls.disabledAlgorithms) with \"DH \
+                 ServerKeyExchange does not comply to algorithm constraints\". Clients that \
+                 get an ECDHE suite never notice, which is why only some clients fail.",
+        fixes: &[
+            Fix {
+                software: "Postfix",
+                text: "Postfix 3.1 and later have a built-in 2048-bit group, and Postfix 3.7+ \
+                       built with OpenSSL 3 lets OpenSSL choose when \
+                       smtpd_tls_dh1024_param_file is empty or \"auto\", so often the fix is \
+                       to remove an old setting (`postconf -n | grep dh`). To use your own \
+                       parameters:\n\
+                       openssl dhparam -out /etc/postfix/dh2048.pem 2048\n\
+                       smtpd_tls_dh1024_param_file = ${config_directory}/dh2048.pem\n\
+                       The \"1024\" in the name is historical; 2048 bits is right, and much \
+                       larger groups slow the handshake and can fail with some clients. Then \
+                       `postfix reload`.",
+            },
+            Fix {
+                software: "Exim",
+                text: "tls_dhparam chooses the group; name a standard 2048-bit one from RFC \
+                       7919, which current Exim has built in:\n\
+                       tls_dhparam = ffdhe2048\n\
+                       (ffdhe3072 also exists). Check the current value with \
+                       `exim -bP tls_dhparam`: a file with 1024-bit parameters or the small \
+                       built-in groups ike1, ike2, ike5 and ike22 cause this finding. Restart \
+                       Exim afterwards.",
+            },
+            Fix {
+                software: "Python ssl",
+                text: "Stopgap only, for a server you cannot fix: accept 1024-bit groups in \
+                       this one client with\n\
+                       ctx = ssl.create_default_context()\n\
+                       ctx.set_ciphers(\"DEFAULT:@SECLEVEL=1\")",
+            },
+        ],
+    },
+    // OpenSSL SSL_CTX_set_options(3) (SSL_OP_CIPHER_SERVER_PREFERENCE, SSL_OP_PRIORITIZE_CHACHA);
+    // Mozilla Server Side TLS guidelines (client chooses when all suites are strong); Postfix
+    // postconf(5) (tls_preempt_cipherlist); Exim source (openssl_options); GnuTLS priority
+    // strings (%SERVER_PRECEDENCE).
+    FindingDef {
+        code: "no-server-preference",
+        severity: Severity::Note,
+        title: "The server follows the client's cipher suite order, not its own",
+        why: "When choosing a cipher suite, the server takes the first one in the client's \
+              list that it supports, instead of the first one in its own list that the client \
+              supports. A client that lists a weaker suite first, such as an old one that \
+              prefers static RSA or CBC suites, gets it even though the server could have \
+              chosen better. When every suite the server accepts is strong (ECDHE with AES-GCM \
+              or ChaCha20-Poly1305, and TLS 1.3) this hardly matters, and Mozilla's server \
+              guidelines then leave the choice to the client, which knows best, for example, \
+              whether it has AES hardware.",
+        breaks: "Nothing breaks; this decides which suite is used, not whether a connection \
+                 works. It only matters when the server also accepts suites weaker than others \
+                 it has (see cipher-weak and cipher-no-forward-secrecy).",
+        fixes: &[
+            Fix {
+                software: "Postfix",
+                text: "tls_preempt_cipherlist = yes\n\
+                       then `postfix reload`. It is off by default because some old clients \
+                       listed suites they had implemented badly: the Postfix documentation \
+                       names Windows 2003 Exchange, whose DES-CBC3-SHA is broken and which \
+                       OpenSSL ranks above RC4-SHA.",
+            },
+            Fix {
+                software: "Exim",
+                text: "With OpenSSL (openssl_options adds to Exim's defaults):\n\
+                       openssl_options = +no_sslv2 +no_sslv3 +cipher_server_preference\n\
+                       Recent Exim releases also accept +prioritize_chacha, which keeps \
+                       ChaCha20 for clients that list it first (typically phones without AES \
+                       hardware); an Exim that does not know an option refuses the whole \
+                       setting, so check the logs after adding it. With GnuTLS:\n\
+                       tls_require_ciphers = NORMAL:%SERVER_PRECEDENCE",
+            },
+        ],
+    },
     // RFC 5246 section 7.4.2 and RFC 8446 section 4.4.2 (the server sends its chain);
     // RFC 5280 section 4.2.2.1 (Authority Information Access); Postfix postconf(5)
     // (smtpd_tls_chain_files, smtpd_tls_cert_file); Let's Encrypt / certbot file layout.
@@ -913,7 +1379,16 @@ mod tests {
 
     /// Findings about TLS itself or the certificate, as opposed to plain SMTP refusals.
     fn is_tls_or_certificate(code: &str) -> bool {
-        ["starttls-", "tls-", "chain-", "cert-"]
+        code == "no-tls12"
+            || [
+                "starttls-",
+                "tls-",
+                "chain-",
+                "cert-",
+                "protocol-",
+                "cipher-",
+                "dh-",
+            ]
             .iter()
             .any(|prefix| code.starts_with(prefix))
     }
@@ -1008,6 +1483,28 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn protocol_and_cipher_findings_follow_the_handshake_failure() {
+        // The registry order is the importance order used to pick the verdict.
+        let codes: Vec<&str> = REGISTRY.iter().map(|d| d.code).collect();
+        let start = codes
+            .iter()
+            .position(|c| *c == "tls-handshake-failed")
+            .expect("tls-handshake-failed is declared");
+        let expected = [
+            "no-tls12",
+            "protocol-sslv2",
+            "protocol-sslv3",
+            "protocol-tls10",
+            "protocol-tls11",
+            "cipher-weak",
+            "cipher-no-forward-secrecy",
+            "dh-weak",
+            "no-server-preference",
+        ];
+        assert_eq!(&codes[start + 1..start + 1 + expected.len()], &expected[..]);
     }
 
     #[test]

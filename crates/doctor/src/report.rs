@@ -387,22 +387,52 @@ fn render_endpoint(o: &mut String, r: &CheckReport, ep: &EndpointReport, style: 
             let _ = writeln!(o, "  {:>9.1} ms  {who}  {}", e.at_ms, e.text);
         }
         if let Some(sc) = &obs.scan {
-            let _ = writeln!(o, "\n{}", paint(&format!("Scan ({} connections)", sc.scan_connections), "1", c));
+            let _ = writeln!(
+                o,
+                "\n{}",
+                paint(
+                    &format!("Scan ({} connections)", sc.scan_connections),
+                    "1",
+                    c
+                )
+            );
             for st in &sc.scan_steps {
                 let _ = writeln!(o, "  {:>9.1} ms  {:<34} → {}", st.at_ms, st.what, st.answer);
             }
         }
     } else {
-        let _ = writeln!(o, "(the whole SMTP and TLS dialogue, and every connection of the scan: add -v)");
+        let _ = writeln!(
+            o,
+            "(the whole SMTP and TLS dialogue, and every connection of the scan: add -v)"
+        );
     }
 }
 
 fn render_scan(o: &mut String, sc: &crate::scan::TlsScan, c: bool) {
     use crate::scan::VersionStatus;
-    let _ = writeln!(o, "\n{}", paint(&format!("Protocols and cipher suites ({} connections)", sc.scan_connections), "1", c));
+    let _ = writeln!(
+        o,
+        "\n{}",
+        paint(
+            &format!(
+                "Protocols and cipher suites ({} connections)",
+                sc.scan_connections
+            ),
+            "1",
+            c
+        )
+    );
     for (k, v) in &sc.versions {
         let status = match v.status {
-            VersionStatus::Offered => paint("offered", if matches!(k.as_str(), "TLSv1.2" | "TLSv1.3") { "32" } else { "31" }, c),
+            VersionStatus::Offered => paint(
+                "offered",
+                if matches!(k.as_str(), "TLSv1.2" | "TLSv1.3") {
+                    "32"
+                } else {
+                    "31"
+                },
+                c,
+            ),
             VersionStatus::NotOffered => "not offered".to_string(),
             VersionStatus::Unknown => paint("unknown", "33", c),
         };
@@ -435,18 +465,38 @@ fn render_scan(o: &mut String, sc: &crate::scan::TlsScan, c: bool) {
         }
     }
     if let Some(g) = &sc.groups_tls13 {
-        let _ = writeln!(o, "  groups    TLS 1.3 key shares: {}{}", g.groups.join(", "), if g.complete { "" } else { " (incomplete)" });
+        let _ = writeln!(
+            o,
+            "  groups    TLS 1.3 key shares: {}{}",
+            g.groups.join(", "),
+            if g.complete { "" } else { " (incomplete)" }
+        );
     }
     if let Some(g) = &sc.groups_tls12 {
-        let _ = writeln!(o, "  curves    TLS 1.2 ECDHE: {}{}", g.groups.join(", "), if g.complete { "" } else { " (incomplete)" });
+        let _ = writeln!(
+            o,
+            "  curves    TLS 1.2 ECDHE: {}{}",
+            g.groups.join(", "),
+            if g.complete { "" } else { " (incomplete)" }
+        );
     }
     if let Some(b) = sc.dhe_bits {
         let _ = writeln!(o, "  DHE       {b}-bit group");
     }
     if sc.scanned_chains.len() > 1 {
-        let _ = writeln!(o, "  certificates: the server has {} certificates, chosen by suite:", sc.scanned_chains.len());
+        let _ = writeln!(
+            o,
+            "  certificates: the server has {} certificates, chosen by suite:",
+            sc.scanned_chains.len()
+        );
         for ch in &sc.scanned_chains {
-            let _ = writeln!(o, "      {} via {} ({} certificates in the chain)", ch.version, ch.suite, ch.chain.len());
+            let _ = writeln!(
+                o,
+                "      {} via {} ({} certificates in the chain)",
+                ch.version,
+                ch.suite,
+                ch.chain.len()
+            );
         }
     }
 }

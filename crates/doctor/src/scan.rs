@@ -55,7 +55,11 @@ pub struct ScanOptions {
 
 impl Default for ScanOptions {
     fn default() -> Self {
-        ScanOptions { max_connections: 4, retries: 2, backoff: Duration::from_secs(2) }
+        ScanOptions {
+            max_connections: 4,
+            retries: 2,
+            backoff: Duration::from_secs(2),
+        }
     }
 }
 
@@ -134,8 +138,11 @@ pub struct TlsScan {
     pub groups_tls13: Option<GroupsResult>,
     /// TLS 1.2 ECDHE curves.
     pub groups_tls12: Option<GroupsResult>,
-    /// Size of the DHE group, when a DHE suite was accepted.
+    /// Size of the DHE group, when a DHE suite was accepted (the smallest seen: servers such as
+    /// OpenSSL's automatic choice size the group by the suite).
     pub dhe_bits: Option<u32>,
+    /// The suite that got the smallest DHE group.
+    pub dhe_suite: Option<String>,
     /// Chains seen in TLS 1.2 and below, one per distinct leaf.
     pub scanned_chains: Vec<ScannedChain>,
     /// TCP connections the scan made.
@@ -172,17 +179,30 @@ fn entry(id: u16) -> SuiteEntry {
 }
 
 fn sslv2_entry(spec: u32) -> SuiteEntry {
-    let (name, openssl) = wire::tls::suites::sslv2_cipher_name(spec).unwrap_or(("unknown SSLv2 cipher", "?"));
+    let (name, openssl) =
+        wire::tls::suites::sslv2_cipher_name(spec).unwrap_or(("unknown SSLv2 cipher", "?"));
     let export = name.contains("EXPORT");
     SuiteEntry {
         id: format!("0x{spec:06X}"),
         iana: format!("SSL_CK_{name}"),
         openssl: Some(openssl.to_string()),
-        kx: if export { "rsa-export".into() } else { "rsa".into() },
+        kx: if export {
+            "rsa-export".into()
+        } else {
+            "rsa".into()
+        },
         auth: "rsa".into(),
         enc: name.split("_WITH_").next().unwrap_or(name).to_string(),
         mac: "MD5".into(),
-        bits: if export { 40 } else if name.starts_with("DES_64") { 56 } else if name.starts_with("DES_192") { 112 } else { 128 },
+        bits: if export {
+            40
+        } else if name.starts_with("DES_64") {
+            56
+        } else if name.starts_with("DES_192") {
+            112
+        } else {
+            128
+        },
         forward_secrecy: false,
     }
 }
@@ -202,8 +222,11 @@ fn kebab(s: &str) -> String {
 #[derive(Debug, Clone)]
 enum Answer {
     Flight(FlightOutcome),
-    /// The server closed the connection; `received` bytes came first.
-    Closed { received: usize },
+    /// The server closed the connection; `received` bytes came first, starting with `first`.
+    Closed {
+        received: usize,
+        first: Option<u8>,
+    },
     /// Could not measure: the reason.
     Unknown(String),
 }
@@ -211,7 +234,13 @@ enum Answer {
 /// What a ClientHello attempt means for the question asked.
 enum Verdict {
     /// A ServerHello or HelloRetryRequest.
-    Hello { version: u16, suite: u16, group: Option<u16>, certificates: Vec<Vec<u8>>, kx: Option<KeyExchange> },
+    Hello {
+        version: u16,
+        suite: u16,
+        group: Option<u16>,
+        certificates: Vec<Vec<u8>>,
+        kx: Option<KeyExchange>,
+    },
     /// The server said no (an alert, a close, an SSLv2 error).
     No(String),
     /// Nothing can be concluded.
@@ -220,7 +249,32 @@ enum Verdict {
 
 fn interpret(a: Answer) -> Verdict {
     match a {
-        Answer::Flight(FlightOutcome::Hello { hello, certificates, key_exchange, .. }) => Verdict::Hello {
+        Answer::Flight(FlightOutcome::Hello {
+            hello,
+            complete: false,
+            alert,
+            ..
+        }) if hello.selected_version != TLS13 => {
+            // A ServerHello, then an abort or silence before ServerHelloDone: the suite it named
+            // is not shown to work, and a server that names whatever is offered proves nothing.
+            Verdict::Unknown(match alert {
+                Some((_, d)) => format!(
+                    "the server chose {} and then aborted with the alert {} ({d})",
+                    wire::tls::cipher_suite_display(hello.cipher_suite),
+                    wire::tls::alert_description_name(d).unwrap_or("unknown")
+                ),
+                None => format!(
+                    "the server chose {} but did not finish its first flight",
+                    wire::tls::cipher_suite_display(hello.cipher_suite)
+                ),
+            })
+        }
+        Answer::Flight(FlightOutcome::Hello {
+            hello,
+            certificates,
+            key_exchange,
+            ..
+        }) => Verdict::Hello {
             version: hello.selected_version,
             suite: hello.cipher_suite,
             group: hello.key_share_group.or(match key_exchange {
@@ -241,12 +295,28 @@ fn interpret(a: Answer) -> Verdict {
             "alert {} ({description})",
             wire::tls::alert_description_name(description).unwrap_or("unknown")
         )),
-        Answer::Flight(FlightOutcome::Sslv2Error { code }) => Verdict::No(format!("SSLv2 error {code}")),
-        Answer::Flight(FlightOutcome::Sslv2Hello { .. }) => Verdict::Unknown("an SSLv2 answer to a TLS hello".into()),
-        Answer::Flight(FlightOutcome::NotTls { excerpt }) => Verdict::Unknown(format!("the server answered with bytes that are not TLS: {excerpt}")),
-        Answer::Flight(FlightOutcome::Malformed { reason }) => Verdict::Unknown(format!("malformed answer: {reason}")),
-        Answer::Closed { received: 0 } => Verdict::No("the server closed the connection".into()),
-        Answer::Closed { received } => Verdict::Unknown(format!("the server closed the connection after {received} bytes that do not make a whole message")),
+        Answer::Flight(FlightOutcome::Sslv2Error { code }) => {
+            Verdict::No(format!("SSLv2 error {code}"))
+        }
+        Answer::Flight(FlightOutcome::Sslv2Hello { .. }) => {
+            Verdict::Unknown("an SSLv2 answer to a TLS hello".into())
+        }
+        Answer::Flight(FlightOutcome::NotTls { excerpt }) => Verdict::Unknown(format!(
+            "the server answered with bytes that are not TLS: {excerpt}"
+        )),
+        Answer::Flight(FlightOutcome::Malformed { reason }) => {
+            Verdict::Unknown(format!("malformed answer: {reason}"))
+        }
+        Answer::Closed { received: 0, .. } => {
+            Verdict::No("the server closed the connection".into())
+        }
+        // The start of an alert record, then the close: a refusal whose alert was cut short.
+        Answer::Closed {
+            first: Some(0x15), ..
+        } => Verdict::No("the server began an alert and closed the connection".into()),
+        Answer::Closed { received, .. } => Verdict::Unknown(format!(
+            "the server closed the connection after {received} bytes that do not make a whole message"
+        )),
         Answer::Unknown(r) => Verdict::Unknown(r),
     }
 }
@@ -296,7 +366,10 @@ impl Scanner<'_> {
                     last = format!("{} phase: {}", f.phase.as_str(), f.message);
                     let transient = match f.kind {
                         FailureKind::Rejected => f.message.contains("\"4"),
-                        FailureKind::Refused | FailureKind::Closed | FailureKind::Timeout | FailureKind::Io => true,
+                        FailureKind::Refused
+                        | FailureKind::Closed
+                        | FailureKind::Timeout
+                        | FailureKind::Io => true,
                         _ => false,
                     };
                     self.step(what, &format!("could not start TLS: {last}"));
@@ -309,22 +382,36 @@ impl Scanner<'_> {
             let answer = self.exchange(&mut tcp, leftover, hello, sslv2).await;
             let text = match &answer {
                 Answer::Flight(f) => describe(f),
-                Answer::Closed { received } => format!("closed after {received} bytes"),
+                Answer::Closed { received, .. } => format!("closed after {received} bytes"),
                 Answer::Unknown(r) => r.clone(),
             };
             self.step(what, &text);
             return answer;
         }
-        Answer::Unknown(format!("gave up after {} attempts: {last}", self.scan.retries + 1))
+        Answer::Unknown(format!(
+            "gave up after {} attempts: {last}",
+            self.scan.retries + 1
+        ))
     }
 
-    async fn exchange(&self, tcp: &mut tokio::net::TcpStream, leftover: Vec<u8>, hello: &[u8], sslv2: bool) -> Answer {
+    async fn exchange(
+        &self,
+        tcp: &mut tokio::net::TcpStream,
+        leftover: Vec<u8>,
+        hello: &[u8],
+        sslv2: bool,
+    ) -> Answer {
         let limit = self.opts.timeouts.handshake;
-        if tokio::time::timeout(limit, tcp.write_all(hello)).await.map(|r| r.is_err()).unwrap_or(true) {
+        if tokio::time::timeout(limit, tcp.write_all(hello))
+            .await
+            .map(|r| r.is_err())
+            .unwrap_or(true)
+        {
             return Answer::Unknown("could not send the ClientHello".into());
         }
         let mut parser = FlightParser::new(sslv2);
         let mut received = leftover.len();
+        let mut first = leftover.first().copied();
         if !leftover.is_empty() {
             if let Some(o) = parser.feed(&leftover) {
                 return Answer::Flight(o);
@@ -337,21 +424,22 @@ impl Scanner<'_> {
                 Err(_) => {
                     return match parser.finish() {
                         Ok(o) => Answer::Flight(o),
-                        Err(e) => Answer::Unknown(format!("no complete answer within {} s: {}", limit.as_secs_f64(), e.reason)),
+                        Err(e) => Answer::Unknown(format!(
+                            "no complete answer within {} s: {}",
+                            limit.as_secs_f64(),
+                            e.reason
+                        )),
                     };
                 }
                 Ok(Ok(0)) | Ok(Err(_)) => {
                     return match parser.finish() {
                         Ok(o) => Answer::Flight(o),
-                        Err(_) if received == 0 => Answer::Closed { received: 0 },
-                        Err(e) => {
-                            let _ = e;
-                            Answer::Closed { received }
-                        }
+                        Err(_) => Answer::Closed { received, first },
                     };
                 }
                 Ok(Ok(n)) => {
                     received += n;
+                    first = first.or(buf.first().copied());
                     if let Some(o) = parser.feed(buf.get(..n).unwrap_or_default()) {
                         return Answer::Flight(o);
                     }
@@ -360,7 +448,13 @@ impl Scanner<'_> {
         }
     }
 
-    fn tls_hello(&self, max_version: u16, suites: &[u16], groups: Option<Vec<u16>>, key_shares: Option<Vec<u16>>) -> Vec<u8> {
+    fn tls_hello(
+        &self,
+        max_version: u16,
+        suites: &[u16],
+        groups: Option<Vec<u16>>,
+        key_shares: Option<Vec<u16>>,
+    ) -> Vec<u8> {
         let mut spec = ClientHelloSpec::modern(max_version);
         spec.suites = suites.to_vec();
         if let Some(g) = groups {
@@ -372,7 +466,15 @@ impl Scanner<'_> {
         spec.sni = self.spec.sni.clone();
         let mut session_id = [0u8; 32];
         session_id.copy_from_slice(&random32());
-        build_client_hello(&spec, &random32(), if max_version == TLS13 { &session_id } else { &[] })
+        build_client_hello(
+            &spec,
+            &random32(),
+            if max_version == TLS13 {
+                &session_id
+            } else {
+                &[]
+            },
+        )
     }
 
     /// Suites of one version by elimination. `first` is an answer already obtained for this
@@ -393,22 +495,51 @@ impl Scanner<'_> {
                 Some(v) => v,
                 None => {
                     let hello = self.tls_hello(v, &remaining, None, None);
-                    interpret(self.attempt(&format!("{} with {} suites", version_key(v), remaining.len()), &hello, false).await)
+                    interpret(
+                        self.attempt(
+                            &format!("{} with {} suites", version_key(v), remaining.len()),
+                            &hello,
+                            false,
+                        )
+                        .await,
+                    )
                 }
             };
             match verdict {
-                Verdict::Hello { version, suite, group, certificates, kx } => {
+                Verdict::Hello { version, .. } if !(SSLV3..=v).contains(&version) => {
+                    reason = Some(format!(
+                        "the server answered a {} hello with {}, which is not a version it could choose",
+                        version_key(v),
+                        wire::tls::version_name(version)
+                    ));
+                    break;
+                }
+                Verdict::Hello {
+                    version,
+                    suite,
+                    group,
+                    certificates,
+                    kx,
+                } => {
                     if version != v {
                         if accepted.is_empty() {
                             status = VersionStatus::NotOffered;
-                            reason = Some(format!("the server answered with {} instead", wire::tls::version_name(version)));
+                            reason = Some(format!(
+                                "the server answered with {} instead",
+                                wire::tls::version_name(version)
+                            ));
                         } else {
-                            reason = Some(format!("the server switched to {} mid-scan", wire::tls::version_name(version)));
+                            reason = Some(format!(
+                                "the server switched to {} mid-scan",
+                                wire::tls::version_name(version)
+                            ));
                         }
                         break;
                     }
                     if !remaining.contains(&suite) {
-                        reason = Some(format!("the server chose the suite 0x{suite:04X}, which was not offered"));
+                        reason = Some(format!(
+                            "the server chose the suite 0x{suite:04X}, which was not offered"
+                        ));
                         break;
                     }
                     status = VersionStatus::Offered;
@@ -435,7 +566,10 @@ impl Scanner<'_> {
         if accepted.len() >= 2 && complete {
             let reversed: Vec<u16> = accepted.iter().rev().copied().collect();
             let hello = self.tls_hello(v, &reversed, None, None);
-            if let Verdict::Hello { version, suite, .. } = interpret(self.attempt(&format!("{} preference", version_key(v)), &hello, false).await) {
+            if let Verdict::Hello { version, suite, .. } = interpret(
+                self.attempt(&format!("{} preference", version_key(v)), &hello, false)
+                    .await,
+            ) {
                 if version == v {
                     if Some(&suite) == accepted.first() {
                         server_order = Some(true);
@@ -445,25 +579,46 @@ impl Scanner<'_> {
                 }
             }
         }
-        VersionResult { status, reason, suites: accepted.into_iter().map(entry).collect(), server_order, complete }
+        VersionResult {
+            status,
+            reason,
+            suites: accepted.into_iter().map(entry).collect(),
+            server_order,
+            complete,
+        }
     }
 
     /// TLS 1.3 key-share groups: an empty key_share makes the server name its choice in a
     /// HelloRetryRequest; remove it and repeat.
     async fn groups13(&self, suites: &[u16], known: Vec<u16>) -> GroupsResult {
-        let mut remaining: Vec<u16> = tls13_groups().into_iter().filter(|g| !known.contains(g)).collect();
+        let mut remaining: Vec<u16> = tls13_groups()
+            .into_iter()
+            .filter(|g| !known.contains(g))
+            .collect();
         let mut found = known;
         let mut complete = false;
         let mut reason = None;
         while !remaining.is_empty() {
             let hello = self.tls_hello(TLS13, suites, Some(remaining.clone()), Some(Vec::new()));
-            match interpret(self.attempt(&format!("TLSv1.3 groups ({} offered)", remaining.len()), &hello, false).await) {
-                Verdict::Hello { group: Some(g), version: TLS13, .. } if remaining.contains(&g) => {
+            match interpret(
+                self.attempt(
+                    &format!("TLSv1.3 groups ({} offered)", remaining.len()),
+                    &hello,
+                    false,
+                )
+                .await,
+            ) {
+                Verdict::Hello {
+                    group: Some(g),
+                    version: TLS13,
+                    ..
+                } if remaining.contains(&g) => {
                     found.push(g);
                     remaining.retain(|x| *x != g);
                 }
                 Verdict::Hello { .. } => {
-                    reason = Some("the server answered without naming a group it was offered".into());
+                    reason =
+                        Some("the server answered without naming a group it was offered".into());
                     break;
                 }
                 Verdict::No(_) => {
@@ -479,19 +634,36 @@ impl Scanner<'_> {
         if remaining.is_empty() {
             complete = true;
         }
-        GroupsResult { groups: found.into_iter().map(wire::tls::group_name).collect(), complete, reason }
+        GroupsResult {
+            groups: found.into_iter().map(wire::tls::group_name).collect(),
+            complete,
+            reason,
+        }
     }
 
     /// TLS 1.2 ECDHE curves: offer only ECDHE suites; the ServerKeyExchange names the curve.
     async fn groups12(&self, v: u16, ecdhe_suites: &[u16], known: Vec<u16>) -> GroupsResult {
-        let mut remaining: Vec<u16> = tls12_curves().into_iter().filter(|g| !known.contains(g)).collect();
+        let mut remaining: Vec<u16> = tls12_curves()
+            .into_iter()
+            .filter(|g| !known.contains(g))
+            .collect();
         let mut found = known;
         let mut complete = false;
         let mut reason = None;
         while !remaining.is_empty() {
             let hello = self.tls_hello(v, ecdhe_suites, Some(remaining.clone()), None);
-            match interpret(self.attempt(&format!("{} curves ({} offered)", version_key(v), remaining.len()), &hello, false).await) {
-                Verdict::Hello { kx: Some(KeyExchange::Ecdhe { group }), .. } if remaining.contains(&group) => {
+            match interpret(
+                self.attempt(
+                    &format!("{} curves ({} offered)", version_key(v), remaining.len()),
+                    &hello,
+                    false,
+                )
+                .await,
+            ) {
+                Verdict::Hello {
+                    kx: Some(KeyExchange::Ecdhe { group }),
+                    ..
+                } if remaining.contains(&group) => {
                     found.push(group);
                     remaining.retain(|x| *x != group);
                 }
@@ -512,20 +684,33 @@ impl Scanner<'_> {
         if remaining.is_empty() {
             complete = true;
         }
-        GroupsResult { groups: found.into_iter().map(wire::tls::group_name).collect(), complete, reason }
+        GroupsResult {
+            groups: found.into_iter().map(wire::tls::group_name).collect(),
+            complete,
+            reason,
+        }
     }
 
     async fn sslv2(&self) -> VersionResult {
-        let specs: Vec<u32> = vec![0x010080, 0x020080, 0x030080, 0x040080, 0x050080, 0x060040, 0x0700C0];
+        let specs: Vec<u32> = vec![
+            0x010080, 0x020080, 0x030080, 0x040080, 0x050080, 0x060040, 0x0700C0,
+        ];
         let mut challenge = [0u8; 16];
         challenge.copy_from_slice(&random32()[..16]);
         let hello = build_sslv2_client_hello(&specs, &challenge);
         match self.attempt("SSLv2", &hello, true).await {
             Answer::Flight(FlightOutcome::Sslv2Hello { cipher_specs, .. }) => {
-                let offered: Vec<u32> = cipher_specs.into_iter().filter(|s| specs.contains(s)).collect();
+                let offered: Vec<u32> = cipher_specs
+                    .into_iter()
+                    .filter(|s| specs.contains(s))
+                    .collect();
                 VersionResult {
                     status: VersionStatus::Offered,
-                    reason: if offered.is_empty() { Some("SSLv2 spoken, with no cipher in common".into()) } else { None },
+                    reason: if offered.is_empty() {
+                        Some("SSLv2 spoken, with no cipher in common".into())
+                    } else {
+                        None
+                    },
                     suites: offered.into_iter().map(sslv2_entry).collect(),
                     server_order: None,
                     complete: true,
@@ -533,7 +718,10 @@ impl Scanner<'_> {
             }
             other => match interpret(other) {
                 Verdict::No(why) => not_offered(why),
-                Verdict::Hello { version, .. } => not_offered(format!("the server answered with {}", wire::tls::version_name(version))),
+                Verdict::Hello { version, .. } => not_offered(format!(
+                    "the server answered with {}",
+                    wire::tls::version_name(version)
+                )),
                 Verdict::Unknown(why) if why.contains("not TLS") || why.contains("malformed") => {
                     // A TLS-only server often answers an SSLv2 hello with junk or an alert record.
                     not_offered(why)
@@ -545,36 +733,65 @@ impl Scanner<'_> {
 }
 
 fn not_offered(why: String) -> VersionResult {
-    VersionResult { status: VersionStatus::NotOffered, reason: Some(why), suites: Vec::new(), server_order: None, complete: true }
+    VersionResult {
+        status: VersionStatus::NotOffered,
+        reason: Some(why),
+        suites: Vec::new(),
+        server_order: None,
+        complete: true,
+    }
 }
 
 fn unknown(why: String) -> VersionResult {
-    VersionResult { status: VersionStatus::Unknown, reason: Some(why), suites: Vec::new(), server_order: None, complete: false }
+    VersionResult {
+        status: VersionStatus::Unknown,
+        reason: Some(why),
+        suites: Vec::new(),
+        server_order: None,
+        complete: false,
+    }
 }
 
 /// What the scan learnt on the side of the suite enumeration.
 #[derive(Default)]
 struct Collected {
     chains: Vec<ScannedChain>,
-    dhe_bits: Option<u32>,
+    dhe: Option<(u32, u16)>,
     groups13: Vec<u16>,
     groups12: Vec<u16>,
 }
 
 impl Collected {
-    fn note(&mut self, v: u16, suite: u16, group: Option<u16>, certificates: Vec<Vec<u8>>, kx: Option<KeyExchange>) {
+    fn note(
+        &mut self,
+        v: u16,
+        suite: u16,
+        group: Option<u16>,
+        certificates: Vec<Vec<u8>>,
+        kx: Option<KeyExchange>,
+    ) {
         if let Some(KeyExchange::Dhe { prime_bits, .. }) = &kx {
-            self.dhe_bits = Some(self.dhe_bits.map_or(*prime_bits, |b| b.min(*prime_bits)));
+            if self.dhe.is_none_or(|(b, _)| *prime_bits < b) {
+                self.dhe = Some((*prime_bits, suite));
+            }
         }
         if let Some(g) = group {
-            let list = if v == TLS13 { &mut self.groups13 } else { &mut self.groups12 };
+            let list = if v == TLS13 {
+                &mut self.groups13
+            } else {
+                &mut self.groups12
+            };
             let is_ecdhe = v == TLS13 || suite_info(suite).is_some_and(|s| s.kx == Kx::Ecdhe);
             if is_ecdhe && !list.contains(&g) {
                 list.push(g);
             }
         }
         if let Some(leaf) = certificates.first() {
-            if !self.chains.iter().any(|c| c.chain.first().is_some_and(|l| &l.0 == leaf)) {
+            if !self
+                .chains
+                .iter()
+                .any(|c| c.chain.first().is_some_and(|l| &l.0 == leaf))
+            {
                 self.chains.push(ScannedChain {
                     version: version_key(v).to_string(),
                     suite: wire::tls::cipher_suite_display(suite),
@@ -587,23 +804,38 @@ impl Collected {
 
 /// Groups worth asking a TLS 1.3 server about (IANA Supported Groups).
 fn tls13_groups() -> Vec<u16> {
-    vec![0x001D, 0x0017, 0x0018, 0x0019, 0x001E, 0x11EC, 0x11EB, 0x11ED, 0x0100, 0x0101, 0x0102, 0x0103, 0x0104]
+    vec![
+        0x001D, 0x0017, 0x0018, 0x0019, 0x001E, 0x11EC, 0x11EB, 0x11ED, 0x0100, 0x0101, 0x0102,
+        0x0103, 0x0104,
+    ]
 }
 
 /// Curves for TLS 1.2 ECDHE (RFC 8422 and the deprecated RFC 4492 ones), without FFDHE.
 fn tls12_curves() -> Vec<u16> {
-    wire::tls::client_hello::all_groups().into_iter().filter(|g| !(0x0100..=0x01FF).contains(g) && *g < 0x1100).collect()
+    wire::tls::client_hello::all_groups()
+        .into_iter()
+        .filter(|g| !(0x0100..=0x01FF).contains(g) && *g < 0x1100)
+        .collect()
 }
 
 fn describe(f: &FlightOutcome) -> String {
     match f {
-        FlightOutcome::Hello { hello, key_exchange, certificates, .. } => format!(
+        FlightOutcome::Hello {
+            hello,
+            key_exchange,
+            certificates,
+            ..
+        } => format!(
             "ServerHello {} {}{}{}",
             wire::tls::version_name(hello.selected_version),
             wire::tls::cipher_suite_display(hello.cipher_suite),
-            hello.key_share_group.map(|g| format!(" group {}", wire::tls::group_name(g))).unwrap_or_default(),
+            hello
+                .key_share_group
+                .map(|g| format!(" group {}", wire::tls::group_name(g)))
+                .unwrap_or_default(),
             match key_exchange {
-                Some(KeyExchange::Ecdhe { group }) => format!(", ECDHE {}", wire::tls::group_name(*group)),
+                Some(KeyExchange::Ecdhe { group }) =>
+                    format!(", ECDHE {}", wire::tls::group_name(*group)),
                 Some(KeyExchange::Dhe { prime_bits, .. }) => format!(", DHE {prime_bits} bits"),
                 _ if !certificates.is_empty() => format!(", {} certificates", certificates.len()),
                 _ => String::new(),
@@ -612,9 +844,14 @@ fn describe(f: &FlightOutcome) -> String {
         FlightOutcome::HelloRetryRequest { hello } => format!(
             "HelloRetryRequest {} group {}",
             wire::tls::cipher_suite_display(hello.cipher_suite),
-            hello.key_share_group.map(wire::tls::group_name).unwrap_or_else(|| "?".into())
+            hello
+                .key_share_group
+                .map(wire::tls::group_name)
+                .unwrap_or_else(|| "?".into())
         ),
-        FlightOutcome::Sslv2Hello { cipher_specs, .. } => format!("SSLv2 SERVER-HELLO with {} ciphers", cipher_specs.len()),
+        FlightOutcome::Sslv2Hello { cipher_specs, .. } => {
+            format!("SSLv2 SERVER-HELLO with {} ciphers", cipher_specs.len())
+        }
         FlightOutcome::Alert { level, description } => format!(
             "alert {} {} ({description})",
             if *level == 2 { "fatal" } else { "warning" },
@@ -648,7 +885,10 @@ pub async fn scan(spec: &EndpointSpec, opts: &CheckOptions, scan_opts: &ScanOpti
         match first {
             Verdict::No(why) => {
                 for v in [SSLV3, TLS10, TLS11] {
-                    results.insert(v, not_offered(format!("{why} to a hello offering up to TLS 1.1")));
+                    results.insert(
+                        v,
+                        not_offered(format!("{why} to a hello offering up to TLS 1.1")),
+                    );
                 }
             }
             Verdict::Unknown(why) => {
@@ -657,7 +897,10 @@ pub async fn scan(spec: &EndpointSpec, opts: &CheckOptions, scan_opts: &ScanOpti
                 }
             }
             Verdict::Hello { version, .. } if !(SSLV3..=TLS11).contains(&version) => {
-                let why = format!("the server answered a TLS 1.1 hello with {}", wire::tls::version_name(version));
+                let why = format!(
+                    "the server answered a TLS 1.1 hello with {}",
+                    wire::tls::version_name(version)
+                );
                 for v in [SSLV3, TLS10, TLS11] {
                     results.insert(v, unknown(why.clone()));
                 }
@@ -665,7 +908,13 @@ pub async fn scan(spec: &EndpointSpec, opts: &CheckOptions, scan_opts: &ScanOpti
             hello @ Verdict::Hello { version, .. } => {
                 // The highest version at or below 1.1 is `version`: those above it are not offered.
                 for v in [SSLV3, TLS10, TLS11].into_iter().filter(|v| *v > version) {
-                    results.insert(v, not_offered(format!("the server answered a TLS 1.1 hello with {}", wire::tls::version_name(version))));
+                    results.insert(
+                        v,
+                        not_offered(format!(
+                            "the server answered a TLS 1.1 hello with {}",
+                            wire::tls::version_name(version)
+                        )),
+                    );
                 }
                 results.insert(version, s.suites(version, Some(hello), &mut c).await);
                 for v in [SSLV3, TLS10].into_iter().filter(|v| *v < version) {
@@ -685,17 +934,30 @@ pub async fn scan(spec: &EndpointSpec, opts: &CheckOptions, scan_opts: &ScanOpti
             .filter_map(|e| u16::from_str_radix(e.id.trim_start_matches("0x"), 16).ok())
             .filter(|id| suite_info(*id).is_some_and(|i| i.kx == Kx::Ecdhe))
             .collect();
-        let groups = if ecdhe.is_empty() { None } else { Some(s.groups12(TLS12, &ecdhe, c.groups12.clone()).await) };
+        let groups = if ecdhe.is_empty() {
+            None
+        } else {
+            Some(s.groups12(TLS12, &ecdhe, c.groups12.clone()).await)
+        };
         (r, groups, c)
     };
     let tls13 = async {
         let mut c = Collected::default();
         let r = s.suites(TLS13, None, &mut c).await;
-        let ids: Vec<u16> = r.suites.iter().filter_map(|e| u16::from_str_radix(e.id.trim_start_matches("0x"), 16).ok()).collect();
-        let groups = if ids.is_empty() { None } else { Some(s.groups13(&ids, c.groups13.clone()).await) };
+        let ids: Vec<u16> = r
+            .suites
+            .iter()
+            .filter_map(|e| u16::from_str_radix(e.id.trim_start_matches("0x"), 16).ok())
+            .collect();
+        let groups = if ids.is_empty() {
+            None
+        } else {
+            Some(s.groups13(&ids, c.groups13.clone()).await)
+        };
         (r, groups, c)
     };
-    let (v2, (legacy, c_legacy), (r12, g12, c12), (r13, g13, c13)) = tokio::join!(sslv2, legacy, tls12, tls13);
+    let (v2, (legacy, c_legacy), (r12, g12, c12), (r13, g13, c13)) =
+        tokio::join!(sslv2, legacy, tls12, tls13);
 
     let mut out = TlsScan::default();
     out.versions.insert(version_key(SSLV2).into(), v2);
@@ -707,11 +969,18 @@ pub async fn scan(spec: &EndpointSpec, opts: &CheckOptions, scan_opts: &ScanOpti
     out.groups_tls12 = g12;
     out.groups_tls13 = g13;
     for c in [c12, c_legacy, c13] {
-        if let Some(b) = c.dhe_bits {
-            out.dhe_bits = Some(out.dhe_bits.map_or(b, |x: u32| x.min(b)));
+        if let Some((b, suite)) = c.dhe {
+            if out.dhe_bits.is_none_or(|x| b < x) {
+                out.dhe_bits = Some(b);
+                out.dhe_suite = Some(wire::tls::cipher_suite_display(suite));
+            }
         }
         for ch in c.chains {
-            if !out.scanned_chains.iter().any(|x| x.chain.first() == ch.chain.first()) {
+            if !out
+                .scanned_chains
+                .iter()
+                .any(|x| x.chain.first() == ch.chain.first())
+            {
                 out.scanned_chains.push(ch);
             }
         }

@@ -430,6 +430,51 @@ pub fn parse_server_key_exchange(body: &[u8], cipher_suite: Option<u16>) -> Serv
     }
 }
 
+/// Finite-field Diffie-Hellman parameters of a ServerKeyExchange
+/// (`ServerDHParams`, RFC 5246 section 7.4.3), borrowed from the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerDhParams<'a> {
+    /// The prime modulus `dh_p`, as sent (big-endian).
+    pub p: &'a [u8],
+    /// The generator `dh_g`, as sent.
+    pub g: &'a [u8],
+    /// The server's public value `dh_Ys`, as sent.
+    pub ys: &'a [u8],
+}
+
+impl ServerDhParams<'_> {
+    /// Significant bits of the prime (leading zero bytes and bits do not
+    /// count): 2048 for ffdhe2048, 1024 for the weak Logjam-era groups.
+    pub fn prime_bits(&self) -> u32 {
+        let p = match self.p.iter().position(|&b| b != 0) {
+            Some(i) => self.p.get(i..).unwrap_or_default(),
+            None => &[],
+        };
+        match p.first() {
+            // p.len() <= 65535: no overflow.
+            Some(&top) => (p.len() as u32 - 1) * 8 + (8 - top.leading_zeros()),
+            None => 0,
+        }
+    }
+}
+
+/// Reads `ServerDHParams` (`opaque dh_p<1..2^16-1>; opaque dh_g<1..2^16-1>;
+/// opaque dh_Ys<1..2^16-1>`) from `r`, leaving the signature that follows
+/// unread. Empty vectors are invalid.
+pub fn parse_server_dh_params<'a>(r: &mut Reader<'a>) -> Result<ServerDhParams<'a>, ParseError> {
+    let mut field = |what: &'static str| -> Result<&'a [u8], ParseError> {
+        let v = r.sub_u16().or_truncated(what)?.rest();
+        if v.is_empty() {
+            return Err(ParseError::Invalid { what });
+        }
+        Ok(v)
+    };
+    let p = field("dh_p")?;
+    let g = field("dh_g")?;
+    let ys = field("dh_Ys")?;
+    Ok(ServerDhParams { p, g, ys })
+}
+
 /// Builders for handshake messages, used by the tests of this crate.
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
@@ -563,6 +608,17 @@ pub(crate) mod build {
             list.extend(u24_vec(&vec![0x30 + i as u8; n]));
         }
         u24_vec(&list)
+    }
+
+    /// A DHE ServerKeyExchange body: `p` as given, g = 2, a 256-byte Ys
+    /// and an RSA-PSS signature.
+    pub fn dhe_ske_body(p: &[u8]) -> Vec<u8> {
+        let mut b = u16_vec(p);
+        b.extend(u16_vec(&[2]));
+        b.extend(u16_vec(&[0x5a; 256]));
+        b.extend(0x0804u16.to_be_bytes());
+        b.extend(u16_vec(&[0x99; 256]));
+        b
     }
 
     /// An ECDHE ServerKeyExchange body for `group`.
@@ -745,6 +801,45 @@ mod tests {
         assert_eq!(
             parse_server_key_exchange(&[1, 2], None),
             ServerKeyExchangeInfo::Other
+        );
+    }
+
+    #[test]
+    fn server_dh_params() {
+        let mut p = vec![0, 0x80];
+        p.extend([0xff; 255]);
+        let body = dhe_ske_body(&p);
+        let mut r = Reader::new(&body);
+        let params = parse_server_dh_params(&mut r).unwrap();
+        assert_eq!(params.prime_bits(), 2048);
+        assert_eq!(params.g, [2]);
+        assert_eq!(params.ys.len(), 256);
+        // The signature is left unread.
+        assert_eq!(r.remaining(), 2 + 2 + 256);
+        let small = ServerDhParams {
+            p: &[0, 0, 0x05, 0xff],
+            g: &[2],
+            ys: &[1],
+        };
+        assert_eq!(small.prime_bits(), 11);
+        assert_eq!(
+            ServerDhParams {
+                p: &[0],
+                g: &[2],
+                ys: &[1]
+            }
+            .prime_bits(),
+            0
+        );
+        for n in 0..(2 + 257 + 3 + 258) {
+            assert!(
+                parse_server_dh_params(&mut Reader::new(&body[..n])).is_err(),
+                "{n}"
+            );
+        }
+        assert_eq!(
+            parse_server_dh_params(&mut Reader::new(&[0, 1, 7, 0, 0, 0, 1, 1])),
+            Err(ParseError::Invalid { what: "dh_g" })
         );
     }
 

@@ -1,18 +1,32 @@
 //! TLS on the wire: a checked [`Reader`], IANA registry names, the record
 //! layer, ClientHello / ServerHello parsing, and a handshake [`Transcript`]
 //! decoder for readable `openssl s_client -msg`-style output.
+//!
+//! For probing a server's versions, suites and groups: the cipher-suite
+//! registry as data ([`suites`]), hand-built ClientHellos
+//! ([`client_hello`]), an incremental parser of the server's first flight
+//! ([`flight`]) and SSL 2.0 ([`sslv2`]).
 
+pub mod client_hello;
+pub mod flight;
 mod handshake;
 mod names;
 mod reader;
 mod record;
+pub mod sslv2;
+pub mod suites;
 mod transcript;
 
+pub use client_hello::{
+    ClientHelloSpec, all_groups, all_sig_algs, build_client_hello, build_sslv2_client_hello,
+};
+pub use flight::{FlightOutcome, FlightParser, Incomplete, KeyExchange};
 pub use handshake::{
     ClientHelloInfo, HANDSHAKE_HEADER_LEN, HELLO_RETRY_REQUEST_RANDOM, ParseError, ServerHelloInfo,
     ServerKeyExchangeInfo, extension_type, handshake_type, parse_certificates, parse_client_hello,
     parse_server_hello, parse_server_key_exchange,
 };
+pub use handshake::{ServerDhParams, parse_server_dh_params};
 pub use names::{
     alert_description_name, alert_level_name, cipher_suite_display, cipher_suite_name,
     content_type_name, extension_name, group_name, handshake_type_name, is_grease,
@@ -22,6 +36,8 @@ pub use reader::Reader;
 pub use record::{
     MAX_RECORD_PAYLOAD, RECORD_HEADER_LEN, Record, RecordError, content_type, split_records,
 };
+pub use sslv2::sslv2_cipher_name;
+pub use suites::{Auth, Kx, SuiteInfo, all_suites, suite_info, suites_for_version};
 pub use transcript::{
     Direction, FlightDecoder, MAX_BUFFERED, MAX_HANDSHAKE_MESSAGE, MessageSummary, Transcript,
 };

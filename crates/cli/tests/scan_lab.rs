@@ -1,0 +1,152 @@
+//! The scan against the lab's servers of known configuration: versions, suites, order, groups and
+//! DHE size must equal the ground truth each scenario declares (checked there with OpenSSL and
+//! rustls clients), and hostile answers must give "unknown", never a wrong "not offered".
+
+mod common;
+use common::*;
+use serde_json::Value;
+
+fn ids(v: &Value, version: &str) -> Vec<u16> {
+    v["endpoints"][0]["versions"][version]["suites"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s["id"].as_str())
+                .filter_map(|s| u16::from_str_radix(s.trim_start_matches("0x"), 16).ok())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn group_ids(names: &Value) -> Vec<String> {
+    let mut g: Vec<String> = names["groups"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    g.sort();
+    g
+}
+
+fn assert_truth(name: &str) {
+    let s = lab::scenarios()
+        .iter()
+        .find(|s| s.name == name)
+        .expect("scenario");
+    let truth = s.expect_tls.expect("scenario with TLS ground truth");
+    let r = check_scenario(name, &["--json"]);
+    let v = r.json();
+    let versions = &v["endpoints"][0]["versions"];
+    for key in ["SSLv2", "SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"] {
+        let status = versions[key]["status"].as_str().unwrap_or("missing");
+        if truth.versions.contains(&key) {
+            assert_eq!(status, "offered", "{name} {key}: {}", versions[key]);
+        } else {
+            assert_ne!(
+                status, "offered",
+                "{name} {key} is not offered: {}",
+                versions[key]
+            );
+        }
+    }
+    for (key, want) in truth.suites {
+        let got = ids(&v, key);
+        let order_known = versions[*key]["server_order"].as_bool();
+        if truth.server_order == Some(true) {
+            assert_eq!(&got, want, "{name} {key}: suites in the server's order");
+        } else {
+            let (mut g, mut w) = (got.clone(), want.to_vec());
+            g.sort_unstable();
+            w.sort_unstable();
+            assert_eq!(g, w, "{name} {key}: suites");
+        }
+        if want.len() >= 2 {
+            assert_eq!(
+                order_known, truth.server_order,
+                "{name} {key}: server order"
+            );
+        }
+    }
+    if let Some(groups) = truth.groups {
+        let mut want: Vec<String> = groups.iter().map(|g| wire::tls::group_name(*g)).collect();
+        want.sort();
+        let ep = &v["endpoints"][0];
+        if truth.versions.contains(&"TLSv1.3") {
+            assert_eq!(
+                group_ids(&ep["groups_tls13"]),
+                want,
+                "{name}: TLS 1.3 groups"
+            );
+        } else {
+            assert_eq!(
+                group_ids(&ep["groups_tls12"]),
+                want,
+                "{name}: TLS 1.2 curves"
+            );
+        }
+    }
+    if let Some(bits) = truth.dhe_bits {
+        assert_eq!(v["endpoints"][0]["dhe_bits"], bits, "{name}: DHE bits");
+    }
+    eprintln!("{name}: {} connections", v["connections"]);
+}
+
+macro_rules! truth {
+    ($($f:ident => $n:literal),* $(,)?) => { $( #[test] fn $f() { assert_truth($n) } )* };
+}
+
+truth! {
+    tls10_tls12_cbc => "tls10-tls12-cbc",
+    tls12_narrow_preference => "tls12-narrow-preference",
+    tls13_only => "tls13-only",
+    dhe_1024 => "dhe-1024",
+    dual_cert => "dual-cert",
+    one_byte_segments => "one-byte-segments",
+}
+
+/// Hostile TLS answers: every TLS version must be "unknown" with a reason (or, for a plain close,
+/// "not offered"), never "offered", and the check must end within its time limits.
+#[test]
+fn hostile_answers_are_unknown_not_wrong() {
+    for name in [
+        "truncated-serverhello",
+        "oversized-record",
+        "alert-mid-handshake",
+        "unknown-version",
+    ] {
+        let r = check_scenario(name, &["--json"]);
+        let v = r.json();
+        for key in ["TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"] {
+            let e = &v["endpoints"][0]["versions"][key];
+            assert_eq!(e["status"], "unknown", "{name} {key}: {e}");
+            assert!(
+                e["reason"].as_str().is_some_and(|r| !r.is_empty()),
+                "{name} {key}: a reason"
+            );
+        }
+        assert!(
+            v["connections"].as_u64().unwrap_or(99) <= 12,
+            "{name}: few connections, got {}",
+            v["connections"]
+        );
+    }
+}
+
+#[test]
+fn dual_cert_chains_per_key_type() {
+    let v = check_scenario("dual-cert", &["--json"]).json();
+    let chains = v["endpoints"][0]["scanned_chains"]
+        .as_array()
+        .expect("scanned chains");
+    assert_eq!(chains.len(), 2, "an RSA and an ECDSA chain: {chains:?}");
+}
+
+#[test]
+fn quick_skips_the_scan() {
+    let v = check_scenario("good", &["--json", "--quick"]).json();
+    assert!(v["endpoints"][0]["versions"].is_null());
+    assert_eq!(v["connections"], 1);
+}
