@@ -358,7 +358,11 @@ fn postfix_listeners() {
     }
     std::thread::sleep(Duration::from_millis(300));
     let log = std::fs::read_to_string(pf.dir.join("postfix.log")).unwrap_or_default();
-    assert_eq!(connects() - before, reported, "the report counts every connection:\n{log}");
+    assert_eq!(
+        connects() - before,
+        reported,
+        "the report counts every connection:\n{log}"
+    );
     let r = pf.check("good", &["--quick"]);
     assert_eq!(r.json()["connections"], 1, "--quick: one connection");
     assert!(

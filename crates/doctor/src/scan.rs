@@ -412,10 +412,10 @@ impl Scanner<'_> {
         let mut parser = FlightParser::new(sslv2);
         let mut received = leftover.len();
         let mut first = leftover.first().copied();
-        if !leftover.is_empty() {
-            if let Some(o) = parser.feed(&leftover) {
-                return Answer::Flight(o);
-            }
+        if !leftover.is_empty()
+            && let Some(o) = parser.feed(&leftover)
+        {
+            return Answer::Flight(o);
         }
         let deadline = tokio::time::Instant::now() + limit;
         let mut buf = vec![0u8; 16 * 1024];
@@ -569,13 +569,12 @@ impl Scanner<'_> {
             if let Verdict::Hello { version, suite, .. } = interpret(
                 self.attempt(&format!("{} preference", version_key(v)), &hello, false)
                     .await,
-            ) {
-                if version == v {
-                    if Some(&suite) == accepted.first() {
-                        server_order = Some(true);
-                    } else if Some(&suite) == reversed.first() {
-                        server_order = Some(false);
-                    }
+            ) && version == v
+            {
+                if Some(&suite) == accepted.first() {
+                    server_order = Some(true);
+                } else if Some(&suite) == reversed.first() {
+                    server_order = Some(false);
                 }
             }
         }
@@ -770,10 +769,10 @@ impl Collected {
         certificates: Vec<Vec<u8>>,
         kx: Option<KeyExchange>,
     ) {
-        if let Some(KeyExchange::Dhe { prime_bits, .. }) = &kx {
-            if self.dhe.is_none_or(|(b, _)| *prime_bits < b) {
-                self.dhe = Some((*prime_bits, suite));
-            }
+        if let Some(KeyExchange::Dhe { prime_bits, .. }) = &kx
+            && self.dhe.is_none_or(|(b, _)| *prime_bits < b)
+        {
+            self.dhe = Some((*prime_bits, suite));
         }
         if let Some(g) = group {
             let list = if v == TLS13 {
@@ -786,18 +785,17 @@ impl Collected {
                 list.push(g);
             }
         }
-        if let Some(leaf) = certificates.first() {
-            if !self
+        if let Some(leaf) = certificates.first()
+            && !self
                 .chains
                 .iter()
                 .any(|c| c.chain.first().is_some_and(|l| &l.0 == leaf))
-            {
-                self.chains.push(ScannedChain {
-                    version: version_key(v).to_string(),
-                    suite: wire::tls::cipher_suite_display(suite),
-                    chain: certificates.into_iter().map(CertBytes).collect(),
-                });
-            }
+        {
+            self.chains.push(ScannedChain {
+                version: version_key(v).to_string(),
+                suite: wire::tls::cipher_suite_display(suite),
+                chain: certificates.into_iter().map(CertBytes).collect(),
+            });
         }
     }
 }
@@ -969,11 +967,11 @@ pub async fn scan(spec: &EndpointSpec, opts: &CheckOptions, scan_opts: &ScanOpti
     out.groups_tls12 = g12;
     out.groups_tls13 = g13;
     for c in [c12, c_legacy, c13] {
-        if let Some((b, suite)) = c.dhe {
-            if out.dhe_bits.is_none_or(|x| b < x) {
-                out.dhe_bits = Some(b);
-                out.dhe_suite = Some(wire::tls::cipher_suite_display(suite));
-            }
+        if let Some((b, suite)) = c.dhe
+            && out.dhe_bits.is_none_or(|x| b < x)
+        {
+            out.dhe_bits = Some(b);
+            out.dhe_suite = Some(wire::tls::cipher_suite_display(suite));
         }
         for ch in c.chains {
             if !out
