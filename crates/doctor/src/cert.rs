@@ -450,7 +450,11 @@ pub fn analyze(input: &AnalysisInput<'_>) -> ChainAnalysis {
             .anchors
             .iter()
             .filter_map(|d| X509Certificate::from_der(d).ok().map(|(_, c)| c))
-            .find(|c| c.subject().as_raw() == anchor_subject.as_slice())
+            // webpki keeps the Name's contents; x509-parser the whole TLV: compare past the header.
+            .find(|c| {
+                let raw = c.subject().as_raw();
+                raw.ends_with(&anchor_subject) && raw.len() - anchor_subject.len() <= 4
+            })
             .map(|c| c.subject().to_string())
             .unwrap_or_else(|| "a trust anchor".into());
         Ok(name)

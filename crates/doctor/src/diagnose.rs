@@ -201,6 +201,13 @@ pub fn diagnose(obs: &EndpointObservation, analysis: Option<&ChainAnalysis>) -> 
                 (None, Some(f)) => format!("the TLS handshake failed: {}", f.message),
                 (None, None) => "the TLS handshake did not complete".to_string(),
             };
+            let summary = match scan.and_then(modern_gap) {
+                Some(gap) => {
+                    evidence["scan_explains"] = json!(gap);
+                    format!("{summary}; {gap}")
+                }
+                None => summary,
+            };
             out.push(finding("tls-handshake-failed", summary, evidence));
         }
     }
@@ -215,16 +222,52 @@ pub fn diagnose(obs: &EndpointObservation, analysis: Option<&ChainAnalysis>) -> 
 }
 
 fn names(list: &[&SuiteEntry]) -> String {
-    let mut v: Vec<&str> = list
-        .iter()
-        .map(|s| s.openssl.as_deref().unwrap_or(s.iana.as_str()))
-        .collect();
-    v.dedup();
+    let mut v: Vec<&str> = Vec::new();
+    for s in list {
+        let n = s.openssl.as_deref().unwrap_or(s.iana.as_str());
+        if !v.contains(&n) {
+            v.push(n);
+        }
+    }
     if v.len() > 4 {
         format!("{} and {} more", v[..4].join(", "), v.len() - 4)
     } else {
         v.join(", ")
     }
+}
+
+/// What the scan says about why a modern client (TLS 1.2+, AEAD suites with ECDHE) fails.
+fn modern_gap(sc: &TlsScan) -> Option<String> {
+    let offered = |k: &str| {
+        sc.versions
+            .get(k)
+            .filter(|v| v.status == VersionStatus::Offered)
+    };
+    if offered("TLSv1.3").is_some() {
+        return None;
+    }
+    let v12 = offered("TLSv1.2")?;
+    let modern = v12
+        .suites
+        .iter()
+        .any(|s| s.mac == "AEAD" && s.forward_secrecy && s.kx.starts_with("ecdhe"));
+    if modern {
+        return None;
+    }
+    let aead = v12.suites.iter().any(|s| s.mac == "AEAD");
+    Some(if !aead {
+        "the scan shows why: the server's TLS 1.2 suites are all CBC (no AES-GCM or ChaCha20): rustls offers none of them, and Python 3.10+ refuses those with SHA-1 MACs".to_string()
+    } else {
+        format!(
+            "the scan shows why: the server's TLS 1.2 AEAD suites use {} key exchange, not ECDHE, which modern clients such as rustls require",
+            v12.suites
+                .iter()
+                .filter(|s| s.mac == "AEAD")
+                .map(|s| s.kx.to_uppercase())
+                .next()
+                .unwrap_or_default()
+        )
+    })
 }
 
 /// Findings from the scan of versions, suites and groups.

@@ -261,7 +261,7 @@ fn render_endpoint(o: &mut String, r: &CheckReport, ep: &EndpointReport, style: 
         }
     }
     let _ = writeln!(o, "  trust      {}", r.trust_store);
-    if let Some(sc) = &obs.scan {
+    if let (None, Some(sc)) = (&ep.chain_analysis, &obs.scan) {
         render_scan(o, sc, c);
     }
     if let Some(a) = &ep.chain_analysis {
@@ -280,6 +280,9 @@ fn render_endpoint(o: &mut String, r: &CheckReport, ep: &EndpointReport, style: 
                     .map(|m| format!(" (by {m})"))
                     .unwrap_or_default()
             );
+        }
+        if let Some(sc) = &obs.scan {
+            render_scan(o, sc, c);
         }
         let _ = writeln!(
             o,
