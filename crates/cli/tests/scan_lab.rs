@@ -142,6 +142,25 @@ fn dual_cert_chains_per_key_type() {
         .as_array()
         .expect("scanned chains");
     assert_eq!(chains.len(), 2, "an RSA and an ECDSA chain: {chains:?}");
+    let primary = v["endpoints"][0]["chain_analysis"]["certificates"][0]["key_type"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let others = v["endpoints"][0]["other_chain_analyses"]
+        .as_array()
+        .expect("other chains");
+    assert_eq!(
+        others.len(),
+        1,
+        "the chain of the other key type is judged too"
+    );
+    let other = others[0]["analysis"]["certificates"][0]["key_type"]
+        .as_str()
+        .unwrap_or_default();
+    let mut kinds = vec![primary.as_str(), other];
+    kinds.sort_unstable();
+    assert_eq!(kinds, ["ECDSA", "RSA"]);
+    assert_eq!(others[0]["analysis"]["trust"]["status"], "trusted");
 }
 
 #[test]

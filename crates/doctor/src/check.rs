@@ -253,6 +253,38 @@ fn judge(
             })
         });
         let mut findings = diagnose(&obs, analysis.as_ref());
+        // Chains with another leaf (the ECDSA one beside the RSA one): judged and reported too.
+        let primary_leaf = analysis
+            .as_ref()
+            .and_then(|a| a.certificates.first())
+            .map(|c| c.sha256.clone());
+        let mut other_chain_analyses = Vec::new();
+        for sc in obs.scan.iter().flat_map(|s| s.scanned_chains.iter()) {
+            let chain: Vec<Vec<u8>> = sc.chain.iter().map(|c| c.0.clone()).collect();
+            let a = analyze(&AnalysisInput {
+                chain: &chain,
+                trust,
+                now,
+                names: &r.names_checked,
+                expiry_warn_days: warn_days,
+            });
+            let leaf = a.certificates.first().map(|c| c.sha256.clone());
+            if leaf.is_none() || leaf == primary_leaf {
+                continue;
+            }
+            for f in crate::diagnose::certificate_findings(&a) {
+                let mut f = f;
+                f.summary = format!("{} (the certificate sent for {})", f.summary, sc.suite);
+                f.evidence
+                    .insert("suite".into(), serde_json::json!(sc.suite));
+                findings.push(f);
+            }
+            other_chain_analyses.push(OtherChain {
+                version: sc.version.clone(),
+                suite: sc.suite.clone(),
+                analysis: a,
+            });
+        }
         rank(&mut findings);
         if is_check_error(&obs)
             && error.is_none()
@@ -263,6 +295,7 @@ fn judge(
         r.endpoints.push(EndpointReport {
             observation: obs,
             chain_analysis: analysis,
+            other_chain_analyses,
             findings,
         });
     }

@@ -216,7 +216,7 @@ pub fn diagnose(obs: &EndpointObservation, analysis: Option<&ChainAnalysis>) -> 
     }
 
     if let Some(a) = analysis {
-        out.extend(certificate_findings(obs, a));
+        out.extend(certificate_findings(a));
     }
     out
 }
@@ -385,7 +385,8 @@ pub fn scan_findings(sc: &TlsScan) -> Vec<Finding> {
     out
 }
 
-fn certificate_findings(obs: &EndpointObservation, a: &ChainAnalysis) -> Vec<Finding> {
+/// Findings about one certificate chain.
+pub fn certificate_findings(a: &ChainAnalysis) -> Vec<Finding> {
     let mut out = Vec::new();
     let subjects: Vec<&str> = a.certificates.iter().map(|c| c.subject.as_str()).collect();
     match &a.trust {
@@ -515,7 +516,6 @@ fn certificate_findings(obs: &EndpointObservation, a: &ChainAnalysis) -> Vec<Fin
             json!({"certificates": a.weak_signatures}),
         ));
     }
-    let _ = obs;
     out
 }
 

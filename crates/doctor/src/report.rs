@@ -62,7 +62,19 @@ pub struct EndpointReport {
     #[serde(flatten)]
     pub observation: EndpointObservation,
     pub chain_analysis: Option<ChainAnalysis>,
+    /// Further chains the scan met (a server with an RSA and an ECDSA certificate sends each for
+    /// the suites of its kind), each judged like the first.
+    #[serde(default)]
+    pub other_chain_analyses: Vec<OtherChain>,
     pub findings: Vec<Finding>,
+}
+
+/// A further certificate chain and the suite that made the server send it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OtherChain {
+    pub version: String,
+    pub suite: String,
+    pub analysis: ChainAnalysis,
 }
 
 /// The whole result of `check`.
@@ -322,6 +334,26 @@ fn render_endpoint(o: &mut String, r: &CheckReport, ep: &EndpointReport, style: 
         }
         for (i, e) in &a.unparsable {
             let _ = writeln!(o, "  #{i} unreadable: {e}");
+        }
+        for other in &ep.other_chain_analyses {
+            let oa = &other.analysis;
+            if let Some(leaf) = oa.certificates.first() {
+                let key = match (&leaf.key_curve, leaf.key_bits) {
+                    (Some(curve), _) => format!("{} {curve}", leaf.key_type),
+                    (None, Some(b)) => format!("{} {b} bits", leaf.key_type),
+                    _ => leaf.key_type.clone(),
+                };
+                let _ = writeln!(
+                    o,
+                    "  another certificate, sent for {} ({}): {} — {key}, {} certificate{} in the chain, names {}",
+                    other.suite,
+                    other.version,
+                    leaf.subject,
+                    oa.certificates.len(),
+                    if oa.certificates.len() == 1 { "" } else { "s" },
+                    leaf.sans.join(", ")
+                );
+            }
         }
         let trust = match &a.trust {
             crate::cert::TrustVerdict::Trusted { anchor } => format!("trusted, via {anchor}"),
