@@ -327,3 +327,35 @@ fn handshake_failure_names_the_alert() {
     assert_eq!(f["code"], "tls-handshake-failed");
     assert!(f["evidence"]["alert"]["name"].is_string(), "{f}");
 }
+
+/// An unreachable host, inside a network namespace of the test's own with no route at all: the
+/// connect fails at once, and no packet leaves the machine.
+#[test]
+fn unreachable_host_in_an_empty_network_namespace() {
+    let ns = format!("std-unreach-{}", std::process::id());
+    let add = std::process::Command::new("ip")
+        .args(["netns", "add", &ns])
+        .status()
+        .expect("run ip (iproute2; .ci/run installs it)");
+    assert!(add.success(), "ip netns add needs root");
+    let out = std::process::Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            &ns,
+            env!("CARGO_BIN_EXE_smtp-tls-doctor"),
+            "check",
+            "192.0.2.1:25",
+            "--json",
+        ])
+        .output()
+        .expect("ip netns exec");
+    let _ = std::process::Command::new("ip")
+        .args(["netns", "del", &ns])
+        .status();
+    assert_eq!(out.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["error"]["phase"], "connect");
+    assert_eq!(v["error"]["kind"], "unreachable");
+    assert_eq!(v["error"]["host"], "192.0.2.1");
+}
