@@ -103,6 +103,13 @@ struct CheckArgs {
     /// Connections the scan keeps open at once to the server (real MTAs punish bursts).
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
     max_connections: u16,
+    /// How often the scan retries a connection refused with 421 or dropped, before it reports
+    /// what it could not measure as unknown.
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=10))]
+    retries: u32,
+    /// Seconds to wait before a retry; the Nth retry waits N times as long.
+    #[arg(long, value_name = "SECONDS", default_value = "2")]
+    retry_wait: f64,
     /// Diagnose a saved `--json` report again instead of connecting (with this run's trust options).
     #[arg(long, value_name = "FILE", conflicts_with = "target")]
     from_json: Option<PathBuf>,
@@ -232,7 +239,12 @@ fn options(a: &CheckArgs) -> Result<CheckOptions, String> {
         quick: a.quick,
         scan: doctor::scan::ScanOptions {
             max_connections: usize::from(a.max_connections),
-            ..Default::default()
+            retries: a.retries,
+            backoff: if a.retry_wait == 0.0 {
+                Duration::ZERO
+            } else {
+                seconds("retry-wait", a.retry_wait)?
+            },
         },
     })
 }

@@ -93,6 +93,7 @@ scenarios! {
     alert_mid_handshake => "alert-mid-handshake",
     unknown_version => "unknown-version",
     silent_after_starttls => "silent-after-starttls",
+    rate_limited => "rate-limited",
 }
 
 #[test]

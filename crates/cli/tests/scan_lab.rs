@@ -169,3 +169,46 @@ fn quick_skips_the_scan() {
     assert!(v["endpoints"][0]["versions"].is_null());
     assert_eq!(v["connections"], 1);
 }
+
+/// A server that answers every third connection with 421: the scan backs off, retries, and still
+/// measures everything; without retries, what it missed is "unknown", never "not offered".
+#[test]
+fn rate_limited_server_is_scanned_completely_with_retries() {
+    let v = check_scenario("rate-limited", &["--json", "--retry-wait", "0.1"]).json();
+    let ep = &v["endpoints"][0];
+    let steps = ep["scan_steps"].as_array().expect("steps");
+    assert!(
+        steps
+            .iter()
+            .any(|s| s["answer"].as_str().unwrap_or_default().contains("421")),
+        "some connections got 421"
+    );
+    for key in ["TLSv1.2", "TLSv1.3"] {
+        assert_eq!(ep["versions"][key]["status"], "offered", "{key}");
+        assert_eq!(ep["versions"][key]["complete"], true, "{key}");
+        assert_eq!(
+            ep["versions"][key]["suites"].as_array().map(Vec::len),
+            Some(3),
+            "{key}"
+        );
+    }
+    let v = check_scenario("rate-limited", &["--json", "--retries", "0"]).json();
+    let versions = v["endpoints"][0]["versions"].as_object().expect("versions");
+    let unknown: Vec<&String> = versions
+        .iter()
+        .filter(|(_, x)| x["status"] == "unknown" || x["complete"] == false)
+        .map(|(k, _)| k)
+        .collect();
+    assert!(
+        !unknown.is_empty(),
+        "without retries something stays unmeasured"
+    );
+    for (k, x) in versions {
+        if matches!(k.as_str(), "TLSv1.2" | "TLSv1.3") {
+            assert_ne!(
+                x["status"], "not-offered",
+                "{k} must never be called not offered: {x}"
+            );
+        }
+    }
+}

@@ -219,10 +219,14 @@ impl Probe<'_> {
             .await?;
         obs.timings.banner_ms = Some(ms(t.elapsed()));
         let ok = banner.code == 220;
+        let banner_code = banner.code;
         obs.smtp.banner = Some(banner);
         if !ok {
-            // 421 and 554 greetings: RFC 5321 4.3.2; the server closes or waits for QUIT.
-            self.quit(d).await;
+            // RFC 5321 3.1: after a 554 greeting the server waits for QUIT; after 421 (4.2.5)
+            // it closes the channel itself, so there is nobody to say goodbye to.
+            if banner_code != 421 {
+                self.quit(d).await;
+            }
             return Ok(false);
         }
         let t = Instant::now();

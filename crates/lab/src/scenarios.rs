@@ -62,7 +62,7 @@ const fn starttls_enum(
     }
 }
 
-static SCENARIOS: [Scenario; 36] = [
+static SCENARIOS: [Scenario; 37] = [
     starttls(
         "good",
         "correct setup: ECDSA leaf for mx.lab.test plus intermediate, TLS 1.2 and 1.3",
@@ -338,6 +338,13 @@ static SCENARIOS: [Scenario; 36] = [
         None,
         &ACCEPTS_NOTHING,
     ),
+    starttls(
+        "rate-limited",
+        "a good server that greets every third connection with 421 too many connections (like Postfix's anvil limits)",
+        "OK: a careful scanner backs off and retries, and still measures everything",
+        &[],
+        None,
+    ),
 ];
 
 // IANA cipher suite ids.
@@ -559,6 +566,9 @@ enum Kind {
 pub(crate) struct Server {
     name: &'static str,
     kind: Kind,
+    /// rate-limited: every Nth connection gets a 421 greeting, as Postfix's anvil limits do.
+    refuse_every: Option<u32>,
+    connections: std::sync::atomic::AtomicU32,
 }
 
 /// How long the silent scenario keeps a connection open.
@@ -604,7 +614,7 @@ pub(crate) fn build(
         pki.leaf(&spec)
     };
     let tls = match name {
-        "good" | "implicit-tls" | "banner-delay" => {
+        "good" | "implicit-tls" | "banner-delay" | "rate-limited" => {
             if name == "banner-delay" {
                 delay = Some(cfg.banner_delay);
             }
@@ -797,30 +807,40 @@ pub(crate) fn build(
         "banner-421" => {
             return Ok(Server {
                 name,
+                refuse_every: None,
+                connections: std::sync::atomic::AtomicU32::new(0),
                 kind: Kind::Banner421,
             });
         }
         "silent" => {
             return Ok(Server {
                 name,
+                refuse_every: None,
+                connections: std::sync::atomic::AtomicU32::new(0),
                 kind: Kind::Silent,
             });
         }
         "garbage-banner" => {
             return Ok(Server {
                 name,
+                refuse_every: None,
+                connections: std::sync::atomic::AtomicU32::new(0),
                 kind: Kind::GarbageBanner,
             });
         }
         "endless-line" => {
             return Ok(Server {
                 name,
+                refuse_every: None,
+                connections: std::sync::atomic::AtomicU32::new(0),
                 kind: Kind::EndlessLine,
             });
         }
         "reset" => {
             return Ok(Server {
                 name,
+                refuse_every: None,
+                connections: std::sync::atomic::AtomicU32::new(0),
                 kind: Kind::Reset,
             });
         }
@@ -828,6 +848,8 @@ pub(crate) fn build(
     };
     Ok(Server {
         name,
+        refuse_every: (name == "rate-limited").then_some(3),
+        connections: std::sync::atomic::AtomicU32::new(0),
         kind: Kind::Smtp {
             mode: scenario.mode,
             tls,
@@ -846,7 +868,18 @@ impl Server {
     /// is bounded.
     pub(crate) async fn handle(&self, tcp: TcpStream) {
         let _ = tcp.set_nodelay(true);
-        match &self.kind {
+        let n = self
+            .connections
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let refused = self
+            .refuse_every
+            .is_some_and(|every| every > 0 && n % every == every - 1);
+        let kind = if refused {
+            &Kind::Banner421
+        } else {
+            &self.kind
+        };
+        match kind {
             Kind::Smtp {
                 mode,
                 tls,

@@ -38,7 +38,7 @@ const FINDING_CODES: &[&str] = &[
 #[test]
 fn scenario_table() {
     let all = lab::scenarios();
-    assert_eq!(all.len(), 36);
+    assert_eq!(all.len(), 37);
     assert_eq!(all[0].name, "good");
     let implicit: Vec<&str> = all
         .iter()
