@@ -56,6 +56,13 @@ const LISTENERS: &[(&str, &str)] = &[
         "-o smtpd_tls_chain_files=${config_directory}/rsa.pem -o smtpd_tls_exclude_ciphers= -o smtpd_tls_protocols=>=TLSv1 -o smtpd_tls_ciphers=medium \
          -o tls_medium_cipherlist=DEFAULT:@SECLEVEL=0 -o tls_preempt_cipherlist=no",
     ),
+    // Implicit TLS makes TLS mandatory: smtpd_tls_mandatory_protocols applies, not smtpd_tls_protocols.
+    (
+        "wrapper-mandatory-tls10",
+        "-o smtpd_tls_chain_files=${config_directory}/rsa.pem -o smtpd_tls_wrappermode=yes -o smtpd_tls_exclude_ciphers= \
+         -o smtpd_tls_mandatory_exclude_ciphers= -o smtpd_tls_protocols=>=TLSv1.2 -o smtpd_tls_mandatory_protocols=>=TLSv1 \
+         -o smtpd_tls_mandatory_ciphers=medium -o tls_medium_cipherlist=DEFAULT:@SECLEVEL=0",
+    ),
 ];
 
 /// The TLS 1.2-and-below suites OpenSSL enables for `list` at `version` (-tls1, -tls1_1, -tls1_2),
@@ -498,4 +505,24 @@ fn postfix_versions_and_suites() {
     for c in ["protocol-tls10", "protocol-tls11", "no-server-preference"] {
         assert!(found.contains(&c.to_string()), "{c} in {found:?}");
     }
+
+    // Implicit TLS: the mandatory protocols (TLS 1.0 and up here) apply, whatever smtpd_tls_protocols says.
+    let r = pf.check("wrapper-mandatory-tls10", &["--implicit-tls"]);
+    let v = r.json();
+    for (k, want) in [
+        ("TLSv1.0", "offered"),
+        ("TLSv1.1", "offered"),
+        ("TLSv1.2", "offered"),
+        ("TLSv1.3", "offered"),
+    ] {
+        assert_eq!(status(&v, k), want, "{k}: {}", r.stdout);
+    }
+    let mut got = suite_ids(&v, "TLSv1.0");
+    got.sort();
+    let mut want = openssl_suites("-tls1", "DEFAULT:@SECLEVEL=0");
+    want.sort();
+    assert_eq!(
+        got, want,
+        "TLS 1.0 suites under smtpd_tls_mandatory_ciphers = medium"
+    );
 }
