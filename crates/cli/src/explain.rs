@@ -81,3 +81,27 @@ pub fn long_text(d: &doctor::findings::FindingDef) -> String {
     }
     o
 }
+
+/// `profiles`: every simulated peer with what it offers and checks.
+pub fn profiles() -> ExitCode {
+    let all = doctor::simulate::profiles();
+    println!("Peer profiles for `check --as ID` (or --as all):\n");
+    for p in &all {
+        let checks = match (p.verifies_chain, p.verifies_name) {
+            (true, true) => "verifies chain and name",
+            (true, false) => "verifies the chain, not the name",
+            (false, _) => "verifies nothing",
+        };
+        println!(
+            "  {:<26} {}\n  {:<26} {}; {} suites; {}{}",
+            p.id,
+            p.name,
+            "",
+            p.versions.join(", "),
+            p.suites.len() + p.suites_tls13.len(),
+            checks,
+            if p.falls_back_to_plaintext { "; falls back to plaintext" } else { "" }
+        );
+    }
+    ExitCode::SUCCESS
+}

@@ -36,6 +36,8 @@ enum Command {
         /// A finding code, e.g. chain-incomplete. Without it, all codes are listed.
         code: Option<String>,
     },
+    /// List the peer profiles `check --as` can simulate.
+    Profiles,
     /// Run the lab of deliberately broken SMTP servers on loopback until Ctrl-C.
     Lab(LabArgs),
     /// Start the lab and check every scenario in it, printing each report (no network needed).
@@ -110,6 +112,10 @@ struct CheckArgs {
     /// Seconds to wait before a retry; the Nth retry waits N times as long.
     #[arg(long, value_name = "SECONDS", default_value = "2")]
     retry_wait: f64,
+    /// Simulate a peer against this server (repeatable; `all` for every profile; `smtp-tls-doctor
+    /// profiles` lists them): would Gmail, Python, Java... connect, and if not, why?
+    #[arg(long = "as", value_name = "PROFILE")]
+    as_profiles: Vec<String>,
     /// Diagnose a saved `--json` report again instead of connecting (with this run's trust options).
     #[arg(long, value_name = "FILE", conflicts_with = "target")]
     from_json: Option<PathBuf>,
@@ -237,6 +243,7 @@ fn options(a: &CheckArgs) -> Result<CheckOptions, String> {
         },
         expiry_warn_days: a.expiry_warn_days,
         quick: a.quick,
+        profiles: doctor::simulate::select(&a.as_profiles)?,
         scan: doctor::scan::ScanOptions {
             max_connections: usize::from(a.max_connections),
             retries: a.retries,
@@ -358,6 +365,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Check(a) => run_check(a).await,
             Command::Explain { code } => explain::run(code.as_deref()),
+            Command::Profiles => explain::profiles(),
             Command::Lab(a) => run_lab(a).await,
             Command::Demo(a) => demo::run(a.transcript, a.only, color_on(a.color)).await,
         }

@@ -84,7 +84,7 @@ pub async fn check(input: &str, opts: &CheckOptions) -> Result<CheckReport, Usag
         now,
         connections,
     );
-    Ok(judge(report, vec![obs], &trust, opts.expiry_warn_days))
+    Ok(judge(report, vec![obs], &trust, opts.expiry_warn_days, &opts.profiles))
 }
 
 /// Diagnose saved observations again (`--from-json`), with the current trust store and names.
@@ -124,7 +124,7 @@ pub fn replay(saved: CheckReport, opts: &CheckOptions) -> Result<CheckReport, Us
         };
         return Ok(finish_error(report, &e.host, e.address, f));
     }
-    Ok(judge(report, observations, &trust, opts.expiry_warn_days))
+    Ok(judge(report, observations, &trust, opts.expiry_warn_days, &opts.profiles))
 }
 
 async fn resolve(host: &str, port: u16, opts: &CheckOptions) -> Result<SocketAddr, Failure> {
@@ -222,6 +222,7 @@ fn judge(
     observations: Vec<EndpointObservation>,
     trust: &TrustStore,
     warn_days: u32,
+    profiles: &[crate::simulate::Profile],
 ) -> CheckReport {
     let now = OffsetDateTime::parse(
         &r.checked_at,
@@ -292,11 +293,17 @@ fn judge(
         {
             error = Some((obs.name.clone(), obs.address.to_string(), f.clone()));
         }
+        let mut sims: Vec<_> = profiles
+            .iter()
+            .map(|p| crate::simulate::simulate(p, &obs, analysis.as_ref(), &r.names_checked))
+            .collect();
+        crate::simulate::order(&mut sims);
         r.endpoints.push(EndpointReport {
             observation: obs,
             chain_analysis: analysis,
             other_chain_analyses,
             findings,
+            profiles: sims,
         });
     }
     let target = format!("{}:{}", r.target.host, r.target.port);
@@ -329,6 +336,17 @@ fn judge(
             text: ok_text(&target, &r),
         },
     };
+    // A simulated peer (--as) that fails is a problem too, when nothing worse was found.
+    if matches!(r.verdict.status, Status::Ok | Status::Warnings) {
+        let failing = r.endpoints.iter().flat_map(|e| e.profiles.iter()).find(|s| s.result == "fails");
+        if let Some(s) = failing {
+            r.verdict = Verdict {
+                status: Status::Problems,
+                code: None,
+                text: format!("{target}: {} would fail ({}): {}", s.name, s.reason.as_deref().unwrap_or("?"), s.detail),
+            };
+        }
+    }
     if let Some((host, address, f)) = error {
         r.error = Some(CheckError {
             host,

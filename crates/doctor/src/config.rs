@@ -79,6 +79,8 @@ pub struct CheckOptions {
     /// One modern handshake only: no scan of versions, suites and groups.
     pub quick: bool,
     pub scan: crate::scan::ScanOptions,
+    /// Peers to simulate (`--as`).
+    pub profiles: Vec<crate::simulate::Profile>,
 }
 
 impl Default for CheckOptions {
@@ -95,6 +97,7 @@ impl Default for CheckOptions {
             expiry_warn_days: 21,
             quick: false,
             scan: crate::scan::ScanOptions::default(),
+            profiles: Vec::new(),
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod probe;
 mod registry;
 pub mod report;
 pub mod scan;
+pub mod simulate;
 pub mod tls;
 pub mod trust;
 

@@ -67,6 +67,9 @@ pub struct EndpointReport {
     #[serde(default)]
     pub other_chain_analyses: Vec<OtherChain>,
     pub findings: Vec<Finding>,
+    /// Simulated peers (`--as`), failing ones first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub profiles: Vec<crate::simulate::Simulation>,
 }
 
 /// A further certificate chain and the suite that made the server send it.
@@ -230,6 +233,9 @@ fn render_endpoint(o: &mut String, r: &CheckReport, ep: &EndpointReport, style: 
                 let _ = writeln!(o, "            more: smtp-tls-doctor explain {}", f.code);
             }
         }
+    }
+    if !ep.profiles.is_empty() {
+        render_profiles(o, &ep.profiles, c);
     }
     let _ = writeln!(o, "\n{}", paint("Connection", "1", c));
     let _ = writeln!(
@@ -532,6 +538,47 @@ fn render_scan(o: &mut String, sc: &crate::scan::TlsScan, c: bool) {
                 ch.suite,
                 ch.chain.len()
             );
+        }
+    }
+}
+
+fn render_profiles(o: &mut String, sims: &[crate::simulate::Simulation], c: bool) {
+    let failing = sims.iter().filter(|s| s.result == "fails").count();
+    let _ = writeln!(o, "\n{}", paint(&format!("Peers ({} of {} would fail)", failing, sims.len()), "1", c));
+    for s in sims {
+        match s.result.as_str() {
+            "fails" => {
+                let _ = writeln!(
+                    o,
+                    "  {} {:<26} {}: {}{}",
+                    paint("FAILS  ", "1;31", c),
+                    s.profile,
+                    s.reason.as_deref().unwrap_or("?"),
+                    s.detail,
+                    if s.plaintext_fallback { " (it then delivers in plaintext)" } else { "" }
+                );
+                if let Some(f) = &s.fix_server {
+                    let _ = writeln!(o, "            fix (server): {f}");
+                }
+                if let Some(f) = &s.fix_client {
+                    let _ = writeln!(o, "            fix (client): {f}");
+                }
+            }
+            "ok" => {
+                let n = s.negotiated.as_ref();
+                let _ = writeln!(
+                    o,
+                    "  {} {:<26} {} {}{}",
+                    paint("ok     ", "32", c),
+                    s.profile,
+                    n.map(|n| n.version.as_str()).unwrap_or("?"),
+                    n.map(|n| n.suite_name.as_str()).unwrap_or("?"),
+                    n.and_then(|n| n.group.as_ref()).map(|g| format!(" {g}")).unwrap_or_default()
+                );
+            }
+            _ => {
+                let _ = writeln!(o, "  {} {:<26} {}", paint("unknown", "33", c), s.profile, s.detail);
+            }
         }
     }
 }
