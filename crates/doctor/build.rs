@@ -13,10 +13,15 @@ fn main() {
         Err(_) => Vec::new(),
     };
     names.sort();
-    let mut out = String::from("/// Every embedded profile: (file name, JSON text).\npub static PROFILE_FILES: &[(&str, &str)] = &[\n");
+    let mut out = String::from(
+        "/// Every embedded profile: (file name, JSON text).\npub static PROFILE_FILES: &[(&str, &str)] = &[\n",
+    );
     for n in &names {
         println!("cargo:rerun-if-changed=profiles/{n}");
-        let _ = writeln!(out, "    ({n:?}, include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/profiles/{n}\"))),");
+        let _ = writeln!(
+            out,
+            "    ({n:?}, include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/profiles/{n}\"))),"
+        );
     }
     out.push_str("];\n");
     let Some(out_dir) = std::env::var_os("OUT_DIR") else {

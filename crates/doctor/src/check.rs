@@ -84,7 +84,13 @@ pub async fn check(input: &str, opts: &CheckOptions) -> Result<CheckReport, Usag
         now,
         connections,
     );
-    Ok(judge(report, vec![obs], &trust, opts.expiry_warn_days, &opts.profiles))
+    Ok(judge(
+        report,
+        vec![obs],
+        &trust,
+        opts.expiry_warn_days,
+        &opts.profiles,
+    ))
 }
 
 /// Diagnose saved observations again (`--from-json`), with the current trust store and names.
@@ -124,7 +130,13 @@ pub fn replay(saved: CheckReport, opts: &CheckOptions) -> Result<CheckReport, Us
         };
         return Ok(finish_error(report, &e.host, e.address, f));
     }
-    Ok(judge(report, observations, &trust, opts.expiry_warn_days, &opts.profiles))
+    Ok(judge(
+        report,
+        observations,
+        &trust,
+        opts.expiry_warn_days,
+        &opts.profiles,
+    ))
 }
 
 async fn resolve(host: &str, port: u16, opts: &CheckOptions) -> Result<SocketAddr, Failure> {
@@ -338,12 +350,21 @@ fn judge(
     };
     // A simulated peer (--as) that fails is a problem too, when nothing worse was found.
     if matches!(r.verdict.status, Status::Ok | Status::Warnings) {
-        let failing = r.endpoints.iter().flat_map(|e| e.profiles.iter()).find(|s| s.result == "fails");
+        let failing = r
+            .endpoints
+            .iter()
+            .flat_map(|e| e.profiles.iter())
+            .find(|s| s.result == "fails");
         if let Some(s) = failing {
             r.verdict = Verdict {
                 status: Status::Problems,
                 code: None,
-                text: format!("{target}: {} would fail ({}): {}", s.name, s.reason.as_deref().unwrap_or("?"), s.detail),
+                text: format!(
+                    "{target}: {} would fail ({}): {}",
+                    s.name,
+                    s.reason.as_deref().unwrap_or("?"),
+                    s.detail
+                ),
             };
         }
     }

@@ -40,18 +40,7 @@ pub async fn probe(spec: &EndpointSpec, opts: &CheckOptions) -> EndpointObservat
         start: Instant::now(),
         transcript: Vec::new(),
     };
-    let mut obs = EndpointObservation {
-        name: spec.name.clone(),
-        address: spec.address,
-        mode: spec.mode,
-        ehlo_name: opts.ehlo_name.clone(),
-        smtp: SmtpObservation::default(),
-        tls: None,
-        failure: None,
-        timings: Timings::default(),
-        transcript: Vec::new(),
-        scan: None,
-    };
+    let mut obs = EndpointObservation::empty(spec, opts);
     if let Err(f) = p.run(spec, &mut obs).await {
         p.note(format!(
             "stopped in the {} phase: {}",
@@ -63,6 +52,24 @@ pub async fn probe(spec: &EndpointSpec, opts: &CheckOptions) -> EndpointObservat
     obs.timings.total_ms = p.ms();
     obs.transcript = p.transcript;
     obs
+}
+
+impl EndpointObservation {
+    /// Nothing observed yet.
+    fn empty(spec: &EndpointSpec, opts: &CheckOptions) -> Self {
+        EndpointObservation {
+            name: spec.name.clone(),
+            address: spec.address,
+            mode: spec.mode,
+            ehlo_name: opts.ehlo_name.clone(),
+            smtp: SmtpObservation::default(),
+            tls: None,
+            failure: None,
+            timings: Timings::default(),
+            transcript: Vec::new(),
+            scan: None,
+        }
+    }
 }
 
 fn ms(d: Duration) -> f64 {
@@ -470,18 +477,7 @@ pub(crate) async fn open_for_tls(
     if spec.mode == Mode::ImplicitTls {
         return Ok((tcp, Vec::new()));
     }
-    let mut obs = EndpointObservation {
-        name: spec.name.clone(),
-        address: spec.address,
-        mode: spec.mode,
-        ehlo_name: opts.ehlo_name.clone(),
-        smtp: SmtpObservation::default(),
-        tls: None,
-        failure: None,
-        timings: Timings::default(),
-        transcript: Vec::new(),
-        scan: None,
-    };
+    let mut obs = EndpointObservation::empty(spec, opts);
     let mut d = Dialog::new(tcp);
     let rejected = |phase: Phase, r: Option<&Reply>| Failure {
         phase,

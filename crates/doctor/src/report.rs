@@ -544,7 +544,15 @@ fn render_scan(o: &mut String, sc: &crate::scan::TlsScan, c: bool) {
 
 fn render_profiles(o: &mut String, sims: &[crate::simulate::Simulation], c: bool) {
     let failing = sims.iter().filter(|s| s.result == "fails").count();
-    let _ = writeln!(o, "\n{}", paint(&format!("Peers ({} of {} would fail)", failing, sims.len()), "1", c));
+    let _ = writeln!(
+        o,
+        "\n{}",
+        paint(
+            &format!("Peers ({} of {} would fail)", failing, sims.len()),
+            "1",
+            c
+        )
+    );
     for s in sims {
         match s.result.as_str() {
             "fails" => {
@@ -555,7 +563,11 @@ fn render_profiles(o: &mut String, sims: &[crate::simulate::Simulation], c: bool
                     s.profile,
                     s.reason.as_deref().unwrap_or("?"),
                     s.detail,
-                    if s.plaintext_fallback { " (it then delivers in plaintext)" } else { "" }
+                    if s.plaintext_fallback {
+                        " (it then delivers in plaintext)"
+                    } else {
+                        ""
+                    }
                 );
                 if let Some(f) = &s.fix_server {
                     let _ = writeln!(o, "            fix (server): {f}");
@@ -573,11 +585,19 @@ fn render_profiles(o: &mut String, sims: &[crate::simulate::Simulation], c: bool
                     s.profile,
                     n.map(|n| n.version.as_str()).unwrap_or("?"),
                     n.map(|n| n.suite_name.as_str()).unwrap_or("?"),
-                    n.and_then(|n| n.group.as_ref()).map(|g| format!(" {g}")).unwrap_or_default()
+                    n.and_then(|n| n.group.as_ref())
+                        .map(|g| format!(" {g}"))
+                        .unwrap_or_default()
                 );
             }
             _ => {
-                let _ = writeln!(o, "  {} {:<26} {}", paint("unknown", "33", c), s.profile, s.detail);
+                let _ = writeln!(
+                    o,
+                    "  {} {:<26} {}",
+                    paint("unknown", "33", c),
+                    s.profile,
+                    s.detail
+                );
             }
         }
     }

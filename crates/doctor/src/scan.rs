@@ -590,92 +590,81 @@ impl Scanner<'_> {
     /// TLS 1.3 key-share groups: an empty key_share makes the server name its choice in a
     /// HelloRetryRequest; remove it and repeat.
     async fn groups13(&self, suites: &[u16], known: Vec<u16>) -> GroupsResult {
-        let mut remaining: Vec<u16> = tls13_groups()
-            .into_iter()
-            .filter(|g| !known.contains(g))
-            .collect();
-        let mut found = known;
-        let mut complete = false;
-        let mut reason = None;
-        while !remaining.is_empty() {
-            let hello = self.tls_hello(TLS13, suites, Some(remaining.clone()), Some(Vec::new()));
-            match interpret(
-                self.attempt(
-                    &format!("TLSv1.3 groups ({} offered)", remaining.len()),
-                    &hello,
-                    false,
-                )
-                .await,
-            ) {
+        self.groups_by_elimination(
+            TLS13,
+            suites,
+            tls13_groups(),
+            known,
+            "groups",
+            |v| match v {
                 Verdict::Hello {
-                    group: Some(g),
+                    group,
                     version: TLS13,
                     ..
-                } if remaining.contains(&g) => {
-                    found.push(g);
-                    remaining.retain(|x| *x != g);
-                }
-                Verdict::Hello { .. } => {
-                    reason =
-                        Some("the server answered without naming a group it was offered".into());
-                    break;
-                }
-                Verdict::No(_) => {
-                    complete = true;
-                    break;
-                }
-                Verdict::Unknown(why) => {
-                    reason = Some(why);
-                    break;
-                }
-            }
-        }
-        if remaining.is_empty() {
-            complete = true;
-        }
-        GroupsResult {
-            groups: found.into_iter().map(wire::tls::group_name).collect(),
-            complete,
-            reason,
-        }
+                } => *group,
+                _ => None,
+            },
+        )
+        .await
     }
 
     /// TLS 1.2 ECDHE curves: offer only ECDHE suites; the ServerKeyExchange names the curve.
     async fn groups12(&self, v: u16, ecdhe_suites: &[u16], known: Vec<u16>) -> GroupsResult {
-        let mut remaining: Vec<u16> = tls12_curves()
-            .into_iter()
-            .filter(|g| !known.contains(g))
-            .collect();
-        let mut found = known;
-        let mut complete = false;
-        let mut reason = None;
-        while !remaining.is_empty() {
-            let hello = self.tls_hello(v, ecdhe_suites, Some(remaining.clone()), None);
-            match interpret(
-                self.attempt(
-                    &format!("{} curves ({} offered)", version_key(v), remaining.len()),
-                    &hello,
-                    false,
-                )
-                .await,
-            ) {
+        self.groups_by_elimination(
+            v,
+            ecdhe_suites,
+            tls12_curves(),
+            known,
+            "curves",
+            |v| match v {
                 Verdict::Hello {
                     kx: Some(KeyExchange::Ecdhe { group }),
                     ..
-                } if remaining.contains(&group) => {
-                    found.push(group);
-                    remaining.retain(|x| *x != group);
+                } => Some(*group),
+                _ => None,
+            },
+        )
+        .await
+    }
+
+    /// Offer `all` but `known`, learn the group the server picks (`picked`), remove it, repeat
+    /// until the server refuses: then every accepted group is known.
+    async fn groups_by_elimination(
+        &self,
+        v: u16,
+        suites: &[u16],
+        all: Vec<u16>,
+        known: Vec<u16>,
+        what: &str,
+        picked: impl Fn(&Verdict) -> Option<u16>,
+    ) -> GroupsResult {
+        let mut remaining: Vec<u16> = all.into_iter().filter(|g| !known.contains(g)).collect();
+        let mut found = known;
+        let mut complete = false;
+        let mut reason = None;
+        // TLS 1.3: an empty key_share list, so that the answer is a HelloRetryRequest.
+        let key_shares = (v == TLS13).then(Vec::new);
+        while !remaining.is_empty() {
+            let hello = self.tls_hello(v, suites, Some(remaining.clone()), key_shares.clone());
+            let label = format!("{} {what} ({} offered)", version_key(v), remaining.len());
+            let verdict = interpret(self.attempt(&label, &hello, false).await);
+            match (&verdict, picked(&verdict)) {
+                (_, Some(g)) if remaining.contains(&g) => {
+                    found.push(g);
+                    remaining.retain(|x| *x != g);
                 }
-                Verdict::Hello { .. } => {
-                    reason = Some("the server answered without a curve it was offered".into());
+                (Verdict::Hello { .. }, _) => {
+                    reason = Some(format!(
+                        "the server answered without naming one of the {what} it was offered"
+                    ));
                     break;
                 }
-                Verdict::No(_) => {
+                (Verdict::No(_), _) => {
                     complete = true;
                     break;
                 }
-                Verdict::Unknown(why) => {
-                    reason = Some(why);
+                (Verdict::Unknown(why), _) => {
+                    reason = Some(why.clone());
                     break;
                 }
             }

@@ -38,7 +38,10 @@ pub struct Profile {
 /// Every embedded profile, sorted by id. A profile that does not parse is a build-time bug,
 /// caught by the unit test below; it is skipped here rather than failing the user.
 pub fn profiles() -> Vec<Profile> {
-    let mut v: Vec<Profile> = PROFILE_FILES.iter().filter_map(|(_, text)| serde_json::from_str(text).ok()).collect();
+    let mut v: Vec<Profile> = PROFILE_FILES
+        .iter()
+        .filter_map(|(_, text)| serde_json::from_str(text).ok())
+        .collect();
     v.sort_by(|a, b| a.id.cmp(&b.id));
     v
 }
@@ -56,7 +59,10 @@ pub fn select(ids: &[String]) -> Result<Vec<Profile>, String> {
             None => {
                 return Err(format!(
                     "--as {id}: no such profile; `smtp-tls-doctor profiles` lists them: {}",
-                    all.iter().map(|p| p.id.as_str()).collect::<Vec<_>>().join(", ")
+                    all.iter()
+                        .map(|p| p.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ));
             }
         }
@@ -108,7 +114,14 @@ fn vnum(v: &str) -> u8 {
     }
 }
 
-fn fail(p: &Profile, reason: &str, detail: String, fix_server: Option<String>, client_at_fault: bool, notes: Vec<String>) -> Simulation {
+fn fail(
+    p: &Profile,
+    reason: &str,
+    detail: String,
+    fix_server: Option<String>,
+    client_at_fault: bool,
+    notes: Vec<String>,
+) -> Simulation {
     Simulation {
         profile: p.id.clone(),
         name: p.name.clone(),
@@ -116,9 +129,21 @@ fn fail(p: &Profile, reason: &str, detail: String, fix_server: Option<String>, c
         reason: Some(reason.into()),
         detail,
         negotiated: None,
-        plaintext_fallback: p.falls_back_to_plaintext && matches!(reason, "no-starttls" | "no-common-version" | "no-common-suite" | "no-common-group" | "dh-too-small"),
+        plaintext_fallback: p.falls_back_to_plaintext
+            && matches!(
+                reason,
+                "no-starttls"
+                    | "no-common-version"
+                    | "no-common-suite"
+                    | "no-common-group"
+                    | "dh-too-small"
+            ),
         fix_server,
-        fix_client: if client_at_fault { p.fix_client.clone() } else { None },
+        fix_client: if client_at_fault {
+            p.fix_client.clone()
+        } else {
+            None
+        },
         notes,
     }
 }
@@ -139,81 +164,215 @@ fn openssl_name(id: &str) -> String {
 }
 
 /// Decide what `p` would do against the server seen in `obs` (and its chain analysis).
-pub fn simulate(p: &Profile, obs: &EndpointObservation, analysis: Option<&ChainAnalysis>, names: &[String]) -> Simulation {
+pub fn simulate(
+    p: &Profile,
+    obs: &EndpointObservation,
+    analysis: Option<&ChainAnalysis>,
+    names: &[String],
+) -> Simulation {
     let mut notes = Vec::new();
     if !p.notes.is_empty() {
         notes.push(p.notes.clone());
     }
     let smtp = &obs.smtp;
-    if obs.mode == crate::observe::Mode::Starttls && smtp.capabilities.is_some() && !smtp.capabilities.as_ref().is_some_and(|c| c.has("STARTTLS")) {
-        return fail(p, "no-starttls", "the server does not offer STARTTLS".into(), Some("offer STARTTLS (see `smtp-tls-doctor explain starttls-not-offered`)".into()), false, notes);
+    if obs.mode == crate::observe::Mode::Starttls
+        && smtp.capabilities.is_some()
+        && !smtp
+            .capabilities
+            .as_ref()
+            .is_some_and(|c| c.has("STARTTLS"))
+    {
+        return fail(
+            p,
+            "no-starttls",
+            "the server does not offer STARTTLS".into(),
+            Some("offer STARTTLS (see `smtp-tls-doctor explain starttls-not-offered`)".into()),
+            false,
+            notes,
+        );
     }
     let Some(scan) = obs.scan.as_ref() else {
-        return unknown(p, "the simulation needs the scan of versions and suites (run without --quick)", notes);
+        return unknown(
+            p,
+            "the simulation needs the scan of versions and suites (run without --quick)",
+            notes,
+        );
     };
     // Version: the highest both speak (the server chooses it; TLS does not fall back on failure).
-    let offered = |v: &str| scan.versions.get(v).is_some_and(|r| r.status == VersionStatus::Offered);
+    let offered = |v: &str| {
+        scan.versions
+            .get(v)
+            .is_some_and(|r| r.status == VersionStatus::Offered)
+    };
     let mut client_versions: Vec<&String> = p.versions.iter().collect();
     client_versions.sort_by_key(|v| std::cmp::Reverse(vnum(v)));
-    let Some(version) = client_versions.iter().find(|v| offered(v)).map(|v| v.to_string()) else {
-        let server: Vec<&str> = scan.versions.iter().filter(|(_, r)| r.status == VersionStatus::Offered).map(|(k, _)| k.as_str()).collect();
-        let unknown_v: Vec<&str> = p.versions.iter().filter(|v| scan.versions.get(v.as_str()).is_some_and(|r| r.status == VersionStatus::Unknown)).map(|s| s.as_str()).collect();
+    let Some(version) = client_versions
+        .iter()
+        .find(|v| offered(v))
+        .map(|v| v.to_string())
+    else {
+        let server: Vec<&str> = scan
+            .versions
+            .iter()
+            .filter(|(_, r)| r.status == VersionStatus::Offered)
+            .map(|(k, _)| k.as_str())
+            .collect();
+        let unknown_v: Vec<&str> = p
+            .versions
+            .iter()
+            .filter(|v| {
+                scan.versions
+                    .get(v.as_str())
+                    .is_some_and(|r| r.status == VersionStatus::Unknown)
+            })
+            .map(|s| s.as_str())
+            .collect();
         if !unknown_v.is_empty() {
-            return unknown(p, &format!("the server's support of {} could not be measured", unknown_v.join(", ")), notes);
+            return unknown(
+                p,
+                &format!(
+                    "the server's support of {} could not be measured",
+                    unknown_v.join(", ")
+                ),
+                notes,
+            );
         }
-        let client_min = p.versions.iter().min_by_key(|v| vnum(v)).cloned().unwrap_or_default();
-        let server_max = server.iter().max_by_key(|v| vnum(v)).map(|s| s.to_string()).unwrap_or_default();
-        let client_too_old = !server.is_empty() && vnum(&client_min) < vnum(&server.iter().min_by_key(|v| vnum(v)).map(|s| s.to_string()).unwrap_or_default()) && p.versions.iter().all(|v| vnum(v) < vnum(&server_max));
+        let client_min = p
+            .versions
+            .iter()
+            .min_by_key(|v| vnum(v))
+            .cloned()
+            .unwrap_or_default();
+        let server_max = server
+            .iter()
+            .max_by_key(|v| vnum(v))
+            .map(|s| s.to_string())
+            .unwrap_or_default();
+        let client_too_old = !server.is_empty()
+            && vnum(&client_min)
+                < vnum(
+                    &server
+                        .iter()
+                        .min_by_key(|v| vnum(v))
+                        .map(|s| s.to_string())
+                        .unwrap_or_default(),
+                )
+            && p.versions.iter().all(|v| vnum(v) < vnum(&server_max));
         let detail = format!(
             "the peer offers {}; the server accepts {}",
             p.versions.join(", "),
-            if server.is_empty() { "no version at all".to_string() } else { server.join(", ") }
+            if server.is_empty() {
+                "no version at all".to_string()
+            } else {
+                server.join(", ")
+            }
         );
         let fix_server = if client_too_old {
-            Some(format!("accept {} as well (only if this peer matters: it is old), e.g. Postfix smtpd_tls_protocols = >={}", p.versions.iter().max_by_key(|v| vnum(v)).cloned().unwrap_or_default(), p.versions.iter().max_by_key(|v| vnum(v)).cloned().unwrap_or_default()))
+            Some(format!(
+                "accept {} as well (only if this peer matters: it is old), e.g. Postfix smtpd_tls_protocols = >={}",
+                p.versions
+                    .iter()
+                    .max_by_key(|v| vnum(v))
+                    .cloned()
+                    .unwrap_or_default(),
+                p.versions
+                    .iter()
+                    .max_by_key(|v| vnum(v))
+                    .cloned()
+                    .unwrap_or_default()
+            ))
         } else {
             Some("enable TLS 1.2 and 1.3: Postfix smtpd_tls_protocols = >=TLSv1.2 (and upgrade an OpenSSL without TLS 1.2); Exim with a current OpenSSL or GnuTLS".to_string())
         };
-        return fail(p, "no-common-version", detail, fix_server, client_too_old, notes);
+        return fail(
+            p,
+            "no-common-version",
+            detail,
+            fix_server,
+            client_too_old,
+            notes,
+        );
     };
     let vr = &scan.versions[&version];
     if !vr.complete {
-        notes.push(format!("the server's {version} suites were not all measured"));
+        notes.push(format!(
+            "the server's {version} suites were not all measured"
+        ));
     }
-    let client_suites = if version == "TLSv1.3" { &p.suites_tls13 } else { &p.suites };
+    let client_suites = if version == "TLSv1.3" {
+        &p.suites_tls13
+    } else {
+        &p.suites
+    };
     let server_suites: Vec<&str> = vr.suites.iter().map(|s| s.id.as_str()).collect();
     let chosen = if vr.server_order == Some(true) {
-        server_suites.iter().find(|s| client_suites.iter().any(|c| c.eq_ignore_ascii_case(s))).map(|s| s.to_string())
+        server_suites
+            .iter()
+            .find(|s| client_suites.iter().any(|c| c.eq_ignore_ascii_case(s)))
+            .map(|s| s.to_string())
     } else {
-        client_suites.iter().find(|c| server_suites.iter().any(|s| c.eq_ignore_ascii_case(s))).cloned()
+        client_suites
+            .iter()
+            .find(|c| server_suites.iter().any(|s| c.eq_ignore_ascii_case(s)))
+            .cloned()
     };
     let Some(suite) = chosen else {
-        let ours: Vec<String> = server_suites.iter().take(6).map(|s| openssl_name(s)).collect();
-        let theirs: Vec<String> = client_suites.iter().take(6).map(|s| openssl_name(s)).collect();
+        let ours: Vec<String> = server_suites
+            .iter()
+            .take(6)
+            .map(|s| openssl_name(s))
+            .collect();
+        let theirs: Vec<String> = client_suites
+            .iter()
+            .take(6)
+            .map(|s| openssl_name(s))
+            .collect();
         return fail(
             p,
             "no-common-suite",
             format!(
                 "at {version} (the highest both speak) no cipher suite is in common: the server accepts {}; the peer offers {}",
-                if ours.is_empty() { "none".into() } else { ours.join(", ") },
-                if theirs.is_empty() { "none".into() } else { theirs.join(", ") }
+                if ours.is_empty() {
+                    "none".into()
+                } else {
+                    ours.join(", ")
+                },
+                if theirs.is_empty() {
+                    "none".into()
+                } else {
+                    theirs.join(", ")
+                }
             ),
             Some(format!(
                 "accept one of the peer's suites at {version}, e.g. {} (Postfix: tls_high_cipherlist / smtpd_tls_ciphers; Exim: tls_require_ciphers)",
-                theirs.first().cloned().unwrap_or_else(|| "a modern ECDHE AES-GCM suite".into())
+                theirs
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| "a modern ECDHE AES-GCM suite".into())
             )),
             true,
             notes,
         );
     };
     // Group.
-    let info = u16::from_str_radix(suite.trim_start_matches("0x"), 16).ok().and_then(wire::tls::suites::suite_info);
-    let needs_group = version == "TLSv1.3" || info.is_some_and(|i| i.kx == wire::tls::suites::Kx::Ecdhe);
-    let server_groups = if version == "TLSv1.3" { scan.groups_tls13.as_ref() } else { scan.groups_tls12.as_ref() };
+    let info = u16::from_str_radix(suite.trim_start_matches("0x"), 16)
+        .ok()
+        .and_then(wire::tls::suites::suite_info);
+    let needs_group =
+        version == "TLSv1.3" || info.is_some_and(|i| i.kx == wire::tls::suites::Kx::Ecdhe);
+    let server_groups = if version == "TLSv1.3" {
+        scan.groups_tls13.as_ref()
+    } else {
+        scan.groups_tls12.as_ref()
+    };
     let mut group = None;
     if needs_group {
         if let Some(g) = server_groups {
-            group = p.groups.iter().find(|c| g.groups.iter().any(|s| s.eq_ignore_ascii_case(c))).cloned();
+            group = p
+                .groups
+                .iter()
+                .find(|c| g.groups.iter().any(|s| s.eq_ignore_ascii_case(c)))
+                .cloned();
             if group.is_none() && g.complete {
                 return fail(
                     p,
@@ -227,7 +386,10 @@ pub fn simulate(p: &Profile, obs: &EndpointObservation, analysis: Option<&ChainA
         }
     }
     if info.is_some_and(|i| i.kx == wire::tls::suites::Kx::Dhe) {
-        if let Some(bits) = scan.dhe_bits.filter(|b| p.min_dh_bits > 0 && *b < p.min_dh_bits) {
+        if let Some(bits) = scan
+            .dhe_bits
+            .filter(|b| p.min_dh_bits > 0 && *b < p.min_dh_bits)
+        {
             return fail(
                 p,
                 "dh-too-small",
@@ -238,7 +400,12 @@ pub fn simulate(p: &Profile, obs: &EndpointObservation, analysis: Option<&ChainA
             );
         }
     }
-    let negotiated = Negotiated { version: version.clone(), suite: suite.clone(), suite_name: suite_name(&suite), group };
+    let negotiated = Negotiated {
+        version: version.clone(),
+        suite: suite.clone(),
+        suite_name: suite_name(&suite),
+        group,
+    };
     // Certificate.
     if p.verifies_chain || p.verifies_name {
         let Some(a) = analysis else {
@@ -256,12 +423,20 @@ pub fn simulate(p: &Profile, obs: &EndpointObservation, analysis: Option<&ChainA
                 "none" => Vec::new(),
                 _ => names.iter().collect(),
             };
-            if let Some(n) = wanted.iter().find(|n| a.names.iter().any(|c| &c.name == **n && !c.covered)) {
+            if let Some(n) = wanted
+                .iter()
+                .find(|n| a.names.iter().any(|c| &c.name == **n && !c.covered))
+            {
                 let mut s = fail(
                     p,
                     "name-not-covered",
-                    format!("the certificate does not cover {n}; it covers {}", a.covered_names.join(", ")),
-                    Some(format!("get a certificate that names {n} (or point the peer at a name the certificate covers)")),
+                    format!(
+                        "the certificate does not cover {n}; it covers {}",
+                        a.covered_names.join(", ")
+                    ),
+                    Some(format!(
+                        "get a certificate that names {n} (or point the peer at a name the certificate covers)"
+                    )),
                     false,
                     notes,
                 );
@@ -278,7 +453,10 @@ pub fn simulate(p: &Profile, obs: &EndpointObservation, analysis: Option<&ChainA
         name: p.name.clone(),
         result: "ok".into(),
         reason: None,
-        detail: format!("negotiates {} with {}", negotiated.version, negotiated.suite_name),
+        detail: format!(
+            "negotiates {} with {}",
+            negotiated.version, negotiated.suite_name
+        ),
         negotiated: Some(negotiated),
         plaintext_fallback: false,
         fix_server: None,
@@ -306,9 +484,18 @@ fn unknown(p: &Profile, why: &str, notes: Vec<String>) -> Simulation {
 fn certificate_failure(p: &Profile, a: &ChainAnalysis) -> Option<(String, String, String, bool)> {
     match &a.trust {
         TrustVerdict::SelfSigned if !p.accepts_self_signed => {
-            return Some(("self-signed".into(), "the certificate is self-signed".into(), "use a CA-issued certificate (e.g. Let's Encrypt)".into(), false));
+            return Some((
+                "self-signed".into(),
+                "the certificate is self-signed".into(),
+                "use a CA-issued certificate (e.g. Let's Encrypt)".into(),
+                false,
+            ));
         }
-        TrustVerdict::Incomplete { missing_issuer, ca_issuers, .. } => {
+        TrustVerdict::Incomplete {
+            missing_issuer,
+            ca_issuers,
+            ..
+        } => {
             if !(p.fetches_missing_intermediates && ca_issuers.is_some()) {
                 return Some((
                     "chain-not-trusted".into(),
@@ -322,26 +509,51 @@ fn certificate_failure(p: &Profile, a: &ChainAnalysis) -> Option<(String, String
             return Some((
                 "chain-not-trusted".into(),
                 format!("the chain leads to {root}, which is not in the trust store"),
-                "use a certificate from a public CA, or have the peer trust the private root".into(),
+                "use a certificate from a public CA, or have the peer trust the private root"
+                    .into(),
                 true,
             ));
         }
         TrustVerdict::Invalid { reason } => {
-            return Some(("chain-not-trusted".into(), format!("the chain is invalid: {reason}"), "get a correct certificate from the CA".into(), false));
+            return Some((
+                "chain-not-trusted".into(),
+                format!("the chain is invalid: {reason}"),
+                "get a correct certificate from the CA".into(),
+                false,
+            ));
         }
         _ => {}
     }
     if let Some(t) = a.time_problems.iter().find(|t| t.kind == "expired") {
-        return Some(("expired".into(), format!("{} expired on {}", t.subject, t.date), "renew the certificate and reload the server".into(), false));
+        return Some((
+            "expired".into(),
+            format!("{} expired on {}", t.subject, t.date),
+            "renew the certificate and reload the server".into(),
+            false,
+        ));
     }
     if let Some(t) = a.time_problems.iter().find(|t| t.kind == "not-yet-valid") {
-        return Some(("not-yet-valid".into(), format!("{} is valid only from {}", t.subject, t.date), "check the clocks; reissue".into(), false));
+        return Some((
+            "not-yet-valid".into(),
+            format!("{} is valid only from {}", t.subject, t.date),
+            "check the clocks; reissue".into(),
+            false,
+        ));
     }
     if p.min_rsa_bits > 0 {
-        if let Some(c) = a.certificates.iter().find(|c| c.key_type == "RSA" && c.key_bits.is_some_and(|b| b < p.min_rsa_bits)) {
+        if let Some(c) = a
+            .certificates
+            .iter()
+            .find(|c| c.key_type == "RSA" && c.key_bits.is_some_and(|b| b < p.min_rsa_bits))
+        {
             return Some((
                 "weak-key".into(),
-                format!("{} has an RSA key of {} bits; the peer needs {}", c.subject, c.key_bits.unwrap_or(0), p.min_rsa_bits),
+                format!(
+                    "{} has an RSA key of {} bits; the peer needs {}",
+                    c.subject,
+                    c.key_bits.unwrap_or(0),
+                    p.min_rsa_bits
+                ),
                 "a new key of 2048 bits or more (or ECDSA P-256)".into(),
                 false,
             ));
@@ -349,7 +561,12 @@ fn certificate_failure(p: &Profile, a: &ChainAnalysis) -> Option<(String, String
     }
     if p.rejects_sha1_certificates {
         if let Some(w) = a.weak_signatures.first() {
-            return Some(("weak-signature".into(), format!("{} is signed with {}", w.subject, w.what), "reissue with SHA-256".into(), false));
+            return Some((
+                "weak-signature".into(),
+                format!("{} is signed with {}", w.subject, w.what),
+                "reissue with SHA-256".into(),
+                false,
+            ));
         }
     }
     None
@@ -357,7 +574,16 @@ fn certificate_failure(p: &Profile, a: &ChainAnalysis) -> Option<(String, String
 
 /// Failing peers first, then unknown, then ok; by id within each.
 pub fn order(sims: &mut [Simulation]) {
-    sims.sort_by_key(|s| (match s.result.as_str() { "fails" => 0, "unknown" => 1, _ => 2 }, s.profile.clone()));
+    sims.sort_by_key(|s| {
+        (
+            match s.result.as_str() {
+                "fails" => 0,
+                "unknown" => 1,
+                _ => 2,
+            },
+            s.profile.clone(),
+        )
+    });
 }
 
 #[cfg(test)]
