@@ -366,15 +366,14 @@ pub fn simulate(
         scan.groups_tls12.as_ref()
     };
     let mut group = None;
-    if needs_group {
-        if let Some(g) = server_groups {
-            group = p
-                .groups
-                .iter()
-                .find(|c| g.groups.iter().any(|s| s.eq_ignore_ascii_case(c)))
-                .cloned();
-            if group.is_none() && g.complete {
-                return fail(
+    if needs_group && let Some(g) = server_groups {
+        group = p
+            .groups
+            .iter()
+            .find(|c| g.groups.iter().any(|s| s.eq_ignore_ascii_case(c)))
+            .cloned();
+        if group.is_none() && g.complete {
+            return fail(
                     p,
                     "no-common-group",
                     format!("no key-exchange group in common at {version}: the server accepts {}; the peer offers {}", g.groups.join(", "), p.groups.join(", ")),
@@ -382,23 +381,27 @@ pub fn simulate(
                     false,
                     notes,
                 );
-            }
         }
     }
-    if info.is_some_and(|i| i.kx == wire::tls::suites::Kx::Dhe) {
-        if let Some(bits) = scan
+    if info.is_some_and(|i| i.kx == wire::tls::suites::Kx::Dhe)
+        && let Some(bits) = scan
             .dhe_bits
             .filter(|b| p.min_dh_bits > 0 && *b < p.min_dh_bits)
-        {
-            return fail(
-                p,
-                "dh-too-small",
-                format!("the server's DHE group has {bits} bits; the peer needs at least {}", p.min_dh_bits),
-                Some("use a 2048-bit DHE group or prefer ECDHE (see `smtp-tls-doctor explain dh-weak`)".into()),
-                false,
-                notes,
-            );
-        }
+    {
+        return fail(
+            p,
+            "dh-too-small",
+            format!(
+                "the server's DHE group has {bits} bits; the peer needs at least {}",
+                p.min_dh_bits
+            ),
+            Some(
+                "use a 2048-bit DHE group or prefer ECDHE (see `smtp-tls-doctor explain dh-weak`)"
+                    .into(),
+            ),
+            false,
+            notes,
+        );
     }
     let negotiated = Negotiated {
         version: version.clone(),
@@ -411,12 +414,12 @@ pub fn simulate(
         let Some(a) = analysis else {
             return unknown(p, "no certificate chain was seen", notes);
         };
-        if p.verifies_chain {
-            if let Some(f) = certificate_failure(p, a) {
-                let mut s = fail(p, &f.0, f.1, Some(f.2), f.3, notes);
-                s.negotiated = Some(negotiated);
-                return s;
-            }
+        if p.verifies_chain
+            && let Some(f) = certificate_failure(p, a)
+        {
+            let mut s = fail(p, &f.0, f.1, Some(f.2), f.3, notes);
+            s.negotiated = Some(negotiated);
+            return s;
         }
         if p.verifies_name {
             let wanted: Vec<&String> = match p.name_checked.as_str() {
@@ -495,15 +498,13 @@ fn certificate_failure(p: &Profile, a: &ChainAnalysis) -> Option<(String, String
             missing_issuer,
             ca_issuers,
             ..
-        } => {
-            if !(p.fetches_missing_intermediates && ca_issuers.is_some()) {
-                return Some((
+        } if !(p.fetches_missing_intermediates && ca_issuers.is_some()) => {
+            return Some((
                     "chain-not-trusted".into(),
                     format!("the server does not send {missing_issuer}, and this peer does not fetch it"),
                     "send the intermediate certificate(s) after the leaf (see `smtp-tls-doctor explain chain-incomplete`)".into(),
                     false,
                 ));
-            }
         }
         TrustVerdict::UntrustedRoot { root, .. } => {
             return Some((
@@ -540,34 +541,33 @@ fn certificate_failure(p: &Profile, a: &ChainAnalysis) -> Option<(String, String
             false,
         ));
     }
-    if p.min_rsa_bits > 0 {
-        if let Some(c) = a
+    if p.min_rsa_bits > 0
+        && let Some(c) = a
             .certificates
             .iter()
             .find(|c| c.key_type == "RSA" && c.key_bits.is_some_and(|b| b < p.min_rsa_bits))
-        {
-            return Some((
-                "weak-key".into(),
-                format!(
-                    "{} has an RSA key of {} bits; the peer needs {}",
-                    c.subject,
-                    c.key_bits.unwrap_or(0),
-                    p.min_rsa_bits
-                ),
-                "a new key of 2048 bits or more (or ECDSA P-256)".into(),
-                false,
-            ));
-        }
+    {
+        return Some((
+            "weak-key".into(),
+            format!(
+                "{} has an RSA key of {} bits; the peer needs {}",
+                c.subject,
+                c.key_bits.unwrap_or(0),
+                p.min_rsa_bits
+            ),
+            "a new key of 2048 bits or more (or ECDSA P-256)".into(),
+            false,
+        ));
     }
-    if p.rejects_sha1_certificates {
-        if let Some(w) = a.weak_signatures.first() {
-            return Some((
-                "weak-signature".into(),
-                format!("{} is signed with {}", w.subject, w.what),
-                "reissue with SHA-256".into(),
-                false,
-            ));
-        }
+    if p.rejects_sha1_certificates
+        && let Some(w) = a.weak_signatures.first()
+    {
+        return Some((
+            "weak-signature".into(),
+            format!("{} is signed with {}", w.subject, w.what),
+            "reissue with SHA-256".into(),
+            false,
+        ));
     }
     None
 }
