@@ -94,6 +94,8 @@ scenarios! {
     unknown_version => "unknown-version",
     silent_after_starttls => "silent-after-starttls",
     rate_limited => "rate-limited",
+    sslv2_scripted => "sslv2-scripted",
+    sslv3_scripted => "sslv3-scripted",
 }
 
 #[test]

@@ -105,6 +105,8 @@ truth! {
     dhe_1024 => "dhe-1024",
     dual_cert => "dual-cert",
     one_byte_segments => "one-byte-segments",
+    sslv2_scripted => "sslv2-scripted",
+    sslv3_scripted => "sslv3-scripted",
 }
 
 /// Hostile TLS answers: every TLS version must be "unknown" with a reason (or, for a plain close,
@@ -211,4 +213,38 @@ fn rate_limited_server_is_scanned_completely_with_retries() {
             );
         }
     }
+}
+
+#[test]
+fn sslv2_ciphers_are_named() {
+    let v = check_scenario("sslv2-scripted", &["--json"]).json();
+    let suites: Vec<&str> = v["endpoints"][0]["versions"]["SSLv2"]["suites"]
+        .as_array()
+        .expect("suites")
+        .iter()
+        .filter_map(|s| s["id"].as_str())
+        .collect();
+    assert_eq!(suites, ["0x010080", "0x0700C0"]);
+    let names: Vec<&str> = v["endpoints"][0]["versions"]["SSLv2"]["suites"]
+        .as_array()
+        .expect("suites")
+        .iter()
+        .filter_map(|s| s["openssl"].as_str())
+        .collect();
+    assert_eq!(names, ["RC4-MD5", "DES-CBC3-MD5"]);
+}
+
+#[test]
+fn sslv3_chain_is_read_from_the_certificate_message() {
+    let v = check_scenario("sslv3-scripted", &["--json"]).json();
+    let ep = &v["endpoints"][0];
+    assert_eq!(ep["tls"]["completed"], false);
+    assert_eq!(ep["scanned_chains"][0]["version"], "SSLv3");
+    assert_eq!(
+        ep["chain_analysis"]["certificates"]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+    assert_eq!(ep["chain_analysis"]["trust"]["status"], "trusted");
 }

@@ -21,8 +21,10 @@ pub(crate) const CONTENT_HANDSHAKE: u8 = 0x16;
 /// Handshake message types.
 const HS_CLIENT_HELLO: u8 = 0x01;
 const HS_SERVER_HELLO: u8 = 0x02;
+/// The supported_versions extension (RFC 8446 section 4.2.1).
+const EXT_SUPPORTED_VERSIONS: u16 = 0x002B;
 /// Largest TLSPlaintext fragment (RFC 8446 section 5.1).
-const MAX_PLAINTEXT: usize = 1 << 14;
+pub(crate) const MAX_PLAINTEXT: usize = 1 << 14;
 
 /// What a hostile scenario does once STARTTLS has been answered with 220.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,7 +123,7 @@ impl Hostile {
     }
 }
 
-async fn write_flush(io: &mut BoxIo, bytes: &[u8]) -> io::Result<()> {
+pub(crate) async fn write_flush(io: &mut BoxIo, bytes: &[u8]) -> io::Result<()> {
     io.write_all(bytes).await?;
     io.flush().await
 }
@@ -131,7 +133,7 @@ async fn discard_until_eof(io: &mut BoxIo) {
     while let Ok(1..) = io.read(&mut buf).await {}
 }
 
-fn random32() -> [u8; 32] {
+pub(crate) fn random32() -> [u8; 32] {
     let mut r = [0u8; 32];
     if openssl::rand::rand_bytes(&mut r).is_err() {
         // Never fails in practice; a fixed pattern is still a valid random.
@@ -152,6 +154,9 @@ pub(crate) struct ClientHello {
     pub session_id: Vec<u8>,
     /// Cipher suites in the client's order, GREASE and SCSVs included.
     pub cipher_suites: Vec<u16>,
+    /// The supported_versions extension, GREASE included; empty when the
+    /// client sent none (or it is not in the first record).
+    pub supported_versions: Vec<u16>,
 }
 
 impl ClientHello {
@@ -171,26 +176,37 @@ impl ClientHello {
         }
         real().next()
     }
+
+    /// The highest version the client offers: the highest non-GREASE entry
+    /// of supported_versions if there is one, else legacy_version.
+    pub(crate) fn max_version(&self) -> u16 {
+        self.supported_versions
+            .iter()
+            .copied()
+            .filter(|&v| !is_grease(v))
+            .max()
+            .unwrap_or(self.legacy_version)
+    }
 }
 
 /// RFC 8701 GREASE values: 0x0A0A, 0x1A1A, ..., 0xFAFA.
-fn is_grease(v: u16) -> bool {
+pub(crate) fn is_grease(v: u16) -> bool {
     v & 0x0F0F == 0x0A0A && v >> 8 == v & 0xFF
 }
 
 /// A bounds-checked reader over a byte slice.
-struct Reader<'a>(&'a [u8]);
+pub(crate) struct Reader<'a>(pub(crate) &'a [u8]);
 
 impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+    pub(crate) fn take(&mut self, n: usize) -> Option<&'a [u8]> {
         let head = self.0.get(..n)?;
         self.0 = self.0.get(n..)?;
         Some(head)
     }
-    fn u8(&mut self) -> Option<u8> {
+    pub(crate) fn u8(&mut self) -> Option<u8> {
         self.take(1)?.first().copied()
     }
-    fn u16(&mut self) -> Option<u16> {
+    pub(crate) fn u16(&mut self) -> Option<u16> {
         let b = self.take(2)?;
         Some(u16::from_be_bytes([*b.first()?, *b.get(1)?]))
     }
@@ -199,6 +215,8 @@ impl<'a> Reader<'a> {
 /// Parses the first handshake record of a client (header included).
 /// Only the beginning of the ClientHello must be in this record: a message
 /// continued in later records is fine as long as the cipher suites are here.
+/// The compression methods and the extensions are read as far as this
+/// record holds them, for supported_versions only.
 pub(crate) fn parse_client_hello(record: &[u8]) -> Option<ClientHello> {
     let mut r = Reader(record);
     if r.u8()? != CONTENT_HANDSHAKE {
@@ -235,7 +253,35 @@ pub(crate) fn parse_client_hello(record: &[u8]) -> Option<ClientHello> {
         legacy_version,
         session_id,
         cipher_suites,
+        supported_versions: supported_versions(r).unwrap_or_default(),
     })
+}
+
+/// The supported_versions list of what follows the cipher suites in a
+/// ClientHello; `None` when there is none (or it is cut off or malformed).
+fn supported_versions(mut r: Reader<'_>) -> Option<Vec<u16>> {
+    let compression_len = usize::from(r.u8()?);
+    r.take(compression_len)?;
+    let ext_len = usize::from(r.u16()?);
+    // A block continued in a later record: look at what is here.
+    let mut r = Reader(r.0.get(..ext_len).unwrap_or(r.0));
+    while let (Some(ty), Some(len)) = (r.u16(), r.u16()) {
+        let data = r.take(usize::from(len))?;
+        if ty == EXT_SUPPORTED_VERSIONS {
+            let mut d = Reader(data);
+            let list_len = usize::from(d.u8()?);
+            let list = d.take(list_len)?;
+            if list_len % 2 != 0 {
+                return None;
+            }
+            return Some(
+                list.chunks_exact(2)
+                    .map(|c| u16::from_be_bytes([c[0], c[1]]))
+                    .collect(),
+            );
+        }
+    }
+    None
 }
 
 /// Reads the client's first TLS record (bounded size and time) and parses
@@ -244,19 +290,27 @@ pub(crate) async fn read_client_hello(io: &mut BoxIo) -> Option<ClientHello> {
     let read = async {
         let mut header = [0u8; 5];
         io.read_exact(&mut header).await.ok()?;
-        if header[0] != CONTENT_HANDSHAKE || header[1] != 0x03 {
-            return None;
-        }
-        let len = usize::from(u16::from_be_bytes([header[3], header[4]]));
-        if len == 0 || len > MAX_PLAINTEXT {
-            return None;
-        }
-        let mut record = vec![0u8; 5 + len];
-        record[..5].copy_from_slice(&header);
-        io.read_exact(&mut record[5..]).await.ok()?;
-        parse_client_hello(&record)
+        read_tls_record(io, header).await
     };
-    timeout(IDLE_TIMEOUT, read).await.ok().flatten()
+    let record = timeout(IDLE_TIMEOUT, read).await.ok().flatten()?;
+    parse_client_hello(&record)
+}
+
+/// Reads the rest of a handshake record whose 5-byte header has been read:
+/// the whole record (header included), or None if the header is not that of
+/// a TLS handshake record of 1 to 2^14 bytes or the stream ends early.
+pub(crate) async fn read_tls_record(io: &mut BoxIo, header: [u8; 5]) -> Option<Vec<u8>> {
+    if header[0] != CONTENT_HANDSHAKE || header[1] != 0x03 {
+        return None;
+    }
+    let len = usize::from(u16::from_be_bytes([header[3], header[4]]));
+    if len == 0 || len > MAX_PLAINTEXT {
+        return None;
+    }
+    let mut record = vec![0u8; 5 + len];
+    record[..5].copy_from_slice(&header);
+    io.read_exact(&mut record[5..]).await.ok()?;
+    Some(record)
 }
 
 /// A ServerHello, serialised by hand.
@@ -332,7 +386,7 @@ impl ServerHello {
     }
 }
 
-fn len16(n: usize) -> [u8; 2] {
+pub(crate) fn len16(n: usize) -> [u8; 2] {
     u16::try_from(n).unwrap_or(u16::MAX).to_be_bytes()
 }
 
@@ -431,6 +485,66 @@ mod tests {
         assert_eq!(ch.first_suite(false), Some(0x1301));
     }
 
+    /// `client_hello` with an extensions block.
+    fn client_hello_ext(suites: &[u16], extensions: &[(u16, Vec<u8>)]) -> Vec<u8> {
+        let mut rec = client_hello(&[], suites);
+        let mut block = Vec::new();
+        for (ty, data) in extensions {
+            block.extend_from_slice(&ty.to_be_bytes());
+            block.extend_from_slice(&len16(data.len()));
+            block.extend_from_slice(data);
+        }
+        rec.extend_from_slice(&len16(block.len()));
+        rec.extend_from_slice(&block);
+        let hs_len = (rec.len() - 9) as u32;
+        rec[6..9].copy_from_slice(&hs_len.to_be_bytes()[1..]);
+        let rec_len = len16(rec.len() - 5);
+        rec[3..5].copy_from_slice(&rec_len);
+        rec
+    }
+
+    #[test]
+    fn reads_supported_versions() {
+        let plain = parse_client_hello(&client_hello(&[], &[0x002F])).expect("parses");
+        assert!(plain.supported_versions.is_empty());
+        assert_eq!(plain.max_version(), 0x0303);
+
+        let sv = vec![6, 0x7A, 0x7A, 0x03, 0x04, 0x03, 0x03];
+        let rec = client_hello_ext(&[0x1301], &[(0x000A, vec![0, 2, 0, 29]), (0x002B, sv)]);
+        let ch = parse_client_hello(&rec).expect("parses");
+        assert_eq!(ch.supported_versions, [0x7A7A, 0x0304, 0x0303]);
+        assert_eq!(ch.max_version(), 0x0304, "GREASE is not a version");
+
+        // Only GREASE: legacy_version counts.
+        let rec = client_hello_ext(&[0x1301], &[(0x002B, vec![2, 0x1A, 0x1A])]);
+        let ch = parse_client_hello(&rec).expect("parses");
+        assert_eq!(ch.max_version(), 0x0303);
+
+        // A lower supported_versions wins over legacy_version.
+        let rec = client_hello_ext(&[0x002F], &[(0x002B, vec![2, 0x03, 0x00])]);
+        assert_eq!(
+            parse_client_hello(&rec).expect("parses").max_version(),
+            0x0300
+        );
+
+        // Continued in a later record, cut off inside the extension, or
+        // malformed: as if absent; the hello still parses.
+        let rec = client_hello_ext(&[0x002F], &[(0x002B, vec![4, 0x03, 0x04, 0x03, 0x03])]);
+        for n in rec.len() - 9..rec.len() {
+            let mut cut = rec[..n].to_vec();
+            cut[3..5].copy_from_slice(&len16(n - 5));
+            let ch = parse_client_hello(&cut).expect("the start of a hello parses");
+            assert!(ch.supported_versions.is_empty(), "{n}");
+        }
+        assert_eq!(
+            parse_client_hello(&rec).expect("parses").supported_versions,
+            [0x0304, 0x0303]
+        );
+        let odd = client_hello_ext(&[0x002F], &[(0x002B, vec![3, 0x03, 0x04, 0x03])]);
+        let ch = parse_client_hello(&odd).expect("parses");
+        assert!(ch.supported_versions.is_empty());
+    }
+
     #[test]
     fn first_suite_skips_grease_and_scsv() {
         let ch = ClientHello {
@@ -438,6 +552,7 @@ mod tests {
             legacy_version: 0x0303,
             session_id: vec![],
             cipher_suites: vec![0x2A2A, 0x00FF, 0x5600, 0x1302, 0x1301],
+            supported_versions: vec![],
         };
         assert_eq!(ch.first_suite(true), Some(0x1302));
         assert_eq!(ch.first_suite(false), Some(0x1302));

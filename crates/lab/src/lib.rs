@@ -20,6 +20,7 @@ use tokio::net::TcpListener;
 use tokio::task::{JoinHandle, JoinSet};
 
 mod hostile;
+mod legacy;
 pub mod pki;
 mod scenarios;
 mod smtp;
@@ -67,6 +68,8 @@ pub struct TlsExpect {
     /// Versions the server accepts, by name: "SSLv2", "SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3".
     pub versions: &'static [&'static str],
     /// Per version, the exact cipher suites accepted (IANA ids), in the server's order when `server_order` is true.
+    /// SSL 2.0's cipher specs are 3-byte codes that do not fit: its list is empty (the scenario
+    /// documents its specs).
     pub suites: &'static [(&'static str, &'static [u16])],
     /// The server enforces its own suite order (per version where it matters).
     pub server_order: Option<bool>,

@@ -20,6 +20,7 @@ use tokio::net::TcpStream;
 use tokio::time::timeout;
 
 use crate::hostile::{Hostile, OneByteWrites};
+use crate::legacy::Legacy;
 use crate::pki::{Issued, Issuer, KeyKind, LeafSpec, Pki, SigHash};
 use crate::smtp::{self, BoxIo, IDLE_TIMEOUT, Profile, SessionEnd, StartTls};
 use crate::{LAB_HOST, LabConfig, LabError, Mode, Scenario, TlsExpect};
@@ -62,7 +63,7 @@ const fn starttls_enum(
     }
 }
 
-static SCENARIOS: [Scenario; 37] = [
+static SCENARIOS: [Scenario; 39] = [
     starttls(
         "good",
         "correct setup: ECDSA leaf for mx.lab.test plus intermediate, TLS 1.2 and 1.3",
@@ -345,9 +346,38 @@ static SCENARIOS: [Scenario; 37] = [
         &[],
         None,
     ),
+    starttls_enum(
+        "sslv2-scripted",
+        "speaks only SSL 2.0 (scripted): a CLIENT-HELLO gets a SERVER-HELLO with an RSA-2048 certificate and RC4-MD5 and DES-CBC3-MD5; a TLS hello gets a protocol_version alert",
+        "SSL 2.0 only: the server speaks only the broken SSL 2.0 protocol, no TLS version at all",
+        // SSL 2.0 has only RSA key exchange: no forward secrecy either.
+        &[
+            "no-tls12",
+            "protocol-sslv2",
+            "cipher-weak",
+            "cipher-no-forward-secrecy",
+        ],
+        None,
+        &SSLV2_SCRIPTED,
+    ),
+    starttls_enum(
+        "sslv3-scripted",
+        "speaks only SSL 3.0 (scripted): any hello up to TLS 1.3 gets an SSL 3.0 ServerHello (RSA key exchange with 3DES, RC4 or AES-128-CBC, in server order), the RSA-2048 chain and ServerHelloDone",
+        "SSL 3.0 only: the server speaks only the obsolete SSL 3.0 protocol (POODLE), no TLS version at all",
+        &[
+            "no-tls12",
+            "protocol-sslv3",
+            "cipher-weak",
+            "cipher-no-forward-secrecy",
+        ],
+        None,
+        &SSLV3_SCRIPTED,
+    ),
 ];
 
 // IANA cipher suite ids.
+const TLS_RSA_WITH_RC4_128_SHA: u16 = 0x0005;
+const TLS_RSA_WITH_3DES_EDE_CBC_SHA: u16 = 0x000A;
 const TLS_RSA_WITH_AES_128_CBC_SHA: u16 = 0x002F;
 const TLS_RSA_WITH_AES_256_CBC_SHA: u16 = 0x0035;
 const TLS_RSA_WITH_AES_128_CBC_SHA256: u16 = 0x003C;
@@ -504,6 +534,37 @@ static ACCEPTS_NOTHING: TlsExpect = TlsExpect {
     dhe_bits: None,
 };
 
+/// sslv2-scripted: SSL 2.0 only. Its cipher specs are 3-byte SSL 2.0 codes,
+/// which the u16 suite lists cannot hold, so its list is empty. They are,
+/// in the server's order (the SERVER-HELLO lists those the client offered):
+/// SSL_CK_RC4_128_WITH_MD5 (0x010080, RC4-MD5) and
+/// SSL_CK_DES_192_EDE3_CBC_WITH_MD5 (0x0700C0, DES-CBC3-MD5). SSL 2.0 has no
+/// suite choice by the server, so no order either.
+static SSLV2_SCRIPTED: TlsExpect = TlsExpect {
+    versions: &["SSLv2"],
+    suites: &[("SSLv2", &[])],
+    server_order: None,
+    groups: None,
+    dhe_bits: None,
+};
+
+/// sslv3-scripted: SSL 3.0 only, three static-RSA suites in server order.
+/// It answers SSL 3.0 to TLS hellos too, so no TLS handshake completes.
+static SSLV3_SCRIPTED: TlsExpect = TlsExpect {
+    versions: &["SSLv3"],
+    suites: &[(
+        "SSLv3",
+        &[
+            TLS_RSA_WITH_3DES_EDE_CBC_SHA,
+            TLS_RSA_WITH_RC4_128_SHA,
+            TLS_RSA_WITH_AES_128_CBC_SHA,
+        ],
+    )],
+    server_order: Some(true),
+    groups: None,
+    dhe_bits: None,
+};
+
 /// All lab scenarios, in a fixed order (the order defines the port offset).
 pub fn scenarios() -> &'static [Scenario] {
     &SCENARIOS
@@ -515,6 +576,8 @@ enum Tls {
     OpenSsl(SslContext),
     /// A hand-written misbehaviour instead of a TLS server.
     Hostile(Hostile),
+    /// A scripted SSL 2.0 or SSL 3.0 server.
+    Legacy(Legacy),
 }
 
 impl Tls {
@@ -539,6 +602,10 @@ impl Tls {
             }
             Tls::Hostile(hostile) => {
                 hostile.run(io).await;
+                None
+            }
+            Tls::Legacy(legacy) => {
+                legacy.run(io).await;
                 None
             }
         }
@@ -783,6 +850,18 @@ pub(crate) fn build(
         "alert-mid-handshake" => hostile(Hostile::AlertMidHandshake),
         "unknown-version" => hostile(Hostile::UnknownVersion),
         "silent-after-starttls" => hostile(Hostile::Silent),
+        "sslv2-scripted" => {
+            let leaf = rsa_leaf()?;
+            Some(Tls::Legacy(Legacy::Sslv2 {
+                certificate: leaf.cert_der,
+            }))
+        }
+        "sslv3-scripted" => {
+            let leaf = rsa_leaf()?;
+            Some(Tls::Legacy(Legacy::Sslv3 {
+                chain: vec![leaf.cert_der, pki.intermediate.cert_der.clone()],
+            }))
+        }
         "starttls-not-offered" => {
             starttls = StartTls::NotOffered;
             None

@@ -269,6 +269,8 @@ fn expect_tls_is_filled_for_new_scenarios_only() {
                 "alert-mid-handshake",
                 "unknown-version",
                 "silent-after-starttls",
+                "sslv2-scripted",
+                "sslv3-scripted",
             ]
             .contains(&s.name);
         assert_eq!(s.expect_tls.is_some(), new, "{}", s.name);
@@ -279,7 +281,12 @@ fn expect_tls_is_filled_for_new_scenarios_only() {
                     "{}: {v}",
                     s.name
                 );
-                assert!(!t.suites_for(v).is_empty());
+                // SSL 2.0 cipher specs (3 bytes) are not listed.
+                assert!(
+                    *v == "SSLv2" || !t.suites_for(v).is_empty(),
+                    "{}: {v}",
+                    s.name
+                );
             }
             assert_eq!(t.accepts_nothing(), t.suites.is_empty());
         }
