@@ -146,6 +146,8 @@ pub async fn run(transcript: bool, only: Vec<String>, color: bool) -> ExitCode {
     opts.timeouts.banner = Duration::from_secs(5);
     opts.timeouts.command = Duration::from_secs(5);
     opts.timeouts.handshake = Duration::from_secs(5);
+    // No network here: the lab's caIssuers URLs (http://ca.lab.test/) are not fetched.
+    opts.fetch_aia = false;
 
     let mut set = tokio::task::JoinSet::new();
     for (i, e) in running.endpoints.iter().enumerate() {
@@ -177,7 +179,7 @@ pub async fn run(transcript: bool, only: Vec<String>, color: bool) -> ExitCode {
         let s = e.scenario;
         println!("\n{}", "=".repeat(100));
         println!(
-            "Scenario {}: {}\n$ smtp-tls-doctor check {target}{} --resolve {}:{} --ca-file {} --banner-timeout 5\n",
+            "Scenario {}: {}\n$ smtp-tls-doctor check {target}{} --resolve {}:{} --ca-file {} --banner-timeout 5 --no-fetch\n",
             s.name,
             s.summary,
             if s.mode == lab::Mode::Implicit {

@@ -100,7 +100,11 @@ pub fn profiles() -> ExitCode {
             p.versions.join(", "),
             p.suites.len() + p.suites_tls13.len(),
             checks,
-            if p.falls_back_to_plaintext { "; falls back to plaintext" } else { "" }
+            if p.falls_back_to_plaintext {
+                "; falls back to plaintext"
+            } else {
+                ""
+            }
         );
     }
     ExitCode::SUCCESS

@@ -30,7 +30,7 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Check one mail server: SMTP, STARTTLS, the TLS handshake and the certificate chain.
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List the finding codes, or explain one: why it breaks which peers, and the fix.
     Explain {
         /// A finding code, e.g. chain-incomplete. Without it, all codes are listed.
@@ -78,6 +78,29 @@ struct CheckArgs {
     /// A PEM file of further trust anchors (e.g. a private CA). Repeatable.
     #[arg(long, value_name = "PEM")]
     ca_file: Vec<PathBuf>,
+    /// The client's own trust store, as the client has it: a PEM bundle, PKCS#12 or Java JKS (e.g.
+    /// $JAVA_HOME/lib/security/cacerts). It replaces the base store. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    truststore: Vec<PathBuf>,
+    /// The trust store's password (PKCS#12 needs it; JKS uses it for the integrity check). Prefer
+    /// the environment variable; `-` asks for it without echo. Without it "changeit" is tried.
+    #[arg(
+        long,
+        value_name = "PASSWORD",
+        env = "SMTP_TLS_DOCTOR_TRUSTSTORE_PASSWORD",
+        hide_env_values = true
+    )]
+    truststore_password: Option<String>,
+    /// Do not fetch a missing intermediate through its AIA caIssuers URL.
+    #[arg(long)]
+    no_fetch: bool,
+    /// Connect to ADDR:PORT2 for HOST:PORT (like curl's), e.g. for a CA's AIA server. Repeatable.
+    #[arg(long, value_name = "HOST:PORT:ADDR:PORT2")]
+    connect_to: Vec<String>,
+    /// Write the certificates a client lacks (the fetched intermediates) to FILE as PEM, and print
+    /// the keytool and bundle commands that add them.
+    #[arg(long, value_name = "FILE")]
+    export_chain: Option<PathBuf>,
     /// Print the whole result as JSON (see docs/json.md).
     #[arg(long)]
     json: bool,
@@ -244,6 +267,20 @@ fn options(a: &CheckArgs) -> Result<CheckOptions, String> {
         expiry_warn_days: a.expiry_warn_days,
         quick: a.quick,
         profiles: doctor::simulate::select(&a.as_profiles)?,
+        truststores: a.truststore.clone(),
+        truststore_password: match a.truststore_password.as_deref() {
+            Some("-") => Some(
+                rpassword::prompt_password("Trust store password: ")
+                    .map_err(|e| format!("--truststore-password -: cannot read it: {e}"))?,
+            ),
+            other => other.map(str::to_string),
+        },
+        fetch_aia: !a.no_fetch,
+        connect_to: a
+            .connect_to
+            .iter()
+            .map(|c| doctor::config::parse_connect_to(c))
+            .collect::<Result<_, _>>()?,
         scan: doctor::scan::ScanOptions {
             max_connections: usize::from(a.max_connections),
             retries: a.retries,
@@ -289,6 +326,12 @@ async fn run_check(a: CheckArgs) -> ExitCode {
         Ok(r) => r,
         Err(e) => return usage(e),
     };
+    if let Some(path) = &a.export_chain
+        && let Err(e) = export_chain(path, &report, &a.truststore)
+    {
+        eprintln!("smtp-tls-doctor: --export-chain {}: {e}", path.display());
+        return ExitCode::from(2);
+    }
     if a.json {
         match serde_json::to_string_pretty(&report) {
             Ok(s) => println!("{s}"),
@@ -310,6 +353,49 @@ async fn run_check(a: CheckArgs) -> ExitCode {
         );
     }
     ExitCode::from(report.exit_code() as u8)
+}
+
+/// Write the fetched certificates a client lacks, and say how to add them to the client's store.
+fn export_chain(
+    path: &std::path::Path,
+    report: &doctor::report::CheckReport,
+    truststores: &[PathBuf],
+) -> Result<(), String> {
+    let certs: Vec<&Vec<u8>> = report
+        .endpoints
+        .iter()
+        .flat_map(|e| e.observation.aia_fetches.iter())
+        .filter_map(|f| f.certificate.as_ref().map(|c| &c.0))
+        .collect();
+    if certs.is_empty() {
+        eprintln!(
+            "smtp-tls-doctor: --export-chain: nothing to export (no missing intermediate was fetched); nothing written"
+        );
+        return Ok(());
+    }
+    let pem: String = certs.iter().map(|c| doctor::aia::to_pem(c)).collect();
+    std::fs::write(path, pem).map_err(|e| e.to_string())?;
+    let p = path.display();
+    let store = truststores
+        .first()
+        .map(|t| t.display().to_string())
+        .unwrap_or_else(|| "$JAVA_HOME/lib/security/cacerts".into());
+    eprintln!(
+        "Wrote {} certificate{} to {p}. To make a client trust them:",
+        certs.len(),
+        if certs.len() == 1 { "" } else { "s" }
+    );
+    eprintln!(
+        "  Java:    keytool -importcert -trustcacerts -noprompt -alias smtp-tls-doctor-intermediate -file {p} -keystore {store}"
+    );
+    eprintln!(
+        "           (keytool imports one certificate per call: split the file if it holds several)"
+    );
+    eprintln!("  PEM bundle (Python cafile=, OpenSSL -CAfile): cat {p} >> /path/to/bundle.pem");
+    eprintln!(
+        "  Better: fix the server so that it sends the intermediate (smtp-tls-doctor explain chain-incomplete)."
+    );
+    Ok(())
 }
 
 async fn run_lab(a: LabArgs) -> ExitCode {
@@ -363,7 +449,7 @@ fn main() -> ExitCode {
     };
     rt.block_on(async move {
         match cli.command {
-            Command::Check(a) => run_check(a).await,
+            Command::Check(a) => run_check(*a).await,
             Command::Explain { code } => explain::run(code.as_deref()),
             Command::Profiles => explain::profiles(),
             Command::Lab(a) => run_lab(a).await,

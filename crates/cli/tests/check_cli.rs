@@ -164,6 +164,7 @@ fn without_the_lab_ca_the_chain_is_untrusted() {
         "--resolve",
         &format!("mx.lab.test:{}", addr.ip()),
         "--json",
+        "--no-fetch",
     ]);
     assert_eq!(codes(&r.json()), vec!["cert-untrusted"]);
     assert!(

@@ -101,6 +101,9 @@ pub struct ChainAnalysis {
     pub names: Vec<NameCheck>,
     pub weak_keys: Vec<Weakness>,
     pub weak_signatures: Vec<Weakness>,
+    /// The trust with the AIA-fetched certificates added, when some were fetched.
+    #[serde(default)]
+    pub trust_with_fetched: Option<TrustVerdict>,
 }
 
 /// Parameters of a chain judgement.
@@ -111,6 +114,8 @@ pub struct AnalysisInput<'a> {
     /// Names the leaf must cover (host name first).
     pub names: &'a [String],
     pub expiry_warn_days: u32,
+    /// Certificates fetched through AIA: the trust is also judged with them added.
+    pub fetched: &'a [Vec<u8>],
 }
 
 const OID_SHA1_RSA: &str = "1.2.840.113549.1.1.5";
@@ -352,7 +357,22 @@ pub fn analyze(input: &AnalysisInput<'_>) -> ChainAnalysis {
         names: Vec::new(),
         weak_keys: Vec::new(),
         weak_signatures: Vec::new(),
+        trust_with_fetched: None,
     };
+    if !input.fetched.is_empty() {
+        let combined: Vec<Vec<u8>> = input
+            .chain
+            .iter()
+            .chain(input.fetched.iter())
+            .cloned()
+            .collect();
+        let with = analyze(&AnalysisInput {
+            chain: &combined,
+            fetched: &[],
+            ..*input
+        });
+        a.trust_with_fetched = Some(with.trust);
+    }
     let mut parsed: Vec<Option<Parsed<'_>>> = Vec::new();
     for (i, der) in input.chain.iter().enumerate() {
         match parse(der) {

@@ -40,7 +40,13 @@ pub fn required_names(host: &str, opts: &CheckOptions) -> Vec<String> {
 /// Check one server `HOST[:PORT]`.
 pub async fn check(input: &str, opts: &CheckOptions) -> Result<CheckReport, UsageError> {
     let target = parse_target(input).map_err(UsageError)?;
-    let trust = TrustStore::load(opts.trust, &opts.ca_files).map_err(UsageError)?;
+    let trust = TrustStore::load_with(
+        opts.trust,
+        &opts.ca_files,
+        &opts.truststores,
+        opts.truststore_password.as_deref(),
+    )
+    .map_err(UsageError)?;
     let now = OffsetDateTime::now_utc();
     let names = required_names(&target.host, opts);
     let mode = opts.mode_for(target.port);
@@ -75,6 +81,9 @@ pub async fn check(input: &str, opts: &CheckOptions) -> Result<CheckReport, Usag
         connections += sc.scan_connections;
         obs.scan = Some(sc);
     }
+    if opts.fetch_aia {
+        fetch_missing(&mut obs, &trust, now, &names, opts).await;
+    }
     let report = base_report(
         input,
         &target.host,
@@ -93,9 +102,74 @@ pub async fn check(input: &str, opts: &CheckOptions) -> Result<CheckReport, Usag
     ))
 }
 
+/// When the chain is incomplete, fetch the missing issuer through its AIA caIssuers URL, and
+/// that one's issuer in turn (three at most), recording each fetch as an observation.
+async fn fetch_missing(
+    obs: &mut EndpointObservation,
+    trust: &TrustStore,
+    now: OffsetDateTime,
+    names: &[String],
+    opts: &CheckOptions,
+) {
+    let from_tls = obs
+        .tls
+        .as_ref()
+        .filter(|t| t.completed && !t.chain.is_empty())
+        .map(|t| t.chain.clone());
+    let from_scan = obs
+        .scan
+        .as_ref()
+        .and_then(|s| s.scanned_chains.first())
+        .map(|c| c.chain.clone());
+    let Some(chain) = from_tls.or(from_scan) else {
+        return;
+    };
+    let chain: Vec<Vec<u8>> = chain.into_iter().map(|c| c.0).collect();
+    let mut fetched: Vec<Vec<u8>> = Vec::new();
+    for _ in 0..3 {
+        let input = AnalysisInput {
+            chain: &chain,
+            trust,
+            now,
+            names,
+            expiry_warn_days: opts.expiry_warn_days,
+            fetched: &fetched,
+        };
+        let a = analyze(&input);
+        let verdict = if fetched.is_empty() {
+            Some(a.trust)
+        } else {
+            a.trust_with_fetched
+        };
+        let Some(crate::cert::TrustVerdict::Incomplete {
+            ca_issuers: Some(url),
+            ..
+        }) = verdict
+        else {
+            break;
+        };
+        if obs.aia_fetches.iter().any(|f| f.url == url) {
+            break;
+        }
+        let f = crate::aia::fetch(&url, opts).await;
+        let got = f.certificate.clone();
+        obs.aia_fetches.push(f);
+        match got {
+            Some(c) => fetched.push(c.0),
+            None => break,
+        }
+    }
+}
+
 /// Diagnose saved observations again (`--from-json`), with the current trust store and names.
 pub fn replay(saved: CheckReport, opts: &CheckOptions) -> Result<CheckReport, UsageError> {
-    let trust = TrustStore::load(opts.trust, &opts.ca_files).map_err(UsageError)?;
+    let trust = TrustStore::load_with(
+        opts.trust,
+        &opts.ca_files,
+        &opts.truststores,
+        opts.truststore_password.as_deref(),
+    )
+    .map_err(UsageError)?;
     let now = OffsetDateTime::parse(
         &saved.checked_at,
         &time::format_description::well_known::Rfc3339,
@@ -255,6 +329,11 @@ fn judge(
             .as_ref()
             .and_then(|s| s.scanned_chains.first())
             .map(|c| &c.chain);
+        let fetched: Vec<Vec<u8>> = obs
+            .aia_fetches
+            .iter()
+            .filter_map(|f| f.certificate.as_ref().map(|c| c.0.clone()))
+            .collect();
         let analysis = from_tls.or(from_scan).map(|chain| {
             let chain: Vec<Vec<u8>> = chain.iter().map(|c| c.0.clone()).collect();
             analyze(&AnalysisInput {
@@ -263,6 +342,7 @@ fn judge(
                 now,
                 names: &r.names_checked,
                 expiry_warn_days: warn_days,
+                fetched: &fetched,
             })
         });
         let mut findings = diagnose(&obs, analysis.as_ref());
@@ -280,6 +360,7 @@ fn judge(
                 now,
                 names: &r.names_checked,
                 expiry_warn_days: warn_days,
+                fetched: &[],
             });
             let leaf = a.certificates.first().map(|c| c.sha256.clone());
             if leaf.is_none() || leaf == primary_leaf {

@@ -81,6 +81,49 @@ pub struct CheckOptions {
     pub scan: crate::scan::ScanOptions,
     /// Peers to simulate (`--as`).
     pub profiles: Vec<crate::simulate::Profile>,
+    /// Trust store files as the client has them (`--truststore`), and their password.
+    pub truststores: Vec<PathBuf>,
+    pub truststore_password: Option<String>,
+    /// Fetch a missing intermediate through its AIA caIssuers URL (`--no-fetch` turns it off).
+    pub fetch_aia: bool,
+    /// `--connect-to HOST:PORT:ADDR:PORT2` (like curl's): where to connect for HOST:PORT.
+    pub connect_to: Vec<ConnectTo>,
+}
+
+/// A `--connect-to` mapping.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectTo {
+    pub host: String,
+    pub port: u16,
+    pub to: SocketAddr,
+}
+
+/// Parse `HOST:PORT:ADDR:PORT2` (ADDR may be `[v6]`).
+pub fn parse_connect_to(input: &str) -> Result<ConnectTo, String> {
+    let usage = || {
+        format!(
+            "--connect-to '{input}': expected HOST:PORT:ADDR:PORT2, e.g. ca.example.com:80:127.0.0.1:8080"
+        )
+    };
+    let (host, rest) = input.split_once(':').ok_or_else(usage)?;
+    let (port, rest) = rest.split_once(':').ok_or_else(usage)?;
+    let (addr, to_port) = rest.rsplit_once(':').ok_or_else(usage)?;
+    let addr = addr
+        .strip_prefix('[')
+        .and_then(|a| a.strip_suffix(']'))
+        .unwrap_or(addr);
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    if !is_hostname(&host) {
+        return Err(usage());
+    }
+    Ok(ConnectTo {
+        host,
+        port: port.parse().map_err(|_| usage())?,
+        to: SocketAddr::new(
+            addr.parse().map_err(|_| usage())?,
+            to_port.parse().map_err(|_| usage())?,
+        ),
+    })
 }
 
 impl Default for CheckOptions {
@@ -98,6 +141,10 @@ impl Default for CheckOptions {
             quick: false,
             scan: crate::scan::ScanOptions::default(),
             profiles: Vec::new(),
+            truststores: Vec::new(),
+            truststore_password: None,
+            fetch_aia: true,
+            connect_to: Vec::new(),
         }
     }
 }
@@ -219,6 +266,13 @@ pub fn parse_resolve(input: &str) -> Result<ResolveOverride, String> {
 impl CheckOptions {
     /// The address `--resolve` gives for `host:port`, if any.
     pub fn resolved(&self, host: &str, port: u16) -> Option<SocketAddr> {
+        if let Some(c) = self
+            .connect_to
+            .iter()
+            .find(|c| c.host == host && c.port == port)
+        {
+            return Some(c.to);
+        }
         self.resolve
             .iter()
             .find(|r| r.name == host && r.port.is_none_or(|p| p == port))

@@ -405,18 +405,37 @@ pub fn certificate_findings(a: &ChainAnalysis) -> Vec<Finding> {
             },
             json!({"root": root, "root_sent": sent, "chain": subjects}),
         )),
-        TrustVerdict::Incomplete { missing_issuer, issued_to, ca_issuers } => out.push(finding(
-            "chain-incomplete",
-            match ca_issuers {
+        TrustVerdict::Incomplete { missing_issuer, issued_to, ca_issuers } => {
+            let base = match ca_issuers {
                 Some(url) => format!(
                     "the server does not send the certificate of \"{missing_issuer}\", which issued \"{issued_to}\" (it can be downloaded from {url})"
                 ),
                 None => format!(
                     "the server does not send the certificate of \"{missing_issuer}\", which issued \"{issued_to}\", and the chain reaches no trusted root without it"
                 ),
-            },
-            json!({"missing_issuer": missing_issuer, "issued_to": issued_to, "ca_issuers": ca_issuers, "sent": subjects}),
-        )),
+            };
+            let (summary, after) = match &a.trust_with_fetched {
+                Some(TrustVerdict::Trusted { anchor }) => (
+                    format!("{base}; with it, fetched through AIA, the chain is trusted (via {anchor}): the server's configuration alone is wrong, and clients that do not fetch (Java, Python, OpenSSL, MTAs) fail"),
+                    "trusted",
+                ),
+                Some(TrustVerdict::UntrustedRoot { root, .. }) => {
+                    out.push(finding(
+                        "cert-untrusted",
+                        format!("even with the missing intermediate fetched through AIA, the chain leads to \"{root}\", which this trust store lacks: the client's trust store needs it (or the server a public CA)"),
+                        json!({"root": root, "root_sent": false, "chain": subjects, "after_fetch": true}),
+                    ));
+                    (base.clone(), "untrusted-root")
+                }
+                Some(_) => (base.clone(), "not-trusted"),
+                None => (base.clone(), "not-fetched"),
+            };
+            out.push(finding(
+                "chain-incomplete",
+                summary,
+                json!({"missing_issuer": missing_issuer, "issued_to": issued_to, "ca_issuers": ca_issuers, "sent": subjects, "after_fetch": after}),
+            ));
+        }
         TrustVerdict::Invalid { reason } => {
             let covered = !a.weak_signatures.is_empty() && reason.contains("not supported");
             if !covered {

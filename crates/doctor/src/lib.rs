@@ -3,6 +3,7 @@
 //! The data flows one way: `config` (what to check) → `probe` (I/O, one connection) →
 //! `observe` (plain facts) → `cert` and `diagnose` (pure judgement) → `report`.
 
+pub mod aia;
 pub mod cert;
 pub mod check;
 pub mod config;
@@ -16,6 +17,7 @@ pub mod scan;
 pub mod simulate;
 pub mod tls;
 pub mod trust;
+pub mod truststore;
 
 /// Install ring as the process-wide rustls provider (idempotent).
 pub fn install_crypto() {

@@ -225,4 +225,7 @@ pub struct EndpointObservation {
     /// Versions, suites and groups measured with hand-built handshakes (absent with `--quick`).
     #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
     pub scan: Option<crate::scan::TlsScan>,
+    /// Missing intermediates fetched through their AIA caIssuers URLs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aia_fetches: Vec<crate::aia::AiaFetch>,
 }

@@ -68,6 +68,7 @@ impl EndpointObservation {
             timings: Timings::default(),
             transcript: Vec::new(),
             scan: None,
+            aia_fetches: Vec::new(),
         }
     }
 }

@@ -16,8 +16,29 @@ pub struct TrustStore {
 impl TrustStore {
     /// Load the base store and add every certificate of every `ca_files` PEM file.
     pub fn load(base: TrustBase, ca_files: &[PathBuf]) -> Result<TrustStore, String> {
+        Self::load_with(base, ca_files, &[], None)
+    }
+
+    /// As `load`, plus trust store files (PEM, PKCS#12, JKS) as a client has them. With a trust
+    /// store file the base store is left out: the client trusts exactly what its file holds.
+    pub fn load_with(
+        base: TrustBase,
+        ca_files: &[PathBuf],
+        truststores: &[PathBuf],
+        password: Option<&str>,
+    ) -> Result<TrustStore, String> {
         let mut anchors: Vec<CertificateDer<'static>> = Vec::new();
         let mut parts = Vec::new();
+        for path in truststores {
+            let (certs, kind) = crate::truststore::load(path, password)?;
+            parts.push(format!("{} ({kind}, {})", path.display(), certs.len()));
+            anchors.extend(certs.into_iter().map(CertificateDer::from));
+        }
+        let base = if truststores.is_empty() {
+            base
+        } else {
+            TrustBase::None
+        };
         match base {
             TrustBase::Mozilla => {
                 anchors.extend(webpki_root_certs::TLS_SERVER_ROOT_CERTS.iter().cloned());
@@ -38,7 +59,8 @@ impl TrustStore {
                 parts.push(format!("system store ({})", found.certs.len()));
                 anchors.extend(found.certs);
             }
-            TrustBase::None => parts.push("no built-in roots".into()),
+            TrustBase::None if truststores.is_empty() => parts.push("no built-in roots".into()),
+            TrustBase::None => {}
         }
         for path in ca_files {
             let iter = CertificateDer::pem_file_iter(path)

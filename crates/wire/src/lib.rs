@@ -18,6 +18,7 @@
     clippy::panic
 )]
 
+pub mod http;
 pub mod smtp;
 mod text;
 pub mod tls;

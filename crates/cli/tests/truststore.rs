@@ -1,0 +1,263 @@
+//! The client's side of trust: trust stores as the client has them (PEM, PKCS#12, JKS made by
+//! keytool), fetching a missing intermediate through AIA from a loopback HTTP server, telling
+//! "the server omits the intermediate" from "your store lacks the root", and --export-chain.
+
+mod common;
+use common::*;
+use std::io::{Read, Write};
+use std::process::Command;
+
+/// The lab intermediate, DER, as the good scenario sends it.
+fn intermediate_der() -> Vec<u8> {
+    use base64::Engine;
+    let v = check_scenario("good", &["--json", "--quick"]).json();
+    let b64 = v["endpoints"][0]["tls"]["chain"][1]
+        .as_str()
+        .expect("intermediate")
+        .to_string();
+    base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .expect("base64")
+}
+
+/// A one-shot-per-connection HTTP server on loopback answering every request with `answer`.
+fn http_server(answer: Vec<u8>) -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        for mut s in l.incoming().flatten() {
+            let mut buf = [0u8; 2048];
+            let _ = s.read(&mut buf);
+            let _ = s.write_all(&answer);
+        }
+    });
+    port
+}
+
+fn ok_answer(body: &[u8]) -> Vec<u8> {
+    let mut a = format!("HTTP/1.1 200 OK\r\nContent-Type: application/pkix-cert\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len()).into_bytes();
+    a.extend_from_slice(body);
+    a
+}
+
+#[test]
+fn aia_fetch_shows_the_server_alone_is_wrong_and_exports_the_chain() {
+    let port = http_server(ok_answer(&intermediate_der()));
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = dir.path().join("missing.pem");
+    let connect_to = format!("ca.lab.test:80:127.0.0.1:{port}");
+    let r = check_scenario(
+        "chain-incomplete",
+        &[
+            "--json",
+            "--connect-to",
+            &connect_to,
+            "--export-chain",
+            out.to_str().unwrap(),
+        ],
+    );
+    let v = r.json();
+    assert_eq!(codes(&v), vec!["chain-incomplete"], "{}", r.stdout);
+    let f = &v["endpoints"][0]["findings"][0];
+    assert_eq!(f["evidence"]["after_fetch"], "trusted", "{f}");
+    assert!(
+        f["summary"]
+            .as_str()
+            .unwrap()
+            .contains("fetched through AIA")
+    );
+    let fetch = &v["endpoints"][0]["aia_fetches"][0];
+    assert_eq!(fetch["url"], "http://ca.lab.test/intermediate.crt");
+    assert!(fetch["certificate"].is_string() && fetch["error"].is_null());
+    let pem = std::fs::read_to_string(&out).expect("exported");
+    assert_eq!(pem.matches("BEGIN CERTIFICATE").count(), 1);
+    assert!(r.stderr.contains("keytool -importcert"), "{}", r.stderr);
+}
+
+#[test]
+fn aia_fetch_then_missing_root_is_the_clients_store() {
+    let port = http_server(ok_answer(&intermediate_der()));
+    let l = lab();
+    let addr = l.addrs["chain-incomplete"];
+    let r = run(&[
+        "check",
+        &format!("mx.lab.test:{}", addr.port()),
+        "--resolve",
+        &format!("mx.lab.test:{}", addr.ip()),
+        "--connect-to",
+        &format!("ca.lab.test:80:127.0.0.1:{port}"),
+        "--trust",
+        "none",
+        "--json",
+        "--quick",
+    ]);
+    let v = r.json();
+    assert_eq!(
+        codes(&v),
+        vec!["cert-untrusted", "chain-incomplete"],
+        "{}",
+        r.stdout
+    );
+    let untrusted = v["endpoints"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "cert-untrusted")
+        .cloned()
+        .unwrap();
+    assert!(
+        untrusted["summary"]
+            .as_str()
+            .unwrap()
+            .contains("smtp-tls-doctor Lab Root CA"),
+        "{untrusted}"
+    );
+}
+
+#[test]
+fn aia_fetch_failures_are_recorded() {
+    let port = http_server(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n".to_vec());
+    let v = check_scenario(
+        "chain-incomplete",
+        &[
+            "--json",
+            "--quick",
+            "--connect-to",
+            &format!("ca.lab.test:80:127.0.0.1:{port}"),
+        ],
+    )
+    .json();
+    assert_eq!(codes(&v), vec!["chain-incomplete"]);
+    assert!(
+        v["endpoints"][0]["aia_fetches"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("404")
+    );
+    assert_eq!(
+        v["endpoints"][0]["findings"][0]["evidence"]["after_fetch"],
+        "not-fetched"
+    );
+    // --no-fetch: nothing fetched at all
+    let v = check_scenario("chain-incomplete", &["--json", "--quick"]).json();
+    assert!(v["endpoints"][0]["aia_fetches"].is_null());
+}
+
+fn keytool(args: &[&str]) {
+    let st = Command::new("keytool")
+        .args(args)
+        .output()
+        .expect("keytool (a JDK: .ci/run installs default-jdk-headless)");
+    assert!(
+        st.status.success(),
+        "keytool {args:?}: {}{}",
+        String::from_utf8_lossy(&st.stdout),
+        String::from_utf8_lossy(&st.stderr)
+    );
+}
+
+fn check_good_with(store: &str, extra: &[&str], env_password: Option<&str>) -> Run {
+    let l = lab();
+    let addr = l.addrs["good"];
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_smtp-tls-doctor"));
+    cmd.args([
+        "check",
+        &format!("mx.lab.test:{}", addr.port()),
+        "--resolve",
+        &format!("mx.lab.test:{}", addr.ip()),
+        "--truststore",
+        store,
+        "--json",
+        "--quick",
+        "--no-fetch",
+    ]);
+    cmd.args(extra);
+    cmd.env_remove("SMTP_TLS_DOCTOR_TRUSTSTORE_PASSWORD");
+    if let Some(p) = env_password {
+        cmd.env("SMTP_TLS_DOCTOR_TRUSTSTORE_PASSWORD", p);
+    }
+    let out = cmd.output().expect("run");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn java_truststores_jks_and_pkcs12() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let ca = lab().ca_file.to_str().unwrap().to_string();
+    let jks = dir.path().join("trust.jks");
+    let p12 = dir.path().join("trust.p12");
+    let (jks_s, p12_s) = (jks.to_str().unwrap(), p12.to_str().unwrap());
+    keytool(&[
+        "-importcert",
+        "-noprompt",
+        "-alias",
+        "lab",
+        "-file",
+        &ca,
+        "-keystore",
+        jks_s,
+        "-storetype",
+        "JKS",
+        "-storepass",
+        "changeit",
+    ]);
+    keytool(&[
+        "-importcert",
+        "-noprompt",
+        "-alias",
+        "lab",
+        "-file",
+        &ca,
+        "-keystore",
+        p12_s,
+        "-storetype",
+        "PKCS12",
+        "-storepass",
+        "s3cret-pass",
+    ]);
+
+    let r = check_good_with(jks_s, &[], None);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let v = r.json();
+    assert_eq!(codes(&v), Vec::<String>::new());
+    assert!(
+        v["trust_store"].as_str().unwrap().contains("JKS, 1"),
+        "{}",
+        v["trust_store"]
+    );
+    let r = check_good_with(jks_s, &["--truststore-password", "wrong"], None);
+    assert_eq!(r.code, 64, "a wrong password fails the JKS integrity check");
+    assert!(r.stderr.contains("integrity"), "{}", r.stderr);
+
+    let r = check_good_with(p12_s, &[], Some("s3cret-pass"));
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.json()["trust_store"]
+            .as_str()
+            .unwrap()
+            .contains("PKCS#12, 1")
+    );
+    assert!(
+        !r.stdout.contains("s3cret-pass") && !r.stderr.contains("s3cret-pass"),
+        "the password is never shown"
+    );
+    let r = check_good_with(p12_s, &[], None);
+    assert_eq!(r.code, 64, "no password: changeit does not open it");
+    assert!(
+        r.stderr.contains("SMTP_TLS_DOCTOR_TRUSTSTORE_PASSWORD"),
+        "{}",
+        r.stderr
+    );
+
+    // A store without the lab root: the client's store lacks it.
+    let other = dir.path().join("other.pem");
+    let unrelated =
+        std::fs::read_to_string(lab().untrusted_ca_file.clone()).expect("untrusted root");
+    std::fs::write(&other, unrelated).expect("write");
+    let r = check_good_with(other.to_str().unwrap(), &[], None);
+    assert_eq!(codes(&r.json()), vec!["cert-untrusted"]);
+}
