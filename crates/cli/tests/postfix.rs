@@ -442,7 +442,10 @@ fn postfix_versions_and_suites() {
     );
     let connections = v["connections"].as_u64().unwrap_or(0);
     eprintln!("tls12-13-preempt: {connections} connections");
-    assert!(connections <= 30, "{connections} connections");
+    assert!(
+        connections <= 25,
+        "TLS 1.2 + 1.3 with nine suites: at most 25 connections, got {connections}"
+    );
 
     // TLS 1.0 only: the modern handshake fails, the scan explains why, the chain is still read.
     let r = pf.check("tls10-only", &[]);

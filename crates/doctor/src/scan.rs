@@ -481,6 +481,7 @@ impl Scanner<'_> {
     /// version with every suite offered (it saves a connection).
     async fn suites(&self, v: u16, first: Option<Verdict>, out: &mut Collected) -> VersionResult {
         let mut remaining = suites_for_version(v);
+        let offered_order = remaining.clone();
         let mut accepted: Vec<u16> = Vec::new();
         let mut status = VersionStatus::Unknown;
         let mut reason = None;
@@ -563,7 +564,17 @@ impl Scanner<'_> {
             }
         }
         let mut server_order = None;
-        if accepted.len() >= 2 && complete {
+        // A server that follows the client's order picks, each time, the first of the remaining
+        // offered suites it accepts: the picks then come in our offered order. Picks in any other
+        // order prove the server's own order, with no connection spent.
+        let client_order: Vec<u16> = offered_order
+            .iter()
+            .copied()
+            .filter(|s| accepted.contains(s))
+            .collect();
+        if accepted.len() >= 2 && complete && client_order != accepted {
+            server_order = Some(true);
+        } else if accepted.len() >= 2 && complete {
             let reversed: Vec<u16> = accepted.iter().rev().copied().collect();
             let hello = self.tls_hello(v, &reversed, None, None);
             if let Verdict::Hello { version, suite, .. } = interpret(
