@@ -56,6 +56,12 @@ const LISTENERS: &[(&str, &str)] = &[
         "-o smtpd_tls_chain_files=${config_directory}/rsa.pem -o smtpd_tls_exclude_ciphers= -o smtpd_tls_protocols=>=TLSv1 -o smtpd_tls_ciphers=medium \
          -o tls_medium_cipherlist=DEFAULT:@SECLEVEL=0 -o tls_preempt_cipherlist=no",
     ),
+    // A narrow list: TLS 1.2 with ChaCha20 only (no TLS 1.3).
+    (
+        "chacha-only",
+        "-o smtpd_tls_chain_files=${config_directory}/rsa.pem -o smtpd_tls_exclude_ciphers= -o smtpd_tls_protocols=>=TLSv1.2,<=TLSv1.2 \
+         -o smtpd_tls_ciphers=high -o tls_high_cipherlist=ECDHE-RSA-CHACHA20-POLY1305",
+    ),
     // Implicit TLS makes TLS mandatory: smtpd_tls_mandatory_protocols applies, not smtpd_tls_protocols.
     (
         "wrapper-mandatory-tls10",
@@ -510,6 +516,33 @@ fn postfix_versions_and_suites() {
     for c in ["protocol-tls10", "protocol-tls11", "no-server-preference"] {
         assert!(found.contains(&c.to_string()), "{c} in {found:?}");
     }
+
+    // A narrow-cipher server and an OpenSSL 1.0.1 client (no ChaCha20): no common suite.
+    let r = pf.check(
+        "chacha-only",
+        &["--as", "openssl-1.0.1", "--as", "openssl-3"],
+    );
+    let v = r.json();
+    assert_eq!(suite_ids(&v, "TLSv1.2"), ["0xCCA8"], "{}", r.stdout);
+    let sims = v["endpoints"][0]["profiles"].as_array().expect("profiles");
+    let old = sims
+        .iter()
+        .find(|s| s["profile"] == "openssl-1.0.1")
+        .expect("openssl-1.0.1");
+    assert_eq!(old["reason"], "no-common-suite", "{old}");
+    assert!(
+        old["fix_server"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("tls_high_cipherlist"),
+        "{old}"
+    );
+    let new = sims
+        .iter()
+        .find(|s| s["profile"] == "openssl-3")
+        .expect("openssl-3");
+    assert_eq!(new["result"], "ok");
+    assert_eq!(r.code, 1, "a failing peer is a problem");
 
     // Implicit TLS: the mandatory protocols (TLS 1.0 and up here) apply, whatever smtpd_tls_protocols says.
     let r = pf.check("wrapper-mandatory-tls10", &["--implicit-tls"]);

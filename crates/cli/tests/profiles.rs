@@ -138,3 +138,140 @@ fn all_profiles_and_errors() {
     assert_eq!(r.code, 0);
     assert!(r.stdout.contains("gmail-send-as") && r.stdout.contains("java-8u291"));
 }
+
+// The seed-like cases of the client-side issue.
+
+#[test]
+fn tls10_server_python310_client_fix_on_both_sides() {
+    let v = run_as("tls10-only", &["python-3.10"]);
+    let s = sim(&v, "python-3.10");
+    assert_eq!(s["result"], "fails");
+    assert_eq!(s["reason"], "no-common-version");
+    assert!(s["detail"].as_str().unwrap().contains("TLSv1.0"), "{s}");
+    assert!(
+        s["fix_server"]
+            .as_str()
+            .unwrap()
+            .contains("smtpd_tls_protocols"),
+        "{s}"
+    );
+    let client = s["fix_client"].as_str().expect("a client-side fix");
+    assert!(
+        client.contains("ctx.minimum_version = ssl.TLSVersion.TLSv1") && client.contains("stopgap"),
+        "{client}"
+    );
+}
+
+#[test]
+fn name_entered_in_gmail_send_as() {
+    let v = check_scenario(
+        "good",
+        &[
+            "--json",
+            "--as",
+            "gmail-send-as",
+            "--name",
+            "mail.example.test",
+        ],
+    )
+    .json();
+    let s = sim(&v, "gmail-send-as");
+    assert_eq!(s["reason"], "name-not-covered", "{s}");
+    assert!(s["detail"].as_str().unwrap().contains("mail.example.test"));
+    assert!(
+        s["fix_server"]
+            .as_str()
+            .unwrap()
+            .contains("mail.example.test")
+    );
+    assert_eq!(v["verdict"]["status"], "problems");
+}
+
+#[test]
+fn omitted_intermediate_and_a_jks_without_it() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().expect("tmp");
+    let jks = dir.path().join("cacerts.jks");
+    let ca = lab().ca_file.to_str().unwrap().to_string();
+    let st = std::process::Command::new("keytool")
+        .args([
+            "-importcert",
+            "-noprompt",
+            "-alias",
+            "labroot",
+            "-file",
+            &ca,
+            "-keystore",
+            jks.to_str().unwrap(),
+            "-storetype",
+            "JKS",
+            "-storepass",
+            "changeit",
+        ])
+        .output()
+        .expect("keytool");
+    assert!(st.status.success());
+    // A loopback AIA server with the intermediate, as the CA would publish it.
+    let good = check_scenario("good", &["--json", "--quick"]).json();
+    let der = {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD
+            .decode(good["endpoints"][0]["tls"]["chain"][1].as_str().unwrap())
+            .unwrap()
+    };
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut s in l.incoming().flatten() {
+            let _ = s.read(&mut [0u8; 2048]);
+            let mut a =
+                format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", der.len()).into_bytes();
+            a.extend_from_slice(&der);
+            let _ = s.write_all(&a);
+        }
+    });
+    let missing = dir.path().join("missing.pem");
+    let addr = lab().addrs["chain-incomplete"];
+    let r = run(&[
+        "check",
+        &format!("mx.lab.test:{}", addr.port()),
+        "--resolve",
+        &format!("mx.lab.test:{}", addr.ip()),
+        "--truststore",
+        jks.to_str().unwrap(),
+        "--as",
+        "java-17",
+        "--connect-to",
+        &format!("ca.lab.test:80:127.0.0.1:{port}"),
+        "--export-chain",
+        missing.to_str().unwrap(),
+        "--json",
+    ]);
+    let v = r.json();
+    let s = &v["endpoints"][0]["profiles"][0];
+    assert_eq!(s["profile"], "java-17");
+    assert_eq!(s["reason"], "chain-not-trusted", "{s}");
+    assert!(
+        s["fix_client"]
+            .as_str()
+            .unwrap()
+            .contains("keytool -importcert"),
+        "{s}"
+    );
+    assert!(
+        std::fs::read_to_string(&missing)
+            .unwrap()
+            .contains("BEGIN CERTIFICATE"),
+        "the missing certificate exported"
+    );
+    assert!(
+        r.stderr.contains("keytool -importcert") && r.stderr.contains(jks.to_str().unwrap()),
+        "{}",
+        r.stderr
+    );
+    // The server omits it: the finding says the server alone is wrong.
+    assert_eq!(
+        v["endpoints"][0]["findings"][0]["evidence"]["after_fetch"],
+        "trusted"
+    );
+}

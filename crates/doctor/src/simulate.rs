@@ -114,6 +114,95 @@ fn vnum(v: &str) -> u8 {
     }
 }
 
+/// What the peer's side can change for `reason` (`hint` names the suite, version or name at stake).
+/// Workarounds on the client are labelled as such where the server is the one at fault.
+fn client_fix(p: &Profile, reason: &str, hint: &str, client_at_fault: bool) -> Option<String> {
+    let family = p.id.split('-').next().unwrap_or_default();
+    let stopgap = if client_at_fault {
+        ""
+    } else {
+        "stopgap only, better fix the server: "
+    };
+    let text = match (family, reason) {
+        ("gmail" | "m365" | "mta", _) => return None, // nobody but Google/Microsoft/the sender configures these
+        ("python", "no-common-version") => format!(
+            "{stopgap}ctx = ssl.create_default_context(); ctx.minimum_version = ssl.TLSVersion.{}; ctx.set_ciphers('DEFAULT:@SECLEVEL=0'); smtp.starttls(context=ctx)",
+            hint.replace("TLSv1.0", "TLSv1").replace('.', "_")
+        ),
+        ("python", "no-common-suite") => format!(
+            "{stopgap}ctx.set_ciphers('{hint}:@SECLEVEL=0') on the context passed to starttls()"
+        ),
+        ("python", "chain-not-trusted") => format!(
+            "{stopgap}ctx.load_verify_locations(cafile='missing.pem')  # write it with --export-chain"
+        ),
+        ("python", "self-signed") => {
+            "pin it: ctx.load_verify_locations(cafile='server.pem') with the server's certificate"
+                .to_string()
+        }
+        ("java", "no-common-version") => format!(
+            "{stopgap}remove {hint} from jdk.tls.disabledAlgorithms in $JAVA_HOME/conf/security/java.security (lib/security on Java 8), and set mail.smtp.ssl.protocols={hint}"
+        ),
+        ("java", "no-common-suite") => {
+            format!("{stopgap}upgrade the JRE, or enable {hint} with mail.smtp.ssl.ciphersuites")
+        }
+        ("java", "chain-not-trusted") => format!(
+            "{stopgap}keytool -importcert -trustcacerts -alias missing-intermediate -file missing.pem -keystore $JAVA_HOME/lib/security/cacerts  # write missing.pem with --export-chain"
+        ),
+        ("java", "self-signed") => {
+            "keytool -importcert -alias mailserver -file server.pem -keystore <the truststore>"
+                .to_string()
+        }
+        ("openssl", "no-common-version") => format!(
+            "{stopgap}openssl s_client -{} -cipher 'DEFAULT:@SECLEVEL=0' (in code: SSL_CTX_set_min_proto_version)",
+            hint.to_ascii_lowercase()
+                .replace("tlsv1.0", "tls1")
+                .replace("tlsv1.", "tls1_")
+        ),
+        ("openssl", "chain-not-trusted") => format!(
+            "{stopgap}-CAfile missing.pem (SSL_CTX_load_verify_locations); write it with --export-chain"
+        ),
+        ("go", "no-common-version") => format!(
+            "{stopgap}tls.Config{{MinVersion: tls.Version{}}}",
+            hint.replace("TLSv1.", "TLS1").replace('.', "")
+        ),
+        ("go", "chain-not-trusted") => format!(
+            "{stopgap}add missing.pem to tls.Config.RootCAs (x509.CertPool.AppendCertsFromPEM)"
+        ),
+        ("postfix", "no-common-version") => {
+            format!("{stopgap}smtp_tls_protocols = >={hint} in the sending Postfix's main.cf")
+        }
+        ("exim", "no-common-version") => format!(
+            "{stopgap}allow {hint} with tls_require_ciphers / openssl_options on the smtp transport"
+        ),
+        (_, "name-not-covered") => format!(
+            "connect with a name the certificate covers ({hint}) instead of the one configured"
+        ),
+        _ => {
+            return if client_at_fault {
+                p.fix_client.clone()
+            } else {
+                None
+            };
+        }
+    };
+    Some(text)
+}
+
+/// `fail`, with the peer-side fix for `reason` worked out from `hint`.
+fn fail_with(
+    p: &Profile,
+    reason: &str,
+    hint: &str,
+    detail: String,
+    fix_server: Option<String>,
+    client_at_fault: bool,
+    notes: Vec<String>,
+) -> Simulation {
+    let mut s = fail(p, reason, detail, fix_server, client_at_fault, notes);
+    s.fix_client = client_fix(p, reason, hint, client_at_fault).or(s.fix_client);
+    s
+}
+
 fn fail(
     p: &Profile,
     reason: &str,
@@ -284,9 +373,10 @@ pub fn simulate(
         } else {
             Some("enable TLS 1.2 and 1.3: Postfix smtpd_tls_protocols = >=TLSv1.2 (and upgrade an OpenSSL without TLS 1.2); Exim with a current OpenSSL or GnuTLS".to_string())
         };
-        return fail(
+        return fail_with(
             p,
             "no-common-version",
+            &server_max,
             detail,
             fix_server,
             client_too_old,
@@ -327,9 +417,14 @@ pub fn simulate(
             .take(6)
             .map(|s| openssl_name(s))
             .collect();
-        return fail(
+        let server_first = server_suites
+            .first()
+            .map(|s| openssl_name(s))
+            .unwrap_or_default();
+        return fail_with(
             p,
             "no-common-suite",
+            &server_first,
             format!(
                 "at {version} (the highest both speak) no cipher suite is in common: the server accepts {}; the peer offers {}",
                 if ours.is_empty() {
@@ -417,7 +512,7 @@ pub fn simulate(
         if p.verifies_chain
             && let Some(f) = certificate_failure(p, a)
         {
-            let mut s = fail(p, &f.0, f.1, Some(f.2), f.3, notes);
+            let mut s = fail_with(p, &f.0, "", f.1, Some(f.2), f.3, notes);
             s.negotiated = Some(negotiated);
             return s;
         }
@@ -430,9 +525,10 @@ pub fn simulate(
                 .iter()
                 .find(|n| a.names.iter().any(|c| &c.name == **n && !c.covered))
             {
-                let mut s = fail(
+                let mut s = fail_with(
                     p,
                     "name-not-covered",
+                    &a.covered_names.join(", "),
                     format!(
                         "the certificate does not cover {n}; it covers {}",
                         a.covered_names.join(", ")
