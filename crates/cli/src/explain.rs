@@ -87,6 +87,13 @@ pub fn profiles() -> ExitCode {
     let all = doctor::simulate::profiles();
     println!("Peer profiles for `check --as ID` (or --as all):\n");
     for p in &all {
+        if p.role == "receiver" {
+            println!(
+                "  {:<26} {}\n  {:<26} a server: what it accepts from a connecting client (for `smtp-tls-doctor client`)",
+                p.id, p.name, ""
+            );
+            continue;
+        }
         let checks = match (p.verifies_chain, p.verifies_name) {
             (true, true) => "verifies chain and name",
             (true, false) => "verifies the chain, not the name",

@@ -50,11 +50,18 @@ pub fn profiles() -> Vec<Profile> {
 pub fn select(ids: &[String]) -> Result<Vec<Profile>, String> {
     let all = profiles();
     if ids.iter().any(|i| i == "all") {
-        return Ok(all);
+        // Receivers (servers such as smtp.gmail.com) are met by clients, not simulated against a
+        // server: they serve the capture server.
+        return Ok(all.into_iter().filter(|p| p.role != "receiver").collect());
     }
     let mut out = Vec::new();
     for id in ids {
         match all.iter().find(|p| &p.id == id) {
+            Some(p) if p.role == "receiver" => {
+                return Err(format!(
+                    "--as {id}: this profile describes a server (it serves `smtp-tls-doctor client` to test applications); choose a connecting peer"
+                ));
+            }
             Some(p) => out.push(p.clone()),
             None => {
                 return Err(format!(
