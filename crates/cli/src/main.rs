@@ -1,5 +1,6 @@
 //! smtp-tls-doctor: why does the TLS connection to this mail server fail, and what do I change?
 
+mod client;
 mod demo;
 mod explain;
 
@@ -42,6 +43,9 @@ enum Command {
     Lab(LabArgs),
     /// Start the lab and check every scenario in it, printing each report (no network needed).
     Demo(DemoArgs),
+    /// Run a capture SMTP server for testing a sending application: what its ClientHello offers,
+    /// what it negotiates, whether it verifies certificates (--verify-test), what it does in SMTP.
+    Client(client::ClientArgs),
 }
 
 #[derive(Args, Debug)]
@@ -454,6 +458,7 @@ fn main() -> ExitCode {
             Command::Profiles => explain::profiles(),
             Command::Lab(a) => run_lab(a).await,
             Command::Demo(a) => demo::run(a.transcript, a.only, color_on(a.color)).await,
+            Command::Client(a) => client::run(a).await,
         }
     })
 }

@@ -4,6 +4,7 @@
 //! `observe` (plain facts) → `cert` and `diagnose` (pure judgement) → `report`.
 
 pub mod aia;
+pub mod capture;
 pub mod cert;
 pub mod check;
 pub mod config;

@@ -1350,6 +1350,84 @@ pub static REGISTRY: &[FindingDef] = &[
             },
         ],
     },
+    // RFC 8314 section 4.2 and RFC 6125 (a client must check the certificate and the name);
+    // CPython issue #91826 and the smtplib / ssl documentation (starttls() without a context
+    // does not verify; ssl.create_default_context()); the JavaMail / Jakarta Mail SMTP provider
+    // documentation (mail.smtp.ssl.checkserveridentity, mail.smtp.ssl.trust); PHPMailer's
+    // troubleshooting guide (SMTPOptions verify_peer).
+    FindingDef {
+        code: "client-skips-verification",
+        severity: Severity::Error,
+        title: "The client does not verify the server's certificate",
+        why: "The application completed the TLS handshake with a certificate it should have \
+              refused (one made for another name, a self-signed one, or an expired one) and \
+              then went on to log in or to send mail. It does not check the server's \
+              certificate, so anyone who can get between it and the mail server (a hostile \
+              network, a compromised router, a spoofed DNS answer) can present any certificate, \
+              read the password and the mail, and change them. Several libraries do not verify \
+              when asked for STARTTLS unless told to: Python's smtplib.starttls() and \
+              smtplib.SMTP_SSL without a context, and JavaMail, which checks the chain but not \
+              the host name unless mail.smtp.ssl.checkserveridentity is true. Just as often \
+              verification was switched off by hand to get past an error: PHPMailer's \
+              verify_peer false, mail.smtp.ssl.trust=*, Node.js rejectUnauthorized false, Go's \
+              InsecureSkipVerify.",
+        breaks: "Nothing fails, and that is the problem: mail goes out, and the password is \
+                 sent to whatever answers. `smtp-tls-doctor client --verify-test` shows which \
+                 certificate the application accepted and what it sent next (AUTH or MAIL \
+                 FROM). Once verification is on, the application refuses a server with a bad \
+                 certificate, as it should, with errors such as Python's \
+                 \"ssl.SSLCertVerificationError: [SSL: CERTIFICATE_VERIFY_FAILED]\", Java's \
+                 \"PKIX path building failed\" or \"No subject alternative DNS name matching\", \
+                 or PHPMailer's \"SMTP Error: Could not connect to SMTP host\" with \
+                 \"certificate verify failed\" in its debug output. A server with a private CA \
+                 then needs that CA added to the client's trust, not verification switched \
+                 off again.",
+        fixes: &[
+            Fix {
+                software: "Python ssl",
+                text: "Pass a verifying context to smtplib:\n\
+                       import smtplib, ssl\n\
+                       ctx = ssl.create_default_context()   # or create_default_context(cafile=\"private-ca.pem\")\n\
+                       s = smtplib.SMTP(\"mail.example.com\", 587)\n\
+                       s.starttls(context=ctx)\n\
+                       and smtplib.SMTP_SSL(\"mail.example.com\", 465, context=ctx) for port \
+                       465. Connect with the name the certificate carries, not an IP address, \
+                       and never set ctx.check_hostname = False or ctx.verify_mode = \
+                       ssl.CERT_NONE.",
+            },
+            Fix {
+                software: "Java keytool",
+                text: "JavaMail / Jakarta Mail: set\n\
+                       mail.smtp.ssl.checkserveridentity=true\n\
+                       (Spring Boot: spring.mail.properties.mail.smtp.ssl.checkserveridentity=true; \
+                       for implicit TLS with the smtps protocol: \
+                       mail.smtps.ssl.checkserveridentity=true), and do not set \
+                       mail.smtp.ssl.trust=* (it trusts every certificate) nor a \
+                       TrustManager that accepts everything. For a private CA, import it \
+                       instead:\n\
+                       keytool -importcert -alias mail-ca -file private-ca.pem -keystore mail-truststore.p12 -storetype PKCS12\n\
+                       and start the JVM with -Djavax.net.ssl.trustStore=mail-truststore.p12.",
+            },
+            Fix {
+                software: "Client",
+                text: "PHPMailer: remove SMTPOptions that switch verification off \
+                       ('verify_peer' => false, 'verify_peer_name' => false, \
+                       'allow_self_signed' => true); PHP verifies by default. For a private \
+                       CA, keep verification on and name the CA file:\n\
+                       $mail->SMTPOptions = ['ssl' => ['verify_peer' => true, 'verify_peer_name' => true, 'cafile' => '/etc/ssl/private-ca.pem']];",
+            },
+            Fix {
+                software: "Client",
+                text: "Any other client: turn certificate and host-name verification on, and \
+                       trust a private CA by adding it rather than by accepting everything \
+                       (remove Node.js/nodemailer tls: { rejectUnauthorized: false }, Go \
+                       tls.Config{InsecureSkipVerify: true}, .NET \
+                       ServerCertificateValidationCallback returning true, curl -k / \
+                       --insecure). Then run `smtp-tls-doctor client --verify-test` again: \
+                       the application must refuse all three certificates.",
+            },
+        ],
+    },
 ];
 
 #[cfg(test)]

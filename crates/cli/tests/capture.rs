@@ -1,0 +1,603 @@
+//! `client`: the capture server against real sending clients on loopback: Python's smtplib as
+//! shipped on the machine, `openssl s_client`, swaks, and the tool's own probe. Each test runs
+//! its own server on an ephemeral port (`--listen 127.0.0.1:0`) and reads the port from the
+//! first line of stderr.
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// The password the clients send: it must never appear in the output.
+const SECRET: &str = "secret";
+/// base64("\0user\0secret"), the AUTH PLAIN initial response, and base64("secret").
+const SECRET_FORMS: [&str; 2] = ["AHVzZXIAc2VjcmV0", "c2VjcmV0"];
+
+struct Capture {
+    child: Child,
+    port: u16,
+    implicit_port: Option<u16>,
+    ca: PathBuf,
+    _dir: tempfile::TempDir,
+    stdout: Option<JoinHandle<String>>,
+    stderr: Option<JoinHandle<String>>,
+    first_line: String,
+}
+
+struct Finished {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Finished {
+    /// The JSON lines of type "connection".
+    fn connections(&self) -> Vec<Value> {
+        self.stdout
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| {
+                serde_json::from_str::<Value>(l)
+                    .unwrap_or_else(|e| panic!("not JSON ({e}): {l}\nstderr:\n{}", self.stderr))
+            })
+            .filter(|v| v["type"] == "connection")
+            .collect()
+    }
+
+    fn assert_no_secret(&self) {
+        let out = self.stdout.replace("extended_master_secret", "");
+        assert!(
+            !out.contains(SECRET),
+            "the password appears in the output:\n{}",
+            self.stdout
+        );
+        for f in SECRET_FORMS {
+            assert!(!self.stdout.contains(f), "{f} appears in the output");
+            assert!(!self.stderr.contains(f), "{f} appears on stderr");
+        }
+    }
+}
+
+fn port_after(line: &str, marker: &str) -> Option<u16> {
+    let head = line.split(marker).next()?;
+    head.rsplit(':').next()?.trim().parse().ok()
+}
+
+/// Starts `smtp-tls-doctor client --listen 127.0.0.1:0 ARGS` and waits until it listens.
+fn start(args: &[&str]) -> Capture {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ca = dir.path().join("ca.pem");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_smtp-tls-doctor"))
+        .args(["client", "--listen", "127.0.0.1:0", "--timeout", "10"])
+        .arg("--ca-out")
+        .arg(&ca)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start smtp-tls-doctor client");
+    let stdout = child.stdout.take().expect("stdout");
+    let stdout = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = BufReader::new(stdout).read_to_string(&mut s);
+        s
+    });
+    let mut err = BufReader::new(child.stderr.take().expect("stderr"));
+    let mut first_line = String::new();
+    let _ = err.read_line(&mut first_line);
+    let stderr = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = err.read_to_string(&mut s);
+        s
+    });
+    let port = port_after(&first_line, " (STARTTLS)")
+        .unwrap_or_else(|| panic!("no port on the first line of stderr: {first_line:?}"));
+    let implicit_port = port_after(&first_line, " (implicit TLS)");
+    assert!(
+        ca.exists(),
+        "the CA file is written before the server listens"
+    );
+    Capture {
+        child,
+        port,
+        implicit_port,
+        ca,
+        _dir: dir,
+        stdout: Some(stdout),
+        stderr: Some(stderr),
+        first_line,
+    }
+}
+
+impl Capture {
+    fn ca(&self) -> String {
+        self.ca.to_string_lossy().into_owned()
+    }
+
+    /// Waits for the server to stop by itself (--once / --count), at most 20 s.
+    fn finish(mut self) -> Finished {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let status = loop {
+            match self.child.try_wait() {
+                Ok(Some(s)) => break s,
+                Ok(None) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(50))
+                }
+                _ => {
+                    let _ = self.child.kill();
+                    let _ = self.child.wait();
+                    let out = self.stdout.take().and_then(|h| h.join().ok());
+                    panic!(
+                        "the capture server did not stop by itself; stdout so far:\n{}",
+                        out.unwrap_or_default()
+                    );
+                }
+            }
+        };
+        let stdout = self
+            .stdout
+            .take()
+            .and_then(|h| h.join().ok())
+            .unwrap_or_default();
+        let stderr = self
+            .stderr
+            .take()
+            .and_then(|h| h.join().ok())
+            .unwrap_or_default();
+        Finished {
+            code: status.code().unwrap_or(-1),
+            stdout,
+            stderr: format!("{}{stderr}", self.first_line),
+        }
+    }
+}
+
+impl Drop for Capture {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+fn python(script: &str, args: &[String]) -> Output {
+    Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("python3 is needed for these tests: {e}"))
+}
+
+fn assert_ok(o: &Output, what: &str) {
+    assert!(
+        o.status.success(),
+        "{what} failed: {}\nstdout:\n{}\nstderr:\n{}",
+        o.status,
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// smtplib trusting the capture CA: STARTTLS, AUTH, one message.
+const PY_SEND_VERIFIED: &str = r#"
+import smtplib, ssl, sys
+port, ca = int(sys.argv[1]), sys.argv[2]
+ctx = ssl.create_default_context(cafile=ca)
+s = smtplib.SMTP('localhost', port, local_hostname='app.example', timeout=10)
+s.starttls(context=ctx)
+s.login('user', 'secret')
+s.sendmail('from@example.com', ['to@example.com'], 'Subject: capture test\r\n\r\nhello\r\n')
+s.quit()
+"#;
+
+/// smtplib as most code uses it: starttls() without a context.
+const PY_SEND_UNVERIFIED: &str = r#"
+import smtplib, sys
+port = int(sys.argv[1])
+s = smtplib.SMTP('127.0.0.1', port, timeout=10)
+s.starttls()
+s.login('user', 'secret')
+s.sendmail('from@example.com', ['to@example.com'], 'Subject: capture test\r\n\r\nhello\r\n')
+s.quit()
+"#;
+
+/// smtplib with a verifying context: must refuse the certificate (exit 0), or exit 3.
+const PY_EXPECT_REFUSAL: &str = r#"
+import smtplib, ssl, sys
+port, ca = int(sys.argv[1]), sys.argv[2]
+ctx = ssl.create_default_context(cafile=ca)
+s = smtplib.SMTP('localhost', port, timeout=10)
+try:
+    s.starttls(context=ctx)
+except ssl.SSLCertVerificationError as e:
+    print('refused:', e.verify_message)
+    sys.exit(0)
+print('accepted a certificate it should have refused')
+s.login('user', 'secret')
+sys.exit(3)
+"#;
+
+#[test]
+fn python_smtplib_trusting_the_ca_is_captured() {
+    let cap = start(&["--once", "--json"]);
+    let o = python(PY_SEND_VERIFIED, &[cap.port.to_string(), cap.ca()]);
+    assert_ok(&o, "smtplib with the capture CA");
+    let f = cap.finish();
+    assert_eq!(f.code, 0, "{}", f.stderr);
+    let first = f.stdout.lines().next().unwrap_or("");
+    let listening: Value = serde_json::from_str(first).expect("listening line");
+    assert_eq!(listening["type"], "listening");
+    assert_eq!(listening["name"], "localhost");
+    let conns = f.connections();
+    assert_eq!(conns.len(), 1, "{}", f.stdout);
+    let c = &conns[0];
+    let h = &c["client_hello"];
+    let versions: Vec<&str> = h["versions"]
+        .as_array()
+        .expect("versions")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(versions.contains(&"TLSv1.3"), "{versions:?}");
+    assert_eq!(h["sni"], "localhost");
+    assert!(
+        h["cipher_suites"]
+            .as_array()
+            .expect("suites")
+            .iter()
+            .any(|s| s == "0x1302 TLS_AES_256_GCM_SHA384")
+    );
+    assert!(h["groups"].as_array().is_some_and(|g| !g.is_empty()));
+    assert!(
+        h["signature_algorithms"]
+            .as_array()
+            .is_some_and(|g| !g.is_empty())
+    );
+    let fp = h["fingerprint"].as_str().expect("fingerprint");
+    assert_eq!(fp.len(), 64);
+    assert!(fp.bytes().all(|b| b.is_ascii_hexdigit()));
+    assert!(
+        h["fingerprint_string"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("771,"))
+    );
+    assert_eq!(c["mode"], "starttls");
+    assert_eq!(c["certificate"], "good");
+    assert_eq!(c["tls"]["handshake"], "completed");
+    assert_eq!(c["tls"]["version"], "TLSv1.3");
+    assert_eq!(c["smtp"]["ehlo"], "app.example");
+    assert_eq!(c["smtp"]["starttls"], true);
+    assert_eq!(c["smtp"]["auth"], "PLAIN");
+    assert_eq!(c["smtp"]["auth_accepted"], true);
+    assert_eq!(c["smtp"]["mail_from"], true);
+    assert_eq!(c["smtp"]["rcpt_to"], 1);
+    assert_eq!(c["smtp"]["data"], true);
+    assert_eq!(c["smtp"]["messages"], 1);
+    assert_eq!(c["smtp"]["quit"], true);
+    assert!(c["verification"].is_null());
+    assert_eq!(c["findings"].as_array().map(Vec::len), Some(0));
+    let servers = c["servers"].as_array().expect("servers");
+    assert!(!servers.is_empty());
+    for s in servers {
+        assert_eq!(
+            s["result"], "ok",
+            "a current Python reaches every server: {s}"
+        );
+    }
+    let transcript = c["transcript"].to_string();
+    assert!(transcript.contains("AUTH PLAIN <redacted>"), "{transcript}");
+    f.assert_no_secret();
+}
+
+#[test]
+fn text_report_puts_the_verdict_first() {
+    let cap = start(&["--once", "-v"]);
+    let o = python(PY_SEND_VERIFIED, &[cap.port.to_string(), cap.ca()]);
+    assert_ok(&o, "smtplib with the capture CA");
+    let f = cap.finish();
+    assert_eq!(f.code, 0, "{}", f.stderr);
+    let first = f.stdout.lines().next().unwrap_or("");
+    assert!(
+        first.starts_with("Client from 127.0.0.1:")
+            && first.contains("TLSv1.3 TLS_AES_256_GCM_SHA384")
+            && first.contains("AUTH PLAIN")
+            && first.contains("message accepted"),
+        "{first}"
+    );
+    assert!(f.stdout.contains("SNI: localhost"), "{}", f.stdout);
+    assert!(
+        f.stdout.contains("C: AUTH PLAIN <redacted>"),
+        "{}",
+        f.stdout
+    );
+    f.assert_no_secret();
+}
+
+#[test]
+fn python_smtplib_without_context_does_not_verify() {
+    let cap = start(&["--verify-test", "--count", "3", "--json"]);
+    for _ in 0..3 {
+        let o = python(PY_SEND_UNVERIFIED, &[cap.port.to_string()]);
+        assert_ok(&o, "smtplib starttls() without a context");
+    }
+    let f = cap.finish();
+    assert_eq!(f.code, 1, "a client that does not verify gives exit 1");
+    let conns = f.connections();
+    assert_eq!(conns.len(), 3, "{}", f.stdout);
+    for (c, cert) in conns.iter().zip(["wrong-name", "self-signed", "expired"]) {
+        assert_eq!(c["certificate"], cert);
+        let v = &c["verification"];
+        assert_eq!(v["result"], "does-not-verify", "{cert}: {v}");
+        assert_eq!(v["certificate"], cert);
+        assert_eq!(c["findings"][0]["code"], "client-skips-verification");
+        assert_eq!(c["findings"][0]["severity"], "error");
+        assert!(
+            c["verdict"]
+                .as_str()
+                .is_some_and(|s| s.contains("does NOT verify certificates")
+                    && s.contains("[client-skips-verification]")),
+            "{}",
+            c["verdict"]
+        );
+        assert_eq!(c["tls"]["handshake"], "completed");
+        assert!(c["client_hello"]["sni"].is_null(), "no SNI for an address");
+    }
+    assert!(
+        conns[1]["verdict"].as_str().is_some_and(|s| s
+            .contains("it accepted a self-signed certificate and sent AUTH PLAIN and MAIL FROM")),
+        "{}",
+        conns[1]["verdict"]
+    );
+    f.assert_no_secret();
+}
+
+#[test]
+fn python_with_a_verifying_context_refuses_every_bad_certificate() {
+    let cap = start(&["--verify-test", "--count", "3", "--json"]);
+    let mut refusals = Vec::new();
+    for _ in 0..3 {
+        let o = python(PY_EXPECT_REFUSAL, &[cap.port.to_string(), cap.ca()]);
+        assert_ok(&o, "smtplib with create_default_context()");
+        refusals.push(String::from_utf8_lossy(&o.stdout).into_owned());
+    }
+    let f = cap.finish();
+    assert_eq!(f.code, 0, "a verifying client gives exit 0: {}", f.stdout);
+    let conns = f.connections();
+    assert_eq!(conns.len(), 3);
+    for (c, cert) in conns.iter().zip(["wrong-name", "self-signed", "expired"]) {
+        let v = &c["verification"];
+        assert_eq!(v["result"], "verifies", "{cert}: {v}");
+        assert_eq!(v["certificate"], cert);
+        assert!(
+            v["alert"]["name"].is_string(),
+            "{cert}: the alert sent: {v}"
+        );
+        assert_eq!(c["tls"]["handshake"], "failed");
+        assert_eq!(c["findings"].as_array().map(Vec::len), Some(0));
+        assert_eq!(c["smtp"]["auth"], Value::Null);
+    }
+    // OpenSSL's alerts for these failures.
+    assert_eq!(conns[1]["verification"]["alert"]["name"], "unknown_ca");
+    assert_eq!(
+        conns[2]["verification"]["alert"]["name"],
+        "certificate_expired"
+    );
+    assert!(
+        refusals[0].contains("Hostname mismatch") && refusals[1].contains("self-signed"),
+        "{refusals:?}"
+    );
+}
+
+#[test]
+fn plaintext_client_is_not_a_verification_result() {
+    let script = r#"
+import smtplib, sys
+s = smtplib.SMTP('127.0.0.1', int(sys.argv[1]), timeout=10)
+s.sendmail('from@example.com', ['to@example.com'], 'Subject: plain\r\n\r\nhello\r\n')
+s.quit()
+"#;
+    let cap = start(&["--verify-test", "--once", "--json"]);
+    let o = python(script, &[cap.port.to_string()]);
+    assert_ok(&o, "smtplib without STARTTLS");
+    let f = cap.finish();
+    assert_eq!(f.code, 0);
+    let c = &f.connections()[0];
+    assert_eq!(c["verification"]["result"], "no-tls");
+    assert!(c["tls"].is_null());
+    assert_eq!(c["smtp"]["mail_without_tls"], true);
+    assert_eq!(c["smtp"]["messages"], 1);
+    assert!(
+        c["verdict"]
+            .as_str()
+            .is_some_and(|v| v.contains("no TLS (no STARTTLS)")),
+        "{}",
+        c["verdict"]
+    );
+}
+
+#[test]
+fn implicit_tls_port() {
+    let script = r#"
+import smtplib, ssl, sys
+ctx = ssl.create_default_context(cafile=sys.argv[2])
+s = smtplib.SMTP_SSL('localhost', int(sys.argv[1]), context=ctx, timeout=10)
+s.ehlo('implicit.example')
+s.quit()
+"#;
+    let cap = start(&["--implicit-port", "0", "--once", "--json"]);
+    let port = cap.implicit_port.expect("the implicit TLS port is printed");
+    assert_ne!(port, cap.port);
+    let o = python(script, &[port.to_string(), cap.ca()]);
+    assert_ok(&o, "smtplib.SMTP_SSL");
+    let f = cap.finish();
+    assert_eq!(f.code, 0);
+    let c = &f.connections()[0];
+    assert_eq!(c["mode"], "implicit-tls");
+    assert_eq!(c["tls"]["handshake"], "completed");
+    assert_eq!(c["smtp"]["starttls"], false);
+    assert_eq!(c["smtp"]["ehlo"], "implicit.example");
+    assert_eq!(c["client_hello"]["sni"], "localhost");
+}
+
+#[test]
+fn openssl_s_client_hello_is_parsed() {
+    let cap = start(&["--once", "--json"]);
+    let connect = format!("127.0.0.1:{}", cap.port);
+    let mut child = Command::new("openssl")
+        .args([
+            "s_client",
+            "-starttls",
+            "smtp",
+            "-connect",
+            &connect,
+            "-servername",
+            "x",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("the openssl command is needed (.ci/run installs it): {e}"));
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(b"EHLO t\nQUIT\n");
+    }
+    let _ = child.wait_with_output();
+    let f = cap.finish();
+    assert_eq!(f.code, 0);
+    let c = &f.connections()[0];
+    let h = &c["client_hello"];
+    assert_eq!(h["sni"], "x");
+    let suites = h["cipher_suites"].as_array().expect("suites");
+    assert!(suites.len() > 5, "{suites:?}");
+    assert!(suites.iter().any(|s| s == "0x1302 TLS_AES_256_GCM_SHA384"));
+    assert!(
+        suites
+            .iter()
+            .any(|s| s == "0xc02f TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256")
+    );
+    let groups = h["groups"].as_array().expect("groups");
+    assert!(groups.iter().any(|g| g == "x25519"), "{groups:?}");
+    assert!(
+        h["extensions"]
+            .as_array()
+            .is_some_and(|e| e.iter().any(|x| x == "server_name"))
+    );
+    assert_eq!(c["smtp"]["starttls"], true);
+    assert_eq!(c["tls"]["handshake"], "completed");
+}
+
+#[test]
+fn swaks_is_captured_and_does_not_verify_by_default() {
+    let found = Command::new("sh")
+        .args(["-c", "command -v swaks"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        found,
+        "swaks is not installed: `.ci/run` installs it (apt-get install -y swaks); on this \
+         machine run `apt-get install swaks`"
+    );
+    let cap = start(&["--verify-test", "--once", "--json"]);
+    let port = cap.port.to_string();
+    let o = Command::new("swaks")
+        .args([
+            "--server",
+            "127.0.0.1",
+            "--port",
+            &port,
+            "--tls",
+            "--tls-sni",
+            "localhost",
+            "--ehlo",
+            "swaks.example",
+            "--from",
+            "from@example.com",
+            "--to",
+            "to@example.com",
+            "--auth",
+            "PLAIN",
+            "--auth-user",
+            "user",
+            "--auth-password",
+            SECRET,
+            "--timeout",
+            "10",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run swaks");
+    assert_ok(&o, "swaks");
+    let f = cap.finish();
+    assert_eq!(f.code, 1, "swaks does not verify by default");
+    let c = &f.connections()[0];
+    assert_eq!(c["smtp"]["ehlo"], "swaks.example");
+    assert_eq!(c["smtp"]["auth"], "PLAIN");
+    assert_eq!(c["smtp"]["messages"], 1);
+    assert_eq!(c["client_hello"]["sni"], "localhost");
+    assert_eq!(c["verification"]["result"], "does-not-verify");
+    assert_eq!(c["findings"][0]["code"], "client-skips-verification");
+    f.assert_no_secret();
+}
+
+#[test]
+fn the_tools_own_probe_is_captured() {
+    let cap = start(&["--once", "--json"]);
+    let target = format!("127.0.0.1:{}", cap.port);
+    let ca = cap.ca();
+    let out = Command::new(env!("CARGO_BIN_EXE_smtp-tls-doctor"))
+        .args([
+            "check",
+            &target,
+            "--quick",
+            "--ca-file",
+            &ca,
+            "--name",
+            "localhost",
+            "--ehlo",
+            "probe.example",
+        ])
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run check");
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{report}");
+    assert!(report.starts_with("OK:"), "{report}");
+    let f = cap.finish();
+    assert_eq!(f.code, 0);
+    let c = &f.connections()[0];
+    assert_eq!(c["smtp"]["ehlo"], "probe.example");
+    assert_eq!(c["smtp"]["quit"], true);
+    let h = &c["client_hello"];
+    assert!(h["sni"].is_null(), "no SNI for an address: {h}");
+    assert_eq!(h["versions"][0], "TLSv1.3");
+    assert!(
+        h["cipher_suites"]
+            .as_array()
+            .is_some_and(|s| s.iter().any(|x| x == "0x1301 TLS_AES_128_GCM_SHA256"))
+    );
+    assert_eq!(c["tls"]["version"], "TLSv1.3");
+}
+
+#[test]
+fn usage_errors() {
+    for args in [
+        vec!["client", "--name", "127.0.0.1"],
+        vec!["client", "--listen", "mail.example.com"],
+        vec!["client", "--timeout", "0"],
+        vec!["client", "--once", "--count", "2"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_smtp-tls-doctor"))
+            .args(&args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(64), "{args:?}");
+    }
+}
