@@ -89,7 +89,8 @@ fn good_report_details() {
     }
     assert!(ep["timings"]["handshake_ms"].as_f64().is_some());
     let scan = ep["scan_connections"].as_u64().expect("a scan by default");
-    assert_eq!(v["connections"].as_u64(), Some(1 + scan));
+    // the modern handshake, the scan, and one handshake without SNI
+    assert_eq!(v["connections"].as_u64(), Some(2 + scan));
 }
 
 #[test]
@@ -125,7 +126,26 @@ fn no_sni_gets_the_default_certificate() {
     assert_eq!(codes(&v), vec!["cert-name-mismatch"]);
     assert!(v["endpoints"][0]["tls"]["sni"].is_null());
     let r = check_scenario("sni-required", &["--json", "--sni", "mx.lab.test"]);
-    assert_eq!(codes(&r.json()), Vec::<String>::new());
+    let v = r.json();
+    assert_eq!(
+        codes(&v),
+        vec!["sni-cert-differs"],
+        "the no-SNI certificate is checked too"
+    );
+    let f = &v["endpoints"][0]["findings"][0];
+    assert!(
+        f["summary"].as_str().unwrap().contains("default.invalid"),
+        "{f}"
+    );
+    assert_eq!(v["endpoints"][0]["no_sni"]["completed"], true);
+    assert_eq!(r.code, 0, "a warning");
+    // A peer that sends no SNI is shown what it gets.
+    let r = check_scenario("sni-required", &["--json", "--as", "postfix"]);
+    let notes = r.json()["endpoints"][0]["profiles"][0]["notes"].to_string();
+    assert!(
+        notes.contains("default.invalid") || notes.contains("default certificate"),
+        "{notes}"
+    );
 }
 
 #[test]

@@ -81,6 +81,16 @@ pub async fn check(input: &str, opts: &CheckOptions) -> Result<CheckReport, Usag
         connections += sc.scan_connections;
         obs.scan = Some(sc);
     }
+    // The certificate a peer without SNI gets (Postfix and Exim send none by default).
+    if !opts.quick && spec.sni.is_some() && obs.tls.as_ref().is_some_and(|t| t.completed) {
+        let plain = EndpointSpec {
+            sni: None,
+            ..spec.clone()
+        };
+        let o = probe(&plain, opts).await;
+        connections += 1;
+        obs.no_sni = o.tls;
+    }
     if opts.fetch_aia {
         fetch_missing(&mut obs, &trust, now, &names, opts).await;
     }
@@ -346,6 +356,30 @@ fn judge(
             })
         });
         let mut findings = diagnose(&obs, analysis.as_ref());
+        let primary_sha = analysis
+            .as_ref()
+            .and_then(|a| a.certificates.first())
+            .map(|c| c.sha256.clone());
+        let no_sni_analysis = obs
+            .no_sni
+            .as_ref()
+            .filter(|t| t.completed && !t.chain.is_empty())
+            .map(|t| {
+                let chain: Vec<Vec<u8>> = t.chain.iter().map(|c| c.0.clone()).collect();
+                analyze(&AnalysisInput {
+                    chain: &chain,
+                    trust,
+                    now,
+                    names: &r.names_checked,
+                    expiry_warn_days: warn_days,
+                    fetched: &[],
+                })
+            });
+        let no_sni_analysis = no_sni_analysis
+            .filter(|a| a.certificates.first().map(|c| c.sha256.clone()) != primary_sha);
+        if let Some(ns) = &no_sni_analysis {
+            findings.push(crate::diagnose::sni_cert_differs(ns));
+        }
         // Chains with another leaf (the ECDSA one beside the RSA one): judged and reported too.
         let primary_leaf = analysis
             .as_ref()
@@ -388,13 +422,22 @@ fn judge(
         }
         let mut sims: Vec<_> = profiles
             .iter()
-            .map(|p| crate::simulate::simulate(p, &obs, analysis.as_ref(), &r.names_checked))
+            .map(|p| {
+                crate::simulate::simulate(
+                    p,
+                    &obs,
+                    analysis.as_ref(),
+                    no_sni_analysis.as_ref(),
+                    &r.names_checked,
+                )
+            })
             .collect();
         crate::simulate::order(&mut sims);
         r.endpoints.push(EndpointReport {
             observation: obs,
             chain_analysis: analysis,
             other_chain_analyses,
+            no_sni_analysis,
             findings,
             profiles: sims,
         });

@@ -556,3 +556,35 @@ pub fn rank(findings: &mut [Finding]) {
     };
     findings.sort_by_key(|f| (f.severity, pos(&f.code)));
 }
+
+/// Without SNI the server presents another certificate.
+pub fn sni_cert_differs(ns: &ChainAnalysis) -> Finding {
+    let leaf = ns.certificates.first();
+    let subject = leaf.map(|c| c.subject.as_str()).unwrap_or("?");
+    let uncovered: Vec<&str> = ns
+        .names
+        .iter()
+        .filter(|n| !n.covered)
+        .map(|n| n.name.as_str())
+        .collect();
+    let summary = if uncovered.is_empty() {
+        format!(
+            "without SNI the server presents another certificate ({subject}); it covers the names checked"
+        )
+    } else {
+        format!(
+            "without SNI the server presents another certificate ({subject}, for {}), which does not cover {}: peers that send no SNI (Postfix, Exim by default) see it",
+            if ns.covered_names.is_empty() {
+                "no name".to_string()
+            } else {
+                ns.covered_names.join(", ")
+            },
+            uncovered.join(", ")
+        )
+    };
+    finding(
+        "sni-cert-differs",
+        summary,
+        json!({"no_sni_subject": subject, "no_sni_names": ns.covered_names, "not_covered": uncovered, "trust": ns.trust}),
+    )
+}

@@ -225,6 +225,10 @@ pub struct EndpointObservation {
     /// Versions, suites and groups measured with hand-built handshakes (absent with `--quick`).
     #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
     pub scan: Option<crate::scan::TlsScan>,
+    /// A second modern handshake without SNI (when the first sent one): what peers that send no
+    /// SNI, such as Postfix and Exim by default, are shown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_sni: Option<TlsObservation>,
     /// Missing intermediates fetched through their AIA caIssuers URLs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub aia_fetches: Vec<crate::aia::AiaFetch>,

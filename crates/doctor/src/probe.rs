@@ -68,6 +68,7 @@ impl EndpointObservation {
             timings: Timings::default(),
             transcript: Vec::new(),
             scan: None,
+            no_sni: None,
             aia_fetches: Vec::new(),
         }
     }

@@ -1428,6 +1428,40 @@ pub static REGISTRY: &[FindingDef] = &[
             },
         ],
     },
+    // RFC 6066 section 3 (SNI); Postfix TLS_README ("Server-side SNI"), smtp_tls_servername;
+    // Exim spec, tls_sni and the $tls_in_sni expansion.
+    FindingDef {
+        code: "sni-cert-differs",
+        severity: Severity::Warning,
+        title: "Without SNI the server presents a different certificate",
+        why: "The server chooses its certificate by the name the client sends in SNI (Postfix \
+              tls_server_sni_maps, Exim tls_certificate expanded on $tls_in_sni), and a client that \
+              sends no SNI gets the default one, which does not match what SNI clients see. Many \
+              MTAs send no SNI when they deliver mail: Postfix only does with smtp_tls_servername \
+              set (or DANE), Exim only with tls_sni on the smtp transport.",
+        breaks: "Opportunistic senders do not check the certificate and deliver anyway, so the \
+                 problem stays hidden until a sender verifies: a Postfix with smtp_tls_security_level \
+                 = verify or secure logs \"Server certificate not verified\" or a name mismatch, and \
+                 checkers that connect without SNI report the default certificate's name.",
+        fixes: &[
+            Fix {
+                software: "Postfix",
+                text: "Make the default the certificate for the MX name: smtpd_tls_chain_files (used \
+                       without SNI) should hold the chain that covers the name in the MX record, and \
+                       tls_server_sni_maps only the extra names. Then `postfix reload`.",
+            },
+            Fix {
+                software: "Exim",
+                text: "Give the tls_certificate expansion a default branch with the MX name's \
+                       certificate, e.g.\ntls_certificate = ${if exists{/etc/exim4/certs/${tls_in_sni}.pem}{/etc/exim4/certs/${tls_in_sni}.pem}{/etc/exim4/certs/mx.example.com.pem}}",
+            },
+            Fix {
+                software: "Any server",
+                text: "Check the default with `smtp-tls-doctor check HOST --no-sni`: its certificate \
+                       should cover the MX host name.",
+            },
+        ],
+    },
 ];
 
 #[cfg(test)]

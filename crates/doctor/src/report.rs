@@ -66,6 +66,9 @@ pub struct EndpointReport {
     /// the suites of its kind), each judged like the first.
     #[serde(default)]
     pub other_chain_analyses: Vec<OtherChain>,
+    /// The chain a peer without SNI gets, when its leaf differs from the one sent with SNI.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_sni_analysis: Option<ChainAnalysis>,
     pub findings: Vec<Finding>,
     /// Simulated peers (`--as`), failing ones first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

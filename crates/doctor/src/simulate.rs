@@ -264,8 +264,14 @@ pub fn simulate(
     p: &Profile,
     obs: &EndpointObservation,
     analysis: Option<&ChainAnalysis>,
+    no_sni_analysis: Option<&ChainAnalysis>,
     names: &[String],
 ) -> Simulation {
+    // A peer that sends no SNI gets the server's default certificate.
+    let (analysis, sni_note) = match (p.sends_sni, no_sni_analysis) {
+        (false, Some(ns)) => (Some(ns), true),
+        _ => (analysis, false),
+    };
     let mut notes = Vec::new();
     if !p.notes.is_empty() {
         notes.push(p.notes.clone());
@@ -520,6 +526,12 @@ pub fn simulate(
             && let Some(f) = certificate_failure(p, a)
         {
             let mut s = fail_with(p, &f.0, "", f.1, Some(f.2), f.3, notes);
+            if sni_note {
+                s.detail = format!(
+                    "this peer sends no SNI and gets the server's default certificate: {}",
+                    s.detail
+                );
+            }
             s.negotiated = Some(negotiated);
             return s;
         }
@@ -546,13 +558,34 @@ pub fn simulate(
                     false,
                     notes,
                 );
+                if sni_note {
+                    s.detail = format!(
+                        "this peer sends no SNI and gets the server's default certificate: {}",
+                        s.detail
+                    );
+                    s.fix_server = Some("serve a certificate covering the name also without SNI (Postfix: smtpd_tls_chain_files is the no-SNI default beside tls_server_sni_maps; Exim: the default branch of the tls_certificate expansion)".into());
+                }
                 s.negotiated = Some(negotiated);
                 return s;
             }
         }
     }
-    if !p.sends_sni {
-        notes.push("this peer sends no SNI: a server that picks its certificate by SNI shows it its default certificate (check with --no-sni)".into());
+    match (p.sends_sni, no_sni_analysis) {
+        (false, Some(ns)) => {
+            let uncovered: Vec<&str> = ns.names.iter().filter(|n| !n.covered).map(|n| n.name.as_str()).collect();
+            notes.push(format!(
+                "this peer sends no SNI and gets the server's default certificate ({}){}",
+                ns.certificates.first().map(|c| c.subject.as_str()).unwrap_or("?"),
+                if uncovered.is_empty() {
+                    String::new()
+                } else {
+                    format!(", which does not cover {}: harmless while it does not verify, fatal once it does (e.g. Postfix smtp_tls_security_level = verify or secure)", uncovered.join(", "))
+                }
+            ));
+        }
+        (false, None) if obs.no_sni.is_some() => notes.push("this peer sends no SNI: it gets the same certificate as a client with SNI here".into()),
+        (false, None) => notes.push("this peer sends no SNI: a server that picks its certificate by SNI shows it its default certificate (not measured here)".into()),
+        _ => {}
     }
     Simulation {
         profile: p.id.clone(),

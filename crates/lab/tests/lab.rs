@@ -33,6 +33,7 @@ const FINDING_CODES: &[&str] = &[
     "cipher-no-forward-secrecy",
     "dh-weak",
     "no-server-preference",
+    "sni-cert-differs",
 ];
 
 #[test]
