@@ -76,18 +76,38 @@ pub async fn check(input: &str, opts: &CheckOptions) -> Result<CheckReport, Usag
     let mut obs = probe(&spec, opts).await;
     let mut connections = 1;
     // The scan needs a server that gets as far as TLS; a refused or silent one is not asked again.
-    if !opts.quick && obs.tls.is_some() {
-        let sc = crate::scan::scan(&spec, opts, &opts.scan).await;
-        connections += sc.scan_connections;
-        obs.scan = Some(sc);
-    }
-    // The certificate a peer without SNI gets (Postfix and Exim send none by default).
-    if !opts.quick && spec.sni.is_some() && obs.tls.as_ref().is_some_and(|t| t.completed) {
+    // Beside it, under the same connection cap, the handshake without SNI: the certificate a peer
+    // without SNI gets (Postfix and Exim send none by default).
+    let sem = std::sync::Arc::new(tokio::sync::Semaphore::new(
+        opts.scan.max_connections.max(1),
+    ));
+    let want_scan = !opts.quick && obs.tls.is_some();
+    let want_no_sni =
+        !opts.quick && spec.sni.is_some() && obs.tls.as_ref().is_some_and(|t| t.completed);
+    let scan = async {
+        if want_scan {
+            Some(crate::scan::scan_with(&spec, opts, &opts.scan, sem.clone()).await)
+        } else {
+            None
+        }
+    };
+    let no_sni = async {
+        if !want_no_sni {
+            return None;
+        }
+        let _permit = sem.acquire().await.ok()?;
         let plain = EndpointSpec {
             sni: None,
             ..spec.clone()
         };
-        let o = probe(&plain, opts).await;
+        Some(probe(&plain, opts).await)
+    };
+    let (sc, plain) = tokio::join!(scan, no_sni);
+    if let Some(sc) = sc {
+        connections += sc.scan_connections;
+        obs.scan = Some(sc);
+    }
+    if let Some(o) = plain {
         connections += 1;
         obs.no_sni = o.tls;
     }

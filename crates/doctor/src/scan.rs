@@ -325,7 +325,7 @@ struct Scanner<'a> {
     spec: &'a EndpointSpec,
     opts: &'a CheckOptions,
     scan: &'a ScanOptions,
-    sem: Semaphore,
+    sem: std::sync::Arc<Semaphore>,
     connections: AtomicU32,
     steps: Mutex<Vec<ScanStep>>,
     start: Instant,
@@ -863,11 +863,22 @@ fn describe(f: &FlightOutcome) -> String {
 
 /// Scan one endpoint.
 pub async fn scan(spec: &EndpointSpec, opts: &CheckOptions, scan_opts: &ScanOptions) -> TlsScan {
+    let sem = std::sync::Arc::new(Semaphore::new(scan_opts.max_connections.max(1)));
+    scan_with(spec, opts, scan_opts, sem).await
+}
+
+/// Scan under a connection cap shared with other connections to the same host.
+pub async fn scan_with(
+    spec: &EndpointSpec,
+    opts: &CheckOptions,
+    scan_opts: &ScanOptions,
+    sem: std::sync::Arc<Semaphore>,
+) -> TlsScan {
     let s = Scanner {
         spec,
         opts,
         scan: scan_opts,
-        sem: Semaphore::new(scan_opts.max_connections.max(1)),
+        sem,
         connections: AtomicU32::new(0),
         steps: Mutex::new(Vec::new()),
         start: Instant::now(),
