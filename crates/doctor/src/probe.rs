@@ -417,6 +417,17 @@ impl Probe<'_> {
                     tls.group.as_deref().unwrap_or("")
                 ));
                 stream.get_ref().0.stop_logging();
+                if conn.protocol_version() == Some(rustls::ProtocolVersion::TLSv1_3) {
+                    // A TLS 1.3 server sends its session tickets right after our Finished, then
+                    // holds its answer to our EHLO (Nagle) until they are acknowledged, which a
+                    // delayed ACK puts off by 40 ms. Letting the tickets arrive first makes the
+                    // EHLO carry that acknowledgement.
+                    let _ = tokio::time::timeout(
+                        Duration::from_millis(30),
+                        stream.get_ref().0.inner.readable(),
+                    )
+                    .await;
+                }
                 obs.tls = Some(tls);
                 Ok(Some(stream))
             }
