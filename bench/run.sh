@@ -5,21 +5,26 @@
 # truth measured by `openssl s_client`, and writes docs/benchmarks.md.
 #
 #   bash bench/run.sh                 # BENCH_RUNS=3 runs of each tool per listener
-#   BENCH_RUNS=5 bash bench/run.sh
+#   BENCH_RUNS=5 bash bench/run.sh    # rounds (testssl.sh runs once per round and listener)
+#   BENCH_REPEAT=5 ...                # runs per round of the fast tools (all but testssl.sh)
 #   BENCH_SKIP_INSTALL=1 ...          # do not apt-get/pip anything
 #   CARGO_TARGET_DIR=... ...          # where to build (default bench/out/target)
+#   BENCH_BUILD=worktree ...          # build the work tree as it is (default: the committed HEAD)
 #
-# Only loopback is ever contacted: Postfix listens on 127.0.0.1 only, every tool is given
-# 127.0.0.1 (smtp-tls-doctor gets --resolve mx.bench.test:127.0.0.1), testssl.sh runs with
-# --nodns none (no DNS look-ups, not even the reverse one) and without --phone-out (no OCSP/CRL),
-# sslyze never fetches anything unless told to (--update_trust_stores). Package installs (apt,
-# pip) are the only other traffic.
+# Only loopback is ever contacted: after installing and building, the script re-runs itself with
+# `unshare --net`, in a new network namespace whose only interface is loopback, so the kernel
+# itself keeps every tool off any other address (testssl.sh, for one, probes its local openssl
+# with `s_client -connect invalid.`, a DNS look-up, even with --nodns none). Postfix listens on
+# 127.0.0.1 there; every tool is given 127.0.0.1 (smtp-tls-doctor: --resolve
+# mx.bench.test:127.0.0.1). Package installs (apt, pip) and the build are the only other traffic.
+# BENCH_NO_NETNS=1 skips the namespace (then testssl.sh's probes do reach the DNS resolver).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 BENCH="$ROOT/bench"
 OUT="$BENCH/out"
 RUNS="${BENCH_RUNS:-3}"
+REPEAT="${BENCH_REPEAT:-5}"                # runs of each fast tool per round (testssl.sh: 1)
 TOOL_TIMEOUT="${BENCH_TIMEOUT:-900}"       # seconds per tool run (testssl.sh takes minutes)
 PFDIR="/tmp/smtp-tls-doctor-bench-postfix"  # Postfix config + queue (must be reachable: 755)
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$OUT/target}"
@@ -40,6 +45,7 @@ install_tools() {
   [ -x /usr/bin/time ] || need+=(time)
   command -v openssl >/dev/null 2>&1 || need+=(openssl)
   command -v python3 >/dev/null 2>&1 || need+=(python3 python3-venv)
+  command -v ip >/dev/null 2>&1 || [ -x /usr/sbin/ip ] || need+=(iproute2)
   if [ ${#need[@]} -gt 0 ]; then
     log "apt-get install ${need[*]}"
     export DEBIAN_FRONTEND=noninteractive
@@ -55,25 +61,27 @@ install_tools() {
   fi
 }
 
-if [ -z "${BENCH_SKIP_INSTALL:-}" ]; then install_tools; fi
-PATH="/usr/sbin:$PATH"
+PATH="/usr/sbin:/sbin:$PATH"
 SSLYZE="$VENV/bin/sslyze"
 
 # The tool is built from a snapshot of the committed HEAD (git archive), so that edits in progress
 # in the work tree neither break nor blur the measurement; BENCH_BUILD=worktree builds the work
 # tree as it is instead.
-if [ "${BENCH_BUILD:-head}" = worktree ]; then
-  SRC="$ROOT"
-  DOCTOR_REV="$(git -C "$ROOT" rev-parse --short HEAD) + work tree"
-else
-  SRC="$OUT/src"
-  rm -rf "$SRC"; mkdir -p "$SRC"
-  git -C "$ROOT" archive HEAD | tar -x -C "$SRC"
-  DOCTOR_REV="$(git -C "$ROOT" rev-parse --short HEAD)"
-fi
-export DOCTOR_REV
-log "building smtp-tls-doctor $DOCTOR_REV (release) in $CARGO_TARGET_DIR"
-(cd "$SRC" && cargo build --release --locked -q -p smtp-tls-doctor)
+build_doctor() {
+  local src
+  if [ "${BENCH_BUILD:-head}" = worktree ]; then
+    src="$ROOT"
+    DOCTOR_REV="$(git -C "$ROOT" rev-parse --short HEAD) + work tree"
+  else
+    src="$OUT/src"
+    rm -rf "$src"; mkdir -p "$src"
+    git -C "$ROOT" archive HEAD | tar -x -C "$src"
+    DOCTOR_REV="$(git -C "$ROOT" rev-parse --short HEAD)"
+  fi
+  export DOCTOR_REV
+  log "building smtp-tls-doctor $DOCTOR_REV (release) in $CARGO_TARGET_DIR"
+  (cd "$src" && cargo build --release --locked -q -p smtp-tls-doctor)
+}
 
 # ---------------------------------------------------------------------------------------------
 # 2. PKI (openssl CLI): root CA -> intermediate CA -> leaf mx.bench.test, all RSA-2048
@@ -117,8 +125,20 @@ EOF
     cat leaf.key leaf.pem inter.pem > chain.pem
   )
 }
-make_pki
 CA="$PKI/root.pem"
+
+if [ -z "${BENCH_IN_NETNS:-}" ]; then
+  printf '%s, load average %s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')" "$(cut -d' ' -f1-3 /proc/loadavg)" > "$OUT/started.txt"
+  if [ -z "${BENCH_SKIP_INSTALL:-}" ]; then install_tools; fi
+  build_doctor
+  make_pki
+  if [ -z "${BENCH_NO_NETNS:-}" ]; then
+    log "re-running in a new network namespace: only loopback exists there"
+    BENCH_IN_NETNS=1 exec unshare --net -- bash "$0"
+  fi
+else
+  ip link set lo up
+fi
 
 # ---------------------------------------------------------------------------------------------
 # 3. A private Postfix on loopback (as crates/cli/tests/postfix.rs does)
@@ -220,14 +240,19 @@ PFLOG="$PFDIR/postfix.log"
 
 log_lines() { wc -l < "$PFLOG" 2>/dev/null || echo 0; }
 
-# Wait until postlogd has written everything (no new line for a second, at most 15 s).
+# Wait until postlogd has written everything: no new line for 0.6 s (at most 15 s).
 log_settle() {
-  local last now i
+  local last now i same=0
   last=$(log_lines)
-  for i in $(seq 1 15); do
-    sleep 1
+  for i in $(seq 1 75); do
+    sleep 0.2
     now=$(log_lines)
-    [ "$now" = "$last" ] && return 0
+    if [ "$now" = "$last" ]; then
+      same=$((same + 1))
+      [ $same -ge 3 ] && return 0
+    else
+      same=0
+    fi
     last=$now
   done
 }
@@ -248,33 +273,44 @@ TOOLS=(doctor doctor-quick sslscan sslyze testssl)
 
 measure() {
   local name=$1 tool=$2 run=$3
-  local prefix="$RAW/$name/$tool.$run" before after rc conns wall rss usr sys
+  local prefix="$RAW/$name/$tool.$run" before rc conns wall rss usr sys
   mkdir -p "$RAW/$name"
   rm -f "$prefix".*
   local cmd; cmd=$(tool_cmd "$tool" "$name" "$prefix")
   echo "$cmd" > "$prefix.cmd"
   log_settle
   before=$(log_lines)
+  local t0 t1
   set +e
+  t0=$EPOCHREALTIME
   # shellcheck disable=SC2086  # the command line is split on purpose (no spaces in paths)
   /usr/bin/time -f '%e %M %U %S' -o "$prefix.time" timeout "$TOOL_TIMEOUT" $cmd \
     > "$prefix.out" 2> "$prefix.err" < /dev/null
   rc=$?
+  t1=$EPOCHREALTIME
   set -e
   log_settle
   conns=$(tail -n "+$((before + 1))" "$PFLOG" | grep -c "postfix-$name/smtpd\[[0-9]*\]: connect from" || true)
-  read -r wall rss usr sys < <(grep -E '^[0-9.]+ [0-9]+ [0-9.]+ [0-9.]+$' "$prefix.time" | tail -1)
+  # Wall time from the shell's microsecond clock (GNU time's %e has 10 ms steps), the rest from
+  # GNU time: %M is the peak RSS of the largest single process of the tool (not a sum).
+  read -r _ rss usr sys < <(grep -E '^[0-9.]+ [0-9]+ [0-9.]+ [0-9.]+$' "$prefix.time" | tail -1)
+  wall=$(python3 -c "print(f'{$t1 - $t0:.4f}')")
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$tool" "$run" "$wall" "$rss" "$usr" "$sys" "$rc" "$conns" >> "$RESULTS"
   log "$name $tool run $run: ${wall}s, ${rss} KB, exit $rc, $conns connections"
 }
 
-# Round-robin: every round runs each tool once, so slow drifts of the shared machine's load
-# spread over all tools alike.
-for run in $(seq 1 "$RUNS"); do
+# Rounds: each round runs every tool against each listener, interleaved, so that slow drifts of
+# the shared machine's load spread over all tools alike. The fast tools (all but testssl.sh) run
+# REPEAT times per round, for steadier medians of their short times.
+for round in $(seq 1 "$RUNS"); do
   for name in "${LISTENERS[@]}"; do
-    for tool in "${TOOLS[@]}"; do
-      measure "$name" "$tool" "$run"
+    for rep in $(seq 1 "$REPEAT"); do
+      for tool in "${TOOLS[@]}"; do
+        [ "$tool" = testssl ] && continue
+        measure "$name" "$tool" "$(( (round - 1) * REPEAT + rep ))"
+      done
     done
+    measure "$name" testssl "$round"
   done
 done
 
@@ -291,5 +327,5 @@ trap - EXIT
 
 log "writing docs/benchmarks.md"
 python3 "$BENCH/analyze.py" report --out "$OUT" --doc "$ROOT/docs/benchmarks.md" \
-  --doctor "$DOCTOR" --sslyze "$SSLYZE" --runs "$RUNS" "${ports_arg[@]}"
+  --doctor "$DOCTOR" --sslyze "$SSLYZE" --runs "$RUNS" --repeat "$REPEAT" "${ports_arg[@]}"
 log "done: docs/benchmarks.md, raw results in bench/out/"
