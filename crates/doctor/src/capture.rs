@@ -1282,22 +1282,6 @@ impl Session<'_> {
     }
 }
 
-/// The alert carried by an I/O error from rustls, if the peer sent one.
-fn alert_of(e: &io::Error) -> Option<Alert> {
-    match e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
-        Some(rustls::Error::AlertReceived(desc)) => {
-            let code = u8::from(*desc);
-            Some(Alert {
-                code,
-                name: wire::tls::alert_description_name(code)
-                    .unwrap_or("unknown")
-                    .to_string(),
-            })
-        }
-        _ => None,
-    }
-}
-
 /// Reads the ClientHello (starting with `raw`, bytes already read) without consuming it for
 /// rustls: returns all bytes read and the decoded hello or why there is none.
 async fn read_hello(
@@ -1403,7 +1387,7 @@ async fn handshake(
             None
         }
         Ok(Err(e)) => {
-            let alert = alert_of(&e);
+            let alert = crate::tls::alert_of(&e);
             let client_closed = alert.is_none()
                 && matches!(
                     e.kind(),
@@ -1513,7 +1497,7 @@ async fn smtp_session(
             None
         }
         Err(e) => {
-            if let Some(a) = alert_of(&e) {
+            if let Some(a) = crate::tls::alert_of(&e) {
                 s.log
                     .push("note", &format!("the client sent {}", alert_words(&a)));
                 if let Some(t) = g.tls.as_mut().filter(|t| t.alert.is_none()) {

@@ -149,22 +149,24 @@ pub fn classify_error(
     chunks: &[(Direction, Duration, Vec<u8>)],
 ) -> (Failure, Option<Alert>) {
     let f = classify(e, chunks);
-    let alert = e
-        .get_ref()
-        .and_then(|i| i.downcast_ref::<rustls::Error>())
-        .and_then(|r| match r {
-            rustls::Error::AlertReceived(desc) => {
-                let code = u8::from(*desc);
-                Some(Alert {
-                    code,
-                    name: wire::tls::alert_description_name(code)
-                        .unwrap_or("unknown")
-                        .to_string(),
-                })
-            }
-            _ => None,
-        });
+    let alert = alert_of(e);
     (f, alert)
+}
+
+/// The alert carried by an I/O error from rustls, if the peer sent one.
+pub(crate) fn alert_of(e: &std::io::Error) -> Option<Alert> {
+    match e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
+        Some(rustls::Error::AlertReceived(desc)) => {
+            let code = u8::from(*desc);
+            Some(Alert {
+                code,
+                name: wire::tls::alert_description_name(code)
+                    .unwrap_or("unknown")
+                    .to_string(),
+            })
+        }
+        _ => None,
+    }
 }
 
 fn classify(e: &std::io::Error, chunks: &[(Direction, Duration, Vec<u8>)]) -> Failure {
