@@ -283,7 +283,7 @@ fn is_self_signed(cert: &X509Certificate<'_>) -> bool {
 }
 
 /// `issuer` issued `cert`: names match, and the signature verifies when it can be checked.
-fn issued_by(cert: &X509Certificate<'_>, issuer: &X509Certificate<'_>) -> bool {
+pub(crate) fn issued_by(cert: &X509Certificate<'_>, issuer: &X509Certificate<'_>) -> bool {
     cert.issuer().as_raw() == issuer.subject().as_raw()
         && !matches!(
             cert.verify_signature(Some(issuer.public_key())),

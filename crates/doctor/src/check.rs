@@ -73,20 +73,53 @@ pub async fn check(input: &str, opts: &CheckOptions) -> Result<CheckReport, Usag
         mode,
         sni,
     };
-    let mut obs = probe(&spec, opts).await;
+    let sem = std::sync::Arc::new(tokio::sync::Semaphore::new(
+        opts.scan.max_connections.max(1),
+    ));
+    let (obs, connections) = observe_endpoint(&spec, opts, &trust, now, &names, sem).await;
+    let report = base_report(
+        input,
+        &target.host,
+        target.port,
+        &trust,
+        &names,
+        now,
+        connections,
+    );
+    Ok(judge(
+        report,
+        vec![obs],
+        &trust,
+        opts.expiry_warn_days,
+        &opts.profiles,
+    ))
+}
+
+/// Everything learnt from one endpoint: the modern handshake, then (unless `--quick`) the scan
+/// and the handshake without SNI side by side under the connection cap `sem`, then AIA fetches.
+/// Returns the observation and the number of TCP connections made.
+pub(crate) async fn observe_endpoint(
+    spec: &EndpointSpec,
+    opts: &CheckOptions,
+    trust: &TrustStore,
+    now: OffsetDateTime,
+    names: &[String],
+    sem: std::sync::Arc<tokio::sync::Semaphore>,
+) -> (EndpointObservation, u32) {
+    let mut obs = {
+        let _permit = sem.acquire().await.ok();
+        probe(spec, opts).await
+    };
     let mut connections = 1;
     // The scan needs a server that gets as far as TLS; a refused or silent one is not asked again.
     // Beside it, under the same connection cap, the handshake without SNI: the certificate a peer
     // without SNI gets (Postfix and Exim send none by default).
-    let sem = std::sync::Arc::new(tokio::sync::Semaphore::new(
-        opts.scan.max_connections.max(1),
-    ));
     let want_scan = !opts.quick && obs.tls.is_some();
     let want_no_sni =
         !opts.quick && spec.sni.is_some() && obs.tls.as_ref().is_some_and(|t| t.completed);
     let scan = async {
         if want_scan {
-            Some(crate::scan::scan_with(&spec, opts, &opts.scan, sem.clone()).await)
+            Some(crate::scan::scan_with(spec, opts, &opts.scan, sem.clone()).await)
         } else {
             None
         }
@@ -112,24 +145,9 @@ pub async fn check(input: &str, opts: &CheckOptions) -> Result<CheckReport, Usag
         obs.no_sni = o.tls;
     }
     if opts.fetch_aia {
-        fetch_missing(&mut obs, &trust, now, &names, opts).await;
+        fetch_missing(&mut obs, trust, now, names, opts).await;
     }
-    let report = base_report(
-        input,
-        &target.host,
-        target.port,
-        &trust,
-        &names,
-        now,
-        connections,
-    );
-    Ok(judge(
-        report,
-        vec![obs],
-        &trust,
-        opts.expiry_warn_days,
-        &opts.profiles,
-    ))
+    (obs, connections)
 }
 
 /// When the chain is incomplete, fetch the missing issuer through its AIA caIssuers URL, and
@@ -347,120 +365,20 @@ fn judge(
     .unwrap_or_else(|_| OffsetDateTime::now_utc());
     let mut error = None;
     for obs in observations {
-        // The chain from the modern handshake; else the one a legacy handshake of the scan read
-        // from the plaintext Certificate message (a server that only speaks TLS 1.0, say).
-        let from_tls = obs
-            .tls
-            .as_ref()
-            .filter(|t| t.completed && !t.chain.is_empty())
-            .map(|t| &t.chain);
-        let from_scan = obs
-            .scan
-            .as_ref()
-            .and_then(|s| s.scanned_chains.first())
-            .map(|c| &c.chain);
-        let fetched: Vec<Vec<u8>> = obs
-            .aia_fetches
-            .iter()
-            .filter_map(|f| f.certificate.as_ref().map(|c| c.0.clone()))
-            .collect();
-        let analysis = from_tls.or(from_scan).map(|chain| {
-            let chain: Vec<Vec<u8>> = chain.iter().map(|c| c.0.clone()).collect();
-            analyze(&AnalysisInput {
-                chain: &chain,
-                trust,
-                now,
-                names: &r.names_checked,
-                expiry_warn_days: warn_days,
-                fetched: &fetched,
-            })
-        });
-        let mut findings = diagnose(&obs, analysis.as_ref());
-        let primary_sha = analysis
-            .as_ref()
-            .and_then(|a| a.certificates.first())
-            .map(|c| c.sha256.clone());
-        let no_sni_analysis = obs
-            .no_sni
-            .as_ref()
-            .filter(|t| t.completed && !t.chain.is_empty())
-            .map(|t| {
-                let chain: Vec<Vec<u8>> = t.chain.iter().map(|c| c.0.clone()).collect();
-                analyze(&AnalysisInput {
-                    chain: &chain,
-                    trust,
-                    now,
-                    names: &r.names_checked,
-                    expiry_warn_days: warn_days,
-                    fetched: &[],
-                })
-            });
-        let no_sni_analysis = no_sni_analysis
-            .filter(|a| a.certificates.first().map(|c| c.sha256.clone()) != primary_sha);
-        if let Some(ns) = &no_sni_analysis {
-            findings.push(crate::diagnose::sni_cert_differs(ns));
-        }
-        // Chains with another leaf (the ECDSA one beside the RSA one): judged and reported too.
-        let primary_leaf = analysis
-            .as_ref()
-            .and_then(|a| a.certificates.first())
-            .map(|c| c.sha256.clone());
-        let mut other_chain_analyses = Vec::new();
-        for sc in obs.scan.iter().flat_map(|s| s.scanned_chains.iter()) {
-            let chain: Vec<Vec<u8>> = sc.chain.iter().map(|c| c.0.clone()).collect();
-            let a = analyze(&AnalysisInput {
-                chain: &chain,
-                trust,
-                now,
-                names: &r.names_checked,
-                expiry_warn_days: warn_days,
-                fetched: &[],
-            });
-            let leaf = a.certificates.first().map(|c| c.sha256.clone());
-            if leaf.is_none() || leaf == primary_leaf {
-                continue;
-            }
-            for f in crate::diagnose::certificate_findings(&a) {
-                let mut f = f;
-                f.summary = format!("{} (the certificate sent for {})", f.summary, sc.suite);
-                f.evidence
-                    .insert("suite".into(), serde_json::json!(sc.suite));
-                findings.push(f);
-            }
-            other_chain_analyses.push(OtherChain {
-                version: sc.version.clone(),
-                suite: sc.suite.clone(),
-                analysis: a,
-            });
-        }
-        rank(&mut findings);
         if is_check_error(&obs)
             && error.is_none()
             && let Some(f) = &obs.failure
         {
             error = Some((obs.name.clone(), obs.address.to_string(), f.clone()));
         }
-        let mut sims: Vec<_> = profiles
-            .iter()
-            .map(|p| {
-                crate::simulate::simulate(
-                    p,
-                    &obs,
-                    analysis.as_ref(),
-                    no_sni_analysis.as_ref(),
-                    &r.names_checked,
-                )
-            })
-            .collect();
-        crate::simulate::order(&mut sims);
-        r.endpoints.push(EndpointReport {
-            observation: obs,
-            chain_analysis: analysis,
-            other_chain_analyses,
-            no_sni_analysis,
-            findings,
-            profiles: sims,
-        });
+        r.endpoints.push(judge_endpoint(
+            obs,
+            trust,
+            now,
+            &r.names_checked,
+            warn_days,
+            profiles,
+        ));
     }
     let target = format!("{}:{}", r.target.host, r.target.port);
     let mut all: Vec<_> = r.findings().cloned().collect();
@@ -523,6 +441,125 @@ fn judge(
         });
     }
     r
+}
+
+/// Judge one endpoint's observation: chain analysis for `names`, findings, simulated peers.
+pub(crate) fn judge_endpoint(
+    obs: EndpointObservation,
+    trust: &TrustStore,
+    now: OffsetDateTime,
+    names: &[String],
+    warn_days: u32,
+    profiles: &[crate::simulate::Profile],
+) -> EndpointReport {
+    // The chain from the modern handshake; else the one a legacy handshake of the scan read
+    // from the plaintext Certificate message (a server that only speaks TLS 1.0, say).
+    let from_tls = obs
+        .tls
+        .as_ref()
+        .filter(|t| t.completed && !t.chain.is_empty())
+        .map(|t| &t.chain);
+    let from_scan = obs
+        .scan
+        .as_ref()
+        .and_then(|s| s.scanned_chains.first())
+        .map(|c| &c.chain);
+    let fetched: Vec<Vec<u8>> = obs
+        .aia_fetches
+        .iter()
+        .filter_map(|f| f.certificate.as_ref().map(|c| c.0.clone()))
+        .collect();
+    let analysis = from_tls.or(from_scan).map(|chain| {
+        let chain: Vec<Vec<u8>> = chain.iter().map(|c| c.0.clone()).collect();
+        analyze(&AnalysisInput {
+            chain: &chain,
+            trust,
+            now,
+            names: names,
+            expiry_warn_days: warn_days,
+            fetched: &fetched,
+        })
+    });
+    let mut findings = diagnose(&obs, analysis.as_ref());
+    let primary_sha = analysis
+        .as_ref()
+        .and_then(|a| a.certificates.first())
+        .map(|c| c.sha256.clone());
+    let no_sni_analysis = obs
+        .no_sni
+        .as_ref()
+        .filter(|t| t.completed && !t.chain.is_empty())
+        .map(|t| {
+            let chain: Vec<Vec<u8>> = t.chain.iter().map(|c| c.0.clone()).collect();
+            analyze(&AnalysisInput {
+                chain: &chain,
+                trust,
+                now,
+                names: names,
+                expiry_warn_days: warn_days,
+                fetched: &[],
+            })
+        });
+    let no_sni_analysis = no_sni_analysis
+        .filter(|a| a.certificates.first().map(|c| c.sha256.clone()) != primary_sha);
+    if let Some(ns) = &no_sni_analysis {
+        findings.push(crate::diagnose::sni_cert_differs(ns));
+    }
+    // Chains with another leaf (the ECDSA one beside the RSA one): judged and reported too.
+    let primary_leaf = analysis
+        .as_ref()
+        .and_then(|a| a.certificates.first())
+        .map(|c| c.sha256.clone());
+    let mut other_chain_analyses = Vec::new();
+    for sc in obs.scan.iter().flat_map(|s| s.scanned_chains.iter()) {
+        let chain: Vec<Vec<u8>> = sc.chain.iter().map(|c| c.0.clone()).collect();
+        let a = analyze(&AnalysisInput {
+            chain: &chain,
+            trust,
+            now,
+            names: names,
+            expiry_warn_days: warn_days,
+            fetched: &[],
+        });
+        let leaf = a.certificates.first().map(|c| c.sha256.clone());
+        if leaf.is_none() || leaf == primary_leaf {
+            continue;
+        }
+        for f in crate::diagnose::certificate_findings(&a) {
+            let mut f = f;
+            f.summary = format!("{} (the certificate sent for {})", f.summary, sc.suite);
+            f.evidence
+                .insert("suite".into(), serde_json::json!(sc.suite));
+            findings.push(f);
+        }
+        other_chain_analyses.push(OtherChain {
+            version: sc.version.clone(),
+            suite: sc.suite.clone(),
+            analysis: a,
+        });
+    }
+    rank(&mut findings);
+    let mut sims: Vec<_> = profiles
+        .iter()
+        .map(|p| {
+            crate::simulate::simulate(
+                p,
+                &obs,
+                analysis.as_ref(),
+                no_sni_analysis.as_ref(),
+                names,
+            )
+        })
+        .collect();
+    crate::simulate::order(&mut sims);
+    EndpointReport {
+        observation: obs,
+        chain_analysis: analysis,
+        other_chain_analyses,
+        no_sni_analysis,
+        findings,
+        profiles: sims,
+    }
 }
 
 fn ok_text(target: &str, r: &CheckReport) -> String {

@@ -1,9 +1,32 @@
 //! HTTP/1.x responses, as far as fetching a certificate needs: status, headers, a body delimited
 //! by Content-Length, chunked encoding (RFC 9112 7.1) or the close. Never panics on any bytes.
 
-/// The body of a complete HTTP/1.x response with status 200 (Content-Length, chunked, or
-/// delimited by the close).
-pub fn parse_response(buf: &[u8]) -> Result<Vec<u8>, String> {
+/// A complete HTTP/1.x response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Response {
+    /// The status code, e.g. 200.
+    pub status: u16,
+    /// The status line as sent (at most 120 characters).
+    pub status_line: String,
+    /// Header fields in order, names in lower case, values trimmed.
+    pub headers: Vec<(String, String)>,
+    /// The body, with chunked transfer coding removed.
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    /// The first value of header `name` (lower case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Parse a complete HTTP/1.x response of any status: status line, header fields, and a body
+/// delimited by Content-Length, chunked coding (RFC 9112 7.1) or the close.
+pub fn parse_full(buf: &[u8]) -> Result<Response, String> {
     let end = buf
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
@@ -11,20 +34,21 @@ pub fn parse_response(buf: &[u8]) -> Result<Vec<u8>, String> {
     let head = String::from_utf8_lossy(buf.get(..end).unwrap_or_default()).into_owned();
     let body = buf.get(end + 4..).unwrap_or_default();
     let mut lines = head.split("\r\n");
-    let status = lines.next().unwrap_or_default();
-    let code = status.split_whitespace().nth(1).unwrap_or_default();
-    if !status.starts_with("HTTP/1.") {
+    let status_line = lines.next().unwrap_or_default();
+    let short: String = status_line.chars().take(120).collect();
+    if !status_line.starts_with("HTTP/1.") {
         return Err(format!(
             "the answer is not HTTP: {}",
-            status.chars().take(60).collect::<String>()
+            status_line.chars().take(60).collect::<String>()
         ));
     }
-    if code != "200" {
-        return Err(format!(
-            "the server answered {}",
-            status.chars().take(80).collect::<String>()
-        ));
-    }
+    let status = status_line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse::<u16>().ok())
+        .filter(|c| (100..=999).contains(c))
+        .ok_or_else(|| format!("the status line has no status code: {short}"))?;
+    let mut headers = Vec::new();
     let mut length = None;
     let mut chunked = false;
     for l in lines {
@@ -40,17 +64,34 @@ pub fn parse_response(buf: &[u8]) -> Result<Vec<u8>, String> {
         } else if k == "transfer-encoding" && v.to_ascii_lowercase().contains("chunked") {
             chunked = true;
         }
+        headers.push((k, v.to_string()));
     }
-    if chunked {
-        return dechunk(body);
+    let body = if chunked {
+        dechunk(body)?
+    } else {
+        match length {
+            Some(n) => body.get(..n).map(<[u8]>::to_vec).ok_or_else(|| {
+                format!("the answer was cut short ({} of {n} bytes)", body.len())
+            })?,
+            None => body.to_vec(),
+        }
+    };
+    Ok(Response {
+        status,
+        status_line: short,
+        headers,
+        body,
+    })
+}
+
+/// The body of a complete HTTP/1.x response with status 200 (Content-Length, chunked, or
+/// delimited by the close).
+pub fn parse_response(buf: &[u8]) -> Result<Vec<u8>, String> {
+    let r = parse_full(buf)?;
+    if r.status != 200 {
+        return Err(format!("the server answered {}", r.status_line));
     }
-    match length {
-        Some(n) => body
-            .get(..n)
-            .map(<[u8]>::to_vec)
-            .ok_or_else(|| format!("the answer was cut short ({} of {n} bytes)", body.len())),
-        None => Ok(body.to_vec()),
-    }
+    Ok(r.body)
 }
 
 fn dechunk(mut body: &[u8]) -> Result<Vec<u8>, String> {

@@ -1,0 +1,846 @@
+//! DNS for domain checks: MX, A/AAAA, TLSA and TXT lookups, each recorded as an observation
+//! ([`DnsAnswer`]) with its DNSSEC status, the aliases followed and a precise error.
+//!
+//! Two ways to learn DNSSEC status, and the report says which one was used:
+//! * [`DnssecMode::ResolverAd`] (default): our own stub asks the resolver (`--dns`, else the
+//!   system's) with the AD and DO bits set (RFC 6840 §5.7, RFC 3225) and reads the AD bit of the
+//!   answer. Only as good as the resolver and the path to it (RFC 7672 §2.1 and RFC 6698 §4.1
+//!   expect a validating resolver the sender trusts, usually on loopback).
+//! * [`DnssecMode::Validate`] (`--dnssec-validate`): hickory's validating resolver checks every
+//!   signature itself from a trust anchor (the root's by default, `--trust-anchor FILE` for others).
+//!
+//! Nothing here panics on a server's answer: every lookup ends in records or an error text, within
+//! `timeout × attempts` for each query.
+
+use hickory_resolver::proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode};
+use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
+use serde::{Deserialize, Serialize};
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// How DNSSEC status is learnt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DnssecMode {
+    /// Trust the AD bit of the resolver's answers.
+    ResolverAd,
+    /// Validate signatures ourselves (hickory), from these trust anchors (None: the root's).
+    Validate { trust_anchor: Option<PathBuf> },
+}
+
+/// Where and how to ask.
+#[derive(Debug, Clone)]
+pub struct DnsConfig {
+    /// `--dns ADDR[:PORT]`; empty: the system's resolvers (`/etc/resolv.conf`).
+    pub servers: Vec<SocketAddr>,
+    pub dnssec: DnssecMode,
+    /// Per attempt.
+    pub timeout: Duration,
+    pub attempts: usize,
+}
+
+impl Default for DnsConfig {
+    fn default() -> Self {
+        DnsConfig {
+            servers: Vec::new(),
+            dnssec: DnssecMode::ResolverAd,
+            timeout: Duration::from_secs(5),
+            attempts: 2,
+        }
+    }
+}
+
+/// Parse `--dns ADDR[:PORT]` (`[v6]:port` or a bare v6 address; port 53 by default).
+pub fn parse_dns_server(input: &str) -> Result<SocketAddr, String> {
+    let usage = || format!("--dns '{input}': expected ADDR or ADDR:PORT, e.g. 127.0.0.1:53");
+    if let Ok(sa) = input.parse::<SocketAddr>() {
+        return Ok(sa);
+    }
+    let bare = input
+        .strip_prefix('[')
+        .and_then(|s| s.strip_suffix(']'))
+        .unwrap_or(input);
+    if let Ok(ip) = bare.parse::<IpAddr>() {
+        return Ok(SocketAddr::new(ip, 53));
+    }
+    Err(usage())
+}
+
+/// DNSSEC status of an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Dnssec {
+    /// Validated (signatures checked by us, or the resolver set AD).
+    Secure,
+    /// Provably unsigned (validation by us).
+    Insecure,
+    /// Signatures present but wrong: validating senders refuse the data.
+    Bogus,
+    /// No chain to a trust anchor could be built either way (validation by us).
+    Indeterminate,
+    /// The resolver did not set AD: unsigned, or the resolver does not validate.
+    Unauthenticated,
+}
+
+impl Dnssec {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dnssec::Secure => "secure",
+            Dnssec::Insecure => "insecure",
+            Dnssec::Bogus => "bogus",
+            Dnssec::Indeterminate => "indeterminate",
+            Dnssec::Unauthenticated => "unauthenticated",
+        }
+    }
+}
+
+/// One record of an answer, in the form the report needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum DnsRecord {
+    MX { preference: u16, exchange: String },
+    A { address: IpAddr },
+    AAAA { address: IpAddr },
+    TXT { text: String },
+    TLSA {
+        usage: u8,
+        selector: u8,
+        matching: u8,
+        /// Hex, lower case.
+        data: String,
+    },
+}
+
+/// How a lookup ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// Records of the type asked for.
+    Records,
+    /// The name exists without records of this type (NOERROR, no data).
+    NoData,
+    /// The name does not exist.
+    Nxdomain,
+    /// No usable answer: SERVFAIL, REFUSED, timeout, garbage, an alias loop...
+    Error,
+}
+
+/// One lookup, as observed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DnsAnswer {
+    /// The name asked for (lower case, no trailing dot).
+    pub name: String,
+    /// "MX", "A", "AAAA", "TXT", "TLSA".
+    pub rtype: String,
+    pub outcome: Outcome,
+    #[serde(default)]
+    pub records: Vec<DnsRecord>,
+    /// Aliases followed, in order: the targets of each CNAME from `name` on.
+    #[serde(default)]
+    pub cname_chain: Vec<String>,
+    pub dnssec: Dnssec,
+    /// The response code when one came ("NOERROR", "SERVFAIL"...).
+    #[serde(default)]
+    pub rcode: Option<String>,
+    /// What went wrong, precisely, when `outcome` is `error`.
+    #[serde(default)]
+    pub error: Option<String>,
+    /// Which server answered or was asked.
+    #[serde(default)]
+    pub server: Option<String>,
+}
+
+impl DnsAnswer {
+    fn failed(name: &str, rtype: RecordType, server: Option<String>, error: String) -> Self {
+        DnsAnswer {
+            name: name.to_string(),
+            rtype: rtype.to_string(),
+            outcome: Outcome::Error,
+            records: Vec::new(),
+            cname_chain: Vec::new(),
+            dnssec: Dnssec::Unauthenticated,
+            rcode: None,
+            error: Some(error),
+            server,
+        }
+    }
+
+    /// The name the records belong to: the last alias, or the name asked for.
+    pub fn final_name(&self) -> &str {
+        self.cname_chain.last().map(String::as_str).unwrap_or(&self.name)
+    }
+
+    /// The TXT strings of each record.
+    pub fn texts(&self) -> Vec<String> {
+        self.records
+            .iter()
+            .filter_map(|r| match r {
+                DnsRecord::TXT { text } => Some(text.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The addresses of A/AAAA records.
+    pub fn addresses(&self) -> Vec<IpAddr> {
+        self.records
+            .iter()
+            .filter_map(|r| match r {
+                DnsRecord::A { address } | DnsRecord::AAAA { address } => Some(*address),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// A resolver for one check.
+pub struct Dns {
+    cfg: DnsConfig,
+    servers: Vec<SocketAddr>,
+    validating: Option<hickory_resolver::TokioResolver>,
+}
+
+/// Most aliases followed for one name (RFC 1034 leaves it open; resolvers use 8 to 16).
+const MAX_CNAME_HOPS: usize = 10;
+/// Our EDNS buffer size (the DNS flag day 2020 value).
+const EDNS_PAYLOAD: u16 = 1232;
+
+impl Dns {
+    /// Sets up the resolver. Without `--dns` the system's configuration is read here (and only here).
+    pub fn new(cfg: DnsConfig) -> Result<Dns, String> {
+        let servers = if cfg.servers.is_empty() {
+            let (conf, _) = hickory_resolver::system_conf::read_system_conf().map_err(|e| {
+                format!("cannot read the system's DNS configuration: {e}; give --dns ADDR")
+            })?;
+            let s: Vec<SocketAddr> = conf
+                .name_servers()
+                .iter()
+                .map(|n| SocketAddr::new(n.ip, 53))
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            if s.is_empty() {
+                return Err(
+                    "the system's DNS configuration names no resolver; give --dns ADDR".into(),
+                );
+            }
+            s
+        } else {
+            cfg.servers.clone()
+        };
+        let validating = match &cfg.dnssec {
+            DnssecMode::ResolverAd => None,
+            DnssecMode::Validate { trust_anchor } => {
+                Some(validating_resolver(&servers, trust_anchor.as_deref(), &cfg)?)
+            }
+        };
+        Ok(Dns {
+            cfg,
+            servers,
+            validating,
+        })
+    }
+
+    /// What the report says about how DNSSEC was judged.
+    pub fn describe(&self) -> DnsInfo {
+        let servers = self.servers.iter().map(|s| s.to_string()).collect();
+        let dnssec = match &self.cfg.dnssec {
+            DnssecMode::ResolverAd => {
+                "the resolver's AD bit (trusting the resolver to validate)".to_string()
+            }
+            DnssecMode::Validate { trust_anchor: None } => {
+                "validated by smtp-tls-doctor (hickory) from the root trust anchor".to_string()
+            }
+            DnssecMode::Validate {
+                trust_anchor: Some(p),
+            } => format!(
+                "validated by smtp-tls-doctor (hickory) from the trust anchors in {}",
+                p.display()
+            ),
+        };
+        DnsInfo {
+            servers,
+            system: self.cfg.servers.is_empty(),
+            dnssec,
+        }
+    }
+
+    /// Look `name` up for `rtype`, following aliases.
+    pub async fn lookup(&self, name: &str, rtype: RecordType) -> DnsAnswer {
+        let name = name.trim_end_matches('.').to_ascii_lowercase();
+        match &self.validating {
+            Some(r) => validated_lookup(r, &name, rtype, &self.servers).await,
+            None => self.stub_lookup(&name, rtype).await,
+        }
+    }
+
+    async fn stub_lookup(&self, name: &str, rtype: RecordType) -> DnsAnswer {
+        let mut chain: Vec<String> = Vec::new();
+        let mut current = name.to_string();
+        let mut secure = true;
+        // Each round asks for the current name; a recursive resolver answers the whole alias
+        // chain at once, an authoritative-only server may stop at a zone boundary.
+        for _round in 0..MAX_CNAME_HOPS {
+            let resp = match self.exchange(&current, rtype, false).await {
+                Ok(r) => r,
+                Err((server, e)) => {
+                    let mut a = DnsAnswer::failed(name, rtype, server, e);
+                    a.cname_chain = chain;
+                    return a;
+                }
+            };
+            let (server, msg) = resp;
+            let rcode = msg.metadata.response_code;
+            secure &= msg.metadata.authentic_data;
+            if rcode == ResponseCode::ServFail {
+                // A validating resolver answers SERVFAIL to bogus data; asking again with CD
+                // (checking disabled) tells a broken signature from a broken zone.
+                let bogus = matches!(
+                    self.exchange(&current, rtype, true).await,
+                    Ok((_, m)) if m.metadata.response_code == ResponseCode::NoError
+                        && !m.answers.is_empty()
+                );
+                let mut a = DnsAnswer::failed(
+                    name,
+                    rtype,
+                    Some(server.clone()),
+                    if bogus {
+                        format!(
+                            "SERVFAIL from {server} for {current} {rtype}, but an answer with DNSSEC checking disabled: the data is DNSSEC-bogus (bad or expired signatures)"
+                        )
+                    } else {
+                        format!("SERVFAIL from {server} for {current} {rtype}")
+                    },
+                );
+                a.rcode = Some(rcode.to_string());
+                a.cname_chain = chain;
+                if bogus {
+                    a.dnssec = Dnssec::Bogus;
+                }
+                return a;
+            }
+            if rcode != ResponseCode::NoError && rcode != ResponseCode::NXDomain {
+                let mut a = DnsAnswer::failed(
+                    name,
+                    rtype,
+                    Some(server.clone()),
+                    format!("{rcode} from {server} for {current} {rtype}"),
+                );
+                a.rcode = Some(rcode.to_string());
+                a.cname_chain = chain;
+                return a;
+            }
+            // Follow the aliases inside this answer.
+            let mut hops_here = 0;
+            loop {
+                let next = msg.answers.iter().find_map(|r| match &r.data {
+                    RData::CNAME(c) if name_eq(&r.name, &current) => Some(norm(&c.0)),
+                    _ => None,
+                });
+                let Some(next) = next else { break };
+                if next == name || chain.contains(&next) {
+                    chain.push(next);
+                    let mut a = DnsAnswer::failed(
+                        name,
+                        rtype,
+                        Some(server.clone()),
+                        format!("alias loop: {name} -> {}", chain.join(" -> ")),
+                    );
+                    a.rcode = Some(rcode.to_string());
+                    a.cname_chain = chain;
+                    return a;
+                }
+                chain.push(next.clone());
+                current = next;
+                hops_here += 1;
+                if chain.len() > MAX_CNAME_HOPS {
+                    let mut a = DnsAnswer::failed(
+                        name,
+                        rtype,
+                        Some(server.clone()),
+                        format!(
+                            "more than {MAX_CNAME_HOPS} aliases from {name}: {}",
+                            chain.join(" -> ")
+                        ),
+                    );
+                    a.cname_chain = chain;
+                    return a;
+                }
+            }
+            let records: Vec<DnsRecord> = msg
+                .answers
+                .iter()
+                .filter(|r| r.record_type() == rtype && name_eq(&r.name, &current))
+                .filter_map(convert)
+                .collect();
+            let ad = if secure {
+                Dnssec::Secure
+            } else {
+                Dnssec::Unauthenticated
+            };
+            if !records.is_empty() {
+                return DnsAnswer {
+                    name: name.to_string(),
+                    rtype: rtype.to_string(),
+                    outcome: Outcome::Records,
+                    records,
+                    cname_chain: chain,
+                    dnssec: ad,
+                    rcode: Some(rcode.to_string()),
+                    error: None,
+                    server: Some(server),
+                };
+            }
+            // An alias whose target this answer does not cover: ask for the target.
+            if hops_here > 0 && rcode == ResponseCode::NoError {
+                continue;
+            }
+            return DnsAnswer {
+                name: name.to_string(),
+                rtype: rtype.to_string(),
+                outcome: if rcode == ResponseCode::NXDomain {
+                    Outcome::Nxdomain
+                } else {
+                    Outcome::NoData
+                },
+                records: Vec::new(),
+                cname_chain: chain,
+                dnssec: ad,
+                rcode: Some(rcode.to_string()),
+                error: None,
+                server: Some(server),
+            };
+        }
+        let mut a = DnsAnswer::failed(
+            name,
+            rtype,
+            None,
+            format!(
+                "more than {MAX_CNAME_HOPS} aliases from {name}: {}",
+                chain.join(" -> ")
+            ),
+        );
+        a.cname_chain = chain;
+        a
+    }
+
+    /// One question to the configured servers in turn: UDP, then TCP when truncated.
+    async fn exchange(
+        &self,
+        name: &str,
+        rtype: RecordType,
+        checking_disabled: bool,
+    ) -> Result<(String, Message), (Option<String>, String)> {
+        let qname = Name::from_ascii(format!("{name}."))
+            .map_err(|e| (None, format!("'{name}' is not a valid DNS name: {e}")))?;
+        let mut last = (None, format!("no DNS server to ask for {name} {rtype}"));
+        for attempt in 0..self.cfg.attempts.max(1) {
+            for server in &self.servers {
+                let id: u16 = query_id(name, attempt);
+                let mut q = Message::new(id, MessageType::Query, OpCode::Query);
+                q.metadata.recursion_desired = true;
+                q.metadata.authentic_data = true;
+                q.metadata.checking_disabled = checking_disabled;
+                q.add_query(Query::query(qname.clone(), rtype));
+                let mut edns = Edns::new();
+                edns.set_max_payload(EDNS_PAYLOAD);
+                edns.set_dnssec_ok(true);
+                q.set_edns(edns);
+                let bytes = match q.to_vec() {
+                    Ok(b) => b,
+                    Err(e) => return Err((None, format!("cannot encode the query: {e}"))),
+                };
+                let s = server.to_string();
+                match udp_exchange(*server, &bytes, id, self.cfg.timeout).await {
+                    Ok(m) if m.metadata.truncation => {
+                        match tcp_exchange(*server, &bytes, id, self.cfg.timeout).await {
+                            Ok(m) => return Ok((s, m)),
+                            Err(e) => {
+                                last = (
+                                    Some(s.clone()),
+                                    format!(
+                                        "the answer for {name} {rtype} from {s} was truncated over UDP, and over TCP: {e}"
+                                    ),
+                                );
+                            }
+                        }
+                    }
+                    Ok(m) => return Ok((s, m)),
+                    Err(e) => {
+                        last = (Some(s.clone()), format!("{name} {rtype} from {s}: {e}"));
+                    }
+                }
+            }
+        }
+        Err(last)
+    }
+}
+
+/// What the report says about DNS.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DnsInfo {
+    pub servers: Vec<String>,
+    /// True when the servers came from the system's configuration.
+    pub system: bool,
+    /// How DNSSEC status was learnt.
+    pub dnssec: String,
+}
+
+fn query_id(name: &str, attempt: usize) -> u16 {
+    // Unpredictable enough for a diagnostic tool; the source port is random too.
+    let mut b = [0u8; 2];
+    if ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut b).is_err() {
+        let h = name
+            .bytes()
+            .fold(attempt as u16, |h, c| h.rotate_left(5) ^ u16::from(c));
+        return h;
+    }
+    u16::from_be_bytes(b)
+}
+
+fn norm(n: &Name) -> String {
+    n.to_ascii().trim_end_matches('.').to_ascii_lowercase()
+}
+
+fn name_eq(n: &Name, s: &str) -> bool {
+    norm(n) == s
+}
+
+fn convert(r: &Record) -> Option<DnsRecord> {
+    Some(match &r.data {
+        RData::MX(mx) => DnsRecord::MX {
+            preference: mx.preference,
+            exchange: norm(&mx.exchange),
+        },
+        RData::A(a) => DnsRecord::A {
+            address: IpAddr::V4(a.0),
+        },
+        RData::AAAA(a) => DnsRecord::AAAA {
+            address: IpAddr::V6(a.0),
+        },
+        RData::TXT(t) => DnsRecord::TXT {
+            text: t
+                .txt_data
+                .iter()
+                .map(|s| String::from_utf8_lossy(s).into_owned())
+                .collect::<Vec<_>>()
+                .join(""),
+        },
+        RData::TLSA(t) => DnsRecord::TLSA {
+            usage: u8::from(t.cert_usage),
+            selector: u8::from(t.selector),
+            matching: u8::from(t.matching),
+            data: hex(&t.cert_data),
+        },
+        _ => return None,
+    })
+}
+
+/// Lower-case hex.
+pub fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Largest DNS message over UDP we accept (bigger datagrams are cut by the kernel anyway).
+const UDP_BUFFER: usize = 4096;
+
+async fn udp_exchange(
+    server: SocketAddr,
+    query: &[u8],
+    id: u16,
+    timeout: Duration,
+) -> Result<Message, String> {
+    let bind: SocketAddr = if server.is_ipv4() {
+        SocketAddr::from(([0, 0, 0, 0], 0))
+    } else {
+        SocketAddr::from(([0u16; 8], 0))
+    };
+    let sock = tokio::net::UdpSocket::bind(bind)
+        .await
+        .map_err(|e| format!("cannot open a UDP socket: {e}"))?;
+    sock.connect(server)
+        .await
+        .map_err(|e| format!("cannot reach {server} over UDP: {e}"))?;
+    sock.send(query)
+        .await
+        .map_err(|e| format!("cannot send to {server}: {e}"))?;
+    let deadline = tokio::time::Instant::now() + timeout;
+    let mut buf = vec![0u8; UDP_BUFFER];
+    let mut rejected: Option<String> = None;
+    loop {
+        let got = tokio::time::timeout_at(deadline, sock.recv(&mut buf)).await;
+        let n = match got {
+            Err(_) => {
+                return Err(match rejected {
+                    Some(r) => format!("no valid answer within {timeout:?} ({r})"),
+                    None => format!("no answer within {timeout:?}"),
+                });
+            }
+            Ok(Err(e)) => return Err(format!("UDP receive: {e} (nothing listens?)")),
+            Ok(Ok(n)) => n,
+        };
+        let data = buf.get(..n).unwrap_or_default();
+        // Anything that is not the answer to our question is dropped, as resolvers do
+        // (RFC 5452): a wrong ID or garbage must not end the wait.
+        match check_answer(data, id) {
+            Ok(m) => return Ok(m),
+            Err(why) => rejected = Some(why),
+        }
+    }
+}
+
+fn check_answer(data: &[u8], id: u16) -> Result<Message, String> {
+    let m = Message::from_vec(data)
+        .map_err(|e| format!("an unparseable answer of {} bytes: {e}", data.len()))?;
+    if m.metadata.id != id {
+        return Err(format!(
+            "an answer with the wrong message ID {} (asked with {id})",
+            m.metadata.id
+        ));
+    }
+    if m.metadata.message_type != MessageType::Response {
+        return Err("a query instead of a response".into());
+    }
+    Ok(m)
+}
+
+async fn tcp_exchange(
+    server: SocketAddr,
+    query: &[u8],
+    id: u16,
+    timeout: Duration,
+) -> Result<Message, String> {
+    let work = async {
+        let mut s = tokio::net::TcpStream::connect(server)
+            .await
+            .map_err(|e| format!("TCP connect to {server}: {e}"))?;
+        let len = u16::try_from(query.len()).map_err(|_| "query too long".to_string())?;
+        let mut framed = len.to_be_bytes().to_vec();
+        framed.extend_from_slice(query);
+        s.write_all(&framed)
+            .await
+            .map_err(|e| format!("TCP send to {server}: {e}"))?;
+        let mut lenb = [0u8; 2];
+        s.read_exact(&mut lenb)
+            .await
+            .map_err(|e| format!("TCP answer from {server} ended before its length: {e}"))?;
+        // At most 65535 bytes by construction of the length prefix.
+        let mut buf = vec![0u8; usize::from(u16::from_be_bytes(lenb))];
+        s.read_exact(&mut buf)
+            .await
+            .map_err(|e| format!("TCP answer from {server} cut short: {e}"))?;
+        check_answer(&buf, id)
+    };
+    match tokio::time::timeout(timeout, work).await {
+        Ok(r) => r,
+        Err(_) => Err(format!("no TCP answer from {server} within {timeout:?}")),
+    }
+}
+
+fn validating_resolver(
+    servers: &[SocketAddr],
+    anchor: Option<&std::path::Path>,
+    cfg: &DnsConfig,
+) -> Result<hickory_resolver::TokioResolver, String> {
+    use hickory_resolver::config::{NameServerConfig, ResolverConfig, ResolverOpts};
+    use hickory_resolver::net::runtime::TokioRuntimeProvider;
+    let ns: Vec<NameServerConfig> = servers
+        .iter()
+        .map(|s| {
+            let mut n = NameServerConfig::udp_and_tcp(s.ip());
+            for c in &mut n.connections {
+                c.port = s.port();
+            }
+            n
+        })
+        .collect();
+    let config = ResolverConfig::from_name_servers(ns);
+    let mut opts = ResolverOpts::default();
+    opts.validate = true;
+    opts.timeout = cfg.timeout;
+    opts.attempts = cfg.attempts;
+    opts.edns0 = true;
+    opts.preserve_intermediates = true;
+    opts.ndots = 0;
+    opts.use_hosts_file = hickory_resolver::config::ResolveHosts::Never;
+    let mut b = hickory_resolver::TokioResolver::builder_with_config(
+        config,
+        TokioRuntimeProvider::default(),
+    )
+    .with_options(opts);
+    if let Some(p) = anchor {
+        let ta = hickory_resolver::proto::dnssec::TrustAnchors::from_file(p).map_err(|e| {
+            format!(
+                "--trust-anchor {}: not a file of DNSKEY records: {e}",
+                p.display()
+            )
+        })?;
+        b = b.with_trust_anchor(Arc::new(ta));
+    }
+    b.build()
+        .map_err(|e| format!("cannot set up the validating resolver: {e}"))
+}
+
+async fn validated_lookup(
+    r: &hickory_resolver::TokioResolver,
+    name: &str,
+    rtype: RecordType,
+    servers: &[SocketAddr],
+) -> DnsAnswer {
+    use hickory_resolver::net::{DnsError, NetError};
+    use hickory_resolver::proto::dnssec::Proof;
+    let server = servers.first().map(|s| s.to_string());
+    let proof_to = |p: Proof| match p {
+        Proof::Secure => Dnssec::Secure,
+        Proof::Insecure => Dnssec::Insecure,
+        Proof::Bogus => Dnssec::Bogus,
+        _ => Dnssec::Indeterminate,
+    };
+    let fqdn = format!("{name}.");
+    match r.lookup(fqdn.as_str(), rtype).await {
+        Ok(lookup) => {
+            let mut chain: Vec<String> = Vec::new();
+            let mut current = name.to_string();
+            let mut worst = Dnssec::Secure;
+            let rank = |d: Dnssec| match d {
+                Dnssec::Secure => 0,
+                Dnssec::Insecure => 1,
+                Dnssec::Unauthenticated => 2,
+                Dnssec::Indeterminate => 3,
+                Dnssec::Bogus => 4,
+            };
+            loop {
+                let next = lookup.answers().iter().find_map(|rec| match &rec.data {
+                    RData::CNAME(c) if name_eq(&rec.name, &current) => {
+                        Some((norm(&c.0), proof_to(rec.proof)))
+                    }
+                    _ => None,
+                });
+                let Some((next, p)) = next else { break };
+                if rank(p) > rank(worst) {
+                    worst = p;
+                }
+                if chain.contains(&next) || next == name || chain.len() > MAX_CNAME_HOPS {
+                    chain.push(next);
+                    let mut a = DnsAnswer::failed(
+                        name,
+                        rtype,
+                        server,
+                        format!("alias loop: {name} -> {}", chain.join(" -> ")),
+                    );
+                    a.cname_chain = chain;
+                    return a;
+                }
+                chain.push(next.clone());
+                current = next;
+            }
+            let mut records = Vec::new();
+            for rec in lookup.answers() {
+                if rec.record_type() == rtype {
+                    let p = proof_to(rec.proof);
+                    if rank(p) > rank(worst) {
+                        worst = p;
+                    }
+                    if let Some(c) = convert(rec) {
+                        records.push(c);
+                    }
+                }
+            }
+            DnsAnswer {
+                name: name.to_string(),
+                rtype: rtype.to_string(),
+                outcome: if records.is_empty() {
+                    Outcome::NoData
+                } else {
+                    Outcome::Records
+                },
+                records,
+                cname_chain: chain,
+                dnssec: worst,
+                rcode: Some("NOERROR".into()),
+                error: None,
+                server,
+            }
+        }
+        Err(NetError::Dns(DnsError::NoRecordsFound(nr))) => DnsAnswer {
+            name: name.to_string(),
+            rtype: rtype.to_string(),
+            outcome: if nr.response_code == ResponseCode::NXDomain {
+                Outcome::Nxdomain
+            } else {
+                Outcome::NoData
+            },
+            records: Vec::new(),
+            cname_chain: Vec::new(),
+            dnssec: Dnssec::Indeterminate,
+            rcode: Some(nr.response_code.to_string()),
+            error: None,
+            server,
+        },
+        Err(NetError::Dns(DnsError::Nsec {
+            proof, response, ..
+        })) => DnsAnswer {
+            name: name.to_string(),
+            rtype: rtype.to_string(),
+            outcome: if response.response_code == ResponseCode::NXDomain {
+                Outcome::Nxdomain
+            } else {
+                Outcome::NoData
+            },
+            records: Vec::new(),
+            cname_chain: Vec::new(),
+            dnssec: proof_to(proof),
+            rcode: Some(response.response_code.to_string()),
+            error: None,
+            server,
+        },
+        Err(NetError::Dns(DnsError::DnssecBogus)) => {
+            let mut a = DnsAnswer::failed(
+                name,
+                rtype,
+                server,
+                format!("DNSSEC validation of {name} {rtype} failed: the data is bogus (bad or expired signatures, or a missing DNSKEY)"),
+            );
+            a.dnssec = Dnssec::Bogus;
+            a
+        }
+        Err(e) => DnsAnswer::failed(name, rtype, server, format!("{name} {rtype}: {e}")),
+    }
+}
+
+/// `RecordType` from its name, for callers outside this module.
+pub use hickory_resolver::proto::rr::RecordType as Rtype;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dns_server_syntax() {
+        assert_eq!(
+            parse_dns_server("127.0.0.1").unwrap(),
+            "127.0.0.1:53".parse().unwrap()
+        );
+        assert_eq!(
+            parse_dns_server("127.0.0.1:5353").unwrap(),
+            "127.0.0.1:5353".parse().unwrap()
+        );
+        assert_eq!(
+            parse_dns_server("::1").unwrap(),
+            "[::1]:53".parse().unwrap()
+        );
+        assert_eq!(
+            parse_dns_server("[::1]:5353").unwrap(),
+            "[::1]:5353".parse().unwrap()
+        );
+        assert!(parse_dns_server("dns.example").is_err());
+    }
+
+    #[test]
+    fn garbage_is_not_an_answer() {
+        assert!(check_answer(&[1, 2, 3], 1).is_err());
+        assert!(check_answer(&[], 1).is_err());
+    }
+}
