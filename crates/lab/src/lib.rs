@@ -19,7 +19,9 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::task::{JoinHandle, JoinSet};
 
+pub mod domain;
 mod hostile;
+pub mod https;
 mod legacy;
 pub mod pki;
 mod scenarios;
