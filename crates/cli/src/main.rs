@@ -143,6 +143,25 @@ struct CheckArgs {
     /// profiles` lists them): would Gmail, Python, Java... connect, and if not, why?
     #[arg(long = "as", value_name = "PROFILE")]
     as_profiles: Vec<String>,
+    /// Check TARGET as a mail domain: every MX host (or the implicit MX) on every address,
+    /// MTA-STS, DANE/TLSA and TLS-RPT. Without it, a bare name that has MX records is one.
+    #[arg(long)]
+    domain: bool,
+    /// The SMTP port for every MX host of a domain check (and for a HOST given without port).
+    #[arg(long, value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
+    port: Option<u16>,
+    /// Ask this DNS resolver (ADDR or ADDR:PORT, repeatable) instead of the system's.
+    #[arg(long = "dns", value_name = "ADDR[:PORT]")]
+    dns: Vec<String>,
+    /// Validate DNSSEC ourselves (hickory) instead of trusting the resolver's AD bit.
+    #[arg(long)]
+    dnssec_validate: bool,
+    /// DNSSEC trust anchors (a file of DNSKEY records) for --dnssec-validate [default: the root's].
+    #[arg(long, value_name = "FILE")]
+    trust_anchor: Option<PathBuf>,
+    /// Seconds to wait for each DNS answer (two tries per server).
+    #[arg(long, value_name = "SECONDS", default_value = "5")]
+    dns_timeout: f64,
     /// Diagnose a saved `--json` report again instead of connecting (with this run's trust options).
     #[arg(long, value_name = "FILE", conflicts_with = "target")]
     from_json: Option<PathBuf>,
@@ -302,6 +321,84 @@ fn usage(msg: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(EXIT_USAGE)
 }
 
+enum Kind {
+    Host(String),
+    Domain(doctor::domain::DomainOptions),
+}
+
+/// A host or a mail domain? `--domain` says; else a bare name (no port, not an address, not
+/// pinned by `--resolve`) with MX records (or a null MX) is a domain.
+async fn target_kind(a: &CheckArgs, target: &str, opts: &CheckOptions) -> Result<Kind, String> {
+    use doctor::domain::looks_like_domain;
+    // Mistakes in the trust options are reported before any network traffic.
+    doctor::trust::TrustStore::load_with(
+        opts.trust,
+        &opts.ca_files,
+        &opts.truststores,
+        opts.truststore_password.as_deref(),
+    )?;
+    let servers = a
+        .dns
+        .iter()
+        .map(|d| doctor::dns::parse_dns_server(d))
+        .collect::<Result<Vec<_>, _>>()?;
+    if !(a.dns_timeout.is_finite() && a.dns_timeout > 0.0 && a.dns_timeout <= 600.0) {
+        return Err(format!(
+            "--dns-timeout {}: give seconds between 0 and 600",
+            a.dns_timeout
+        ));
+    }
+    let dnssec = if a.dnssec_validate || a.trust_anchor.is_some() {
+        if let Some(p) = &a.trust_anchor
+            && !p.is_file()
+        {
+            return Err(format!("--trust-anchor {}: no such file", p.display()));
+        }
+        doctor::dns::DnssecMode::Validate {
+            trust_anchor: a.trust_anchor.clone(),
+        }
+    } else {
+        doctor::dns::DnssecMode::ResolverAd
+    };
+    let dns_cfg = doctor::dns::DnsConfig {
+        servers,
+        dnssec,
+        timeout: std::time::Duration::from_secs_f64(a.dns_timeout),
+        attempts: 2,
+    };
+    let port = a.port.unwrap_or(25);
+    let domain = || {
+        Kind::Domain(doctor::domain::DomainOptions {
+            dns: dns_cfg.clone(),
+            port,
+        })
+    };
+    if a.domain {
+        if !looks_like_domain(target) {
+            return Err(format!(
+                "--domain '{target}': give a domain name without port, e.g. example.com (use --port for the MX port)"
+            ));
+        }
+        return Ok(domain());
+    }
+    let name = target.trim().trim_end_matches('.').to_ascii_lowercase();
+    let pinned = opts.resolve.iter().any(|r| r.name == name);
+    if looks_like_domain(target) && !pinned {
+        // Without --dns, the system's resolver decides; when it cannot be read, a host check.
+        if let Ok(dns) = doctor::dns::Dns::new(dns_cfg.clone()) {
+            let mx = doctor::domain::has_mx(&name, &dns).await;
+            if mx.outcome == doctor::dns::Outcome::Records {
+                return Ok(domain());
+            }
+        }
+    }
+    let host_target = match a.port {
+        Some(p) if !target.contains(':') => format!("{target}:{p}"),
+        _ => target.to_string(),
+    };
+    Ok(Kind::Host(host_target))
+}
+
 async fn run_check(a: CheckArgs) -> ExitCode {
     let opts = match options(&a) {
         Ok(o) => o,
@@ -323,7 +420,11 @@ async fn run_check(a: CheckArgs) -> ExitCode {
                 }
             }
         }
-        (None, Some(t)) => doctor::check::check(t, &opts).await,
+        (None, Some(t)) => match target_kind(&a, t, &opts).await {
+            Err(e) => return usage(e),
+            Ok(Kind::Domain(dopts)) => doctor::check::check_domain(t, &opts, &dopts).await,
+            Ok(Kind::Host(t)) => doctor::check::check(&t, &opts).await,
+        },
         (None, None) => return usage("give HOST[:PORT] or --from-json FILE"),
     };
     let report = match result {

@@ -209,6 +209,125 @@ async fn fetch_missing(
     }
 }
 
+/// Check a mail domain: every MX host on every address, MTA-STS, DANE, TLS-RPT.
+pub async fn check_domain(
+    input: &str,
+    opts: &CheckOptions,
+    dopts: &crate::domain::DomainOptions,
+) -> Result<CheckReport, UsageError> {
+    let trust = TrustStore::load_with(
+        opts.trust,
+        &opts.ca_files,
+        &opts.truststores,
+        opts.truststore_password.as_deref(),
+    )
+    .map_err(UsageError)?;
+    let dns = crate::dns::Dns::new(dopts.dns.clone()).map_err(UsageError)?;
+    let now = OffsetDateTime::now_utc();
+    let run = crate::domain::observe_domain(input, &dns, opts, dopts, &trust, now).await?;
+    let report = base_report(
+        input,
+        &run.observation.domain,
+        dopts.port,
+        &trust,
+        &[],
+        now,
+        run.connections,
+    );
+    Ok(judge_domain_report(
+        report,
+        run.observation,
+        run.endpoints,
+        &trust,
+        opts.expiry_warn_days,
+        &opts.profiles,
+    ))
+}
+
+/// Judge a domain's observations (fresh or saved): each endpoint for its own MX name, then the domain.
+fn judge_domain_report(
+    mut r: CheckReport,
+    obs: crate::domain::DomainObservation,
+    endpoints: Vec<EndpointObservation>,
+    trust: &TrustStore,
+    warn_days: u32,
+    profiles: &[crate::simulate::Profile],
+) -> CheckReport {
+    let now = OffsetDateTime::parse(
+        &r.checked_at,
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap_or_else(|_| OffsetDateTime::now_utc());
+    r.names_checked = obs
+        .hosts
+        .iter()
+        .filter(|h| h.skipped.is_none())
+        .map(|h| h.host.clone())
+        .collect();
+    for o in endpoints {
+        let names = vec![o.name.clone()];
+        r.endpoints
+            .push(judge_endpoint(o, trust, now, &names, warn_days, profiles));
+    }
+    let d = crate::domain_judge::judge_domain(obs, &r.endpoints, trust, now, warn_days);
+    let domain = d.observation.domain.clone();
+    // The domain cannot be checked at all: no MX answer, or the domain does not exist.
+    let fatal = match d.observation.mx.outcome {
+        crate::dns::Outcome::Error => Some((
+            FailureKind::Resolve,
+            format!(
+                "the MX lookup failed: {}",
+                d.observation.mx.error.clone().unwrap_or_default()
+            ),
+        )),
+        crate::dns::Outcome::Nxdomain => Some((
+            FailureKind::Resolve,
+            format!("{domain} does not exist (NXDOMAIN)"),
+        )),
+        _ => None,
+    };
+    r.domain = Some(d);
+    if let Some((kind, message)) = fatal {
+        let f = Failure {
+            phase: Phase::Resolve,
+            kind,
+            message,
+        };
+        return finish_error(r, &domain, None, f);
+    }
+    let mut all: Vec<_> = r.findings().cloned().collect();
+    rank(&mut all);
+    let senders = r
+        .domain
+        .as_ref()
+        .map(|d| {
+            d.senders
+                .iter()
+                .map(|s| format!("{}: {}", s.kind, s.result))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default();
+    r.verdict = match all.first() {
+        Some(f) if f.severity == crate::findings::Severity::Error => Verdict {
+            status: Status::Problems,
+            code: Some(f.code.clone()),
+            text: format!("{domain}: {} [{}]", f.summary, f.code),
+        },
+        Some(f) if f.severity == crate::findings::Severity::Warning => Verdict {
+            status: Status::Warnings,
+            code: Some(f.code.clone()),
+            text: format!("{domain}: {} [{}]", f.summary, f.code),
+        },
+        _ => Verdict {
+            status: Status::Ok,
+            code: None,
+            text: format!("{domain}: nothing wrong found ({senders})"),
+        },
+    };
+    r
+}
+
 /// Diagnose saved observations again (`--from-json`), with the current trust store and names.
 pub fn replay(saved: CheckReport, opts: &CheckOptions) -> Result<CheckReport, UsageError> {
     let trust = TrustStore::load_with(
@@ -235,6 +354,25 @@ pub fn replay(saved: CheckReport, opts: &CheckOptions) -> Result<CheckReport, Us
     }
     let observations: Vec<EndpointObservation> =
         saved.endpoints.into_iter().map(|e| e.observation).collect();
+    if let Some(d) = saved.domain {
+        let report = base_report(
+            &saved.target.input,
+            &saved.target.host,
+            saved.target.port,
+            &trust,
+            &[],
+            now,
+            saved.connections,
+        );
+        return Ok(judge_domain_report(
+            report,
+            d.observation,
+            observations,
+            &trust,
+            opts.expiry_warn_days,
+            &opts.profiles,
+        ));
+    }
     let report = base_report(
         &saved.target.input,
         &saved.target.host,
@@ -322,6 +460,7 @@ fn base_report(
         names_checked: names.to_vec(),
         connections,
         endpoints: Vec::new(),
+        domain: None,
     }
 }
 

@@ -11,6 +11,8 @@ pub mod config;
 pub mod dane;
 pub mod diagnose;
 pub mod dns;
+pub mod domain;
+pub mod domain_judge;
 pub mod findings;
 pub mod observe;
 pub mod probe;

@@ -100,6 +100,9 @@ pub struct CheckReport {
     /// TCP connections made by the whole check.
     pub connections: u32,
     pub endpoints: Vec<EndpointReport>,
+    /// A domain check (`check DOMAIN`): DNS, MTA-STS, DANE, TLS-RPT and the per-MX results.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<crate::domain_judge::DomainReport>,
 }
 
 impl CheckReport {
@@ -112,9 +115,12 @@ impl CheckReport {
         }
     }
 
-    /// Every finding of every endpoint.
+    /// Every finding: the domain's, then every endpoint's.
     pub fn findings(&self) -> impl Iterator<Item = &Finding> {
-        self.endpoints.iter().flat_map(|e| e.findings.iter())
+        self.domain
+            .iter()
+            .flat_map(|d| d.findings.iter())
+            .chain(self.endpoints.iter().flat_map(|e| e.findings.iter()))
     }
 }
 
@@ -198,10 +204,187 @@ pub fn render_text(r: &CheckReport, style: Style) -> String {
         let _ = writeln!(o, "  cause    {}", e.message);
         let _ = writeln!(o, "  what to do: {}", e.hint);
     }
+    if let Some(d) = &r.domain {
+        render_domain(&mut o, d, style);
+        for ep in &r.endpoints {
+            let _ = writeln!(
+                o,
+                "\n{}",
+                paint(
+                    &format!(
+                        "=== MX {} at {} ===",
+                        ep.observation.name, ep.observation.address
+                    ),
+                    "1;36",
+                    c
+                )
+            );
+            render_endpoint(&mut o, r, ep, style);
+        }
+        return o;
+    }
     for ep in &r.endpoints {
         render_endpoint(&mut o, r, ep, style);
     }
     o
+}
+
+fn render_finding_list(o: &mut String, findings: &[Finding], c: bool) {
+    for f in findings {
+        let _ = writeln!(
+            o,
+            "  {} {}  {}",
+            sev_label(f.severity, c),
+            paint(&f.code, "1", c),
+            f.summary
+        );
+        if let Some(def) = lookup(&f.code) {
+            if let Some(fix) = def.fixes.first() {
+                let _ = writeln!(o, "            fix ({}):", fix.software);
+                for line in fix.text.lines() {
+                    let _ = writeln!(o, "              {line}");
+                }
+            }
+            let _ = writeln!(o, "            more: smtp-tls-doctor explain {}", f.code);
+        }
+    }
+}
+
+fn render_domain(o: &mut String, d: &crate::domain_judge::DomainReport, style: Style) {
+    let c = style.color;
+    let obs = &d.observation;
+    let _ = writeln!(o, "\n{}", paint("Who delivers how", "1", c));
+    for s in &d.senders {
+        let res = match s.result.as_str() {
+            "verified-tls" => paint("verified TLS", "1;32", c),
+            "tls" => paint("TLS, unverified", "33", c),
+            "plaintext" => paint("PLAINTEXT", "1;31", c),
+            "fails" => paint("FAILS", "1;31", c),
+            other => other.to_string(),
+        };
+        let _ = writeln!(o, "  {:<16} {}", res, s.name);
+        let _ = writeln!(o, "                   {}", s.detail);
+    }
+    if !d.findings.is_empty() {
+        let _ = writeln!(
+            o,
+            "\n{}",
+            paint(&format!("Domain findings ({})", d.findings.len()), "1", c)
+        );
+        render_finding_list(o, &d.findings, c);
+    }
+    let _ = writeln!(o, "\n{}", paint("MX hosts", "1", c));
+    if d.mx_results.is_empty() {
+        let _ = writeln!(
+            o,
+            "  none ({})",
+            obs.mx
+                .error
+                .clone()
+                .unwrap_or_else(|| format!("MX lookup: {:?}", obs.mx.outcome))
+        );
+    }
+    for m in &d.mx_results {
+        let pref = m
+            .preference
+            .map(|p| p.to_string())
+            .unwrap_or_else(|| "implicit".into());
+        let sts = match m.mta_sts_covered {
+            Some(true) => "MTA-STS: covered",
+            Some(false) => "MTA-STS: NOT covered",
+            None => "MTA-STS: -",
+        };
+        let _ = writeln!(
+            o,
+            "  {:>8}  {}   ({sts}, TLSA: {})",
+            pref, m.host, m.tlsa
+        );
+        if let Some(why) = &m.skipped {
+            let _ = writeln!(o, "            not checked: {why}");
+        }
+        for a in &m.addresses {
+            let st = match a.status.as_str() {
+                "ok" => paint("ok", "32", c),
+                other => paint(other, "31", c),
+            };
+            let _ = writeln!(o, "            {:<40} {st}  {}", a.address, a.detail);
+            for t in &a.tlsa_results {
+                let _ = writeln!(
+                    o,
+                    "              TLSA {}  {}: {}",
+                    t.record.text(),
+                    t.result,
+                    t.detail
+                );
+            }
+        }
+    }
+    let _ = writeln!(o, "\n{}", paint("MTA-STS (RFC 8461)", "1", c));
+    let txt = obs.mta_sts_txt.texts();
+    let _ = writeln!(
+        o,
+        "  TXT      _mta-sts.{}: {}",
+        obs.domain,
+        if txt.is_empty() {
+            obs.mta_sts_txt
+                .error
+                .clone()
+                .unwrap_or_else(|| "none".into())
+        } else {
+            txt.join(" | ")
+        }
+    );
+    if let Some(p) = &obs.mta_sts_policy {
+        let _ = writeln!(
+            o,
+            "  policy   {} → {}{}",
+            p.url,
+            p.status
+                .map(|s| format!("HTTP {s}"))
+                .unwrap_or_else(|| "no answer".into()),
+            p.error
+                .as_ref()
+                .map(|e| format!(" ({e})"))
+                .unwrap_or_default()
+        );
+    }
+    if let Some(ps) = &d.policy {
+        let _ = writeln!(
+            o,
+            "  mode     {}, max_age {}, mx {}{}",
+            ps.mode.as_deref().unwrap_or("?"),
+            ps.max_age.map(|m| m.to_string()).unwrap_or_else(|| "?".into()),
+            if ps.mx.is_empty() {
+                "-".to_string()
+            } else {
+                ps.mx.join(", ")
+            },
+            if ps.usable { "" } else { "  (unusable)" }
+        );
+    }
+    let _ = writeln!(o, "\n{}", paint("TLS-RPT (RFC 8460)", "1", c));
+    let rpt = obs.tlsrpt_txt.texts();
+    let _ = writeln!(
+        o,
+        "  TXT      _smtp._tls.{}: {}",
+        obs.domain,
+        if rpt.is_empty() {
+            obs.tlsrpt_txt
+                .error
+                .clone()
+                .unwrap_or_else(|| "none".into())
+        } else {
+            rpt.join(" | ")
+        }
+    );
+    let _ = writeln!(o, "\n{}", paint("DNS", "1", c));
+    let _ = writeln!(
+        o,
+        "  resolver {}{}",
+        obs.dns.servers.join(", "),
+        if obs.dns.system { " (system)" } else { "" }
+    );
+    let _ = writeln!(o, "  DNSSEC   {}", obs.dns.dnssec);
 }
 
 fn render_endpoint(o: &mut String, r: &CheckReport, ep: &EndpointReport, style: Style) {

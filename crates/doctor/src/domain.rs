@@ -1,0 +1,562 @@
+//! Checking a mail domain: MX lookup (RFC 5321 §5.1, RFC 7505), every MX host on every address,
+//! MTA-STS (RFC 8461), DANE TLSA (RFC 7672) and TLS-RPT (RFC 8460).
+//!
+//! This module only observes: DNS answers, the policy fetch and each endpoint's observation are
+//! recorded as they came. `domain_judge` turns them into findings, so a saved domain report can
+//! be judged again.
+
+use crate::check::{UsageError, observe_endpoint};
+use crate::config::{CheckOptions, Sni};
+use crate::dns::{Dns, DnsAnswer, DnsConfig, DnsInfo, DnsRecord, Outcome, Rtype};
+use crate::observe::{CertBytes, EndpointObservation};
+use crate::probe::EndpointSpec;
+use crate::trust::TrustStore;
+use serde::{Deserialize, Serialize};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use time::OffsetDateTime;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// What a domain check looked at.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DomainObservation {
+    pub domain: String,
+    /// The SMTP port every MX host was checked on (25 unless `--port`).
+    pub port: u16,
+    pub dns: DnsInfo,
+    /// The MX lookup.
+    pub mx: DnsAnswer,
+    /// The hosts mail goes to, in preference order: the MX hosts, or the domain itself when it
+    /// has no MX (RFC 5321 §5.1, "implicit MX").
+    pub hosts: Vec<MxHostObservation>,
+    /// `_mta-sts.DOMAIN` TXT (RFC 8461 §3.1).
+    pub mta_sts_txt: DnsAnswer,
+    /// The policy fetch, made when a TXT record is there.
+    #[serde(default)]
+    pub mta_sts_policy: Option<PolicyFetch>,
+    /// `_smtp._tls.DOMAIN` TXT (RFC 8460 §3).
+    pub tlsrpt_txt: DnsAnswer,
+}
+
+/// One MX host as looked up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MxHostObservation {
+    pub host: String,
+    /// None for the implicit MX.
+    pub preference: Option<u16>,
+    #[serde(default)]
+    pub a: Option<DnsAnswer>,
+    #[serde(default)]
+    pub aaaa: Option<DnsAnswer>,
+    /// `--resolve` gave the address instead of DNS.
+    #[serde(default)]
+    pub overridden: bool,
+    /// The addresses checked.
+    pub addresses: Vec<IpAddr>,
+    /// TLSA lookups in the order made (RFC 7672 §2.2.2: at the alias target first, then the MX name).
+    #[serde(default)]
+    pub tlsa: Vec<DnsAnswer>,
+    /// Why the host was not checked, if it was not.
+    #[serde(default)]
+    pub skipped: Option<String>,
+}
+
+/// The MTA-STS policy fetch (RFC 8461 §3.3).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PolicyFetch {
+    pub url: String,
+    pub host: String,
+    #[serde(default)]
+    pub address: Option<String>,
+    /// How the address was found.
+    #[serde(default)]
+    pub address_lookup: Vec<DnsAnswer>,
+    #[serde(default)]
+    pub tls_version: Option<String>,
+    /// The policy host's chain as sent, leaf first.
+    #[serde(default)]
+    pub chain: Vec<CertBytes>,
+    #[serde(default)]
+    pub status: Option<u16>,
+    #[serde(default)]
+    pub content_type: Option<String>,
+    #[serde(default)]
+    pub location: Option<String>,
+    /// The body as text (invalid UTF-8 replaced; `body_not_utf8` then says so).
+    #[serde(default)]
+    pub body: Option<String>,
+    #[serde(default)]
+    pub body_not_utf8: bool,
+    /// Where it stopped ("resolve", "connect", "handshake", "http") and why.
+    #[serde(default)]
+    pub phase: Option<String>,
+    #[serde(default)]
+    pub error: Option<String>,
+    pub elapsed_ms: f64,
+}
+
+/// Largest policy read: RFC 8461 §3.3 lets senders cap the body at 64 KiB.
+pub const MAX_POLICY: usize = 64 * 1024;
+/// The whole fetch (RFC 8461 §3.3 suggests senders allow 60 s; we ask less of a diagnosis).
+const POLICY_TIME_LIMIT: Duration = Duration::from_secs(20);
+/// At most this many endpoints are checked at once.
+const ENDPOINTS_AT_ONCE: usize = 8;
+
+/// Options of a domain check besides [`CheckOptions`].
+#[derive(Debug, Clone)]
+pub struct DomainOptions {
+    pub dns: DnsConfig,
+    /// `--port`: every MX host is checked on it.
+    pub port: u16,
+}
+
+/// Everything observed for a domain: the DNS/HTTPS side and each endpoint, plus the connection count.
+pub struct DomainRun {
+    pub observation: DomainObservation,
+    pub endpoints: Vec<EndpointObservation>,
+    pub connections: u32,
+}
+
+/// Is `input` a bare host name (no port, not an address) — a candidate for a domain check?
+pub fn looks_like_domain(input: &str) -> bool {
+    let t = input.trim().trim_end_matches('.');
+    !t.contains(':') && t.parse::<IpAddr>().is_err() && crate::config::is_hostname(t)
+}
+
+/// Look the domain's MX up only (for deciding between a host and a domain check).
+pub async fn has_mx(domain: &str, dns: &Dns) -> DnsAnswer {
+    dns.lookup(domain, Rtype::MX).await
+}
+
+/// Observe a domain.
+pub async fn observe_domain(
+    domain: &str,
+    dns: &Dns,
+    opts: &CheckOptions,
+    dopts: &DomainOptions,
+    trust: &TrustStore,
+    now: OffsetDateTime,
+) -> Result<DomainRun, UsageError> {
+    let domain = domain.trim().trim_end_matches('.').to_ascii_lowercase();
+    if !crate::config::is_hostname(&domain) {
+        return Err(UsageError(format!("'{domain}' is not a domain name")));
+    }
+    let port = dopts.port;
+    let mx_q = dns.lookup(&domain, Rtype::MX);
+    let sts_name = format!("_mta-sts.{domain}");
+    let rpt_name = format!("_smtp._tls.{domain}");
+    let sts_q = dns.lookup(&sts_name, Rtype::TXT);
+    let rpt_q = dns.lookup(&rpt_name, Rtype::TXT);
+    let (mx, mta_sts_txt, tlsrpt_txt) = tokio::join!(mx_q, sts_q, rpt_q);
+
+    // The hosts: MX targets by preference (ties keep the order given), the implicit MX, or none.
+    let mut targets: Vec<(String, Option<u16>)> = Vec::new();
+    match mx.outcome {
+        Outcome::Records => {
+            let mut list: Vec<(u16, String)> = mx
+                .records
+                .iter()
+                .filter_map(|r| match r {
+                    DnsRecord::MX {
+                        preference,
+                        exchange,
+                    } => Some((*preference, exchange.clone())),
+                    _ => None,
+                })
+                .collect();
+            list.sort_by_key(|(p, _)| *p);
+            let null = list.len() == 1 && list.first().is_some_and(|(_, e)| e.is_empty());
+            if !null {
+                for (p, e) in list {
+                    if e.is_empty() {
+                        continue; // a "." among real MX records: judged, not checked
+                    }
+                    if !targets.iter().any(|(h, _)| *h == e) {
+                        targets.push((e, Some(p)));
+                    }
+                }
+            }
+        }
+        Outcome::NoData => targets.push((domain.clone(), None)),
+        Outcome::Nxdomain | Outcome::Error => {}
+    }
+
+    // Look every host up, concurrently.
+    let host_lookups = targets.iter().map(|(host, pref)| {
+        let host = host.clone();
+        let pref = *pref;
+        async move { lookup_host(dns, &host, pref, port, opts).await }
+    });
+    let hosts: Vec<MxHostObservation> = join_all(host_lookups).await;
+
+    // The policy, beside the endpoints.
+    let want_policy = mta_sts_txt.outcome == Outcome::Records
+        && mta_sts_txt
+            .texts()
+            .iter()
+            .any(|t| t.trim_start().to_ascii_lowercase().starts_with("v=sts"));
+    let policy = async {
+        if want_policy {
+            Some(fetch_policy(&domain, dns, opts).await)
+        } else {
+            None
+        }
+    };
+
+    // Every endpoint, under a cap; each MX host has its own connection cap.
+    let endpoints = async {
+        let mut specs: Vec<(EndpointSpec, Arc<tokio::sync::Semaphore>)> = Vec::new();
+        for h in &hosts {
+            if h.skipped.is_some() {
+                continue;
+            }
+            let sem = Arc::new(tokio::sync::Semaphore::new(
+                opts.scan.max_connections.max(1),
+            ));
+            for a in &h.addresses {
+                let sni = match &opts.sni {
+                    Sni::None => None,
+                    Sni::Name(n) => Some(n.clone()),
+                    Sni::Default => Some(h.host.clone()),
+                };
+                specs.push((
+                    EndpointSpec {
+                        name: h.host.clone(),
+                        address: SocketAddr::new(*a, port),
+                        mode: opts.mode_for(port),
+                        sni,
+                    },
+                    sem.clone(),
+                ));
+            }
+        }
+        let cap = Arc::new(tokio::sync::Semaphore::new(ENDPOINTS_AT_ONCE));
+        let runs = specs.into_iter().map(|(spec, sem)| {
+            let cap = cap.clone();
+            async move {
+                let _slot = cap.acquire().await.ok();
+                let names = vec![spec.name.clone()];
+                observe_endpoint(&spec, opts, trust, now, &names, sem).await
+            }
+        });
+        join_all(runs).await
+    };
+    let (policy, endpoint_runs) = tokio::join!(policy, endpoints);
+    let mut connections = 0;
+    let mut eps = Vec::new();
+    for (o, c) in endpoint_runs {
+        connections += c;
+        eps.push(o);
+    }
+    if let Some(p) = &policy
+        && p.address.is_some()
+    {
+        connections += 1;
+    }
+    Ok(DomainRun {
+        observation: DomainObservation {
+            domain,
+            port,
+            dns: dns.describe(),
+            mx,
+            hosts,
+            mta_sts_txt,
+            mta_sts_policy: policy,
+            tlsrpt_txt,
+        },
+        endpoints: eps,
+        connections,
+    })
+}
+
+/// Run futures concurrently and keep their order (no extra crate for it).
+async fn join_all<F, T>(futs: impl IntoIterator<Item = F>) -> Vec<T>
+where
+    F: std::future::Future<Output = T>,
+{
+    let futs: Vec<_> = futs.into_iter().map(Box::pin).collect();
+    let mut slots: Vec<Option<T>> = futs.iter().map(|_| None).collect();
+    let mut pending: Vec<(usize, std::pin::Pin<Box<F>>)> = futs.into_iter().enumerate().collect();
+    std::future::poll_fn(|cx| {
+        pending.retain_mut(|(i, f)| match f.as_mut().poll(cx) {
+            std::task::Poll::Ready(v) => {
+                if let Some(s) = slots.get_mut(*i) {
+                    *s = Some(v);
+                }
+                false
+            }
+            std::task::Poll::Pending => true,
+        });
+        if pending.is_empty() {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+    slots.into_iter().flatten().collect()
+}
+
+async fn lookup_host(
+    dns: &Dns,
+    host: &str,
+    preference: Option<u16>,
+    port: u16,
+    opts: &CheckOptions,
+) -> MxHostObservation {
+    let mut h = MxHostObservation {
+        host: host.to_string(),
+        preference,
+        a: None,
+        aaaa: None,
+        overridden: false,
+        addresses: Vec::new(),
+        tlsa: Vec::new(),
+        skipped: None,
+    };
+    // RFC 5321 §5.1: the MX target is a domain name; "10 192.0.2.1." names a host "192.0.2.1",
+    // which MTAs refuse to treat as an address.
+    if host.parse::<IpAddr>().is_ok()
+        || host
+            .split('.')
+            .all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_digit()))
+    {
+        h.skipped = Some(format!(
+            "the MX target '{host}' is an IP address written as a name; RFC 5321 §5.1 requires a host name, and senders do not use it as an address"
+        ));
+        return h;
+    }
+    let overrides: Vec<IpAddr> = opts
+        .resolve
+        .iter()
+        .filter(|r| r.name == host && r.port.is_none_or(|p| p == port))
+        .map(|r| r.addr)
+        .collect();
+    let (a, aaaa) = tokio::join!(dns.lookup(host, Rtype::A), dns.lookup(host, Rtype::AAAA));
+    if overrides.is_empty() {
+        h.addresses.extend(a.addresses());
+        h.addresses.extend(aaaa.addresses());
+    } else {
+        h.overridden = true;
+        h.addresses = overrides;
+    }
+    // TLSA base name (RFC 7672 §2.2.2): the alias target when the address lookup went through a
+    // CNAME, then the MX host name itself.
+    let target = a
+        .cname_chain
+        .last()
+        .or(aaaa.cname_chain.last())
+        .filter(|t| *t != host)
+        .cloned();
+    if let Some(t) = target {
+        let q = dns.lookup(&format!("_{port}._tcp.{t}"), Rtype::TLSA).await;
+        let found = q.outcome == Outcome::Records;
+        h.tlsa.push(q);
+        if !found {
+            h.tlsa
+                .push(dns.lookup(&format!("_{port}._tcp.{host}"), Rtype::TLSA).await);
+        }
+    } else {
+        h.tlsa
+            .push(dns.lookup(&format!("_{port}._tcp.{host}"), Rtype::TLSA).await);
+    }
+    h.a = Some(a);
+    h.aaaa = Some(aaaa);
+    if h.addresses.is_empty() {
+        h.skipped = Some(format!("{host} has no address (no A or AAAA record)"));
+    }
+    h
+}
+
+/// Fetch `https://mta-sts.DOMAIN/.well-known/mta-sts.txt` (RFC 8461 §3.3): certificate recorded
+/// for judgement, no redirects followed, the body capped at 64 KiB.
+pub async fn fetch_policy(domain: &str, dns: &Dns, opts: &CheckOptions) -> PolicyFetch {
+    let host = format!("mta-sts.{domain}");
+    let started = Instant::now();
+    let mut f = PolicyFetch {
+        url: format!("https://{host}/.well-known/mta-sts.txt"),
+        host: host.clone(),
+        address: None,
+        address_lookup: Vec::new(),
+        tls_version: None,
+        chain: Vec::new(),
+        status: None,
+        content_type: None,
+        location: None,
+        body: None,
+        body_not_utf8: false,
+        phase: None,
+        error: None,
+        elapsed_ms: 0.0,
+    };
+    let r = tokio::time::timeout(POLICY_TIME_LIMIT, fetch_into(&host, dns, opts, &mut f)).await;
+    match r {
+        Err(_) => {
+            f.phase.get_or_insert_with(|| "http".into());
+            f.error = Some(format!(
+                "no complete answer from {host} within {} s",
+                POLICY_TIME_LIMIT.as_secs()
+            ));
+        }
+        Ok(Err((phase, e))) => {
+            f.phase = Some(phase.into());
+            f.error = Some(e);
+        }
+        Ok(Ok(())) => {}
+    }
+    f.elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    f
+}
+
+async fn fetch_into(
+    host: &str,
+    dns: &Dns,
+    opts: &CheckOptions,
+    f: &mut PolicyFetch,
+) -> Result<(), (&'static str, String)> {
+    let addr = match opts.resolved(host, 443) {
+        Some(a) => a,
+        None => {
+            let (a, aaaa) =
+                tokio::join!(dns.lookup(host, Rtype::A), dns.lookup(host, Rtype::AAAA));
+            let first = a.addresses().into_iter().chain(aaaa.addresses()).next();
+            let why = [&a, &aaaa]
+                .iter()
+                .filter_map(|q| q.error.clone())
+                .collect::<Vec<_>>()
+                .join("; ");
+            f.address_lookup = vec![a, aaaa];
+            match first {
+                Some(ip) => SocketAddr::new(ip, 443),
+                None => {
+                    return Err((
+                        "resolve",
+                        if why.is_empty() {
+                            format!("{host} has no address (no A or AAAA record)")
+                        } else {
+                            format!("{host}: {why}")
+                        },
+                    ));
+                }
+            }
+        }
+    };
+    f.address = Some(addr.to_string());
+    let tcp = tokio::time::timeout(opts.timeouts.connect, tokio::net::TcpStream::connect(addr))
+        .await
+        .map_err(|_| {
+            (
+                "connect",
+                format!("no TCP connection to {addr} within {:?}", opts.timeouts.connect),
+            )
+        })?
+        .map_err(|e| ("connect", format!("cannot connect to {addr}: {e}")))?;
+    let _ = tcp.set_nodelay(true);
+    let verifier = Arc::new(crate::tls::RecordingVerifier::new());
+    let mut connector = rustls::ClientConfig::builder_with_provider(crate::tls::provider())
+        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
+        .map_err(|e| ("handshake", e.to_string()))?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier.clone())
+        .with_no_client_auth();
+    connector.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(connector));
+    let name = rustls::pki_types::ServerName::try_from(host.to_string())
+        .map_err(|e| ("handshake", format!("'{host}' is not a server name: {e}")))?;
+    let hs = tokio::time::timeout(opts.timeouts.handshake, connector.connect(name, tcp)).await;
+    let mut tls = match hs {
+        Err(_) => {
+            return Err((
+                "handshake",
+                format!("the TLS handshake with {addr} did not finish in time"),
+            ));
+        }
+        Ok(Err(e)) => {
+            f.chain = verifier.chain().into_iter().map(CertBytes).collect();
+            return Err(("handshake", format!("TLS handshake with {addr}: {e}")));
+        }
+        Ok(Ok(s)) => s,
+    };
+    f.chain = verifier.chain().into_iter().map(CertBytes).collect();
+    f.tls_version = tls
+        .get_ref()
+        .1
+        .protocol_version()
+        .map(crate::tls::version_name);
+    let req = format!(
+        "GET /.well-known/mta-sts.txt HTTP/1.1\r\nHost: {host}\r\nUser-Agent: smtp-tls-doctor/{}\r\nAccept: text/plain\r\nConnection: close\r\n\r\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    tls.write_all(req.as_bytes())
+        .await
+        .map_err(|e| ("http", format!("cannot send the request: {e}")))?;
+    let limit = MAX_POLICY + 16 * 1024;
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 8192];
+    loop {
+        match tls.read(&mut chunk).await {
+            Ok(0) => break,
+            Ok(n) => {
+                buf.extend_from_slice(chunk.get(..n).unwrap_or_default());
+                if buf.len() > limit {
+                    return Err((
+                        "http",
+                        format!(
+                            "the answer exceeds {} KiB (RFC 8461 §3.3 lets senders refuse policies over 64 KiB)",
+                            limit / 1024
+                        ),
+                    ));
+                }
+            }
+            // Many servers close without close_notify; what arrived is judged.
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
+            Err(e) => return Err(("http", format!("reading the answer: {e}"))),
+        }
+    }
+    let resp = wire::http::parse_full(&buf).map_err(|e| ("http", e))?;
+    f.status = Some(resp.status);
+    f.content_type = resp.header("content-type").map(str::to_string);
+    f.location = resp.header("location").map(str::to_string);
+    if resp.body.len() > MAX_POLICY {
+        return Err((
+            "http",
+            format!(
+                "the policy is {} bytes; RFC 8461 §3.3 lets senders refuse policies over 64 KiB",
+                resp.body.len()
+            ),
+        ));
+    }
+    match String::from_utf8(resp.body) {
+        Ok(s) => f.body = Some(s),
+        Err(e) => {
+            f.body_not_utf8 = true;
+            f.body = Some(String::from_utf8_lossy(e.as_bytes()).into_owned());
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn domain_candidates() {
+        assert!(looks_like_domain("example.com"));
+        assert!(looks_like_domain("example.com."));
+        assert!(!looks_like_domain("example.com:25"));
+        assert!(!looks_like_domain("192.0.2.1"));
+        assert!(!looks_like_domain("::1"));
+    }
+
+    #[tokio::test]
+    async fn join_all_keeps_order() {
+        let v = join_all((0..5u64).map(|i| async move {
+            tokio::time::sleep(Duration::from_millis(10 * (5 - i))).await;
+            i
+        }))
+        .await;
+        assert_eq!(v, vec![0, 1, 2, 3, 4]);
+    }
+}
