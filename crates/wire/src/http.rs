@@ -70,9 +70,10 @@ pub fn parse_full(buf: &[u8]) -> Result<Response, String> {
         dechunk(body)?
     } else {
         match length {
-            Some(n) => body.get(..n).map(<[u8]>::to_vec).ok_or_else(|| {
-                format!("the answer was cut short ({} of {n} bytes)", body.len())
-            })?,
+            Some(n) => body
+                .get(..n)
+                .map(<[u8]>::to_vec)
+                .ok_or_else(|| format!("the answer was cut short ({} of {n} bytes)", body.len()))?,
             None => body.to_vec(),
         }
     };

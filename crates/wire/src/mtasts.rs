@@ -793,8 +793,8 @@ pub(crate) fn split_txt_record<'a>(
 ) -> Result<TxtFields<'a>, String> {
     if let Some((i, c)) = record.char_indices().find(|(_, c)| !c.is_ascii()) {
         return Err(format!(
-            "the record contains the non-ASCII character {} at offset {i}; {spec} requires \
-             US-ASCII",
+            "the record contains the non-ASCII character {} at offset {i}; the {spec} \
+             grammar allows only US-ASCII",
             shown(&c.to_string())
         ));
     }
