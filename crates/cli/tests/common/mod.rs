@@ -1,6 +1,8 @@
 //! Test harness: the lab started once per test binary, and the real binary run against it.
 #![allow(dead_code)]
 
+pub mod dns;
+
 use serde_json::Value;
 use std::collections::HashMap;
 use std::net::SocketAddr;
