@@ -304,6 +304,7 @@ fn options(a: &CheckArgs) -> Result<CheckOptions, String> {
             .iter()
             .map(|c| doctor::config::parse_connect_to(c))
             .collect::<Result<_, _>>()?,
+        dns: dns_config(a)?,
         scan: doctor::scan::ScanOptions {
             max_connections: usize::from(a.max_connections),
             retries: a.retries,
@@ -321,22 +322,8 @@ fn usage(msg: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(EXIT_USAGE)
 }
 
-enum Kind {
-    Host(String),
-    Domain(doctor::domain::DomainOptions),
-}
-
-/// A host or a mail domain? `--domain` says; else a bare name (no port, not an address, not
-/// pinned by `--resolve`) with MX records (or a null MX) is a domain.
-async fn target_kind(a: &CheckArgs, target: &str, opts: &CheckOptions) -> Result<Kind, String> {
-    use doctor::domain::looks_like_domain;
-    // Mistakes in the trust options are reported before any network traffic.
-    doctor::trust::TrustStore::load_with(
-        opts.trust,
-        &opts.ca_files,
-        &opts.truststores,
-        opts.truststore_password.as_deref(),
-    )?;
+/// `--dns`, `--dnssec-validate`, `--trust-anchor`, `--dns-timeout`.
+fn dns_config(a: &CheckArgs) -> Result<doctor::dns::DnsConfig, String> {
     let servers = a
         .dns
         .iter()
@@ -366,6 +353,26 @@ async fn target_kind(a: &CheckArgs, target: &str, opts: &CheckOptions) -> Result
         timeout: std::time::Duration::from_secs_f64(a.dns_timeout),
         attempts: 2,
     };
+    Ok(dns_cfg)
+}
+
+enum Kind {
+    Host(String),
+    Domain(doctor::domain::DomainOptions),
+}
+
+/// A host or a mail domain? `--domain` says; else a bare name (no port, not an address, not
+/// pinned by `--resolve`) with MX records (or a null MX) is a domain.
+async fn target_kind(a: &CheckArgs, target: &str, opts: &CheckOptions) -> Result<Kind, String> {
+    use doctor::domain::looks_like_domain;
+    // Mistakes in the trust options are reported before any network traffic.
+    doctor::trust::TrustStore::load_with(
+        opts.trust,
+        &opts.ca_files,
+        &opts.truststores,
+        opts.truststore_password.as_deref(),
+    )?;
+    let dns_cfg = opts.dns.clone();
     let port = a.port.unwrap_or(25);
     let domain = || {
         Kind::Domain(doctor::domain::DomainOptions {

@@ -80,6 +80,12 @@ async fn get(url: &str, opts: &CheckOptions, out: &mut AiaFetch) -> Result<Vec<u
         Some(a) => a,
         None => match host.parse() {
             Ok(ip) => SocketAddr::new(ip, port),
+            Err(_) if !opts.dns.servers.is_empty() => SocketAddr::new(
+                crate::dns::first_address(&opts.dns, &host)
+                    .await
+                    .map_err(|e| format!("cannot resolve {host}: {e}"))?,
+                port,
+            ),
             Err(_) => tokio::net::lookup_host((host.as_str(), port))
                 .await
                 .map_err(|e| format!("cannot resolve {host}: {e}"))?

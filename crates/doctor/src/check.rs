@@ -406,6 +406,23 @@ async fn resolve(host: &str, port: u16, opts: &CheckOptions) -> Result<SocketAdd
     if let Ok(ip) = host.parse::<IpAddr>() {
         return Ok(SocketAddr::new(ip, port));
     }
+    if !opts.dns.servers.is_empty() {
+        let budget = opts.dns.timeout * 4 + opts.timeouts.connect;
+        return match tokio::time::timeout(budget, crate::dns::first_address(&opts.dns, host)).await
+        {
+            Err(_) => Err(Failure {
+                phase: Phase::Resolve,
+                kind: FailureKind::Timeout,
+                message: format!("no DNS answer for {host} in time"),
+            }),
+            Ok(Err(e)) => Err(Failure {
+                phase: Phase::Resolve,
+                kind: FailureKind::Resolve,
+                message: format!("cannot resolve {host}: {e}"),
+            }),
+            Ok(Ok(ip)) => Ok(SocketAddr::new(ip, port)),
+        };
+    }
     let lookup =
         tokio::time::timeout(opts.timeouts.connect, tokio::net::lookup_host((host, port))).await;
     match lookup {
@@ -614,7 +631,7 @@ pub(crate) fn judge_endpoint(
             chain: &chain,
             trust,
             now,
-            names: names,
+            names,
             expiry_warn_days: warn_days,
             fetched: &fetched,
         })
@@ -634,13 +651,13 @@ pub(crate) fn judge_endpoint(
                 chain: &chain,
                 trust,
                 now,
-                names: names,
+                names,
                 expiry_warn_days: warn_days,
                 fetched: &[],
             })
         });
-    let no_sni_analysis = no_sni_analysis
-        .filter(|a| a.certificates.first().map(|c| c.sha256.clone()) != primary_sha);
+    let no_sni_analysis =
+        no_sni_analysis.filter(|a| a.certificates.first().map(|c| c.sha256.clone()) != primary_sha);
     if let Some(ns) = &no_sni_analysis {
         findings.push(crate::diagnose::sni_cert_differs(ns));
     }
@@ -656,7 +673,7 @@ pub(crate) fn judge_endpoint(
             chain: &chain,
             trust,
             now,
-            names: names,
+            names,
             expiry_warn_days: warn_days,
             fetched: &[],
         });
@@ -681,13 +698,7 @@ pub(crate) fn judge_endpoint(
     let mut sims: Vec<_> = profiles
         .iter()
         .map(|p| {
-            crate::simulate::simulate(
-                p,
-                &obs,
-                analysis.as_ref(),
-                no_sni_analysis.as_ref(),
-                names,
-            )
+            crate::simulate::simulate(p, &obs, analysis.as_ref(), no_sni_analysis.as_ref(), names)
         })
         .collect();
     crate::simulate::order(&mut sims);

@@ -88,6 +88,9 @@ pub struct CheckOptions {
     pub fetch_aia: bool,
     /// `--connect-to HOST:PORT:ADDR:PORT2` (like curl's): where to connect for HOST:PORT.
     pub connect_to: Vec<ConnectTo>,
+    /// How names are looked up. With `--dns` servers, every lookup (the host, MX hosts, the
+    /// MTA-STS policy host, AIA URLs) goes to them; without, host names go to the system resolver.
+    pub dns: crate::dns::DnsConfig,
 }
 
 /// A `--connect-to` mapping.
@@ -145,6 +148,7 @@ impl Default for CheckOptions {
             truststore_password: None,
             fetch_aia: true,
             connect_to: Vec::new(),
+            dns: crate::dns::DnsConfig::default(),
         }
     }
 }

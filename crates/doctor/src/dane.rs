@@ -86,10 +86,7 @@ pub fn record_for(cert_der: &[u8], usage: u8, selector: u8, matching: u8) -> Opt
 /// Match every record against the chain as sent (leaf first). `names` are the reference
 /// identifiers for DANE-TA (the MX host name, RFC 7672 §3.2.2).
 pub fn match_chain(records: &[Tlsa], chain: &[Vec<u8>], names: &[String]) -> Vec<TlsaResult> {
-    records
-        .iter()
-        .map(|r| match_one(r, chain, names))
-        .collect()
+    records.iter().map(|r| match_one(r, chain, names)).collect()
 }
 
 fn match_one(r: &Tlsa, chain: &[Vec<u8>], names: &[String]) -> TlsaResult {
@@ -126,7 +123,11 @@ fn match_one(r: &Tlsa, chain: &[Vec<u8>], names: &[String]) -> TlsaResult {
     };
     if r.usage == 3 {
         return if association(leaf, r.selector, r.matching).as_deref() == Some(want.as_str()) {
-            res("match", "the server's certificate (DANE-EE)".into(), Some(0))
+            res(
+                "match",
+                "the server's certificate (DANE-EE)".into(),
+                Some(0),
+            )
         } else {
             res(
                 "no-match",
@@ -142,11 +143,10 @@ fn match_one(r: &Tlsa, chain: &[Vec<u8>], names: &[String]) -> TlsaResult {
         };
     }
     // DANE-TA: a CA in the chain as sent.
-    let found = chain
-        .iter()
-        .enumerate()
-        .skip(1)
-        .find(|(_, c)| association(c, r.selector, r.matching).as_deref() == Some(want.as_str()));
+    let found =
+        chain.iter().enumerate().skip(1).find(|(_, c)| {
+            association(c, r.selector, r.matching).as_deref() == Some(want.as_str())
+        });
     let Some((idx, _)) = found else {
         return res(
             "no-match",
@@ -247,10 +247,13 @@ mod tests {
             matching: 0,
             data: crate::dns::hex(&cert),
         };
-        assert_eq!(match_chain(&[r.clone()], &[cert.clone()], &[])[0].result, "match");
+        assert_eq!(
+            match_chain(std::slice::from_ref(&r), std::slice::from_ref(&cert), &[])[0].result,
+            "match"
+        );
         let r1 = record_for(&cert, 3, 0, 1).unwrap();
         assert_eq!(r1.data.len(), 64);
-        assert_eq!(match_chain(&[r1], &[cert.clone()], &[])[0].result, "match");
+        assert_eq!(match_chain(&[r1], std::slice::from_ref(&cert), &[])[0].result, "match");
         let r2 = record_for(&cert, 3, 0, 2).unwrap();
         assert_eq!(r2.data.len(), 128);
         assert_eq!(match_chain(&[r2], &[vec![0x31]], &[])[0].result, "no-match");

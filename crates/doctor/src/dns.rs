@@ -100,10 +100,19 @@ impl Dnssec {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type")]
 pub enum DnsRecord {
-    MX { preference: u16, exchange: String },
-    A { address: IpAddr },
-    AAAA { address: IpAddr },
-    TXT { text: String },
+    MX {
+        preference: u16,
+        exchange: String,
+    },
+    A {
+        address: IpAddr,
+    },
+    AAAA {
+        address: IpAddr,
+    },
+    TXT {
+        text: String,
+    },
     TLSA {
         usage: u8,
         selector: u8,
@@ -169,7 +178,10 @@ impl DnsAnswer {
 
     /// The name the records belong to: the last alias, or the name asked for.
     pub fn final_name(&self) -> &str {
-        self.cname_chain.last().map(String::as_str).unwrap_or(&self.name)
+        self.cname_chain
+            .last()
+            .map(String::as_str)
+            .unwrap_or(&self.name)
     }
 
     /// The TXT strings of each record.
@@ -232,9 +244,11 @@ impl Dns {
         };
         let validating = match &cfg.dnssec {
             DnssecMode::ResolverAd => None,
-            DnssecMode::Validate { trust_anchor } => {
-                Some(validating_resolver(&servers, trust_anchor.as_deref(), &cfg)?)
-            }
+            DnssecMode::Validate { trust_anchor } => Some(validating_resolver(
+                &servers,
+                trust_anchor.as_deref(),
+                &cfg,
+            )?),
         };
         Ok(Dns {
             cfg,
@@ -476,6 +490,24 @@ impl Dns {
         }
         Err(last)
     }
+}
+
+/// The first address of `host` (A, then AAAA) through the `--dns` servers.
+pub async fn first_address(cfg: &DnsConfig, host: &str) -> Result<IpAddr, String> {
+    let dns = Dns::new(cfg.clone())?;
+    let (a, aaaa) = tokio::join!(
+        dns.lookup(host, RecordType::A),
+        dns.lookup(host, RecordType::AAAA)
+    );
+    if let Some(ip) = a.addresses().into_iter().chain(aaaa.addresses()).next() {
+        return Ok(ip);
+    }
+    let errors: Vec<String> = [&a, &aaaa].iter().filter_map(|q| q.error.clone()).collect();
+    Err(if errors.is_empty() {
+        format!("{host} has no address (no A or AAAA record)")
+    } else {
+        errors.join("; ")
+    })
 }
 
 /// What the report says about DNS.
@@ -801,7 +833,9 @@ async fn validated_lookup(
                 name,
                 rtype,
                 server,
-                format!("DNSSEC validation of {name} {rtype} failed: the data is bogus (bad or expired signatures, or a missing DNSKEY)"),
+                format!(
+                    "DNSSEC validation of {name} {rtype} failed: the data is bogus (bad or expired signatures, or a missing DNSKEY)"
+                ),
             );
             a.dnssec = Dnssec::Bogus;
             a

@@ -354,12 +354,16 @@ async fn lookup_host(
         let found = q.outcome == Outcome::Records;
         h.tlsa.push(q);
         if !found {
-            h.tlsa
-                .push(dns.lookup(&format!("_{port}._tcp.{host}"), Rtype::TLSA).await);
+            h.tlsa.push(
+                dns.lookup(&format!("_{port}._tcp.{host}"), Rtype::TLSA)
+                    .await,
+            );
         }
     } else {
-        h.tlsa
-            .push(dns.lookup(&format!("_{port}._tcp.{host}"), Rtype::TLSA).await);
+        h.tlsa.push(
+            dns.lookup(&format!("_{port}._tcp.{host}"), Rtype::TLSA)
+                .await,
+        );
     }
     h.a = Some(a);
     h.aaaa = Some(aaaa);
@@ -418,8 +422,7 @@ async fn fetch_into(
     let addr = match opts.resolved(host, 443) {
         Some(a) => a,
         None => {
-            let (a, aaaa) =
-                tokio::join!(dns.lookup(host, Rtype::A), dns.lookup(host, Rtype::AAAA));
+            let (a, aaaa) = tokio::join!(dns.lookup(host, Rtype::A), dns.lookup(host, Rtype::AAAA));
             let first = a.addresses().into_iter().chain(aaaa.addresses()).next();
             let why = [&a, &aaaa]
                 .iter()
@@ -448,7 +451,10 @@ async fn fetch_into(
         .map_err(|_| {
             (
                 "connect",
-                format!("no TCP connection to {addr} within {:?}", opts.timeouts.connect),
+                format!(
+                    "no TCP connection to {addr} within {:?}",
+                    opts.timeouts.connect
+                ),
             )
         })?
         .map_err(|e| ("connect", format!("cannot connect to {addr}: {e}")))?;

@@ -4,7 +4,7 @@
 use crate::cert::{AnalysisInput, ChainAnalysis, TrustVerdict, analyze};
 use crate::dane::{Tlsa, TlsaResult, match_chain, record_for};
 use crate::diagnose::Finding;
-use crate::dns::{Dnssec, DnsAnswer, DnsRecord, Outcome};
+use crate::dns::{DnsAnswer, DnsRecord, Dnssec, Outcome};
 use crate::domain::{DomainObservation, MxHostObservation, PolicyFetch};
 use crate::findings::{Severity, lookup};
 use crate::observe::{Mode, Phase};
@@ -378,7 +378,11 @@ pub fn judge_domain(
         .iter()
         .map(|s| {
             (
-                format!("{} ({})", s.ep.observation.name, s.ep.observation.address.ip()),
+                format!(
+                    "{} ({})",
+                    s.ep.observation.name,
+                    s.ep.observation.address.ip()
+                ),
                 signature(s),
             )
         })
@@ -432,7 +436,9 @@ pub fn judge_domain(
     if mode.as_deref() == Some("testing") {
         findings.push(finding(
             "mta-sts-testing",
-            format!("{domain}'s MTA-STS policy is in testing mode: failures are reported, not enforced"),
+            format!(
+                "{domain}'s MTA-STS policy is in testing mode: failures are reported, not enforced"
+            ),
             json!({}),
         ));
     }
@@ -476,7 +482,11 @@ pub fn judge_domain(
                         endpoint_text(s).1
                     ))
                 } else if !s.cert_valid {
-                    Some(s.cert_problem.clone().unwrap_or_else(|| "the certificate is not valid".into()))
+                    Some(
+                        s.cert_problem
+                            .clone()
+                            .unwrap_or_else(|| "the certificate is not valid".into()),
+                    )
                 } else {
                     None
                 };
@@ -852,9 +862,8 @@ fn judge_tlsa(
     // RFC 7672 §2.2.2: DANE applies only with secure TLSA records and secure address records.
     let address_insecure = !h.overridden
         && [&h.a, &h.aaaa].iter().any(|a| {
-            a.as_ref().is_some_and(|a| {
-                a.outcome == Outcome::Records && a.dnssec != Dnssec::Secure
-            })
+            a.as_ref()
+                .is_some_and(|a| a.outcome == Outcome::Records && a.dnssec != Dnssec::Secure)
         });
     if q.dnssec != Dnssec::Secure || address_insecure {
         let why = if q.dnssec != Dnssec::Secure {
@@ -897,6 +906,9 @@ fn judge_tlsa(
     ("secure".into(), Some(q.name.clone()), records, fs)
 }
 
+/// An MX host and what opportunistic, MTA-STS and DANE senders get there.
+type PerMx = (String, &'static str, &'static str, &'static str);
+
 /// What each kind of sender does (mail goes to the most preferred MX that works for it).
 fn senders(
     obs: &DomainObservation,
@@ -915,12 +927,20 @@ fn senders(
     const DANE: &str = "DANE senders (Postfix/Exim with DANE, Microsoft 365)";
     if null_mx {
         return vec![
-            out("opportunistic", OPP, "no-mail", "the domain has a null MX: senders bounce at once".into()),
+            out(
+                "opportunistic",
+                OPP,
+                "no-mail",
+                "the domain has a null MX: senders bounce at once".into(),
+            ),
             out("mta-sts", STS, "no-mail", "the domain has a null MX".into()),
             out("dane", DANE, "no-mail", "the domain has a null MX".into()),
         ];
     }
-    if mx.iter().all(|m| m.skipped.is_some() || m.addresses.is_empty()) {
+    if mx
+        .iter()
+        .all(|m| m.skipped.is_some() || m.addresses.is_empty())
+    {
         let why = match obs.mx.outcome {
             Outcome::Nxdomain => "the domain does not exist".to_string(),
             Outcome::Error => format!(
@@ -936,7 +956,7 @@ fn senders(
         ];
     }
     // Per MX: (host, result for opportunistic, for MTA-STS, for DANE).
-    let per: Vec<(String, &'static str, &'static str, &'static str)> = mx
+    let per: Vec<PerMx> = mx
         .iter()
         .filter(|m| m.skipped.is_none() && !m.addresses.is_empty())
         .map(|m| {
@@ -954,13 +974,8 @@ fn senders(
             let any_tls = reach
                 .iter()
                 .any(|a| a.status == "ok" || a.status == "tls-problems");
-            let opp = if all_tls {
-                "tls"
-            } else if any_tls {
-                "tls" // on some addresses; the detail says which
-            } else {
-                "plaintext"
-            };
+            // TLS on some addresses counts: the detail lists each MX.
+            let opp = if any_tls { "tls" } else { "plaintext" };
             let sts = match policy.and_then(|p| p.mode.as_deref()) {
                 Some("enforce") => {
                     if m.mta_sts_covered == Some(true) && reach.iter().all(|a| a.status == "ok") {
@@ -977,9 +992,10 @@ fn senders(
                     let usable = m.tlsa_records.iter().any(Tlsa::usable);
                     if !usable {
                         if all_tls { "tls" } else { "fails" }
-                    } else if reach.iter().all(|a| {
-                        a.tlsa_results.iter().any(|r| r.result == "match")
-                    }) {
+                    } else if reach
+                        .iter()
+                        .all(|a| a.tlsa_results.iter().any(|r| r.result == "match"))
+                    {
                         "verified-tls"
                     } else {
                         "fails"
@@ -990,7 +1006,7 @@ fn senders(
             (m.host.clone(), opp, sts, dane)
         })
         .collect();
-    let reduce = |pick: &dyn Fn(&(String, &'static str, &'static str, &'static str)) -> &'static str| -> (String, String) {
+    let reduce = |pick: &dyn Fn(&PerMx) -> &'static str| -> (String, String) {
         let first = per.iter().find(|p| pick(p) != "fails");
         let detail = per
             .iter()
@@ -1007,7 +1023,9 @@ fn senders(
     let (d, dd) = reduce(&|p| p.3);
     let sts_note = match policy {
         None => "no MTA-STS policy: they behave as opportunistic senders; ".to_string(),
-        Some(p) if !p.usable => "the MTA-STS policy is unusable: they behave as opportunistic senders; ".to_string(),
+        Some(p) if !p.usable => {
+            "the MTA-STS policy is unusable: they behave as opportunistic senders; ".to_string()
+        }
         Some(p) => match p.mode.as_deref() {
             Some("enforce") => "policy in enforce mode; ".to_string(),
             Some(m) => format!("policy in {m} mode (not enforced); "),
@@ -1025,4 +1043,3 @@ fn senders(
         out("dane", DANE, &d, format!("{dane_note}{dd}")),
     ]
 }
-

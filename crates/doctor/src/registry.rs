@@ -1462,7 +1462,6 @@ pub static REGISTRY: &[FindingDef] = &[
             },
         ],
     },
-
     // ---- Mail domains: MX, MTA-STS (RFC 8461), DANE (RFC 7672), TLS-RPT (RFC 8460) ----
     FindingDef {
         code: "mx-host-invalid",
@@ -1470,12 +1469,10 @@ pub static REGISTRY: &[FindingDef] = &[
         title: "An MX record points at something senders cannot use",
         why: "Each MX record must name a host that has an address (RFC 5321 §5.1). This one names an IP address written as a host name (\"10 192.0.2.1.\"), or a host with no A or AAAA record, or one whose lookup fails. Senders skip the entry; with no usable MX left, mail to the domain is deferred and then bounced.",
         breaks: "Every sender: Postfix logs \"Host or domain name not found\" or \"MX host ... has no address\", Exim \"all relevant MX records point to non-existent hosts\", Gmail bounces with \"DNS Error: ... no MX\".",
-        fixes: &[
-            Fix {
-                software: "DNS zone",
-                text: "Point the MX at a host name that has A/AAAA records, e.g.\nexample.com.  IN MX 10 mx1.example.com.\nmx1.example.com. IN A 192.0.2.10\n(never \"IN MX 10 192.0.2.10.\").",
-            },
-        ],
+        fixes: &[Fix {
+            software: "DNS zone",
+            text: "Point the MX at a host name that has A/AAAA records, e.g.\nexample.com.  IN MX 10 mx1.example.com.\nmx1.example.com. IN A 192.0.2.10\n(never \"IN MX 10 192.0.2.10.\").",
+        }],
     },
     FindingDef {
         code: "mx-unreachable",
@@ -1483,12 +1480,10 @@ pub static REGISTRY: &[FindingDef] = &[
         title: "An MX host cannot be reached on any of its addresses",
         why: "Every address of this MX host failed before TLS could be judged: the connection was refused or timed out, or the server did not greet. Senders try the next MX, and queue the mail when none answers.",
         breaks: "Mail is delayed while senders retry this host (Postfix \"connect to ...: Connection refused\" or \"timed out\"); when it is the only MX, mail is queued and bounced after days.",
-        fixes: &[
-            Fix {
-                software: "Any server",
-                text: "Make the SMTP server listen on port 25 on every address the MX host has in DNS (Postfix: inet_interfaces = all; Exim: local_interfaces), open the firewall, or remove the dead address or MX record.",
-            },
-        ],
+        fixes: &[Fix {
+            software: "Any server",
+            text: "Make the SMTP server listen on port 25 on every address the MX host has in DNS (Postfix: inet_interfaces = all; Exim: local_interfaces), open the firewall, or remove the dead address or MX record.",
+        }],
     },
     FindingDef {
         code: "mx-null",
@@ -1496,12 +1491,10 @@ pub static REGISTRY: &[FindingDef] = &[
         title: "The domain publishes a null MX: it accepts no mail",
         why: "A single MX record \"0 .\" (RFC 7505) says the domain receives no mail at all. Senders bounce at once instead of trying the domain's A record.",
         breaks: "Nobody can send mail to the domain; that is what a null MX means. Senders bounce with \"Domain does not accept mail\" (Postfix: \"nullMX\").",
-        fixes: &[
-            Fix {
-                software: "DNS zone",
-                text: "If the domain should receive mail, replace \"IN MX 0 .\" with real MX records.",
-            },
-        ],
+        fixes: &[Fix {
+            software: "DNS zone",
+            text: "If the domain should receive mail, replace \"IN MX 0 .\" with real MX records.",
+        }],
     },
     FindingDef {
         code: "mx-implicit",
@@ -1509,12 +1502,10 @@ pub static REGISTRY: &[FindingDef] = &[
         title: "The domain has no MX record: senders use its own address",
         why: "Without MX records, RFC 5321 §5.1 makes senders deliver to the domain name's own A/AAAA address (the implicit MX). It works, but MTA-STS and DANE checks then apply to the domain name itself, and many operators did not mean to receive mail on their web server's address.",
         breaks: "Mail goes to the web server's address; when nothing listens on port 25 there, senders queue and bounce. Some strict senders treat a missing MX as a sign of a domain that does not take mail.",
-        fixes: &[
-            Fix {
-                software: "DNS zone",
-                text: "Publish an MX record for the mail server (example.com. IN MX 10 mx1.example.com.), or a null MX (example.com. IN MX 0 .) if the domain takes no mail.",
-            },
-        ],
+        fixes: &[Fix {
+            software: "DNS zone",
+            text: "Publish an MX record for the mail server (example.com. IN MX 10 mx1.example.com.), or a null MX (example.com. IN MX 0 .) if the domain takes no mail.",
+        }],
     },
     FindingDef {
         code: "mx-address-failed",
@@ -1539,12 +1530,10 @@ pub static REGISTRY: &[FindingDef] = &[
         title: "The MX hosts differ in TLS support or certificates",
         why: "Senders pick any MX of the same preference, and the next preference when the first fails, so the domain's protection is that of its weakest MX. Here the MX hosts (or the addresses of one host) differ: one offers STARTTLS and another not, they serve different protocol versions, or one certificate is valid for its name and another is not.",
         breaks: "Delivery depends on which MX a sender reaches: a strict sender (MTA-STS enforce, DANE) fails on the weak one; an opportunistic one delivers without TLS or with an unverified certificate there.",
-        fixes: &[
-            Fix {
-                software: "Any server",
-                text: "Give every MX host the same TLS setup: STARTTLS on, TLS 1.2 and 1.3, a certificate chain valid for that host's own MX name. Backup MX hosts run by another provider need the same.",
-            },
-        ],
+        fixes: &[Fix {
+            software: "Any server",
+            text: "Give every MX host the same TLS setup: STARTTLS on, TLS 1.2 and 1.3, a certificate chain valid for that host's own MX name. Backup MX hosts run by another provider need the same.",
+        }],
     },
     FindingDef {
         code: "mta-sts-txt-invalid",
@@ -1552,12 +1541,10 @@ pub static REGISTRY: &[FindingDef] = &[
         title: "The _mta-sts TXT record is invalid, so senders ignore MTA-STS",
         why: "MTA-STS starts with exactly one TXT record \"v=STSv1; id=...;\" at _mta-sts.DOMAIN (RFC 8461 §3.1). Here it is malformed, there are several, or the lookup failed: senders then act as if the domain had no policy, or keep a cached one that never updates.",
         breaks: "Gmail, Microsoft 365, Yahoo and other MTA-STS senders do not apply (or do not refresh) the policy; mail falls back to opportunistic TLS that an attacker can strip.",
-        fixes: &[
-            Fix {
-                software: "DNS zone",
-                text: "Publish exactly one record:\n_mta-sts.example.com. IN TXT \"v=STSv1; id=20261125T000000;\"\n(id: 1 to 32 letters or digits; change it whenever the policy changes).",
-            },
-        ],
+        fixes: &[Fix {
+            software: "DNS zone",
+            text: "Publish exactly one record:\n_mta-sts.example.com. IN TXT \"v=STSv1; id=20261125T000000;\"\n(id: 1 to 32 letters or digits; change it whenever the policy changes).",
+        }],
     },
     FindingDef {
         code: "mta-sts-policy-unreachable",
@@ -1565,12 +1552,10 @@ pub static REGISTRY: &[FindingDef] = &[
         title: "The MTA-STS TXT record exists but the policy cannot be fetched",
         why: "When _mta-sts.DOMAIN announces a policy, senders fetch https://mta-sts.DOMAIN/.well-known/mta-sts.txt (RFC 8461 §3.3). That failed: no address, no HTTPS server, a status other than 200, or a redirect (which senders must not follow).",
         breaks: "Senders without a cached policy treat the domain as having none, so MTA-STS protects nothing; senders with a cached one keep using the old policy until it expires.",
-        fixes: &[
-            Fix {
-                software: "Web server",
-                text: "Serve the file over HTTPS at exactly https://mta-sts.example.com/.well-known/mta-sts.txt with status 200 (no redirect), Content-Type text/plain, from a host whose certificate is valid for mta-sts.example.com; give mta-sts.example.com an A/AAAA record.",
-            },
-        ],
+        fixes: &[Fix {
+            software: "Web server",
+            text: "Serve the file over HTTPS at exactly https://mta-sts.example.com/.well-known/mta-sts.txt with status 200 (no redirect), Content-Type text/plain, from a host whose certificate is valid for mta-sts.example.com; give mta-sts.example.com an A/AAAA record.",
+        }],
     },
     FindingDef {
         code: "mta-sts-policy-cert-invalid",
@@ -1578,12 +1563,10 @@ pub static REGISTRY: &[FindingDef] = &[
         title: "The MTA-STS policy host's certificate is not valid",
         why: "Senders fetch the policy over HTTPS with full certificate validation (RFC 8461 §3.3): a trusted chain, valid dates, and the name mta-sts.DOMAIN. The policy host fails that, so senders cannot fetch the policy.",
         breaks: "Senders treat the domain as having no policy (or keep a cached one): MTA-STS stops protecting the domain, silently.",
-        fixes: &[
-            Fix {
-                software: "Web server",
-                text: "Install a certificate from a public CA that covers mta-sts.example.com, with its intermediate certificates (e.g. certbot certonly -d mta-sts.example.com, then fullchain.pem in the web server).",
-            },
-        ],
+        fixes: &[Fix {
+            software: "Web server",
+            text: "Install a certificate from a public CA that covers mta-sts.example.com, with its intermediate certificates (e.g. certbot certonly -d mta-sts.example.com, then fullchain.pem in the web server).",
+        }],
     },
     FindingDef {
         code: "mta-sts-policy-invalid",
@@ -1591,12 +1574,10 @@ pub static REGISTRY: &[FindingDef] = &[
         title: "The MTA-STS policy file is invalid",
         why: "The policy must be a text/plain file of \"key: value\" lines (RFC 8461 §3.2): version: STSv1, mode: enforce, testing or none, max_age in seconds (at most 31557600), and one mx: line per MX pattern. This one breaks those rules, so senders discard it.",
         breaks: "Senders treat the domain as having no policy; in enforce mode that silently turns MTA-STS off.",
-        fixes: &[
-            Fix {
-                software: "Web server",
-                text: "Serve it with Content-Type: text/plain and CRLF line endings, e.g.\nversion: STSv1\nmode: enforce\nmx: mx1.example.com\nmx: *.mail.example.com\nmax_age: 604800",
-            },
-        ],
+        fixes: &[Fix {
+            software: "Web server",
+            text: "Serve it with Content-Type: text/plain and CRLF line endings, e.g.\nversion: STSv1\nmode: enforce\nmx: mx1.example.com\nmx: *.mail.example.com\nmax_age: 604800",
+        }],
     },
     FindingDef {
         code: "mta-sts-policy-nonstandard",
@@ -1604,12 +1585,10 @@ pub static REGISTRY: &[FindingDef] = &[
         title: "The MTA-STS policy deviates from RFC 8461 in ways senders tolerate",
         why: "The policy parses, but bends the format: bare LF line endings instead of CRLF, unknown fields, a very short max_age, or trailing spaces. Lenient senders accept it; a strict one may not, and a short max_age weakens the protection between fetches.",
         breaks: "Nothing fails with the common senders today; a strict parser may discard the policy, and a max_age of hours lets a downgrade attacker wait for the cache to expire.",
-        fixes: &[
-            Fix {
-                software: "Web server",
-                text: "Write the file with CRLF line endings (unix2dos mta-sts.txt) and a max_age of one to several weeks (604800 to 31557600).",
-            },
-        ],
+        fixes: &[Fix {
+            software: "Web server",
+            text: "Write the file with CRLF line endings (unix2dos mta-sts.txt) and a max_age of one to several weeks (604800 to 31557600).",
+        }],
     },
     FindingDef {
         code: "mta-sts-testing",
@@ -1617,12 +1596,10 @@ pub static REGISTRY: &[FindingDef] = &[
         title: "The MTA-STS policy is in testing mode: nothing is enforced",
         why: "With mode: testing, senders that support MTA-STS fetch the policy and report failures through TLS-RPT, but still deliver when TLS or the certificate fails (RFC 8461 §5). It is the right first step; enforce is the goal.",
         breaks: "Nothing fails; mail is not protected against downgrade yet.",
-        fixes: &[
-            Fix {
-                software: "Web server",
-                text: "Once the TLS-RPT reports show no failures, change the policy to mode: enforce and change the id in the _mta-sts TXT record.",
-            },
-        ],
+        fixes: &[Fix {
+            software: "Web server",
+            text: "Once the TLS-RPT reports show no failures, change the policy to mode: enforce and change the id in the _mta-sts TXT record.",
+        }],
     },
     FindingDef {
         code: "mta-sts-mx-not-covered",
@@ -1630,12 +1607,10 @@ pub static REGISTRY: &[FindingDef] = &[
         title: "An MX host is not covered by the MTA-STS policy's mx patterns",
         why: "Senders applying the policy only deliver to MX hosts that match one of its mx: lines (RFC 8461 §4.1; \"*.example.com\" covers exactly one more label). This MX does not match any, so it counts as an invalid MX.",
         breaks: "In enforce mode, senders such as Gmail and Microsoft 365 refuse to deliver to this MX (and defer when no other MX is valid); in testing mode they report it through TLS-RPT.",
-        fixes: &[
-            Fix {
-                software: "Web server",
-                text: "Add an mx: line for the host (or a wildcard covering it) to the policy file, then change the id in the _mta-sts TXT record so senders refetch it.",
-            },
-        ],
+        fixes: &[Fix {
+            software: "Web server",
+            text: "Add an mx: line for the host (or a wildcard covering it) to the policy file, then change the id in the _mta-sts TXT record so senders refetch it.",
+        }],
     },
     FindingDef {
         code: "mta-sts-enforce-would-fail",
@@ -1685,12 +1660,10 @@ pub static REGISTRY: &[FindingDef] = &[
         title: "A TLSA record matches nothing, beside one that matches",
         why: "One usable TLSA record matches the served certificate, but another matches nothing the server sends. Usually a leftover from a previous certificate or key, or one published ahead of a rollover; harmless while another record matches.",
         breaks: "Nothing fails now; if the matching record is removed or the certificate changes again, DANE senders stop delivering.",
-        fixes: &[
-            Fix {
-                software: "DNS zone",
-                text: "Remove TLSA records for keys no longer in use once the rollover is done; keep exactly current + next.",
-            },
-        ],
+        fixes: &[Fix {
+            software: "DNS zone",
+            text: "Remove TLSA records for keys no longer in use once the rollover is done; keep exactly current + next.",
+        }],
     },
     FindingDef {
         code: "dane-unsigned",
@@ -1698,12 +1671,10 @@ pub static REGISTRY: &[FindingDef] = &[
         title: "TLSA records exist but are not DNSSEC-validated: senders ignore them",
         why: "DANE needs the TLSA records (and the MX host's address records) to be DNSSEC-secure (RFC 7672 §2.2). These are not: the zone is unsigned, the chain of trust to it is broken (no DS at the parent), or the resolver asked does not validate.",
         breaks: "DANE senders treat the host as having no TLSA records and fall back to opportunistic TLS: the records protect nothing.",
-        fixes: &[
-            Fix {
-                software: "DNS zone",
-                text: "Sign the zone (your DNS host's DNSSEC switch, or dnssec-policy default; in BIND) and publish its DS record at the registrar; check with `delv _25._tcp.mx1.example.com TLSA`. If the zone is signed, point --dns at a validating resolver or use --dnssec-validate.",
-            },
-        ],
+        fixes: &[Fix {
+            software: "DNS zone",
+            text: "Sign the zone (your DNS host's DNSSEC switch, or dnssec-policy default; in BIND) and publish its DS record at the registrar; check with `delv _25._tcp.mx1.example.com TLSA`. If the zone is signed, point --dns at a validating resolver or use --dnssec-validate.",
+        }],
     },
     FindingDef {
         code: "dane-usage-unsuitable",
@@ -1711,12 +1682,10 @@ pub static REGISTRY: &[FindingDef] = &[
         title: "A TLSA record uses usage 0 or 1, which SMTP senders ignore",
         why: "RFC 7672 §3.1.3 makes the PKIX usages, 0 (PKIX-TA) and 1 (PKIX-EE), unusable for SMTP: senders have no agreed set of public CAs to check them against. Only usages 2 (DANE-TA) and 3 (DANE-EE) count. When every record is unusable, senders use TLS without authentication.",
         breaks: "The records do not protect the MX; DANE senders still insist on STARTTLS but accept any certificate.",
-        fixes: &[
-            Fix {
-                software: "DNS zone",
-                text: "Replace them with DANE-EE records, e.g. _25._tcp.mx1.example.com. IN TLSA 3 1 1 <SHA-256 of the server's public key> (shown in the evidence for the certificate served).",
-            },
-        ],
+        fixes: &[Fix {
+            software: "DNS zone",
+            text: "Replace them with DANE-EE records, e.g. _25._tcp.mx1.example.com. IN TLSA 3 1 1 <SHA-256 of the server's public key> (shown in the evidence for the certificate served).",
+        }],
     },
     FindingDef {
         code: "dane-tlsa-lookup-failed",
@@ -1724,12 +1693,10 @@ pub static REGISTRY: &[FindingDef] = &[
         title: "The TLSA lookup fails: DANE senders defer mail",
         why: "The TLSA query for the MX host got SERVFAIL, a timeout, or DNSSEC-bogus data. RFC 7672 §2.2 tells DANE senders not to deliver in that case, because an attacker could be hiding the records.",
         breaks: "DANE senders (Postfix with DANE, Exim, Microsoft 365) defer all mail to this MX until the lookup works; Postfix logs \"TLSA lookup error for ...\".",
-        fixes: &[
-            Fix {
-                software: "DNS zone",
-                text: "Fix the zone's signatures (re-sign; check expiry of RRSIGs) or the name servers' answer for _25._tcp.HOST; NXDOMAIN or an empty answer is fine, a failure is not.",
-            },
-        ],
+        fixes: &[Fix {
+            software: "DNS zone",
+            text: "Fix the zone's signatures (re-sign; check expiry of RRSIGs) or the name servers' answer for _25._tcp.HOST; NXDOMAIN or an empty answer is fine, a failure is not.",
+        }],
     },
     FindingDef {
         code: "tlsrpt-invalid",
@@ -1737,12 +1704,10 @@ pub static REGISTRY: &[FindingDef] = &[
         title: "The TLS-RPT record is invalid: no reports will arrive",
         why: "The _smtp._tls TXT record must be exactly one \"v=TLSRPTv1; rua=mailto:...\" record with mailto: or https: addresses (RFC 8460 §3). This one is malformed, duplicated, or its lookup failed.",
         breaks: "Senders (Gmail, Microsoft 365) send no TLS reports, so MTA-STS or DANE failures at senders stay unseen.",
-        fixes: &[
-            Fix {
-                software: "DNS zone",
-                text: "_smtp._tls.example.com. IN TXT \"v=TLSRPTv1; rua=mailto:tls-reports@example.com\"",
-            },
-        ],
+        fixes: &[Fix {
+            software: "DNS zone",
+            text: "_smtp._tls.example.com. IN TXT \"v=TLSRPTv1; rua=mailto:tls-reports@example.com\"",
+        }],
     },
     FindingDef {
         code: "tlsrpt-missing",
@@ -1750,12 +1715,10 @@ pub static REGISTRY: &[FindingDef] = &[
         title: "MTA-STS or DANE is deployed without a TLS-RPT record",
         why: "TLS-RPT (RFC 8460) lets senders report TLS failures they meet when delivering to the domain. Without the record, the first sign of a broken MTA-STS or DANE setup is missing mail.",
         breaks: "Nothing fails; failures at senders go unreported.",
-        fixes: &[
-            Fix {
-                software: "DNS zone",
-                text: "_smtp._tls.example.com. IN TXT \"v=TLSRPTv1; rua=mailto:tls-reports@example.com\"",
-            },
-        ],
+        fixes: &[Fix {
+            software: "DNS zone",
+            text: "_smtp._tls.example.com. IN TXT \"v=TLSRPTv1; rua=mailto:tls-reports@example.com\"",
+        }],
     },
 ];
 

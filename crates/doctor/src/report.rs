@@ -294,11 +294,7 @@ fn render_domain(o: &mut String, d: &crate::domain_judge::DomainReport, style: S
             Some(false) => "MTA-STS: NOT covered",
             None => "MTA-STS: -",
         };
-        let _ = writeln!(
-            o,
-            "  {:>8}  {}   ({sts}, TLSA: {})",
-            pref, m.host, m.tlsa
-        );
+        let _ = writeln!(o, "  {:>8}  {}   ({sts}, TLSA: {})", pref, m.host, m.tlsa);
         if let Some(why) = &m.skipped {
             let _ = writeln!(o, "            not checked: {why}");
         }
@@ -353,7 +349,9 @@ fn render_domain(o: &mut String, d: &crate::domain_judge::DomainReport, style: S
             o,
             "  mode     {}, max_age {}, mx {}{}",
             ps.mode.as_deref().unwrap_or("?"),
-            ps.max_age.map(|m| m.to_string()).unwrap_or_else(|| "?".into()),
+            ps.max_age
+                .map(|m| m.to_string())
+                .unwrap_or_else(|| "?".into()),
             if ps.mx.is_empty() {
                 "-".to_string()
             } else {
