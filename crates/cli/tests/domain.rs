@@ -713,3 +713,60 @@ fn replay_and_detection() {
     assert!(text.stdout.contains("Who delivers how"), "{}", text.stdout);
     assert!(text.stdout.contains("MTA-STS (RFC 8461)"));
 }
+
+/// `--resolve` gives an MX host its address instead of DNS; a single-server check of a name goes
+/// to the `--dns` server too (never the system resolver).
+#[test]
+fn resolve_overrides_mx_addresses_and_host_checks_use_dns() {
+    let w = World::start(&[MxServerSpec::new("mx.pin.test", &[ip("127.0.0.38")])]);
+    let dns = DnsLab::start(&[zone(
+        "pin.test",
+        "@ IN MX 10 mx\nmx IN A 127.0.0.39\n",
+        false,
+    )]);
+    // DNS says 127.0.0.39 (nothing listens there); --resolve says 127.0.0.38.
+    let r = w.check(
+        "pin.test",
+        dns.resolver,
+        &["--resolve", "mx.pin.test:127.0.0.38"],
+    );
+    let v = r.json();
+    assert_eq!(v["domain"]["hosts"][0]["overridden"], true, "{}", r.stdout);
+    assert_eq!(
+        v["endpoints"][0]["address"]
+            .as_str()
+            .map(|a| a.starts_with("127.0.0.38:")),
+        Some(true)
+    );
+    assert!(domain_codes(&v).is_empty(), "{:?}", domain_codes(&v));
+
+    // A host check through --dns: mx.pin.test resolves to .39, which refuses: exit 2 at connect.
+    let target = format!("mx.pin.test:{}", w.port());
+    let ca = w.mx.ca_file.to_string_lossy().into_owned();
+    let dns_addr = dns.resolver.to_string();
+    let r = run(&[
+        "check",
+        &target,
+        "--json",
+        "--dns",
+        &dns_addr,
+        "--ca-file",
+        &ca,
+        "--no-fetch",
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    let v = r.json();
+    assert_eq!(v["error"]["phase"], "connect");
+    assert!(
+        v["error"]["address"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("127.0.0.39:"),
+        "{}",
+        r.stdout
+    );
+    // And a name that does not exist there: a resolve error naming the server.
+    let r = run(&["check", "nope.pin.test:25", "--json", "--dns", &dns_addr]);
+    assert_eq!(r.code, 2);
+    assert_eq!(r.json()["error"]["phase"], "resolve");
+}

@@ -872,6 +872,36 @@ mod tests {
         assert!(parse_dns_server("dns.example").is_err());
     }
 
+    proptest::proptest! {
+        /// Any bytes from the network give an answer or an error, never a panic; an error
+        /// always says why.
+        #[test]
+        fn any_bytes_are_judged(data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..600), id in proptest::prelude::any::<u16>()) {
+            if let Err(why) = check_answer(&data, id) {
+                proptest::prop_assert!(!why.is_empty());
+            }
+        }
+
+        /// A well-formed response is accepted only with our ID, and its records convert.
+        #[test]
+        fn responses_need_our_id(id in proptest::prelude::any::<u16>(), other in proptest::prelude::any::<u16>(), pref in proptest::prelude::any::<u16>()) {
+            let mut m = Message::new(id, MessageType::Response, OpCode::Query);
+            let name = Name::from_ascii("example.test.").map_err(|e| proptest::test_runner::TestCaseError::fail(e.to_string()))?;
+            let mx = Name::from_ascii("mx.example.test.").map_err(|e| proptest::test_runner::TestCaseError::fail(e.to_string()))?;
+            m.add_answer(Record::from_rdata(name, 60, RData::MX(hickory_resolver::proto::rr::rdata::MX::new(pref, mx))));
+            let bytes = m.to_vec().map_err(|e| proptest::test_runner::TestCaseError::fail(e.to_string()))?;
+            let got = check_answer(&bytes, id);
+            proptest::prop_assert!(got.is_ok());
+            if let Ok(got) = got {
+                let recs: Vec<DnsRecord> = got.answers.iter().filter_map(convert).collect();
+                proptest::prop_assert_eq!(recs, vec![DnsRecord::MX { preference: pref, exchange: "mx.example.test".into() }]);
+            }
+            if other != id {
+                proptest::prop_assert!(check_answer(&bytes, other).is_err());
+            }
+        }
+    }
+
     #[test]
     fn garbage_is_not_an_answer() {
         assert!(check_answer(&[1, 2, 3], 1).is_err());
