@@ -253,7 +253,10 @@ mod tests {
         );
         let r1 = record_for(&cert, 3, 0, 1).unwrap();
         assert_eq!(r1.data.len(), 64);
-        assert_eq!(match_chain(&[r1], std::slice::from_ref(&cert), &[])[0].result, "match");
+        assert_eq!(
+            match_chain(&[r1], std::slice::from_ref(&cert), &[])[0].result,
+            "match"
+        );
         let r2 = record_for(&cert, 3, 0, 2).unwrap();
         assert_eq!(r2.data.len(), 128);
         assert_eq!(match_chain(&[r2], &[vec![0x31]], &[])[0].result, "no-match");

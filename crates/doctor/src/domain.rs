@@ -102,6 +102,10 @@ pub const MAX_POLICY: usize = 64 * 1024;
 const POLICY_TIME_LIMIT: Duration = Duration::from_secs(20);
 /// At most this many endpoints are checked at once.
 const ENDPOINTS_AT_ONCE: usize = 8;
+/// MX hosts checked (real domains have a handful; a hostile answer may carry thousands).
+pub const MAX_MX_HOSTS: usize = 16;
+/// Addresses checked per MX host.
+pub const MAX_ADDRESSES: usize = 8;
 
 /// Options of a domain check besides [`CheckOptions`].
 #[derive(Debug, Clone)]
@@ -182,13 +186,28 @@ pub async fn observe_domain(
         Outcome::Nxdomain | Outcome::Error => {}
     }
 
-    // Look every host up, concurrently.
+    // Look every host up, concurrently; beyond the cap, hosts are listed but not checked.
+    let extra: Vec<(String, Option<u16>)> = targets.split_off(targets.len().min(MAX_MX_HOSTS));
     let host_lookups = targets.iter().map(|(host, pref)| {
         let host = host.clone();
         let pref = *pref;
         async move { lookup_host(dns, &host, pref, port, opts).await }
     });
-    let hosts: Vec<MxHostObservation> = join_all(host_lookups).await;
+    let mut hosts: Vec<MxHostObservation> = join_all(host_lookups).await;
+    for (host, preference) in extra {
+        hosts.push(MxHostObservation {
+            host,
+            preference,
+            a: None,
+            aaaa: None,
+            overridden: false,
+            addresses: Vec::new(),
+            tlsa: Vec::new(),
+            skipped: Some(format!(
+                "not checked: the domain has more than {MAX_MX_HOSTS} MX hosts"
+            )),
+        });
+    }
 
     // The policy, beside the endpoints.
     let want_policy = mta_sts_txt.outcome == Outcome::Records
@@ -337,6 +356,8 @@ async fn lookup_host(
     if overrides.is_empty() {
         h.addresses.extend(a.addresses());
         h.addresses.extend(aaaa.addresses());
+        h.addresses.dedup();
+        h.addresses.truncate(MAX_ADDRESSES);
     } else {
         h.overridden = true;
         h.addresses = overrides;

@@ -296,7 +296,11 @@ pub fn judge_domain(
         ));
     }
     for h in &obs.hosts {
-        if let Some(why) = &h.skipped {
+        if let Some(why) = h
+            .skipped
+            .as_ref()
+            .filter(|w| !w.starts_with("not checked:"))
+        {
             let errors: Vec<String> = [&h.a, &h.aaaa]
                 .iter()
                 .filter_map(|q| q.as_ref().and_then(|q| q.error.clone()))
