@@ -770,3 +770,42 @@ fn resolve_overrides_mx_addresses_and_host_checks_use_dns() {
     assert_eq!(r.code, 2);
     assert_eq!(r.json()["error"]["phase"], "resolve");
 }
+
+/// RFC 7672 §2.2.2: when the MX host is an alias, the TLSA records of the alias target count
+/// first; without any there, those of the MX host name.
+#[test]
+fn tlsa_follows_the_mx_hosts_alias() {
+    let w = World::start(&[
+        MxServerSpec::new("real.alias.test", &[ip("127.0.0.40")]),
+        MxServerSpec::new("mx2.alias.test", &[ip("127.0.0.41")]),
+    ]);
+    let p = w.port();
+    let real = openssl_assoc(&w.leaf("real.alias.test"), 1, 1);
+    let mx2 = openssl_assoc(&w.leaf("mx2.alias.test"), 0, 1);
+    let records = format!(
+        "@ IN MX 10 mx1\n@ IN MX 20 mx2\nmx1 IN CNAME real\nreal IN A 127.0.0.40\n\
+         _{p}._tcp.real IN TLSA 3 1 1 {real}\n_{p}._tcp.mx1 IN TLSA 3 1 1 {}\n\
+         mx2 IN CNAME other2\nother2 IN A 127.0.0.41\n_{p}._tcp.mx2 IN TLSA 3 0 1 {mx2}\n",
+        "0".repeat(64)
+    );
+    let dns = DnsLab::start(&[zone("alias.test", &records, true)]);
+    let r = w.check("alias.test", dns.resolver, &[]);
+    let v = r.json();
+    let mx = &v["domain"]["mx_results"];
+    assert_eq!(
+        mx[0]["tlsa_name"],
+        format!("_{p}._tcp.real.alias.test"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(mx[0]["addresses"][0]["tlsa_results"][0]["result"], "match");
+    // other2 has no TLSA records: mx2's own name is asked next.
+    assert_eq!(mx[1]["tlsa_name"], format!("_{p}._tcp.mx2.alias.test"));
+    assert_eq!(mx[1]["addresses"][0]["tlsa_results"][0]["result"], "match");
+    assert!(
+        !domain_codes(&v).iter().any(|c| c.starts_with("dane-")),
+        "{:?}",
+        domain_codes(&v)
+    );
+    assert_eq!(sender(&v, "dane"), "verified-tls");
+}
