@@ -366,12 +366,7 @@ enum Kind {
 async fn target_kind(a: &CheckArgs, target: &str, opts: &CheckOptions) -> Result<Kind, String> {
     use doctor::domain::looks_like_domain;
     // Mistakes in the trust options are reported before any network traffic.
-    doctor::trust::TrustStore::load_with(
-        opts.trust,
-        &opts.ca_files,
-        &opts.truststores,
-        opts.truststore_password.as_deref(),
-    )?;
+    doctor::check::load_trust(opts).map_err(|e| e.0)?;
     let dns_cfg = opts.dns.clone();
     let port = a.port.unwrap_or(25);
     let domain = || {

@@ -37,16 +37,21 @@ pub fn required_names(host: &str, opts: &CheckOptions) -> Vec<String> {
     names
 }
 
-/// Check one server `HOST[:PORT]`.
-pub async fn check(input: &str, opts: &CheckOptions) -> Result<CheckReport, UsageError> {
-    let target = parse_target(input).map_err(UsageError)?;
-    let trust = TrustStore::load_with(
+/// The trust store the options name (a mistake in them is a usage error).
+pub fn load_trust(opts: &CheckOptions) -> Result<TrustStore, UsageError> {
+    TrustStore::load_with(
         opts.trust,
         &opts.ca_files,
         &opts.truststores,
         opts.truststore_password.as_deref(),
     )
-    .map_err(UsageError)?;
+    .map_err(UsageError)
+}
+
+/// Check one server `HOST[:PORT]`.
+pub async fn check(input: &str, opts: &CheckOptions) -> Result<CheckReport, UsageError> {
+    let target = parse_target(input).map_err(UsageError)?;
+    let trust = load_trust(opts)?;
     let now = OffsetDateTime::now_utc();
     let names = required_names(&target.host, opts);
     let mode = opts.mode_for(target.port);
@@ -215,13 +220,7 @@ pub async fn check_domain(
     opts: &CheckOptions,
     dopts: &crate::domain::DomainOptions,
 ) -> Result<CheckReport, UsageError> {
-    let trust = TrustStore::load_with(
-        opts.trust,
-        &opts.ca_files,
-        &opts.truststores,
-        opts.truststore_password.as_deref(),
-    )
-    .map_err(UsageError)?;
+    let trust = load_trust(opts)?;
     let dns = crate::dns::Dns::new(dopts.dns.clone()).map_err(UsageError)?;
     let now = OffsetDateTime::now_utc();
     let run = crate::domain::observe_domain(input, &dns, opts, dopts, &trust, now).await?;
@@ -253,11 +252,7 @@ fn judge_domain_report(
     warn_days: u32,
     profiles: &[crate::simulate::Profile],
 ) -> CheckReport {
-    let now = OffsetDateTime::parse(
-        &r.checked_at,
-        &time::format_description::well_known::Rfc3339,
-    )
-    .unwrap_or_else(|_| OffsetDateTime::now_utc());
+    let now = checked_at(&r);
     r.names_checked = obs
         .hosts
         .iter()
@@ -330,13 +325,7 @@ fn judge_domain_report(
 
 /// Diagnose saved observations again (`--from-json`), with the current trust store and names.
 pub fn replay(saved: CheckReport, opts: &CheckOptions) -> Result<CheckReport, UsageError> {
-    let trust = TrustStore::load_with(
-        opts.trust,
-        &opts.ca_files,
-        &opts.truststores,
-        opts.truststore_password.as_deref(),
-    )
-    .map_err(UsageError)?;
+    let trust = load_trust(opts)?;
     let now = OffsetDateTime::parse(
         &saved.checked_at,
         &time::format_description::well_known::Rfc3339,
@@ -514,11 +503,7 @@ fn judge(
     warn_days: u32,
     profiles: &[crate::simulate::Profile],
 ) -> CheckReport {
-    let now = OffsetDateTime::parse(
-        &r.checked_at,
-        &time::format_description::well_known::Rfc3339,
-    )
-    .unwrap_or_else(|_| OffsetDateTime::now_utc());
+    let now = checked_at(&r);
     let mut error = None;
     for obs in observations {
         if is_check_error(&obs)
@@ -710,6 +695,15 @@ pub(crate) fn judge_endpoint(
         findings,
         profiles: sims,
     }
+}
+
+/// The moment of the check: certificates are judged at it (also when replayed).
+fn checked_at(r: &CheckReport) -> OffsetDateTime {
+    OffsetDateTime::parse(
+        &r.checked_at,
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap_or_else(|_| OffsetDateTime::now_utc())
 }
 
 fn ok_text(target: &str, r: &CheckReport) -> String {

@@ -250,6 +250,16 @@ fn render_finding_list(o: &mut String, findings: &[Finding], c: bool) {
     }
 }
 
+/// A TXT answer in one line: its records, or the lookup error, or "none".
+fn txt_text(a: &crate::dns::DnsAnswer) -> String {
+    let t = a.texts();
+    if t.is_empty() {
+        a.error.clone().unwrap_or_else(|| "none".into())
+    } else {
+        t.join(" | ")
+    }
+}
+
 fn render_domain(o: &mut String, d: &crate::domain_judge::DomainReport, style: Style) {
     let c = style.color;
     let obs = &d.observation;
@@ -316,19 +326,11 @@ fn render_domain(o: &mut String, d: &crate::domain_judge::DomainReport, style: S
         }
     }
     let _ = writeln!(o, "\n{}", paint("MTA-STS (RFC 8461)", "1", c));
-    let txt = obs.mta_sts_txt.texts();
     let _ = writeln!(
         o,
         "  TXT      _mta-sts.{}: {}",
         obs.domain,
-        if txt.is_empty() {
-            obs.mta_sts_txt
-                .error
-                .clone()
-                .unwrap_or_else(|| "none".into())
-        } else {
-            txt.join(" | ")
-        }
+        txt_text(&obs.mta_sts_txt)
     );
     if let Some(p) = &obs.mta_sts_policy {
         let _ = writeln!(
@@ -361,19 +363,11 @@ fn render_domain(o: &mut String, d: &crate::domain_judge::DomainReport, style: S
         );
     }
     let _ = writeln!(o, "\n{}", paint("TLS-RPT (RFC 8460)", "1", c));
-    let rpt = obs.tlsrpt_txt.texts();
     let _ = writeln!(
         o,
         "  TXT      _smtp._tls.{}: {}",
         obs.domain,
-        if rpt.is_empty() {
-            obs.tlsrpt_txt
-                .error
-                .clone()
-                .unwrap_or_else(|| "none".into())
-        } else {
-            rpt.join(" | ")
-        }
+        txt_text(&obs.tlsrpt_txt)
     );
     let _ = writeln!(o, "\n{}", paint("DNS", "1", c));
     let _ = writeln!(
