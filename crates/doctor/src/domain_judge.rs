@@ -449,6 +449,8 @@ pub fn judge_domain(
     let mut covered_by_host: Vec<(String, Option<bool>)> = Vec::new();
     for h in &obs.hosts {
         let covered = match (usable_policy, mode.as_deref()) {
+            // A host that cannot be used at all is reported as such, not as uncovered too.
+            _ if h.skipped.is_some() => None,
             (Some(p), Some("enforce" | "testing")) => Some(
                 p.mx.iter()
                     .any(|pat| wire::mtasts::mx_matches(pat, &h.host)),
@@ -653,7 +655,7 @@ pub fn judge_domain(
     }
 
     crate::diagnose::rank(&mut findings);
-    let senders = senders(&obs, &mx_results, usable_policy, null_mx);
+    let senders = senders(&obs, &mx_results, policy_summary.as_ref(), null_mx);
     DomainReport {
         observation: obs,
         policy: policy_summary,
@@ -827,8 +829,8 @@ fn judge_tlsa(
     let failed: Option<&DnsAnswer> = h
         .tlsa
         .iter()
-        .take_while(|q| q.outcome != Outcome::Records)
-        .find(|q| q.outcome == Outcome::Error);
+        .take_while(|q| q.outcome != Outcome::Records || q.dnssec == Dnssec::Bogus)
+        .find(|q| q.outcome == Outcome::Error || q.dnssec == Dnssec::Bogus);
     if let Some(q) = failed {
         fs.push(finding(
             "dane-tlsa-lookup-failed",
@@ -836,7 +838,9 @@ fn judge_tlsa(
                 "the TLSA lookup {} for MX {} failed: {}",
                 q.name,
                 h.host,
-                q.error.clone().unwrap_or_default()
+                q.error.clone().unwrap_or_else(|| {
+                    "the answer is DNSSEC-bogus (bad or expired signatures, or a broken denial of existence)".into()
+                })
             ),
             json!({"host": h.host, "lookup": q}),
         ));
@@ -980,7 +984,7 @@ fn senders(
                 .any(|a| a.status == "ok" || a.status == "tls-problems");
             // TLS on some addresses counts: the detail lists each MX.
             let opp = if any_tls { "tls" } else { "plaintext" };
-            let sts = match policy.and_then(|p| p.mode.as_deref()) {
+            let sts = match policy.filter(|p| p.usable).and_then(|p| p.mode.as_deref()) {
                 Some("enforce") => {
                     if m.mta_sts_covered == Some(true) && reach.iter().all(|a| a.status == "ok") {
                         "verified-tls"
