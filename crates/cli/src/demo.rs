@@ -1,6 +1,6 @@
 //! `demo` and the lab table: the lab's broken servers, and `check` run against each of them.
 
-use doctor::config::{CheckOptions, ResolveOverride, TrustBase};
+use doctor::config::{CheckOptions, ConnectTo, ResolveOverride, TrustBase};
 use doctor::report::{CheckReport, Status, Style, render_text};
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -91,6 +91,15 @@ pub fn lab_table(l: &lab::RunningLab) -> String {
             l.ca_file.display()
         );
     }
+    let _ = writeln!(
+        o,
+        "A mail domain (MX hosts on {}, MTA-STS, DANE, TLS-RPT, served by the lab's own DNS server): smtp-tls-doctor demo --only {DOMAIN_DEMO}",
+        MX_ADDRS
+            .iter()
+            .map(|a| std::net::Ipv4Addr::from(*a).to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     o
 }
 
@@ -110,11 +119,89 @@ fn matches(s: &lab::Scenario, r: &CheckReport) -> bool {
     r.verdict.status != Status::Error && got == want
 }
 
+/// One row of the summary table: name, expected, found, as expected.
+type Row = (&'static str, String, String, bool);
+
 pub async fn run(transcript: bool, only: Vec<String>, color: bool) -> ExitCode {
-    if let Err(e) = known_scenarios(&only) {
-        eprintln!("smtp-tls-doctor demo: {e}");
+    // `--only domain` selects the mail-domain demo; every other name is a lab scenario.
+    let scenarios: Vec<String> = only
+        .iter()
+        .filter(|n| n.as_str() != DOMAIN_DEMO)
+        .cloned()
+        .collect();
+    if let Err(e) = known_scenarios(&scenarios) {
+        eprintln!("smtp-tls-doctor demo: {e}; and {DOMAIN_DEMO}, the mail-domain demo");
         return ExitCode::from(64);
     }
+    let want_domain = only.is_empty() || only.len() > scenarios.len();
+    let want_scenarios = only.is_empty() || !scenarios.is_empty();
+    // The mail-domain demo runs beside the scenario checks; its report is printed after theirs.
+    let scenario_part = async {
+        if want_scenarios {
+            run_scenarios(transcript, scenarios, color).await
+        } else {
+            Some(Vec::new())
+        }
+    };
+    let domain_part = async {
+        if want_domain {
+            Some(domain_demo(Style { color, transcript }).await)
+        } else {
+            None
+        }
+    };
+    let (scenario_rows, domain) = tokio::join!(scenario_part, domain_part);
+    let lab_started = scenario_rows.is_some();
+    let mut summary: Vec<Row> = scenario_rows.unwrap_or_default();
+    let mut domain_skipped = false;
+    if let Some(outcome) = domain {
+        println!("\n{}", "=".repeat(100));
+        match outcome {
+            DomainOutcome::Ran {
+                text,
+                want,
+                got,
+                ok,
+            } => {
+                print!("{text}");
+                summary.push((DOMAIN_DEMO, want, got, ok));
+            }
+            DomainOutcome::Skipped(why) => {
+                println!("Mail domain {DEMO_DOMAIN}: skipped: {why}");
+                summary.push((DOMAIN_DEMO, domain_expected(), "skipped".into(), true));
+                domain_skipped = true;
+            }
+            DomainOutcome::Failed(why) => {
+                println!("Mail domain {DEMO_DOMAIN}: {why}");
+                summary.push((DOMAIN_DEMO, domain_expected(), why, false));
+            }
+        }
+    }
+    println!("\n{}", "=".repeat(100));
+    println!("Summary: what each scenario should give, and what check found\n");
+    println!("{:<24} {:<42} {:<42} ", "SCENARIO", "EXPECTED", "FOUND");
+    let mut all_ok = true;
+    for (name, want, got, ok) in &summary {
+        all_ok &= *ok;
+        println!(
+            "{name:<24} {want:<42} {got:<42} {}",
+            if *ok { "ok" } else { "MISMATCH" }
+        );
+    }
+    let _ = std::fs::remove_dir_all(lab_dir());
+    if !lab_started || (domain_skipped && !want_scenarios) {
+        // Nothing (or not what was asked for) could be checked.
+        ExitCode::from(2)
+    } else if all_ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+/// Start the lab and check every scenario in `only` (all when empty), printing each report.
+/// The summary rows, or None when the lab cannot start.
+async fn run_scenarios(transcript: bool, only: Vec<String>, color: bool) -> Option<Vec<Row>> {
     let mut cfg = lab::LabConfig::new(lab_dir());
     if !only.is_empty() {
         cfg.only = Some(only);
@@ -123,7 +210,7 @@ pub async fn run(transcript: bool, only: Vec<String>, color: bool) -> ExitCode {
         Ok(l) => l,
         Err(e) => {
             eprintln!("smtp-tls-doctor demo: cannot start the lab: {e}");
-            return ExitCode::from(2);
+            return None;
         }
     };
     print!("{}", lab_table(&running));
@@ -219,22 +306,289 @@ pub async fn run(transcript: bool, only: Vec<String>, color: bool) -> ExitCode {
             }
         }
     }
-    println!("\n{}", "=".repeat(100));
-    println!("Summary: what each scenario should give, and what check found\n");
-    println!("{:<24} {:<42} {:<42} ", "SCENARIO", "EXPECTED", "FOUND");
-    let mut all_ok = true;
-    for (name, want, got, ok) in &summary {
-        all_ok &= *ok;
-        println!(
-            "{name:<24} {want:<42} {got:<42} {}",
-            if *ok { "ok" } else { "MISMATCH" }
-        );
-    }
     running.shutdown().await;
-    let _ = std::fs::remove_dir_all(lab_dir());
-    if all_ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
+    Some(summary)
+}
+
+// ---- The mail-domain demo ----
+
+/// The `--only` name of the mail-domain demo.
+pub const DOMAIN_DEMO: &str = "domain";
+
+/// The demo's mail domain, served by the lab's DNS server.
+const DEMO_DOMAIN: &str = "demo.lab.test";
+
+/// The loopback addresses of mx1, mx2 and mx3 (one shared port).
+const MX_ADDRS: [[u8; 4]; 3] = [[127, 0, 0, 2], [127, 0, 0, 3], [127, 0, 0, 4]];
+
+/// The name mx2's certificate is made for instead of its own.
+const MX2_CERT_NAME: &str = "mail.other.lab.test";
+
+/// The MTA-STS policy: enforce, listing mx1 and mx2 but not mx3.
+const DEMO_POLICY: &str = "version: STSv1\r\nmode: enforce\r\nmx: mx1.demo.lab.test\r\nmx: mx2.demo.lab.test\r\nmax_age: 86400\r\n";
+
+/// The exact findings a correct domain check reports, and why.
+const DOMAIN_EXPECT: &[(&str, &str)] = &[
+    (
+        "cert-name-mismatch",
+        "mx2's certificate is for mail.other.lab.test, not mx2.demo.lab.test (its endpoint's finding)",
+    ),
+    (
+        "dane-unsigned",
+        "mx1 publishes a TLSA record, but the zone is unsigned (no AD bit): DANE senders ignore it (RFC 7672 §2.2)",
+    ),
+    (
+        "mta-sts-enforce-would-fail",
+        "mx2 is listed in the enforce policy, but its certificate does not name it: MTA-STS senders refuse it (RFC 8461 §4.2)",
+    ),
+    (
+        "mta-sts-mx-not-covered",
+        "mx3 matches no mx: line of the enforce policy: MTA-STS senders do not deliver to it (RFC 8461 §4.1)",
+    ),
+    (
+        "mx-inconsistent",
+        "mx2's certificate is not valid while mx1's and mx3's are: delivery depends on which MX a sender picks",
+    ),
+];
+
+fn domain_expected() -> String {
+    let mut codes: Vec<&str> = DOMAIN_EXPECT.iter().map(|(c, _)| *c).collect();
+    codes.sort_unstable();
+    codes.join(", ")
+}
+
+/// What became of the mail-domain demo.
+enum DomainOutcome {
+    /// It ran: the text to print, the expected and found codes, and whether they agree.
+    Ran {
+        text: String,
+        want: String,
+        got: String,
+        ok: bool,
+    },
+    /// It cannot run on this machine (e.g. only 127.0.0.1 on loopback).
+    Skipped(String),
+    /// Something went wrong in the lab itself.
+    Failed(String),
+}
+
+/// Hex to bytes (None unless an even number of hex digits).
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) {
+        return None;
     }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| s.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+        .collect()
+}
+
+/// A record in zone-file form.
+fn zone_line(r: &lab::dns::LabRecord) -> String {
+    use lab::dns::LabRData as D;
+    let data = match &r.data {
+        D::A(a) => format!("A      {a}"),
+        D::AAAA(a) => format!("AAAA   {a}"),
+        D::MX {
+            preference,
+            exchange,
+        } => format!("MX     {preference} {exchange}."),
+        D::TXT(t) => format!(
+            "TXT    {}",
+            t.iter()
+                .map(|s| format!("{s:?}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+        D::TLSA {
+            usage,
+            selector,
+            matching,
+            data,
+        } => format!(
+            "TLSA   {usage} {selector} {matching} {}",
+            doctor::dns::hex(data)
+        ),
+        D::CNAME(t) => format!("CNAME  {t}."),
+    };
+    format!("  {:<34} {:>5} IN {data}", format!("{}.", r.owner), r.ttl)
+}
+
+/// Start three MX hosts, an MTA-STS policy server and a DNS server for `demo.lab.test`, check
+/// the domain as `check demo.lab.test --domain` does, and compare with [`DOMAIN_EXPECT`].
+async fn domain_demo(style: Style) -> DomainOutcome {
+    use lab::dns::{LabDns, LabRecord};
+    use lab::domain::{DomainLab, MxCert, MxServerSpec};
+    use lab::https::{PolicyResponse, PolicyServer};
+    use std::net::{IpAddr, SocketAddr};
+
+    let d = DEMO_DOMAIN;
+    let [a1, a2, a3] = MX_ADDRS.map(IpAddr::from);
+    let (mx1, mx2, mx3) = (format!("mx1.{d}"), format!("mx2.{d}"), format!("mx3.{d}"));
+    let mut bad = MxServerSpec::new(&mx2, &[a2]);
+    bad.cert = MxCert::WrongName(MX2_CERT_NAME.into());
+    let specs = [
+        MxServerSpec::new(&mx1, &[a1]),
+        bad,
+        MxServerSpec::new(&mx3, &[a3]),
+    ];
+    let mx = match DomainLab::start(&lab_dir().join("domain"), &specs).await {
+        Ok(l) => l,
+        Err(lab::LabError::Bind { source, .. })
+            if source.kind() == std::io::ErrorKind::AddrNotAvailable =>
+        {
+            return DomainOutcome::Skipped(format!(
+                "{source}; the MX hosts need the loopback addresses 127.0.0.2-4 (on macOS: sudo ifconfig lo0 alias 127.0.0.2 up, and the same for .3 and .4)"
+            ));
+        }
+        Err(e) => return DomainOutcome::Failed(format!("cannot start the MX servers: {e}")),
+    };
+    let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
+    let sts_host = format!("mta-sts.{d}");
+    let policy = match mx.issue(&MxCert::Valid, &sts_host) {
+        Ok((chain, key)) => {
+            PolicyServer::start(loopback, chain, key, PolicyResponse::ok(DEMO_POLICY)).await
+        }
+        Err(e) => Err(e),
+    };
+    let policy = match policy {
+        Ok(p) => p,
+        Err(e) => {
+            return DomainOutcome::Failed(format!("cannot start the MTA-STS policy server: {e}"));
+        }
+    };
+    // DANE-EE for mx1's key (3 1 1), what its operator would publish.
+    let tlsa = mx
+        .leaf_der
+        .get(&mx1)
+        .and_then(|leaf| doctor::dane::record_for(leaf, 3, 1, 1))
+        .and_then(|t| unhex(&t.data));
+    let Some(tlsa) = tlsa else {
+        return DomainOutcome::Failed("cannot compute mx1's TLSA record".into());
+    };
+    let port = mx.port;
+    let records = vec![
+        LabRecord::mx(d, 10, &mx1),
+        LabRecord::mx(d, 20, &mx2),
+        LabRecord::mx(d, 30, &mx3),
+        LabRecord::addr(&mx1, a1),
+        LabRecord::addr(&mx2, a2),
+        LabRecord::addr(&mx3, a3),
+        LabRecord::tlsa(&format!("_{port}._tcp.{mx1}"), 3, 1, 1, tlsa),
+        LabRecord::txt(&format!("_mta-sts.{d}"), &["v=STSv1; id=20250101T000000;"]),
+        LabRecord::addr(&sts_host, policy.addr.ip()),
+        LabRecord::txt(
+            &format!("_smtp._tls.{d}"),
+            &["v=TLSRPTv1; rua=mailto:tlsrpt@demo.lab.test"],
+        ),
+    ];
+    let dns = match LabDns::start(loopback, records.clone()).await {
+        Ok(s) => s,
+        Err(e) => return DomainOutcome::Failed(format!("cannot start the lab DNS server: {e}")),
+    };
+
+    let dns_cfg = doctor::dns::DnsConfig {
+        servers: vec![dns.addr],
+        timeout: Duration::from_secs(2),
+        ..Default::default()
+    };
+    let mut opts = CheckOptions {
+        trust: TrustBase::Mozilla,
+        ca_files: vec![mx.ca_file.clone()],
+        connect_to: vec![ConnectTo {
+            host: sts_host.clone(),
+            port: 443,
+            to: policy.addr,
+        }],
+        // No network: nothing is fetched; one handshake per address keeps it quick.
+        fetch_aia: false,
+        quick: true,
+        dns: dns_cfg.clone(),
+        ..CheckOptions::default()
+    };
+    opts.timeouts.banner = Duration::from_secs(5);
+    opts.timeouts.command = Duration::from_secs(5);
+    opts.timeouts.handshake = Duration::from_secs(5);
+    let dopts = doctor::domain::DomainOptions { dns: dns_cfg, port };
+    let result = doctor::check::check_domain(d, &opts, &dopts).await;
+
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "Mail domain {d}: three MX hosts, an MTA-STS policy in enforce mode, a TLSA record in an unsigned zone, TLS-RPT"
+    );
+    let _ = writeln!(
+        o,
+        "  {mx1} ({a1}) valid certificate, TLSA 3 1 1 for its key\n  {mx2} ({a2}) certificate for {MX2_CERT_NAME}\n  {mx3} ({a3}) valid certificate, but the policy does not list it"
+    );
+    let _ = writeln!(
+        o,
+        "\nThe lab DNS server at {} (UDP and TCP; authoritative, unsigned) serves:",
+        dns.addr
+    );
+    for r in &records {
+        let _ = writeln!(o, "{}", zone_line(r));
+    }
+    let _ = writeln!(
+        o,
+        "\nhttps://{sts_host}/.well-known/mta-sts.txt (served at {}):",
+        policy.addr
+    );
+    for line in DEMO_POLICY.lines() {
+        let _ = writeln!(o, "  {line}");
+    }
+    let _ = writeln!(o, "\nWhat a correct check reports, and why:");
+    for (code, why) in DOMAIN_EXPECT {
+        let _ = writeln!(o, "  {code:<28} {why}");
+    }
+    let _ = writeln!(
+        o,
+        "\n$ smtp-tls-doctor check {d} --domain --dns {} --port {port} --ca-file {} --connect-to {sts_host}:443:{} --no-fetch --quick --banner-timeout 5\n",
+        dns.addr,
+        mx.ca_file.display(),
+        policy.addr
+    );
+    let outcome = match result {
+        Ok(report) => {
+            o.push_str(&render_text(&report, style));
+            let mut got: Vec<&str> = report.findings().map(|f| f.code.as_str()).collect();
+            got.sort_unstable();
+            got.dedup();
+            let want = domain_expected();
+            let found = if report.verdict.status == Status::Error {
+                format!(
+                    "not checked ({})",
+                    report
+                        .error
+                        .as_ref()
+                        .map(|e| e.phase.as_str())
+                        .unwrap_or("?")
+                )
+            } else if got.is_empty() {
+                "OK".to_string()
+            } else {
+                got.join(", ")
+            };
+            let ok = report.verdict.status != Status::Error && found == want;
+            DomainOutcome::Ran {
+                text: o,
+                want,
+                got: found,
+                ok,
+            }
+        }
+        Err(e) => {
+            let _ = writeln!(o, "error: {e}");
+            DomainOutcome::Ran {
+                text: o,
+                want: domain_expected(),
+                got: format!("usage error: {e}"),
+                ok: false,
+            }
+        }
+    };
+    dns.shutdown().await;
+    policy.shutdown().await;
+    mx.shutdown().await;
+    outcome
 }

@@ -52,7 +52,10 @@ enum Command {
 struct CheckArgs {
     /// HOST[:PORT]: a host name or address; port 25 by default. Port 465 means implicit TLS.
     /// Or DOMAIN: a mail domain (a bare name with MX records, or --domain): every MX host.
-    #[arg(value_name = "HOST[:PORT]|DOMAIN", required_unless_present = "from_json")]
+    #[arg(
+        value_name = "HOST[:PORT]|DOMAIN",
+        required_unless_present = "from_json"
+    )]
     target: Option<String>,
     /// Use STARTTLS whatever the port.
     #[arg(long, conflicts_with = "implicit_tls")]
