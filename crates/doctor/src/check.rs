@@ -290,8 +290,21 @@ fn judge_domain_report(
         };
         return finish_error(r, &domain, None, f);
     }
-    let mut all: Vec<_> = r.findings().cloned().collect();
+    // The domain's own findings first among equals: they say which senders fail.
+    let mut all: Vec<_> = r
+        .domain
+        .iter()
+        .flat_map(|d| d.findings.iter().cloned())
+        .collect();
     rank(&mut all);
+    let mut from_endpoints: Vec<_> = r
+        .endpoints
+        .iter()
+        .flat_map(|e| e.findings.iter().cloned())
+        .collect();
+    rank(&mut from_endpoints);
+    all.extend(from_endpoints);
+    all.sort_by_key(|f| f.severity);
     let senders = r
         .domain
         .as_ref()
