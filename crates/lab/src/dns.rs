@@ -49,7 +49,7 @@ use hickory_proto::rr::rdata::{A, AAAA, CNAME, MX, SOA, TLSA, TXT};
 use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
-use tokio::task::{JoinHandle, JoinSet};
+use tokio::task::JoinSet;
 use tokio::time::timeout;
 
 use crate::LabError;
@@ -540,7 +540,7 @@ pub struct LabDns {
     /// The zone apexes served (lower case, no final dot), closest first.
     pub zones: Vec<String>,
     server: Arc<Server>,
-    tasks: Vec<JoinHandle<()>>,
+    tasks: crate::Tasks,
 }
 
 impl fmt::Debug for LabDns {
@@ -604,7 +604,7 @@ impl LabDns {
             addr,
             zones,
             server,
-            tasks,
+            tasks: crate::Tasks::new(tasks),
         })
     }
 
@@ -630,23 +630,10 @@ impl LabDns {
 
     /// Stops both servers and waits until their tasks have ended.
     pub async fn shutdown(mut self) {
-        let tasks = std::mem::take(&mut self.tasks);
-        for t in &tasks {
-            t.abort();
-        }
-        for t in tasks {
-            let _ = t.await;
-        }
+        self.tasks.stop().await;
     }
 }
 
-impl Drop for LabDns {
-    fn drop(&mut self) {
-        for t in &self.tasks {
-            t.abort();
-        }
-    }
-}
 
 /// A TCP listener and a UDP socket on the same address and port.
 async fn bind_both(bind: SocketAddr) -> Result<(TcpListener, UdpSocket, SocketAddr), LabError> {

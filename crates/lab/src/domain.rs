@@ -26,7 +26,7 @@ use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use time::OffsetDateTime;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::task::{JoinHandle, JoinSet};
+use tokio::task::JoinSet;
 use tokio::time::timeout;
 
 use crate::LabError;
@@ -117,7 +117,7 @@ pub struct DomainLab {
     /// DER of the lab intermediate, issuer of the lab leaves.
     pub intermediate_der: Vec<u8>,
     pki: Pki,
-    tasks: Vec<JoinHandle<()>>,
+    tasks: crate::Tasks,
 }
 
 impl fmt::Debug for DomainLab {
@@ -205,7 +205,7 @@ impl DomainLab {
             root_der: pki.root.cert_der.clone(),
             intermediate_der: pki.intermediate.cert_der.clone(),
             pki,
-            tasks: Vec::new(),
+            tasks: crate::Tasks::default(),
         };
         for (index, (mx, built)) in mxs.iter().zip(built).enumerate() {
             let default_chain = built.default_chain.clone();
@@ -267,23 +267,10 @@ impl DomainLab {
 
     /// Stops all servers and waits until their tasks have ended.
     pub async fn shutdown(mut self) {
-        let tasks = std::mem::take(&mut self.tasks);
-        for t in &tasks {
-            t.abort();
-        }
-        for t in tasks {
-            let _ = t.await;
-        }
+        self.tasks.stop().await;
     }
 }
 
-impl Drop for DomainLab {
-    fn drop(&mut self) {
-        for t in &self.tasks {
-            t.abort();
-        }
-    }
-}
 
 /// Issues a chain and PKCS#8 key for `name` from `pki` (see
 /// [`DomainLab::issue`]).

@@ -145,7 +145,40 @@ pub struct RunningLab {
     pub ca_file: PathBuf,
     /// One endpoint per started scenario, in [`scenarios()`] order.
     pub endpoints: Vec<LabEndpoint>,
-    tasks: Vec<JoinHandle<()>>,
+    tasks: Tasks,
+}
+
+/// The server tasks of a running lab part: aborted when dropped, awaited by [`Tasks::stop`].
+#[derive(Debug, Default)]
+pub struct Tasks(Vec<JoinHandle<()>>);
+
+impl Tasks {
+    pub fn new(tasks: Vec<JoinHandle<()>>) -> Self {
+        Tasks(tasks)
+    }
+
+    pub fn push(&mut self, t: JoinHandle<()>) {
+        self.0.push(t);
+    }
+
+    /// Aborts every task and waits until each has ended.
+    pub async fn stop(&mut self) {
+        let tasks = std::mem::take(&mut self.0);
+        for t in &tasks {
+            t.abort();
+        }
+        for t in tasks {
+            let _ = t.await;
+        }
+    }
+}
+
+impl Drop for Tasks {
+    fn drop(&mut self) {
+        for t in &self.0 {
+            t.abort();
+        }
+    }
 }
 
 impl RunningLab {
@@ -156,21 +189,7 @@ impl RunningLab {
 
     /// Stops all servers and waits until their tasks have ended.
     pub async fn shutdown(mut self) {
-        let tasks = std::mem::take(&mut self.tasks);
-        for t in &tasks {
-            t.abort();
-        }
-        for t in tasks {
-            let _ = t.await;
-        }
-    }
-}
-
-impl Drop for RunningLab {
-    fn drop(&mut self) {
-        for t in &self.tasks {
-            t.abort();
-        }
+        self.tasks.stop().await;
     }
 }
 
@@ -346,7 +365,7 @@ pub async fn start(cfg: LabConfig) -> Result<RunningLab, LabError> {
         host: LAB_HOST.to_string(),
         ca_file,
         endpoints,
-        tasks,
+        tasks: Tasks::new(tasks),
     })
 }
 
