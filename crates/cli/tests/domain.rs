@@ -809,3 +809,58 @@ fn tlsa_follows_the_mx_hosts_alias() {
     );
     assert_eq!(sender(&v, "dane"), "verified-tls");
 }
+
+/// Every usable combination: DANE-EE and DANE-TA, selectors 0 and 1, matching types 0, 1 and 2
+/// (RFC 6698 §2.1), each computed with openssl; a DANE-TA record for the root, which the server
+/// does not send, matches nothing (RFC 7671 §5.2.2).
+#[test]
+fn every_selector_and_matching_type() {
+    let w = World::start(&[MxServerSpec::new("mx.sel.test", &[ip("127.0.0.42")])]);
+    let p = w.port();
+    let leaf = w.leaf("mx.sel.test");
+    let inter = w.mx.intermediate_der.clone();
+    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    let spki = |der: &[u8]| {
+        let pem = pipe(&["x509", "-inform", "DER", "-noout", "-pubkey"], der);
+        pipe(&["pkey", "-pubin", "-outform", "DER"], &pem)
+    };
+    let mut recs: Vec<String> = Vec::new();
+    for (usage, der) in [(3u8, &leaf), (2u8, &inter)] {
+        recs.push(format!("{usage} 0 0 {}", hex(der)));
+        recs.push(format!("{usage} 1 0 {}", hex(&spki(der))));
+        for sel in [0u8, 1] {
+            for m in [1u8, 2] {
+                recs.push(format!("{usage} {sel} {m} {}", openssl_assoc(der, sel, m)));
+            }
+        }
+    }
+    let root = format!("2 1 1 {}", openssl_assoc(&w.mx.root_der, 1, 1));
+    let mut zone_text = "@ IN MX 10 mx\nmx IN A 127.0.0.42\n".to_string();
+    for r in recs.iter().chain(std::iter::once(&root)) {
+        zone_text.push_str(&format!("_{p}._tcp.mx IN TLSA {r}\n"));
+    }
+    let dns = DnsLab::start(&[zone("sel.test", &zone_text, true)]);
+    let r = w.check("sel.test", dns.resolver, &[]);
+    let v = r.json();
+    let results = v["domain"]["mx_results"][0]["addresses"][0]["tlsa_results"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(results.len(), recs.len() + 1, "{}", r.stdout);
+    for res in &results {
+        let rec = &res["record"];
+        let text = format!("{} {} {}", rec["usage"], rec["selector"], rec["matching"]);
+        let is_root = rec["usage"] == 2
+            && rec["selector"] == 1
+            && rec["matching"] == 1
+            && root.ends_with(rec["data"].as_str().unwrap_or("?"));
+        let want = if is_root { "no-match" } else { "match" };
+        assert_eq!(res["result"], want, "{text}: {}", res["detail"]);
+    }
+    // The root's record matches nothing: a stale-looking record beside matching ones.
+    assert_eq!(
+        domain_codes(&v),
+        vec!["dane-tlsa-stale".to_string(), "tlsrpt-missing".to_string()]
+    );
+    assert_eq!(sender(&v, "dane"), "verified-tls");
+}
