@@ -864,3 +864,57 @@ fn every_selector_and_matching_type() {
     );
     assert_eq!(sender(&v, "dane"), "verified-tls");
 }
+
+/// A hostile or broken policy host: a huge policy, one that never finishes, something that is not
+/// TLS. Each is `mta-sts-policy-unreachable` with the phase and cause, within the time limits.
+#[test]
+fn hostile_policy_hosts_are_findings_within_limits() {
+    let mut w = World::start(&[MxServerSpec::new("mx.hostile.test", &[ip("127.0.0.43")])]);
+    let huge = format!(
+        "version: STSv1\r\nmode: enforce\r\nmx: mx.hostile.test\r\nmax_age: 604800\r\n{}",
+        "x-padding: 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\r\n"
+            .repeat(1600)
+    );
+    w.policy("huge.test", MxCert::Valid, PolicyResponse::ok(&huge));
+    w.policy(
+        "slow.test",
+        MxCert::Valid,
+        PolicyResponse::ok("version: STSv1\r\n").delayed(std::time::Duration::from_secs(5)),
+    );
+    let mut zones = vec![zone("hostile.test", "mx IN A 127.0.0.43\n", false)];
+    for d in ["huge.test", "slow.test", "nottls.test"] {
+        zones.push(zone(
+            d,
+            "@ IN MX 10 mx.hostile.test.\n_mta-sts IN TXT \"v=STSv1; id=1;\"\n_smtp._tls IN TXT \"v=TLSRPTv1; rua=mailto:r@hostile.test\"\n",
+            false,
+        ));
+    }
+    let dns = DnsLab::start(&zones);
+    let started = std::time::Instant::now();
+    let r = w.check("huge.test", dns.resolver, &["--command-timeout", "2"]);
+    let s = summaries(&r.json(), "mta-sts-policy-unreachable").join(" ");
+    assert!(
+        s.contains("64 KiB") && s.contains("http phase"),
+        "{s}\n{}",
+        r.stdout
+    );
+
+    let r = w.check("slow.test", dns.resolver, &["--command-timeout", "1"]);
+    let s = summaries(&r.json(), "mta-sts-policy-unreachable").join(" ");
+    assert!(s.contains("no complete answer"), "{s}");
+
+    // The "policy host" is an SMTP server: it greets in plaintext instead of TLS.
+    let smtp = w.mx.addrs("mx.hostile.test")[0];
+    let r = w.check(
+        "nottls.test",
+        dns.resolver,
+        &["--connect-to", &format!("mta-sts.nottls.test:443:{smtp}")],
+    );
+    let s = summaries(&r.json(), "mta-sts-policy-unreachable").join(" ");
+    assert!(s.contains("handshake phase"), "{s}\n{}", r.stdout);
+    assert!(
+        started.elapsed().as_secs() < 30,
+        "took {:?}",
+        started.elapsed()
+    );
+}

@@ -520,26 +520,42 @@ async fn fetch_into(
         .map_err(|e| ("http", format!("cannot send the request: {e}")))?;
     let limit = MAX_POLICY + 16 * 1024;
     let mut buf = Vec::new();
-    let mut chunk = [0u8; 8192];
-    loop {
-        match tls.read(&mut chunk).await {
-            Ok(0) => break,
-            Ok(n) => {
-                buf.extend_from_slice(chunk.get(..n).unwrap_or_default());
-                if buf.len() > limit {
-                    return Err((
-                        "http",
-                        format!(
-                            "the answer exceeds {} KiB (RFC 8461 §3.3 lets senders refuse policies over 64 KiB)",
-                            limit / 1024
-                        ),
-                    ));
+    // The answer must come within the reply time limit (--command-timeout), like an SMTP reply.
+    let read = async {
+        let mut chunk = [0u8; 8192];
+        loop {
+            match tls.read(&mut chunk).await {
+                Ok(0) => return Ok(()),
+                Ok(n) => {
+                    buf.extend_from_slice(chunk.get(..n).unwrap_or_default());
+                    if buf.len() > limit {
+                        return Err((
+                            "http",
+                            format!(
+                                "the answer exceeds {} KiB (RFC 8461 §3.3 lets senders refuse policies over 64 KiB)",
+                                limit / 1024
+                            ),
+                        ));
+                    }
                 }
+                // Many servers close without close_notify; what arrived is judged.
+                Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(()),
+                Err(e) => return Err(("http", format!("reading the answer: {e}"))),
             }
-            // Many servers close without close_notify; what arrived is judged.
-            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
-            Err(e) => return Err(("http", format!("reading the answer: {e}"))),
         }
+    };
+    match tokio::time::timeout(opts.timeouts.command, read).await {
+        Err(_) => {
+            return Err((
+                "http",
+                format!(
+                    "no complete answer from {host} within {:?} ({} bytes received)",
+                    opts.timeouts.command,
+                    buf.len()
+                ),
+            ));
+        }
+        Ok(r) => r?,
     }
     let resp = wire::http::parse_full(&buf).map_err(|e| ("http", e))?;
     f.status = Some(resp.status);

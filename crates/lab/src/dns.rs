@@ -634,7 +634,6 @@ impl LabDns {
     }
 }
 
-
 /// A TCP listener and a UDP socket on the same address and port.
 async fn bind_both(bind: SocketAddr) -> Result<(TcpListener, UdpSocket, SocketAddr), LabError> {
     let err = |addr: SocketAddr, e: io::Error| LabError::Bind {

@@ -271,7 +271,6 @@ impl DomainLab {
     }
 }
 
-
 /// Issues a chain and PKCS#8 key for `name` from `pki` (see
 /// [`DomainLab::issue`]).
 pub fn issue(pki: &Pki, cert: &MxCert, name: &str) -> Result<(Vec<Vec<u8>>, Vec<u8>), LabError> {
