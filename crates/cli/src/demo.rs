@@ -358,7 +358,7 @@ fn domain_expected() -> String {
 }
 
 /// What became of the mail-domain demo.
-enum DomainOutcome {
+pub enum DomainOutcome {
     /// It ran: the text to print, the expected and found codes, and whether they agree.
     Ran {
         text: String,
@@ -414,9 +414,67 @@ fn zone_line(r: &lab::dns::LabRecord) -> String {
     format!("  {:<34} {:>5} IN {data}", format!("{}.", r.owner), r.ttl)
 }
 
-/// Start three MX hosts, an MTA-STS policy server and a DNS server for `demo.lab.test`, check
-/// the domain as `check demo.lab.test --domain` does, and compare with [`DOMAIN_EXPECT`].
-async fn domain_demo(style: Style) -> DomainOutcome {
+/// The demo's mail domain, running: three MX hosts, the MTA-STS policy server, the DNS server.
+pub struct DomainWorld {
+    pub mx: lab::domain::DomainLab,
+    pub policy: lab::https::PolicyServer,
+    pub dns: lab::dns::LabDns,
+    pub records: Vec<lab::dns::LabRecord>,
+}
+
+impl DomainWorld {
+    pub async fn shutdown(self) {
+        self.dns.shutdown().await;
+        self.policy.shutdown().await;
+        self.mx.shutdown().await;
+    }
+
+    /// The command that checks the demo domain against this world.
+    pub fn command(&self) -> String {
+        format!(
+            "smtp-tls-doctor check {DEMO_DOMAIN} --domain --dns {} --port {} --ca-file {} --connect-to mta-sts.{DEMO_DOMAIN}:443:{} --no-fetch",
+            self.dns.addr,
+            self.mx.port,
+            self.mx.ca_file.display(),
+            self.policy.addr
+        )
+    }
+
+    /// What runs where, the zone and the policy, for people.
+    pub fn describe(&self) -> String {
+        let d = DEMO_DOMAIN;
+        let [a1, a2, a3] = MX_ADDRS.map(std::net::IpAddr::from);
+        let mut o = String::new();
+        let _ = writeln!(
+            o,
+            "Mail domain {d}: three MX hosts, an MTA-STS policy in enforce mode, a TLSA record in an unsigned zone, TLS-RPT"
+        );
+        let _ = writeln!(
+            o,
+            "  mx1.{d} ({a1}) valid certificate, TLSA 3 1 1 for its key\n  mx2.{d} ({a2}) certificate for {MX2_CERT_NAME}\n  mx3.{d} ({a3}) valid certificate, but the policy does not list it"
+        );
+        let _ = writeln!(
+            o,
+            "\nThe lab DNS server at {} (UDP and TCP; authoritative, unsigned) serves:",
+            self.dns.addr
+        );
+        for r in &self.records {
+            let _ = writeln!(o, "{}", zone_line(r));
+        }
+        let _ = writeln!(
+            o,
+            "\nhttps://mta-sts.{d}/.well-known/mta-sts.txt (served at {}):",
+            self.policy.addr
+        );
+        for line in DEMO_POLICY.lines() {
+            let _ = writeln!(o, "  {line}");
+        }
+        o
+    }
+}
+
+/// Start the demo's mail domain; `Err` says why it cannot run here.
+pub async fn start_domain_world() -> Result<DomainWorld, DomainOutcome> {
     use lab::dns::{LabDns, LabRecord};
     use lab::domain::{DomainLab, MxCert, MxServerSpec};
     use lab::https::{PolicyResponse, PolicyServer};
@@ -437,11 +495,15 @@ async fn domain_demo(style: Style) -> DomainOutcome {
         Err(lab::LabError::Bind { source, .. })
             if source.kind() == std::io::ErrorKind::AddrNotAvailable =>
         {
-            return DomainOutcome::Skipped(format!(
+            return Err(DomainOutcome::Skipped(format!(
                 "{source}; the MX hosts need the loopback addresses 127.0.0.2-4 (on macOS: sudo ifconfig lo0 alias 127.0.0.2 up, and the same for .3 and .4)"
-            ));
+            )));
         }
-        Err(e) => return DomainOutcome::Failed(format!("cannot start the MX servers: {e}")),
+        Err(e) => {
+            return Err(DomainOutcome::Failed(format!(
+                "cannot start the MX servers: {e}"
+            )));
+        }
     };
     let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
     let sts_host = format!("mta-sts.{d}");
@@ -454,7 +516,9 @@ async fn domain_demo(style: Style) -> DomainOutcome {
     let policy = match policy {
         Ok(p) => p,
         Err(e) => {
-            return DomainOutcome::Failed(format!("cannot start the MTA-STS policy server: {e}"));
+            return Err(DomainOutcome::Failed(format!(
+                "cannot start the MTA-STS policy server: {e}"
+            )));
         }
     };
     // DANE-EE for mx1's key (3 1 1), what its operator would publish.
@@ -464,7 +528,9 @@ async fn domain_demo(style: Style) -> DomainOutcome {
         .and_then(|leaf| doctor::dane::record_for(leaf, 3, 1, 1))
         .and_then(|t| unhex(&t.data));
     let Some(tlsa) = tlsa else {
-        return DomainOutcome::Failed("cannot compute mx1's TLSA record".into());
+        return Err(DomainOutcome::Failed(
+            "cannot compute mx1's TLSA record".into(),
+        ));
     };
     let port = mx.port;
     let records = vec![
@@ -484,21 +550,42 @@ async fn domain_demo(style: Style) -> DomainOutcome {
     ];
     let dns = match LabDns::start(loopback, records.clone()).await {
         Ok(s) => s,
-        Err(e) => return DomainOutcome::Failed(format!("cannot start the lab DNS server: {e}")),
+        Err(e) => {
+            return Err(DomainOutcome::Failed(format!(
+                "cannot start the lab DNS server: {e}"
+            )));
+        }
     };
+    Ok(DomainWorld {
+        mx,
+        policy,
+        dns,
+        records,
+    })
+}
 
+/// Start the demo's mail domain, check it as `check demo.lab.test --domain` does, and compare
+/// with [`DOMAIN_EXPECT`].
+async fn domain_demo(style: Style) -> DomainOutcome {
+    let w = match start_domain_world().await {
+        Ok(w) => w,
+        Err(o) => return o,
+    };
+    let d = DEMO_DOMAIN;
+    let sts_host = format!("mta-sts.{d}");
+    let port = w.mx.port;
     let dns_cfg = doctor::dns::DnsConfig {
-        servers: vec![dns.addr],
+        servers: vec![w.dns.addr],
         timeout: Duration::from_secs(2),
         ..Default::default()
     };
     let mut opts = CheckOptions {
         trust: TrustBase::Mozilla,
-        ca_files: vec![mx.ca_file.clone()],
+        ca_files: vec![w.mx.ca_file.clone()],
         connect_to: vec![ConnectTo {
             host: sts_host.clone(),
             port: 443,
-            to: policy.addr,
+            to: w.policy.addr,
         }],
         // No network: nothing is fetched; one handshake per address keeps it quick.
         fetch_aia: false,
@@ -512,42 +599,12 @@ async fn domain_demo(style: Style) -> DomainOutcome {
     let dopts = doctor::domain::DomainOptions { dns: dns_cfg, port };
     let result = doctor::check::check_domain(d, &opts, &dopts).await;
 
-    let mut o = String::new();
-    let _ = writeln!(
-        o,
-        "Mail domain {d}: three MX hosts, an MTA-STS policy in enforce mode, a TLSA record in an unsigned zone, TLS-RPT"
-    );
-    let _ = writeln!(
-        o,
-        "  {mx1} ({a1}) valid certificate, TLSA 3 1 1 for its key\n  {mx2} ({a2}) certificate for {MX2_CERT_NAME}\n  {mx3} ({a3}) valid certificate, but the policy does not list it"
-    );
-    let _ = writeln!(
-        o,
-        "\nThe lab DNS server at {} (UDP and TCP; authoritative, unsigned) serves:",
-        dns.addr
-    );
-    for r in &records {
-        let _ = writeln!(o, "{}", zone_line(r));
-    }
-    let _ = writeln!(
-        o,
-        "\nhttps://{sts_host}/.well-known/mta-sts.txt (served at {}):",
-        policy.addr
-    );
-    for line in DEMO_POLICY.lines() {
-        let _ = writeln!(o, "  {line}");
-    }
+    let mut o = w.describe();
     let _ = writeln!(o, "\nWhat a correct check reports, and why:");
     for (code, why) in DOMAIN_EXPECT {
         let _ = writeln!(o, "  {code:<28} {why}");
     }
-    let _ = writeln!(
-        o,
-        "\n$ smtp-tls-doctor check {d} --domain --dns {} --port {port} --ca-file {} --connect-to {sts_host}:443:{} --no-fetch --quick --banner-timeout 5\n",
-        dns.addr,
-        mx.ca_file.display(),
-        policy.addr
-    );
+    let _ = writeln!(o, "\n$ {} --quick --banner-timeout 5\n", w.command());
     let outcome = match result {
         Ok(report) => {
             o.push_str(&render_text(&report, style));
@@ -587,8 +644,6 @@ async fn domain_demo(style: Style) -> DomainOutcome {
             }
         }
     };
-    dns.shutdown().await;
-    policy.shutdown().await;
-    mx.shutdown().await;
+    w.shutdown().await;
     outcome
 }

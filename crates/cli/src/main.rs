@@ -202,6 +202,10 @@ struct LabArgs {
     /// Start only these scenarios. Repeatable.
     #[arg(long, value_name = "SCENARIO")]
     only: Vec<String>,
+    /// Also run the demo's mail domain (demo.lab.test: three MX hosts on 127.0.0.2-4, its
+    /// MTA-STS policy server and an authoritative DNS server), to check with `check --dns`.
+    #[arg(long)]
+    domain: bool,
 }
 
 #[derive(Args, Debug)]
@@ -528,8 +532,28 @@ async fn run_lab(a: LabArgs) -> ExitCode {
         }
     };
     print!("{}", demo::lab_table(&running));
+    let world = if a.domain {
+        match demo::start_domain_world().await {
+            Ok(w) => {
+                println!("\n{}", w.describe());
+                println!("Check it with:\n  {}", w.command());
+                Some(w)
+            }
+            Err(demo::DomainOutcome::Skipped(why) | demo::DomainOutcome::Failed(why)) => {
+                eprintln!("smtp-tls-doctor lab: the mail domain cannot run here: {why}");
+                running.shutdown().await;
+                return ExitCode::from(2);
+            }
+            Err(demo::DomainOutcome::Ran { .. }) => None,
+        }
+    } else {
+        None
+    };
     println!("\nThe lab runs until Ctrl-C.");
     let _ = tokio::signal::ctrl_c().await;
+    if let Some(w) = world {
+        w.shutdown().await;
+    }
     running.shutdown().await;
     ExitCode::SUCCESS
 }

@@ -918,3 +918,51 @@ fn hostile_policy_hosts_are_findings_within_limits() {
         started.elapsed()
     );
 }
+
+/// `lab --domain` keeps the demo's mail domain running (its own DNS server included) and prints
+/// the command that checks it; that command finds what the demo promises.
+#[test]
+fn lab_domain_runs_a_checkable_mail_domain() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_smtp-tls-doctor"))
+        .args(["lab", "--domain", "--only", "good", "--dir"])
+        .arg(dir.path())
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the lab");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let mut command = None;
+    while let Some(Ok(line)) = lines.next() {
+        if line.starts_with("Check it with:") {
+            command = lines.next().and_then(Result::ok);
+            break;
+        }
+    }
+    let command = command.unwrap_or_default();
+    let args: Vec<&str> = command.split_whitespace().skip(1).collect();
+    assert_eq!(args.first(), Some(&"check"), "{command}");
+    let mut args = args;
+    args.push("--json");
+    let r = run(&args);
+    let _ = child.kill();
+    let _ = child.wait();
+    let v = r.json();
+    let c = domain_codes(&v);
+    for want in [
+        "mta-sts-mx-not-covered",
+        "mta-sts-enforce-would-fail",
+        "dane-unsigned",
+    ] {
+        assert!(
+            c.contains(&want.to_string()),
+            "{want} missing in {c:?}\n{}",
+            r.stdout
+        );
+    }
+    assert_eq!(v["domain"]["mx_results"].as_array().map(Vec::len), Some(3));
+    assert_eq!(sender(&v, "mta-sts"), "verified-tls");
+}
