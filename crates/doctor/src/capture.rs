@@ -13,6 +13,7 @@ use crate::diagnose::Finding;
 use crate::findings::{Severity, lookup};
 use crate::observe::{Alert, Mode};
 use crate::simulate::{Negotiated, Profile};
+use crate::smtp_line::{Line, read_line};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use std::io;
@@ -21,9 +22,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
-use tokio::io::{
-    AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt,
-};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::io::{BufReader, ReadBuf};
 use tokio::time::timeout;
 use wire::tls::{ClientHelloInfo, Reader, RecordError};
@@ -915,44 +914,6 @@ fn printable(line: &[u8]) -> String {
 }
 
 /// One line read from the client.
-enum Line {
-    Text(Vec<u8>),
-    TooLong,
-    Eof,
-}
-
-async fn read_line<R: AsyncBufRead + Unpin + ?Sized>(r: &mut R, cap: usize) -> io::Result<Line> {
-    let mut line = Vec::new();
-    loop {
-        let avail = r.fill_buf().await?;
-        if avail.is_empty() {
-            return Ok(Line::Eof);
-        }
-        match avail.iter().position(|&b| b == b'\n') {
-            Some(i) => {
-                line.extend_from_slice(avail.get(..i).unwrap_or_default());
-                r.consume(i + 1);
-                if line.last() == Some(&b'\r') {
-                    line.pop();
-                }
-                return Ok(if line.len() > cap {
-                    Line::TooLong
-                } else {
-                    Line::Text(line)
-                });
-            }
-            None => {
-                let n = avail.len();
-                line.extend_from_slice(avail);
-                r.consume(n);
-                if line.len() > cap + 1 {
-                    return Ok(Line::TooLong);
-                }
-            }
-        }
-    }
-}
-
 enum Next {
     Close,
     StartTls,

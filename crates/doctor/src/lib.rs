@@ -20,6 +20,7 @@ mod registry;
 pub mod report;
 pub mod scan;
 pub mod simulate;
+pub mod smtp_line;
 pub mod tls;
 pub mod trust;
 pub mod truststore;

@@ -8,9 +8,7 @@
 use std::io;
 use std::time::Duration;
 
-use tokio::io::{
-    AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader,
-};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::time::timeout;
 
 use crate::LAB_HOST;
@@ -135,53 +133,7 @@ enum Next {
     StartTls,
 }
 
-/// One line read from the client.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) enum Line {
-    /// A line without its line ending (CRLF or bare LF).
-    Text(Vec<u8>),
-    /// The line exceeded the limit; the connection must be closed (the rest
-    /// of the line was not read).
-    TooLong,
-    /// End of stream (a partial last line without line ending is dropped).
-    Eof,
-}
-
-/// Reads a line of at most `cap` bytes (without the line ending).
-pub(crate) async fn read_line<R: AsyncBufRead + Unpin + ?Sized>(
-    r: &mut R,
-    cap: usize,
-) -> io::Result<Line> {
-    let mut line = Vec::new();
-    loop {
-        let avail = r.fill_buf().await?;
-        if avail.is_empty() {
-            return Ok(Line::Eof);
-        }
-        match avail.iter().position(|&b| b == b'\n') {
-            Some(i) => {
-                line.extend_from_slice(&avail[..i]);
-                r.consume(i + 1);
-                if line.last() == Some(&b'\r') {
-                    line.pop();
-                }
-                if line.len() > cap {
-                    return Ok(Line::TooLong);
-                }
-                return Ok(Line::Text(line));
-            }
-            None => {
-                let n = avail.len();
-                line.extend_from_slice(avail);
-                r.consume(n);
-                // +1: the line may still end with a CR that is not counted.
-                if line.len() > cap + 1 {
-                    return Ok(Line::TooLong);
-                }
-            }
-        }
-    }
-}
+pub(crate) use doctor::smtp_line::{Line, read_line};
 
 struct Session<'a> {
     r: BufReader<BoxIo>,
