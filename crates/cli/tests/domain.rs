@@ -311,6 +311,37 @@ fn dane_mismatch_stale_usage_bogus_and_unsigned() {
         r.stdout
     );
     assert_eq!(sender(&v, "dane"), "tls");
+
+    // The same judgements with our own validation, straight from the authoritative server.
+    let anchor = dns.trust_anchor.to_string_lossy().into_owned();
+    let own = ["--dnssec-validate", "--trust-anchor", anchor.as_str()];
+    let r = w.check("dane.test", dns.auth, &own);
+    let v = r.json();
+    let c = domain_codes(&v);
+    for want in [
+        "dane-tlsa-mismatch",
+        "dane-tlsa-stale",
+        "dane-usage-unsuitable",
+        "dane-tlsa-lookup-failed",
+    ] {
+        assert!(
+            c.contains(&want.to_string()),
+            "validating: {want} missing in {c:?}\n{}",
+            r.stdout
+        );
+    }
+    assert!(
+        summaries(&v, "dane-tlsa-lookup-failed")
+            .join(" ")
+            .contains("bogus")
+    );
+    let r = w.check("plain.test", dns.auth, &own);
+    let v = r.json();
+    assert!(
+        domain_codes(&v).contains(&"dane-unsigned".to_string()),
+        "{}",
+        r.stdout
+    );
 }
 
 /// MTA-STS in enforce mode against MX hosts that fail it, and one the policy does not cover.

@@ -285,9 +285,38 @@ impl Dns {
     pub async fn lookup(&self, name: &str, rtype: RecordType) -> DnsAnswer {
         let name = name.trim_end_matches('.').to_ascii_lowercase();
         match &self.validating {
-            Some(r) => validated_lookup(r, &name, rtype, &self.servers).await,
+            Some(r) => {
+                let a = validated_lookup(r, &name, rtype, &self.servers).await;
+                if a.dnssec == Dnssec::Bogus {
+                    return self.unsigned_or_bogus(a, &name, rtype).await;
+                }
+                a
+            }
             None => self.stub_lookup(&name, rtype).await,
         }
+    }
+
+    /// hickory reports data it cannot validate as bogus, also when the zone is simply not signed
+    /// and no chain from the anchors proves that (RFC 4033 §5 calls that indeterminate). Asked
+    /// again without validation (CD): no signature at all means unsigned, and the data is used as
+    /// a non-validating resolver would; signatures that do not validate stay bogus.
+    async fn unsigned_or_bogus(&self, bogus: DnsAnswer, name: &str, rtype: RecordType) -> DnsAnswer {
+        let Ok((_, msg)) = self.exchange(name, rtype, true).await else {
+            return bogus;
+        };
+        let signed = msg
+            .answers
+            .iter()
+            .chain(msg.authorities.iter())
+            .any(|r| r.record_type() == RecordType::RRSIG);
+        if signed {
+            return bogus;
+        }
+        let mut a = self.stub_lookup(name, rtype).await;
+        if a.outcome != Outcome::Error {
+            a.dnssec = Dnssec::Indeterminate;
+        }
+        a
     }
 
     async fn stub_lookup(&self, name: &str, rtype: RecordType) -> DnsAnswer {
