@@ -300,7 +300,12 @@ impl Dns {
     /// and no chain from the anchors proves that (RFC 4033 §5 calls that indeterminate). Asked
     /// again without validation (CD): no signature at all means unsigned, and the data is used as
     /// a non-validating resolver would; signatures that do not validate stay bogus.
-    async fn unsigned_or_bogus(&self, bogus: DnsAnswer, name: &str, rtype: RecordType) -> DnsAnswer {
+    async fn unsigned_or_bogus(
+        &self,
+        bogus: DnsAnswer,
+        name: &str,
+        rtype: RecordType,
+    ) -> DnsAnswer {
         let Ok((_, msg)) = self.exchange(name, rtype, true).await else {
             return bogus;
         };
