@@ -20,7 +20,7 @@ pub struct Finding {
     pub evidence: Map<String, Value>,
 }
 
-fn finding(code: &str, summary: String, evidence: Value) -> Finding {
+pub(crate) fn finding(code: &str, summary: String, evidence: Value) -> Finding {
     let severity = lookup(code).map(|d| d.severity).unwrap_or(Severity::Error);
     let evidence = match evidence {
         Value::Object(m) => m,

@@ -3,15 +3,15 @@
 
 use crate::cert::{AnalysisInput, ChainAnalysis, TrustVerdict, analyze};
 use crate::dane::{Tlsa, TlsaResult, match_chain, record_for};
-use crate::diagnose::Finding;
+use crate::diagnose::{Finding, finding};
 use crate::dns::{DnsAnswer, DnsRecord, Dnssec, Outcome};
 use crate::domain::{DomainObservation, MxHostObservation, PolicyFetch};
-use crate::findings::{Severity, lookup};
+use crate::findings::Severity;
 use crate::observe::{Mode, Phase};
 use crate::report::EndpointReport;
 use crate::trust::TrustStore;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::json;
 use time::OffsetDateTime;
 
 /// The judgement of a domain, beside its observation.
@@ -94,18 +94,6 @@ pub struct SenderOutcome {
     pub detail: String,
 }
 
-fn finding(code: &str, summary: String, evidence: Value) -> Finding {
-    let severity = lookup(code).map(|d| d.severity).unwrap_or(Severity::Error);
-    Finding {
-        code: code.to_string(),
-        severity,
-        summary,
-        evidence: match evidence {
-            Value::Object(m) => m,
-            _ => serde_json::Map::new(),
-        },
-    }
-}
 
 /// The state of one endpoint, as senders see it.
 struct EpState<'a> {
