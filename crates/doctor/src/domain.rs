@@ -481,14 +481,8 @@ async fn fetch_into(
         .map_err(|e| ("connect", format!("cannot connect to {addr}: {e}")))?;
     let _ = tcp.set_nodelay(true);
     let verifier = Arc::new(crate::tls::RecordingVerifier::new());
-    let mut connector = rustls::ClientConfig::builder_with_provider(crate::tls::provider())
-        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
-        .map_err(|e| ("handshake", e.to_string()))?
-        .dangerous()
-        .with_custom_certificate_verifier(verifier.clone())
-        .with_no_client_auth();
-    connector.alpn_protocols = vec![b"http/1.1".to_vec()];
-    let connector = tokio_rustls::TlsConnector::from(Arc::new(connector));
+    let connector = crate::tls::connector(verifier.clone(), true)
+        .map_err(|e| ("handshake", e.to_string()))?;
     let name = rustls::pki_types::ServerName::try_from(host.to_string())
         .map_err(|e| ("handshake", format!("'{host}' is not a server name: {e}")))?;
     let hs = tokio::time::timeout(opts.timeouts.handshake, connector.connect(name, tcp)).await;
