@@ -11,6 +11,7 @@ use crate::dns::{Dns, DnsAnswer, DnsConfig, DnsInfo, DnsRecord, Outcome, Rtype};
 use crate::observe::{CertBytes, EndpointObservation};
 use crate::probe::EndpointSpec;
 use crate::trust::TrustStore;
+use futures_util::future::join_all;
 use serde::{Deserialize, Serialize};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -289,34 +290,6 @@ pub async fn observe_domain(
     })
 }
 
-/// Run futures concurrently and keep their order (no extra crate for it).
-async fn join_all<F, T>(futs: impl IntoIterator<Item = F>) -> Vec<T>
-where
-    F: std::future::Future<Output = T>,
-{
-    let futs: Vec<_> = futs.into_iter().map(Box::pin).collect();
-    let mut slots: Vec<Option<T>> = futs.iter().map(|_| None).collect();
-    let mut pending: Vec<(usize, std::pin::Pin<Box<F>>)> = futs.into_iter().enumerate().collect();
-    std::future::poll_fn(|cx| {
-        pending.retain_mut(|(i, f)| match f.as_mut().poll(cx) {
-            std::task::Poll::Ready(v) => {
-                if let Some(s) = slots.get_mut(*i) {
-                    *s = Some(v);
-                }
-                false
-            }
-            std::task::Poll::Pending => true,
-        });
-        if pending.is_empty() {
-            std::task::Poll::Ready(())
-        } else {
-            std::task::Poll::Pending
-        }
-    })
-    .await;
-    slots.into_iter().flatten().collect()
-}
-
 async fn lookup_host(
     dns: &Dns,
     host: &str,
@@ -481,8 +454,8 @@ async fn fetch_into(
         .map_err(|e| ("connect", format!("cannot connect to {addr}: {e}")))?;
     let _ = tcp.set_nodelay(true);
     let verifier = Arc::new(crate::tls::RecordingVerifier::new());
-    let connector = crate::tls::connector(verifier.clone(), true)
-        .map_err(|e| ("handshake", e.to_string()))?;
+    let connector =
+        crate::tls::connector(verifier.clone(), true).map_err(|e| ("handshake", e.to_string()))?;
     let name = rustls::pki_types::ServerName::try_from(host.to_string())
         .map_err(|e| ("handshake", format!("'{host}' is not a server name: {e}")))?;
     let hs = tokio::time::timeout(opts.timeouts.handshake, connector.connect(name, tcp)).await;
@@ -585,15 +558,5 @@ mod tests {
         assert!(!looks_like_domain("example.com:25"));
         assert!(!looks_like_domain("192.0.2.1"));
         assert!(!looks_like_domain("::1"));
-    }
-
-    #[tokio::test]
-    async fn join_all_keeps_order() {
-        let v = join_all((0..5u64).map(|i| async move {
-            tokio::time::sleep(Duration::from_millis(10 * (5 - i))).await;
-            i
-        }))
-        .await;
-        assert_eq!(v, vec![0, 1, 2, 3, 4]);
     }
 }

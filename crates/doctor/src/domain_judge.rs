@@ -94,7 +94,6 @@ pub struct SenderOutcome {
     pub detail: String,
 }
 
-
 /// The state of one endpoint, as senders see it.
 struct EpState<'a> {
     ep: &'a EndpointReport,
