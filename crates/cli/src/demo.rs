@@ -596,7 +596,11 @@ async fn domain_demo(style: Style) -> DomainOutcome {
     opts.timeouts.banner = Duration::from_secs(5);
     opts.timeouts.command = Duration::from_secs(5);
     opts.timeouts.handshake = Duration::from_secs(5);
-    let dopts = doctor::domain::DomainOptions { dns: dns_cfg, port };
+    let dopts = doctor::domain::DomainOptions {
+        dns: dns_cfg,
+        port,
+        known_mx: None,
+    };
     let result = doctor::check::check_domain(d, &opts, &dopts).await;
 
     let mut o = w.describe();

@@ -377,10 +377,11 @@ async fn target_kind(a: &CheckArgs, target: &str, opts: &CheckOptions) -> Result
     doctor::check::load_trust(opts).map_err(|e| e.0)?;
     let dns_cfg = opts.dns.clone();
     let port = a.port.unwrap_or(25);
-    let domain = || {
+    let domain = |known_mx| {
         Kind::Domain(doctor::domain::DomainOptions {
             dns: dns_cfg.clone(),
             port,
+            known_mx,
         })
     };
     if a.domain {
@@ -389,7 +390,7 @@ async fn target_kind(a: &CheckArgs, target: &str, opts: &CheckOptions) -> Result
                 "--domain '{target}': give a domain name without port, e.g. example.com (use --port for the MX port)"
             ));
         }
-        return Ok(domain());
+        return Ok(domain(None));
     }
     let name = target.trim().trim_end_matches('.').to_ascii_lowercase();
     let pinned = opts.resolve.iter().any(|r| r.name == name);
@@ -398,7 +399,7 @@ async fn target_kind(a: &CheckArgs, target: &str, opts: &CheckOptions) -> Result
         if let Ok(dns) = doctor::dns::Dns::new(dns_cfg.clone()) {
             let mx = doctor::domain::has_mx(&name, &dns).await;
             if mx.outcome == doctor::dns::Outcome::Records {
-                return Ok(domain());
+                return Ok(domain(Some(mx)));
             }
         }
     }

@@ -114,6 +114,9 @@ pub struct DomainOptions {
     pub dns: DnsConfig,
     /// `--port`: every MX host is checked on it.
     pub port: u16,
+    /// The domain's MX answer when it is already known (the lookup that told a domain from a
+    /// host): not asked again.
+    pub known_mx: Option<DnsAnswer>,
 }
 
 /// Everything observed for a domain: the DNS/HTTPS side and each endpoint, plus the connection count.
@@ -148,7 +151,13 @@ pub async fn observe_domain(
         return Err(UsageError(format!("'{domain}' is not a domain name")));
     }
     let port = dopts.port;
-    let mx_q = dns.lookup(&domain, Rtype::MX);
+    let known = dopts.known_mx.clone().filter(|m| m.name == domain);
+    let mx_q = async {
+        match known {
+            Some(m) => m,
+            None => dns.lookup(&domain, Rtype::MX).await,
+        }
+    };
     let sts_name = format!("_mta-sts.{domain}");
     let rpt_name = format!("_smtp._tls.{domain}");
     let sts_q = dns.lookup(&sts_name, Rtype::TXT);
