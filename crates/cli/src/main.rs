@@ -366,7 +366,7 @@ fn dns_config(a: &CheckArgs) -> Result<doctor::dns::DnsConfig, String> {
 
 enum Kind {
     Host(String),
-    Domain(doctor::domain::DomainOptions),
+    Domain(Box<doctor::domain::DomainOptions>),
 }
 
 /// A host or a mail domain? `--domain` says; else a bare name (no port, not an address, not
@@ -378,11 +378,11 @@ async fn target_kind(a: &CheckArgs, target: &str, opts: &CheckOptions) -> Result
     let dns_cfg = opts.dns.clone();
     let port = a.port.unwrap_or(25);
     let domain = |known_mx| {
-        Kind::Domain(doctor::domain::DomainOptions {
+        Kind::Domain(Box::new(doctor::domain::DomainOptions {
             dns: dns_cfg.clone(),
             port,
             known_mx,
-        })
+        }))
     };
     if a.domain {
         if !looks_like_domain(target) {
