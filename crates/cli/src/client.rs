@@ -1,10 +1,12 @@
 //! `client`: a capture SMTP server for testing a real sending application: what it offers in
 //! its ClientHello, what it negotiates, whether it verifies certificates, what it does in SMTP.
-//! The work is in `doctor::capture`; here: options, certificates, listeners, output.
+//! The work is in `doctor::check::capture` (and the layers under it); here: options, certificates, listeners, output.
 
 use clap::Args;
-use doctor::capture::{self, CertKind, ServeParams, WRONG_NAME};
-use doctor::observe::Mode;
+use doctor::model::capture::CertKind;
+use doctor::model::capture::WRONG_NAME;
+use doctor::model::observation::Mode;
+use doctor::observe::capture::ServeParams;
 use lab::pki::{Issuer, LeafSpec, Pki};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
@@ -112,7 +114,7 @@ fn make_certs(name: &str) -> Result<Certs, String> {
         if with_intermediate {
             chain.push(pki.intermediate.cert_der.clone());
         }
-        capture::server_config(chain, &leaf.key_pem)
+        doctor::observe::capture::server_config(chain, &leaf.key_pem)
     };
     let good = LeafSpec::valid_for(&[name]);
     let mut self_signed = good.clone();
@@ -145,7 +147,7 @@ pub async fn run(a: ClientArgs) -> ExitCode {
         Err(e) => return usage(e),
     };
     let name = a.name.trim_end_matches('.').to_ascii_lowercase();
-    if name.parse::<IpAddr>().is_ok() || !doctor::config::is_hostname(&name) {
+    if name.parse::<IpAddr>().is_ok() || !doctor::model::options::is_hostname(&name) {
         return usage(format!(
             "--name '{}': give the host name the application connects to (the certificates carry \
              DNS names only; connect with a name such as localhost, not an address)",
@@ -261,7 +263,7 @@ pub async fn run(a: ClientArgs) -> ExitCode {
         println!("{line}");
     }
 
-    let servers = capture::server_profiles();
+    let servers = doctor::judge::capture::server_profiles();
     let mut served: u64 = 0;
     let mut not_verifying: u64 = 0;
     loop {
@@ -299,10 +301,9 @@ pub async fn run(a: ClientArgs) -> ExitCode {
             verify_test: a.verify_test,
             hostname: name.clone(),
             idle_timeout: idle,
-            servers: servers.clone(),
         };
         let report = tokio::select! {
-            r = capture::serve(stream, &params) => r,
+            r = doctor::check::capture::serve(stream, &params, &servers) => r,
             _ = tokio::signal::ctrl_c() => break,
         };
         if report
@@ -318,7 +319,10 @@ pub async fn run(a: ClientArgs) -> ExitCode {
                 Err(e) => eprintln!("smtp-tls-doctor client: cannot write JSON: {e}"),
             }
         } else {
-            println!("{}", capture::render_text(&report, a.transcript));
+            println!(
+                "{}",
+                doctor::render::capture::render_text(&report, a.transcript)
+            );
         }
         if limit.is_some_and(|n| served >= n) {
             break;

@@ -1,7 +1,13 @@
 //! `demo` and the lab table: the lab's broken servers, and `check` run against each of them.
 
-use doctor::config::{CheckOptions, ConnectTo, ResolveOverride, TrustBase};
-use doctor::report::{CheckReport, Status, Style, render_text};
+use doctor::model::options::CheckOptions;
+use doctor::model::options::ConnectTo;
+use doctor::model::options::ResolveOverride;
+use doctor::model::options::TrustBase;
+use doctor::model::report::CheckReport;
+use doctor::model::report::Status;
+use doctor::render::text::Style;
+use doctor::render::text::render_text;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -241,7 +247,7 @@ async fn run_scenarios(transcript: bool, only: Vec<String>, color: bool) -> Opti
         let target = format!("{}:{}", running.host, e.addr.port());
         let mut opts = opts.clone();
         if e.scenario.mode == lab::Mode::Implicit {
-            opts.mode = Some(doctor::observe::Mode::ImplicitTls);
+            opts.mode = Some(doctor::model::observation::Mode::ImplicitTls);
         }
         set.spawn(async move {
             (
@@ -407,7 +413,7 @@ fn zone_line(r: &lab::dns::LabRecord) -> String {
             data,
         } => format!(
             "TLSA   {usage} {selector} {matching} {}",
-            doctor::dns::hex(data)
+            doctor::model::dns::hex(data)
         ),
         D::CNAME(t) => format!("CNAME  {t}."),
     };
@@ -525,7 +531,7 @@ pub async fn start_domain_world() -> Result<DomainWorld, DomainOutcome> {
     let tlsa = mx
         .leaf_der
         .get(&mx1)
-        .and_then(|leaf| doctor::dane::record_for(leaf, 3, 1, 1))
+        .and_then(|leaf| doctor::judge::dane::record_for(leaf, 3, 1, 1))
         .and_then(|t| unhex(&t.data));
     let Some(tlsa) = tlsa else {
         return Err(DomainOutcome::Failed(
@@ -574,7 +580,7 @@ async fn domain_demo(style: Style) -> DomainOutcome {
     let d = DEMO_DOMAIN;
     let sts_host = format!("mta-sts.{d}");
     let port = w.mx.port;
-    let dns_cfg = doctor::dns::DnsConfig {
+    let dns_cfg = doctor::model::dns::DnsConfig {
         servers: vec![w.dns.addr],
         timeout: Duration::from_secs(2),
         ..Default::default()
@@ -596,7 +602,7 @@ async fn domain_demo(style: Style) -> DomainOutcome {
     opts.timeouts.banner = Duration::from_secs(5);
     opts.timeouts.command = Duration::from_secs(5);
     opts.timeouts.handshake = Duration::from_secs(5);
-    let dopts = doctor::domain::DomainOptions {
+    let dopts = doctor::model::domain::DomainOptions {
         dns: dns_cfg,
         port,
         known_mx: None,

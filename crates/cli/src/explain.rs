@@ -1,6 +1,7 @@
 //! `explain`: the long form of each finding, from the registry.
 
-use doctor::findings::{REGISTRY, lookup};
+use doctor::judge::registry::REGISTRY;
+use doctor::judge::registry::lookup;
 use std::process::ExitCode;
 
 pub fn run(code: Option<&str>) -> ExitCode {
@@ -64,7 +65,7 @@ fn wrap(text: &str, indent: &str) -> String {
     out
 }
 
-pub fn long_text(d: &doctor::findings::FindingDef) -> String {
+pub fn long_text(d: &doctor::model::finding::FindingDef) -> String {
     let mut o = format!("{} ({})\n{}\n\n", d.code, d.severity.as_str(), d.title);
     o.push_str("What is wrong\n");
     o.push_str(&wrap(d.why, "  "));
@@ -84,7 +85,7 @@ pub fn long_text(d: &doctor::findings::FindingDef) -> String {
 
 /// `profiles`: every simulated peer with what it offers and checks.
 pub fn profiles() -> ExitCode {
-    let all = doctor::simulate::profiles();
+    let all = doctor::judge::simulate::profiles();
     println!("Peer profiles for `check --as ID` (or --as all):\n");
     for p in &all {
         if p.role == "receiver" {

@@ -5,9 +5,13 @@ mod demo;
 mod explain;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use doctor::config::{CheckOptions, Sni, Timeouts, TrustBase, default_ehlo_name, parse_resolve};
-use doctor::observe::Mode;
-use doctor::report::{Style, render_text};
+use doctor::model::error::Error;
+use doctor::model::observation::Mode;
+use doctor::model::options::{
+    CheckOptions, Sni, Timeouts, TrustBase, default_ehlo_name, parse_resolve,
+};
+use doctor::model::report::CheckReport;
+use doctor::render::text::{Style, render_text};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -244,7 +248,9 @@ fn seconds(flag: &str, v: f64) -> Result<Duration, String> {
 
 fn options(a: &CheckArgs) -> Result<CheckOptions, String> {
     let ehlo_name = match &a.ehlo {
-        Some(n) if doctor::config::is_hostname(n) || n.parse::<std::net::IpAddr>().is_ok() => {
+        Some(n)
+            if doctor::model::options::is_hostname(n) || n.parse::<std::net::IpAddr>().is_ok() =>
+        {
             n.clone()
         }
         Some(n) => return Err(format!("--ehlo '{n}': not a host name")),
@@ -252,7 +258,7 @@ fn options(a: &CheckArgs) -> Result<CheckOptions, String> {
     };
     let sni = match (&a.sni, a.no_sni) {
         (_, true) => Sni::None,
-        (Some(n), _) if doctor::config::is_hostname(n) => {
+        (Some(n), _) if doctor::model::options::is_hostname(n) => {
             Sni::Name(n.trim_end_matches('.').to_ascii_lowercase())
         }
         (Some(n), _) => {
@@ -263,7 +269,7 @@ fn options(a: &CheckArgs) -> Result<CheckOptions, String> {
         (None, false) => Sni::Default,
     };
     for n in &a.name {
-        if !doctor::config::is_hostname(n) && n.parse::<std::net::IpAddr>().is_err() {
+        if !doctor::model::options::is_hostname(n) && n.parse::<std::net::IpAddr>().is_err() {
             return Err(format!("--name '{n}': not a host name"));
         }
     }
@@ -287,7 +293,7 @@ fn options(a: &CheckArgs) -> Result<CheckOptions, String> {
         resolve: a
             .resolve
             .iter()
-            .map(|r| parse_resolve(r))
+            .map(|r| parse_resolve(r).map_err(|e| format!("--resolve {e}")))
             .collect::<Result<_, _>>()?,
         timeouts: Timeouts {
             connect: seconds("connect-timeout", a.connect_timeout)?,
@@ -297,7 +303,7 @@ fn options(a: &CheckArgs) -> Result<CheckOptions, String> {
         },
         expiry_warn_days: a.expiry_warn_days,
         quick: a.quick,
-        profiles: doctor::simulate::select(&a.as_profiles)?,
+        profiles: doctor::judge::simulate::select(&a.as_profiles).map_err(|e| usage_text(&e))?,
         truststores: a.truststore.clone(),
         truststore_password: match a.truststore_password.as_deref() {
             Some("-") => Some(
@@ -310,10 +316,12 @@ fn options(a: &CheckArgs) -> Result<CheckOptions, String> {
         connect_to: a
             .connect_to
             .iter()
-            .map(|c| doctor::config::parse_connect_to(c))
+            .map(|c| {
+                doctor::model::options::parse_connect_to(c).map_err(|e| format!("--connect-to {e}"))
+            })
             .collect::<Result<_, _>>()?,
         dns: dns_config(a)?,
-        scan: doctor::scan::ScanOptions {
+        scan: doctor::model::scan::ScanOptions {
             max_connections: usize::from(a.max_connections),
             retries: a.retries,
             backoff: if a.retry_wait == 0.0 {
@@ -331,11 +339,11 @@ fn usage(msg: impl std::fmt::Display) -> ExitCode {
 }
 
 /// `--dns`, `--dnssec-validate`, `--trust-anchor`, `--dns-timeout`.
-fn dns_config(a: &CheckArgs) -> Result<doctor::dns::DnsConfig, String> {
+fn dns_config(a: &CheckArgs) -> Result<doctor::model::dns::DnsConfig, String> {
     let servers = a
         .dns
         .iter()
-        .map(|d| doctor::dns::parse_dns_server(d))
+        .map(|d| doctor::model::dns::parse_dns_server(d).map_err(|e| format!("--dns {e}")))
         .collect::<Result<Vec<_>, _>>()?;
     if !(a.dns_timeout.is_finite() && a.dns_timeout > 0.0 && a.dns_timeout <= 600.0) {
         return Err(format!(
@@ -349,13 +357,13 @@ fn dns_config(a: &CheckArgs) -> Result<doctor::dns::DnsConfig, String> {
         {
             return Err(format!("--trust-anchor {}: no such file", p.display()));
         }
-        doctor::dns::DnssecMode::Validate {
+        doctor::model::dns::DnssecMode::Validate {
             trust_anchor: a.trust_anchor.clone(),
         }
     } else {
-        doctor::dns::DnssecMode::ResolverAd
+        doctor::model::dns::DnssecMode::ResolverAd
     };
-    let dns_cfg = doctor::dns::DnsConfig {
+    let dns_cfg = doctor::model::dns::DnsConfig {
         servers,
         dnssec,
         timeout: std::time::Duration::from_secs_f64(a.dns_timeout),
@@ -364,50 +372,34 @@ fn dns_config(a: &CheckArgs) -> Result<doctor::dns::DnsConfig, String> {
     Ok(dns_cfg)
 }
 
-enum Kind {
-    Host(String),
-    Domain(Box<doctor::domain::DomainOptions>),
-}
-
-/// A host or a mail domain? `--domain` says; else a bare name (no port, not an address, not
-/// pinned by `--resolve`) with MX records (or a null MX) is a domain.
-async fn target_kind(a: &CheckArgs, target: &str, opts: &CheckOptions) -> Result<Kind, String> {
-    use doctor::domain::looks_like_domain;
-    // Mistakes in the trust options are reported before any network traffic.
-    doctor::check::load_trust(opts).map_err(|e| e.0)?;
-    let dns_cfg = opts.dns.clone();
-    let port = a.port.unwrap_or(25);
-    let domain = |known_mx| {
-        Kind::Domain(Box::new(doctor::domain::DomainOptions {
-            dns: dns_cfg.clone(),
-            port,
-            known_mx,
-        }))
-    };
-    if a.domain {
-        if !looks_like_domain(target) {
-            return Err(format!(
-                "--domain '{target}': give a domain name without port, e.g. example.com (use --port for the MX port)"
-            ));
+/// A library error in the words of this command line: the flag that gave the value, and what to do.
+fn usage_text(e: &Error) -> String {
+    match e {
+        Error::Target { .. } => e.to_string(),
+        Error::NotADomain { input } => format!(
+            "--domain '{input}': give a domain name without port, e.g. example.com (use --port for the MX port)"
+        ),
+        Error::SystemTrust { reason } => format!(
+            "--trust system: could not read the system trust store ({reason}); install ca-certificates or use --trust mozilla"
+        ),
+        Error::CaFile { path, reason } => format!("--ca-file {}: {reason}", path.display()),
+        Error::TrustStoreFile { path, reason } => {
+            format!("--truststore {}: {reason}", path.display())
         }
-        return Ok(domain(None));
-    }
-    let name = target.trim().trim_end_matches('.').to_ascii_lowercase();
-    let pinned = opts.resolve.iter().any(|r| r.name == name);
-    if looks_like_domain(target) && !pinned {
-        // Without --dns, the system's resolver decides; when it cannot be read, a host check.
-        if let Ok(dns) = doctor::dns::Dns::new(dns_cfg.clone()) {
-            let mx = doctor::domain::has_mx(&name, &dns).await;
-            if mx.outcome == doctor::dns::Outcome::Records {
-                return Ok(domain(Some(mx)));
-            }
+        Error::TrustStorePassword { path, reason } => format!(
+            "--truststore {}: {reason} (give the password with --truststore-password or SMTP_TLS_DOCTOR_TRUSTSTORE_PASSWORD)",
+            path.display()
+        ),
+        Error::NoSystemResolver { reason } => format!("{reason}; give --dns ADDR"),
+        Error::Dns { reason } => reason.clone(),
+        Error::Profile { id, reason } => {
+            format!("--as {id}: {reason} (`smtp-tls-doctor profiles` lists them)")
+        }
+        Error::SavedReport { reason } => format!("--from-json: the saved report: {reason}"),
+        Error::ExportChain { path, reason } => {
+            format!("--export-chain {}: {reason}", path.display())
         }
     }
-    let host_target = match a.port {
-        Some(p) if !target.contains(':') => format!("{target}:{p}"),
-        _ => target.to_string(),
-    };
-    Ok(Kind::Host(host_target))
 }
 
 async fn run_check(a: CheckArgs) -> ExitCode {
@@ -421,7 +413,7 @@ async fn run_check(a: CheckArgs) -> ExitCode {
                 Ok(t) => t,
                 Err(e) => return usage(format!("--from-json {}: {e}", path.display())),
             };
-            match serde_json::from_str::<doctor::report::CheckReport>(&text) {
+            match serde_json::from_str::<CheckReport>(&text) {
                 Ok(saved) => doctor::check::replay(saved, &opts),
                 Err(e) => {
                     return usage(format!(
@@ -431,16 +423,12 @@ async fn run_check(a: CheckArgs) -> ExitCode {
                 }
             }
         }
-        (None, Some(t)) => match target_kind(&a, t, &opts).await {
-            Err(e) => return usage(e),
-            Ok(Kind::Domain(dopts)) => doctor::check::check_domain(t, &opts, &dopts).await,
-            Ok(Kind::Host(t)) => doctor::check::check(&t, &opts).await,
-        },
+        (None, Some(t)) => doctor::check::run(t, &opts, a.domain, a.port).await,
         (None, None) => return usage("give HOST[:PORT] or --from-json FILE"),
     };
     let report = match result {
         Ok(r) => r,
-        Err(e) => return usage(e),
+        Err(e) => return usage(usage_text(&e)),
     };
     if let Some(path) = &a.export_chain
         && let Err(e) = export_chain(path, &report, &a.truststore)
@@ -474,32 +462,27 @@ async fn run_check(a: CheckArgs) -> ExitCode {
 /// Write the fetched certificates a client lacks, and say how to add them to the client's store.
 fn export_chain(
     path: &std::path::Path,
-    report: &doctor::report::CheckReport,
+    report: &CheckReport,
     truststores: &[PathBuf],
 ) -> Result<(), String> {
-    let certs: Vec<&Vec<u8>> = report
-        .endpoints
-        .iter()
-        .flat_map(|e| e.observation.aia_fetches.iter())
-        .filter_map(|f| f.certificate.as_ref().map(|c| &c.0))
-        .collect();
-    if certs.is_empty() {
+    let count = doctor::check::export_chain(path, report).map_err(|e| match e {
+        Error::ExportChain { reason, .. } => reason,
+        other => other.to_string(),
+    })?;
+    if count == 0 {
         eprintln!(
             "smtp-tls-doctor: --export-chain: nothing to export (no missing intermediate was fetched); nothing written"
         );
         return Ok(());
     }
-    let pem: String = certs.iter().map(|c| doctor::aia::to_pem(c)).collect();
-    std::fs::write(path, pem).map_err(|e| e.to_string())?;
     let p = path.display();
     let store = truststores
         .first()
         .map(|t| t.display().to_string())
         .unwrap_or_else(|| "$JAVA_HOME/lib/security/cacerts".into());
     eprintln!(
-        "Wrote {} certificate{} to {p}. To make a client trust them:",
-        certs.len(),
-        if certs.len() == 1 { "" } else { "s" }
+        "Wrote {count} certificate{} to {p}. To make a client trust them:",
+        if count == 1 { "" } else { "s" }
     );
     eprintln!(
         "  Java:    keytool -importcert -trustcacerts -noprompt -alias smtp-tls-doctor-intermediate -file {p} -keystore {store}"

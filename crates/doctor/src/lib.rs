@@ -1,29 +1,24 @@
-//! smtp-tls-doctor's engine: probe a mail server, record what it did, judge it, report.
+//! smtp-tls-doctor's engine: observe a mail server, judge what it did, report it.
 //!
-//! The data flows one way: `config` (what to check) → `probe` (I/O, one connection) →
-//! `observe` (plain facts) → `cert` and `diagnose` (pure judgement) → `report`.
+//! The crate is cut in layers, and each imports only the layers listed before it:
+//!
+//! * [`model`]: plain serde types of observations and reports; no I/O, no judging.
+//! * [`observe`]: every byte that crosses the network or the file system (SMTP, TLS, the scan,
+//!   DNS, the one HTTP(S) fetcher, trust store files, the capture server's I/O); returns
+//!   [`model`] values. Imports `model` only.
+//! * [`judge`]: pure functions from [`model`] values to findings and verdicts (chain analysis,
+//!   diagnosis rules, DANE, MTA-STS, the domain verdict, peer simulation, the capture verdict).
+//!   Imports `model` only: the same observations always give the same judgement.
+//! * [`render`]: text for people from the report model. Imports `model` and `judge`.
+//! * [`check`]: the pipeline every front end uses: targets → observe → judge → report.
+//!
+//! `tests/layers.rs` enforces these rules and the absence of import circles.
 
-pub mod aia;
-pub mod capture;
-pub mod cert;
 pub mod check;
-pub mod config;
-pub mod dane;
-pub mod diagnose;
-pub mod dns;
-pub mod domain;
-pub mod domain_judge;
-pub mod findings;
+pub mod judge;
+pub mod model;
 pub mod observe;
-pub mod probe;
-mod registry;
-pub mod report;
-pub mod scan;
-pub mod simulate;
-pub mod smtp_line;
-pub mod tls;
-pub mod trust;
-pub mod truststore;
+pub mod render;
 
 /// Install ring as the process-wide rustls provider (idempotent).
 pub fn install_crypto() {

@@ -1,8 +1,8 @@
 //! The diagnosis is a pure function of observations: these fixtures are observations as JSON (as
 //! in a saved report) and the findings they must give.
 
-use doctor::diagnose::diagnose;
-use doctor::observe::EndpointObservation;
+use doctor::judge::diagnose::diagnose;
+use doctor::model::observation::EndpointObservation;
 use serde_json::json;
 
 fn obs(
@@ -114,5 +114,5 @@ fn connect_failures_give_no_findings() {
     let failure = json!({"phase": "connect", "kind": "refused", "message": "connection refused"});
     let o = obs(json!({}), json!(null), failure);
     assert!(codes(&o).is_empty());
-    assert!(doctor::diagnose::is_check_error(&o));
+    assert!(doctor::judge::diagnose::is_check_error(&o));
 }

@@ -3,12 +3,14 @@
 //! must give. No network, no certificate: endpoint reports are JSON too, with a chain analysis
 //! written out where a valid certificate is needed.
 
-use doctor::config::TrustBase;
-use doctor::domain::DomainObservation;
-use doctor::domain_judge::{DomainReport, SenderOutcome, judge_domain};
-use doctor::findings::Severity;
-use doctor::report::EndpointReport;
-use doctor::trust::TrustStore;
+use doctor::judge::domain::judge_domain;
+use doctor::model::domain::DomainObservation;
+use doctor::model::finding::Severity;
+use doctor::model::options::TrustBase;
+use doctor::model::report::DomainReport;
+use doctor::model::report::EndpointReport;
+use doctor::model::report::SenderOutcome;
+use doctor::model::trust::TrustStore;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 

@@ -133,7 +133,7 @@ enum Next {
     StartTls,
 }
 
-pub(crate) use doctor::smtp_line::{Line, read_line};
+pub(crate) use doctor::observe::smtp_line::{Line, read_line};
 
 struct Session<'a> {
     r: BufReader<BoxIo>,

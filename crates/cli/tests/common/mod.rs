@@ -158,8 +158,8 @@ pub fn codes(v: &Value) -> Vec<String> {
 /// The exit status a report with these codes must have.
 pub fn expected_exit(codes: &[&str]) -> i32 {
     let any_error = codes.iter().any(|c| {
-        doctor::findings::lookup(c)
-            .map(|d| d.severity == doctor::findings::Severity::Error)
+        doctor::judge::registry::lookup(c)
+            .map(|d| d.severity == doctor::model::finding::Severity::Error)
             .unwrap_or(true)
     });
     if any_error { 1 } else { 0 }

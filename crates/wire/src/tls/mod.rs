@@ -8,6 +8,7 @@
 //! ([`flight`]) and SSL 2.0 ([`sslv2`]).
 
 pub mod client_hello;
+pub mod fingerprint;
 pub mod flight;
 mod handshake;
 mod names;

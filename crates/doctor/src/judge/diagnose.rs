@@ -2,23 +2,18 @@
 //! No I/O here: the same observations always give the same findings, so a saved scan can be
 //! diagnosed again, and every rule is tested from JSON fixtures.
 
-use crate::cert::{ChainAnalysis, TrustVerdict};
-use crate::findings::{Severity, lookup};
-use crate::observe::{EndpointObservation, Mode, Phase};
-use crate::scan::{SuiteEntry, TlsScan, VersionStatus};
-use serde::{Deserialize, Serialize};
+use crate::judge::registry::lookup;
+use crate::model::cert::ChainAnalysis;
+use crate::model::cert::TrustVerdict;
+use crate::model::finding::Finding;
+use crate::model::finding::Severity;
+use crate::model::observation::EndpointObservation;
+use crate::model::observation::Mode;
+use crate::model::observation::Phase;
+use crate::model::scan::SuiteEntry;
+use crate::model::scan::TlsScan;
+use crate::model::scan::VersionStatus;
 use serde_json::{Map, Value, json};
-
-/// One thing found wrong, with its evidence.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Finding {
-    pub code: String,
-    pub severity: Severity,
-    /// One line naming the evidence.
-    pub summary: String,
-    /// The facts behind it, as a JSON object.
-    pub evidence: Map<String, Value>,
-}
 
 pub(crate) fn finding(code: &str, summary: String, evidence: Value) -> Finding {
     let severity = lookup(code).map(|d| d.severity).unwrap_or(Severity::Error);
@@ -549,7 +544,7 @@ pub fn is_check_error(obs: &EndpointObservation) -> bool {
 /// Findings sorted most important first: by severity, then by the registry's order.
 pub fn rank(findings: &mut [Finding]) {
     let pos = |code: &str| {
-        crate::findings::REGISTRY
+        crate::judge::registry::REGISTRY
             .iter()
             .position(|d| d.code == code)
             .unwrap_or(usize::MAX)

@@ -2,9 +2,9 @@
 //! HTTP/1.1, a size limit and a time limit. Browsers and Windows do this; most mail clients and
 //! MTAs do not, which is why a server that omits its intermediate fails them.
 
-use crate::config::CheckOptions;
-use crate::observe::CertBytes;
-use serde::{Deserialize, Serialize};
+use crate::model::observation::AiaFetch;
+use crate::model::observation::CertBytes;
+use crate::model::options::CheckOptions;
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -12,17 +12,6 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 /// At most this much is read from a CA's server.
 const MAX_RESPONSE: usize = 1024 * 1024;
 const TIME_LIMIT: Duration = Duration::from_secs(10);
-
-/// One fetch, as observed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AiaFetch {
-    pub url: String,
-    /// Where it connected.
-    pub address: Option<String>,
-    pub certificate: Option<CertBytes>,
-    /// Why no certificate came back.
-    pub error: Option<String>,
-}
 
 /// Split `http://host[:port]/path`.
 fn split_url(url: &str) -> Result<(String, u16, String), String> {
@@ -81,7 +70,7 @@ async fn get(url: &str, opts: &CheckOptions, out: &mut AiaFetch) -> Result<Vec<u
         None => match host.parse() {
             Ok(ip) => SocketAddr::new(ip, port),
             Err(_) if !opts.dns.servers.is_empty() => SocketAddr::new(
-                crate::dns::first_address(&opts.dns, &host)
+                crate::observe::dns::first_address(&opts.dns, &host)
                     .await
                     .map_err(|e| format!("cannot resolve {host}: {e}"))?,
                 port,

@@ -2,6 +2,7 @@
 //! severity, words and fixes. Rules in `diagnose` only pick a code and fill in the evidence.
 
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -50,9 +51,13 @@ pub struct FindingDef {
     pub fixes: &'static [Fix],
 }
 
-pub use crate::registry::REGISTRY;
-
-/// The declaration of `code`, if there is one.
-pub fn lookup(code: &str) -> Option<&'static FindingDef> {
-    REGISTRY.iter().find(|d| d.code == code)
+/// One thing found wrong, with its evidence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub code: String,
+    pub severity: Severity,
+    /// One line naming the evidence.
+    pub summary: String,
+    /// The facts behind it, as a JSON object.
+    pub evidence: Map<String, Value>,
 }

@@ -1,21 +1,16 @@
-//! Trust anchors: Mozilla's roots (embedded), the system store, and `--ca-file` additions.
+//! Loading trust anchors: Mozilla's roots (embedded), the system store, extra PEM files of
+//! anchors, and a client's own trust store files.
 
-use crate::config::TrustBase;
+use crate::model::error::Error;
+use crate::model::options::TrustBase;
+use crate::model::trust::TrustStore;
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
 use std::path::PathBuf;
 
-/// The anchors a verdict is given against.
-#[derive(Debug, Clone)]
-pub struct TrustStore {
-    pub anchors: Vec<CertificateDer<'static>>,
-    /// Where the anchors came from, for the report: "Mozilla (embedded, 146 roots) + lab-root-ca.pem (1)".
-    pub description: String,
-}
-
 impl TrustStore {
     /// Load the base store and add every certificate of every `ca_files` PEM file.
-    pub fn load(base: TrustBase, ca_files: &[PathBuf]) -> Result<TrustStore, String> {
+    pub fn load(base: TrustBase, ca_files: &[PathBuf]) -> Result<TrustStore, Error> {
         Self::load_with(base, ca_files, &[], None)
     }
 
@@ -26,11 +21,11 @@ impl TrustStore {
         ca_files: &[PathBuf],
         truststores: &[PathBuf],
         password: Option<&str>,
-    ) -> Result<TrustStore, String> {
+    ) -> Result<TrustStore, Error> {
         let mut anchors: Vec<CertificateDer<'static>> = Vec::new();
         let mut parts = Vec::new();
         for path in truststores {
-            let (certs, kind) = crate::truststore::load(path, password)?;
+            let (certs, kind) = crate::observe::truststore::load(path, password)?;
             parts.push(format!("{} ({kind}, {})", path.display(), certs.len()));
             anchors.extend(certs.into_iter().map(CertificateDer::from));
         }
@@ -52,9 +47,7 @@ impl TrustStore {
                         .first()
                         .map(|e| e.to_string())
                         .unwrap_or_else(|| "no certificates found".into());
-                    return Err(format!(
-                        "--trust system: could not read the system trust store ({why}); install ca-certificates or use --trust mozilla"
-                    ));
+                    return Err(Error::SystemTrust { reason: why });
                 }
                 parts.push(format!("system store ({})", found.certs.len()));
                 anchors.extend(found.certs);
@@ -63,24 +56,26 @@ impl TrustStore {
             TrustBase::None => {}
         }
         for path in ca_files {
-            let iter = CertificateDer::pem_file_iter(path)
-                .map_err(|e| format!("--ca-file {}: cannot read it: {e}", path.display()))?;
+            let iter = CertificateDer::pem_file_iter(path).map_err(|e| Error::CaFile {
+                path: path.clone(),
+                reason: format!("cannot read it: {e}"),
+            })?;
             let mut n = 0;
             for cert in iter {
-                let cert = cert.map_err(|e| {
-                    format!(
-                        "--ca-file {}: not a valid PEM certificate file: {e}",
-                        path.display()
-                    )
+                let cert = cert.map_err(|e| Error::CaFile {
+                    path: path.clone(),
+                    reason: format!("not a valid PEM certificate file: {e}"),
                 })?;
                 anchors.push(cert);
                 n += 1;
             }
             if n == 0 {
-                return Err(format!(
-                    "--ca-file {}: no certificate in it (expected PEM blocks '-----BEGIN CERTIFICATE-----')",
-                    path.display()
-                ));
+                return Err(Error::CaFile {
+                    path: path.clone(),
+                    reason:
+                        "no certificate in it (expected PEM blocks '-----BEGIN CERTIFICATE-----')"
+                            .into(),
+                });
             }
             parts.push(format!("{} ({n})", path.display()));
         }

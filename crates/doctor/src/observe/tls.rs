@@ -1,7 +1,10 @@
 //! The rustls side of the probe: a certificate verifier that records and decides nothing, and
 //! the translation of handshake errors into observations.
 
-use crate::observe::{Alert, Failure, FailureKind, Phase};
+use crate::model::observation::Alert;
+use crate::model::observation::Failure;
+use crate::model::observation::FailureKind;
+use crate::model::observation::Phase;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
@@ -196,7 +199,7 @@ fn classify(e: &std::io::Error, chunks: &[(Direction, Duration, Vec<u8>)]) -> Fa
             kind: FailureKind::NotTls,
             message: format!(
                 "the server answered with bytes that are not TLS: {}",
-                crate::probe::excerpt(&server)
+                crate::observe::probe::excerpt(&server)
             ),
         };
     }

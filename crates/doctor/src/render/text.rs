@@ -1,148 +1,13 @@
 //! The report: the whole result of a check, as JSON (docs/json.md) and as text for people.
 
-use crate::cert::ChainAnalysis;
-use crate::diagnose::Finding;
-use crate::findings::{Severity, lookup};
-use crate::observe::{EndpointObservation, FailureKind, Phase, Sender};
-use serde::{Deserialize, Serialize};
+use crate::judge::registry::lookup;
+use crate::model::finding::Finding;
+use crate::model::finding::Severity;
+use crate::model::observation::Sender;
+use crate::model::report::CheckReport;
+use crate::model::report::EndpointReport;
+use crate::model::report::Status;
 use std::fmt::Write as _;
-
-/// Bumped when a field changes meaning or disappears; new fields do not bump it.
-pub const SCHEMA_VERSION: u32 = 1;
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ToolInfo {
-    pub name: String,
-    pub version: String,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct TargetInfo {
-    /// As given on the command line.
-    pub input: String,
-    pub host: String,
-    pub port: u16,
-}
-
-/// "ok": nothing wrong; "problems": findings of severity error; "warnings": warnings only;
-/// "error": the check could not be done.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    Ok,
-    Warnings,
-    Problems,
-    Error,
-}
-
-/// The first line of the report.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Verdict {
-    pub status: Status,
-    /// The code of the finding that matters most, if any.
-    pub code: Option<String>,
-    pub text: String,
-}
-
-/// Why the check could not be done.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct CheckError {
-    pub host: String,
-    pub address: Option<String>,
-    pub phase: Phase,
-    pub kind: FailureKind,
-    pub message: String,
-    /// What to do about it.
-    pub hint: String,
-}
-
-/// One endpoint: what was seen, what the chain analysis says, and the findings.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct EndpointReport {
-    #[serde(flatten)]
-    pub observation: EndpointObservation,
-    pub chain_analysis: Option<ChainAnalysis>,
-    /// Further chains the scan met (a server with an RSA and an ECDSA certificate sends each for
-    /// the suites of its kind), each judged like the first.
-    #[serde(default)]
-    pub other_chain_analyses: Vec<OtherChain>,
-    /// The chain a peer without SNI gets, when its leaf differs from the one sent with SNI.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub no_sni_analysis: Option<ChainAnalysis>,
-    pub findings: Vec<Finding>,
-    /// Simulated peers (`--as`), failing ones first.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub profiles: Vec<crate::simulate::Simulation>,
-}
-
-/// A further certificate chain and the suite that made the server send it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct OtherChain {
-    pub version: String,
-    pub suite: String,
-    pub analysis: ChainAnalysis,
-}
-
-/// The whole result of `check`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct CheckReport {
-    pub schema_version: u32,
-    pub tool: ToolInfo,
-    /// RFC 3339 time of the check: certificates are judged valid or not at this moment.
-    pub checked_at: String,
-    pub target: TargetInfo,
-    pub verdict: Verdict,
-    pub error: Option<CheckError>,
-    /// Where the trust anchors came from.
-    pub trust_store: String,
-    /// The names the certificate must cover.
-    pub names_checked: Vec<String>,
-    /// TCP connections made by the whole check.
-    pub connections: u32,
-    pub endpoints: Vec<EndpointReport>,
-    /// A domain check (`check DOMAIN`): DNS, MTA-STS, DANE, TLS-RPT and the per-MX results.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub domain: Option<crate::domain_judge::DomainReport>,
-}
-
-impl CheckReport {
-    /// 0 nothing wrong (or warnings only), 1 problems that make some peer fail, 2 not checked.
-    pub fn exit_code(&self) -> i32 {
-        match self.verdict.status {
-            Status::Ok | Status::Warnings => 0,
-            Status::Problems => 1,
-            Status::Error => 2,
-        }
-    }
-
-    /// Every finding: the domain's, then every endpoint's.
-    pub fn findings(&self) -> impl Iterator<Item = &Finding> {
-        self.domain
-            .iter()
-            .flat_map(|d| d.findings.iter())
-            .chain(self.endpoints.iter().flat_map(|e| e.findings.iter()))
-    }
-}
-
-/// What to do about a failure that stopped the check.
-pub fn hint(phase: Phase, kind: FailureKind) -> String {
-    use FailureKind as K;
-    use Phase as P;
-    match (phase, kind) {
-        (P::Resolve, _) => "check the spelling of the host name, or give its address with --resolve NAME:ADDR".into(),
-        (P::Connect, K::Refused) => "check the port (25 for MX, 587 for submission with STARTTLS, 465 for implicit TLS), that the mail server runs and listens on this address (Postfix: inet_interfaces and master.cf; Exim: daemon_smtp_ports, local_interfaces), and the firewall".into(),
-        (P::Connect, K::Timeout) => "a firewall drops the packets (many networks block outgoing port 25), or the host is down; try from another network, or raise --connect-timeout".into(),
-        (P::Connect, _) => "check the address and your network route to it".into(),
-        (P::Banner, K::Timeout) => "the server accepted the connection but sent no complete greeting in time: a port that expects TLS first (465-style: try --implicit-tls), a greet pause longer than the limit (raise --banner-timeout), a tarpit, or not an SMTP service".into(),
-        (P::Banner, K::NotSmtp) => "this port speaks something else than SMTP; if the bytes look like TLS, the port uses implicit TLS: try --implicit-tls".into(),
-        (P::Banner, K::LineTooLong) => "the server sends a line that never ends: this is not a working SMTP server".into(),
-        (P::Banner, K::Closed) => "the server closed the connection before greeting: a connection limit, a blocklist or a TCP wrapper (Postfix postscreen/anvil, Exim smtp_accept_max_per_host, hosts.deny); try again later or from another address".into(),
-        (P::Ehlo, K::Timeout) | (P::Starttls, K::Timeout) => "the server stopped answering: a greylisting or tarpitting delay, raise --command-timeout, or check the server's logs".into(),
-        (P::Ehlo, _) | (P::Starttls, _) => "the server broke off the SMTP dialogue; its mail log says why".into(),
-        (_, K::Timeout) => "the server stopped answering; raise the time limits or check its logs".into(),
-        _ => "check the server's mail log for this connection".into(),
-    }
-}
 
 /// Style for text output.
 #[derive(Debug, Clone, Copy)]
@@ -251,7 +116,7 @@ fn render_finding_list(o: &mut String, findings: &[Finding], c: bool) {
 }
 
 /// A TXT answer in one line: its records, or the lookup error, or "none".
-fn txt_text(a: &crate::dns::DnsAnswer) -> String {
+fn txt_text(a: &crate::model::dns::DnsAnswer) -> String {
     let t = a.texts();
     if t.is_empty() {
         a.error.clone().unwrap_or_else(|| "none".into())
@@ -260,7 +125,7 @@ fn txt_text(a: &crate::dns::DnsAnswer) -> String {
     }
 }
 
-fn render_domain(o: &mut String, d: &crate::domain_judge::DomainReport, style: Style) {
+fn render_domain(o: &mut String, d: &crate::model::report::DomainReport, style: Style) {
     let c = style.color;
     let obs = &d.observation;
     let _ = writeln!(o, "\n{}", paint("Who delivers how", "1", c));
@@ -540,16 +405,18 @@ fn render_endpoint(o: &mut String, r: &CheckReport, ep: &EndpointReport, style: 
             }
         }
         let trust = match &a.trust {
-            crate::cert::TrustVerdict::Trusted { anchor } => format!("trusted, via {anchor}"),
-            crate::cert::TrustVerdict::SelfSigned => "self-signed".into(),
-            crate::cert::TrustVerdict::UntrustedRoot { root, .. } => {
+            crate::model::cert::TrustVerdict::Trusted { anchor } => {
+                format!("trusted, via {anchor}")
+            }
+            crate::model::cert::TrustVerdict::SelfSigned => "self-signed".into(),
+            crate::model::cert::TrustVerdict::UntrustedRoot { root, .. } => {
                 format!("ends at the untrusted root {root}")
             }
-            crate::cert::TrustVerdict::Incomplete { missing_issuer, .. } => {
+            crate::model::cert::TrustVerdict::Incomplete { missing_issuer, .. } => {
                 format!("incomplete: {missing_issuer} is missing")
             }
-            crate::cert::TrustVerdict::Invalid { reason } => format!("invalid: {reason}"),
-            crate::cert::TrustVerdict::NoCertificate { reason } => reason.clone(),
+            crate::model::cert::TrustVerdict::Invalid { reason } => format!("invalid: {reason}"),
+            crate::model::cert::TrustVerdict::NoCertificate { reason } => reason.clone(),
         };
         let _ = writeln!(o, "  path       {trust}");
     }
@@ -560,7 +427,7 @@ fn render_endpoint(o: &mut String, r: &CheckReport, ep: &EndpointReport, style: 
             let _ = writeln!(o, "  banner        {}", b.to_wire_lines().join(" / "));
         }
         if let Some(caps) = &s.capabilities {
-            let label = if obs.mode == crate::observe::Mode::Starttls {
+            let label = if obs.mode == crate::model::observation::Mode::Starttls {
                 "EHLO (plain)"
             } else {
                 "EHLO"
@@ -627,8 +494,8 @@ fn render_endpoint(o: &mut String, r: &CheckReport, ep: &EndpointReport, style: 
     }
 }
 
-fn render_scan(o: &mut String, sc: &crate::scan::TlsScan, c: bool) {
-    use crate::scan::VersionStatus;
+fn render_scan(o: &mut String, sc: &crate::model::scan::TlsScan, c: bool) {
+    use crate::model::scan::VersionStatus;
     let _ = writeln!(
         o,
         "\n{}",
@@ -720,7 +587,7 @@ fn render_scan(o: &mut String, sc: &crate::scan::TlsScan, c: bool) {
     }
 }
 
-fn render_profiles(o: &mut String, sims: &[crate::simulate::Simulation], c: bool) {
+fn render_profiles(o: &mut String, sims: &[crate::model::profile::Simulation], c: bool) {
     let failing = sims.iter().filter(|s| s.result == "fails").count();
     let _ = writeln!(
         o,

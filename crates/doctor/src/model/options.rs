@@ -1,6 +1,6 @@
 //! What a check is asked to do: the target, names, trust and time limits.
 
-use crate::observe::Mode;
+use crate::model::observation::Mode;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -78,9 +78,9 @@ pub struct CheckOptions {
     pub expiry_warn_days: u32,
     /// One modern handshake only: no scan of versions, suites and groups.
     pub quick: bool,
-    pub scan: crate::scan::ScanOptions,
+    pub scan: crate::model::scan::ScanOptions,
     /// Peers to simulate (`--as`).
-    pub profiles: Vec<crate::simulate::Profile>,
+    pub profiles: Vec<crate::model::profile::Profile>,
     /// Trust store files as the client has them (`--truststore`), and their password.
     pub truststores: Vec<PathBuf>,
     pub truststore_password: Option<String>,
@@ -90,7 +90,7 @@ pub struct CheckOptions {
     pub connect_to: Vec<ConnectTo>,
     /// How names are looked up. With `--dns` servers, every lookup (the host, MX hosts, the
     /// MTA-STS policy host, AIA URLs) goes to them; without, host names go to the system resolver.
-    pub dns: crate::dns::DnsConfig,
+    pub dns: crate::model::dns::DnsConfig,
 }
 
 /// A `--connect-to` mapping.
@@ -104,9 +104,7 @@ pub struct ConnectTo {
 /// Parse `HOST:PORT:ADDR:PORT2` (ADDR may be `[v6]`).
 pub fn parse_connect_to(input: &str) -> Result<ConnectTo, String> {
     let usage = || {
-        format!(
-            "--connect-to '{input}': expected HOST:PORT:ADDR:PORT2, e.g. ca.example.com:80:127.0.0.1:8080"
-        )
+        format!("'{input}': expected HOST:PORT:ADDR:PORT2, e.g. ca.example.com:80:127.0.0.1:8080")
     };
     let (host, rest) = input.split_once(':').ok_or_else(usage)?;
     let (port, rest) = rest.split_once(':').ok_or_else(usage)?;
@@ -142,13 +140,13 @@ impl Default for CheckOptions {
             timeouts: Timeouts::default(),
             expiry_warn_days: 21,
             quick: false,
-            scan: crate::scan::ScanOptions::default(),
+            scan: crate::model::scan::ScanOptions::default(),
             profiles: Vec::new(),
             truststores: Vec::new(),
             truststore_password: None,
             fetch_aia: true,
             connect_to: Vec::new(),
-            dns: crate::dns::DnsConfig::default(),
+            dns: crate::model::dns::DnsConfig::default(),
         }
     }
 }
@@ -234,14 +232,12 @@ pub fn parse_target(input: &str) -> Result<Target, String> {
 /// Parse `NAME:ADDR` or curl's `NAME:PORT:ADDR` (ADDR may be `[v6]` or a bare v6 address).
 pub fn parse_resolve(input: &str) -> Result<ResolveOverride, String> {
     let usage = || {
-        format!(
-            "--resolve '{input}': expected NAME:ADDR or NAME:PORT:ADDR, e.g. mx.example.com:192.0.2.10"
-        )
+        format!("'{input}': expected NAME:ADDR or NAME:PORT:ADDR, e.g. mx.example.com:192.0.2.10")
     };
     let (name, rest) = input.split_once(':').ok_or_else(usage)?;
     let name = name.trim_end_matches('.').to_ascii_lowercase();
     if !is_hostname(&name) {
-        return Err(format!("--resolve '{input}': '{name}' is not a host name"));
+        return Err(format!("'{input}': '{name}' is not a host name"));
     }
     let parse_addr = |s: &str| -> Option<IpAddr> {
         let s = s

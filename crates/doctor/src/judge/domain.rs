@@ -1,98 +1,35 @@
 //! Judging a mail domain: pure rules from a [`DomainObservation`] and its endpoints' reports to
 //! domain findings, per-MX results and what each kind of sender does. No I/O.
 
-use crate::cert::{AnalysisInput, ChainAnalysis, TrustVerdict, analyze};
-use crate::dane::{Tlsa, TlsaResult, match_chain, record_for};
-use crate::diagnose::{Finding, finding};
-use crate::dns::{DnsAnswer, DnsRecord, Dnssec, Outcome};
-use crate::domain::{DomainObservation, MxHostObservation, PolicyFetch};
-use crate::findings::Severity;
-use crate::observe::{Mode, Phase};
-use crate::report::EndpointReport;
-use crate::trust::TrustStore;
-use serde::{Deserialize, Serialize};
+use crate::judge::cert::AnalysisInput;
+use crate::judge::cert::analyze;
+use crate::judge::dane::match_chain;
+use crate::judge::dane::record_for;
+use crate::judge::diagnose::finding;
+use crate::model::cert::ChainAnalysis;
+use crate::model::cert::TrustVerdict;
+use crate::model::dane::Tlsa;
+use crate::model::dane::TlsaResult;
+use crate::model::dns::DnsAnswer;
+use crate::model::dns::DnsRecord;
+use crate::model::dns::Dnssec;
+use crate::model::dns::Outcome;
+use crate::model::domain::DomainObservation;
+use crate::model::domain::MxHostObservation;
+use crate::model::domain::PolicyFetch;
+use crate::model::finding::Finding;
+use crate::model::finding::Severity;
+use crate::model::observation::Mode;
+use crate::model::observation::Phase;
+use crate::model::report::AddressResult;
+use crate::model::report::DomainReport;
+use crate::model::report::EndpointReport;
+use crate::model::report::MxResult;
+use crate::model::report::PolicySummary;
+use crate::model::report::SenderOutcome;
+use crate::model::trust::TrustStore;
 use serde_json::json;
 use time::OffsetDateTime;
-
-/// The judgement of a domain, beside its observation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DomainReport {
-    #[serde(flatten)]
-    pub observation: DomainObservation,
-    /// The MTA-STS policy as parsed, when one was fetched.
-    #[serde(default)]
-    pub policy: Option<PolicySummary>,
-    /// The policy host's certificate chain, judged for mta-sts.DOMAIN.
-    #[serde(default)]
-    pub policy_chain: Option<ChainAnalysis>,
-    /// One entry per MX host, in preference order.
-    pub mx_results: Vec<MxResult>,
-    /// What each kind of sender does, first line of the report.
-    pub senders: Vec<SenderOutcome>,
-    pub findings: Vec<Finding>,
-}
-
-/// The parsed MTA-STS policy.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PolicySummary {
-    /// "enforce", "testing", "none"; None when the policy did not parse.
-    pub mode: Option<String>,
-    pub max_age: Option<u64>,
-    pub mx: Vec<String>,
-    /// Problems that make senders discard it.
-    pub errors: Vec<String>,
-    /// Deviations senders tolerate.
-    pub warnings: Vec<String>,
-    /// Senders can use it: TXT valid, fetched with a valid certificate, parsed.
-    pub usable: bool,
-}
-
-/// One MX host's result.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MxResult {
-    pub host: String,
-    pub preference: Option<u16>,
-    pub addresses: Vec<AddressResult>,
-    /// Matched by an `mx:` pattern of a usable policy (None: no usable policy).
-    pub mta_sts_covered: Option<bool>,
-    /// "secure", "unsigned", "lookup-failed", "none"
-    pub tlsa: String,
-    /// The TLSA records that apply, and where they were found.
-    #[serde(default)]
-    pub tlsa_name: Option<String>,
-    #[serde(default)]
-    pub tlsa_records: Vec<Tlsa>,
-    /// Why the host was not checked.
-    #[serde(default)]
-    pub skipped: Option<String>,
-}
-
-/// One address of an MX host.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AddressResult {
-    pub address: String,
-    /// "ok", "tls-problems", "no-starttls", "tls-failed", "unreachable"
-    pub status: String,
-    pub detail: String,
-    pub tls_version: Option<String>,
-    /// The certificate is trusted, in date and valid for the MX name.
-    pub certificate_valid: bool,
-    /// DANE: each applicable record against the chain served.
-    #[serde(default)]
-    pub tlsa_results: Vec<TlsaResult>,
-}
-
-/// What one kind of sender does with the domain's mail.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SenderOutcome {
-    /// "opportunistic", "mta-sts", "dane".
-    pub kind: String,
-    /// Who they are, in words.
-    pub name: String,
-    /// "verified-tls", "tls", "plaintext", "fails", "no-mail".
-    pub result: String,
-    pub detail: String,
-}
 
 /// The state of one endpoint, as senders see it.
 struct EpState<'a> {
@@ -641,7 +578,7 @@ pub fn judge_domain(
         }
     }
 
-    crate::diagnose::rank(&mut findings);
+    crate::judge::diagnose::rank(&mut findings);
     let senders = senders(&obs, &mx_results, policy_summary.as_ref(), null_mx);
     DomainReport {
         observation: obs,

@@ -2,40 +2,17 @@
 //! simulation that decides, from a server's observations alone (no new connection), what each
 //! peer would negotiate, or the exact reason it fails, with the fix on both sides.
 
-use crate::cert::{ChainAnalysis, TrustVerdict};
-use crate::observe::EndpointObservation;
-use crate::scan::VersionStatus;
-use serde::{Deserialize, Serialize};
+use crate::model::cert::ChainAnalysis;
+use crate::model::cert::TrustVerdict;
+use crate::model::error::Error;
+use crate::model::observation::EndpointObservation;
+use crate::model::profile::Negotiated;
+use crate::model::profile::Profile;
+use crate::model::profile::Simulation;
+use crate::model::scan::VersionStatus;
 
 include!(concat!(env!("OUT_DIR"), "/profiles.rs"));
 
-/// A peer: what it offers and what it checks. See profiles/README.md for the fields' meaning.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Profile {
-    pub id: String,
-    pub name: String,
-    pub role: String,
-    pub versions: Vec<String>,
-    pub suites: Vec<String>,
-    pub suites_tls13: Vec<String>,
-    pub groups: Vec<String>,
-    pub sends_sni: bool,
-    pub verifies_chain: bool,
-    pub verifies_name: bool,
-    pub name_checked: String,
-    pub accepts_self_signed: bool,
-    pub fetches_missing_intermediates: bool,
-    pub min_rsa_bits: u32,
-    pub min_dh_bits: u32,
-    pub rejects_sha1_certificates: bool,
-    pub falls_back_to_plaintext: bool,
-    #[serde(default)]
-    pub fix_client: Option<String>,
-    pub notes: String,
-    pub sources: Vec<String>,
-}
-
-/// Every embedded profile, sorted by id. A profile that does not parse is a build-time bug,
 /// caught by the unit test below; it is skipped here rather than failing the user.
 pub fn profiles() -> Vec<Profile> {
     let mut v: Vec<Profile> = PROFILE_FILES
@@ -46,8 +23,8 @@ pub fn profiles() -> Vec<Profile> {
     v
 }
 
-/// Resolve `--as` arguments ("all" or ids) to profiles; an unknown id is an error naming the ids.
-pub fn select(ids: &[String]) -> Result<Vec<Profile>, String> {
+/// Resolve profile ids ("all" or ids) to profiles; an unknown id is an error naming the ids.
+pub fn select(ids: &[String]) -> Result<Vec<Profile>, Error> {
     let all = profiles();
     if ids.iter().any(|i| i == "all") {
         // Receivers (servers such as smtp.gmail.com) are met by clients, not simulated against a
@@ -58,55 +35,27 @@ pub fn select(ids: &[String]) -> Result<Vec<Profile>, String> {
     for id in ids {
         match all.iter().find(|p| &p.id == id) {
             Some(p) if p.role == "receiver" => {
-                return Err(format!(
-                    "--as {id}: this profile describes a server (it serves `smtp-tls-doctor client` to test applications); choose a connecting peer"
-                ));
+                return Err(Error::Profile {
+                    id: id.clone(),
+                    reason: "this profile describes a server (it serves the capture server that tests applications); choose a connecting peer".into(),
+                });
             }
             Some(p) => out.push(p.clone()),
             None => {
-                return Err(format!(
-                    "--as {id}: no such profile; `smtp-tls-doctor profiles` lists them: {}",
-                    all.iter()
-                        .map(|p| p.id.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ));
+                return Err(Error::Profile {
+                    id: id.clone(),
+                    reason: format!(
+                        "no such profile; the profiles are: {}",
+                        all.iter()
+                            .map(|p| p.id.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                });
             }
         }
     }
     Ok(out)
-}
-
-/// What the peer would negotiate.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Negotiated {
-    pub version: String,
-    /// "0xC02F"
-    pub suite: String,
-    pub suite_name: String,
-    pub group: Option<String>,
-}
-
-/// The verdict for one peer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Simulation {
-    pub profile: String,
-    pub name: String,
-    /// "ok", "fails", or "unknown" (not enough was measured, e.g. with --quick).
-    pub result: String,
-    /// When it fails: "no-starttls", "no-common-version", "no-common-suite", "no-common-group",
-    /// "dh-too-small", "self-signed", "chain-not-trusted", "expired", "not-yet-valid",
-    /// "weak-key", "weak-signature", "name-not-covered".
-    pub reason: Option<String>,
-    /// The evidence in words.
-    pub detail: String,
-    pub negotiated: Option<Negotiated>,
-    /// An opportunistic sender that fails delivers in plaintext instead of bouncing.
-    pub plaintext_fallback: bool,
-    pub fix_server: Option<String>,
-    pub fix_client: Option<String>,
-    /// Caveats of the simulation for this peer (what it cannot see).
-    pub notes: Vec<String>,
 }
 
 fn vnum(v: &str) -> u8 {
@@ -277,7 +226,7 @@ pub fn simulate(
         notes.push(p.notes.clone());
     }
     let smtp = &obs.smtp;
-    if obs.mode == crate::observe::Mode::Starttls
+    if obs.mode == crate::model::observation::Mode::Starttls
         && smtp.capabilities.is_some()
         && !smtp
             .capabilities

@@ -98,6 +98,13 @@ pub struct Alert {
     pub name: String,
 }
 
+impl Alert {
+    /// "the alert bad_certificate (42)", for sentences.
+    pub fn words(&self) -> String {
+        format!("the alert {} ({})", self.name, self.code)
+    }
+}
+
 /// The SMTP side of one connection.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -224,12 +231,41 @@ pub struct EndpointObservation {
     pub transcript: Vec<TranscriptEntry>,
     /// Versions, suites and groups measured with hand-built handshakes (absent with `--quick`).
     #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
-    pub scan: Option<crate::scan::TlsScan>,
+    pub scan: Option<crate::model::scan::TlsScan>,
     /// A second modern handshake without SNI (when the first sent one): what peers that send no
     /// SNI, such as Postfix and Exim by default, are shown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub no_sni: Option<TlsObservation>,
     /// Missing intermediates fetched through their AIA caIssuers URLs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub aia_fetches: Vec<crate::aia::AiaFetch>,
+    pub aia_fetches: Vec<crate::model::observation::AiaFetch>,
+}
+
+/// One fetch, as observed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AiaFetch {
+    pub url: String,
+    /// Where it connected.
+    pub address: Option<String>,
+    pub certificate: Option<CertBytes>,
+    /// Why no certificate came back.
+    pub error: Option<String>,
+}
+
+impl EndpointObservation {
+    /// The chain to judge: the one from the modern handshake, else the one a legacy handshake of
+    /// the scan read from the plaintext Certificate message (a server that only speaks TLS 1.0).
+    pub fn chain(&self) -> Option<&[CertBytes]> {
+        let from_tls = self
+            .tls
+            .as_ref()
+            .filter(|t| t.completed && !t.chain.is_empty())
+            .map(|t| t.chain.as_slice());
+        let from_scan = self
+            .scan
+            .as_ref()
+            .and_then(|s| s.scanned_chains.first())
+            .map(|c| c.chain.as_slice());
+        from_tls.or(from_scan)
+    }
 }

@@ -10,45 +10,9 @@
 //! * Selectors: 0 the whole certificate, 1 its SubjectPublicKeyInfo. Matching types: 0 the exact
 //!   bytes, 1 SHA-256, 2 SHA-512 (RFC 6698 §2.1.2-2.1.3).
 
-use serde::{Deserialize, Serialize};
+use crate::model::dane::Tlsa;
+use crate::model::dane::TlsaResult;
 use x509_parser::prelude::*;
-
-/// A TLSA record, as the report carries it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Tlsa {
-    pub usage: u8,
-    pub selector: u8,
-    pub matching: u8,
-    /// Hex, lower case.
-    pub data: String,
-}
-
-impl Tlsa {
-    /// Presentation form: `3 1 1 abcd...`.
-    pub fn text(&self) -> String {
-        format!(
-            "{} {} {} {}",
-            self.usage, self.selector, self.matching, self.data
-        )
-    }
-
-    /// True when an SMTP sender uses the record at all (RFC 7672 §3.1).
-    pub fn usable(&self) -> bool {
-        matches!(self.usage, 2 | 3) && self.selector <= 1 && self.matching <= 2
-    }
-}
-
-/// What became of one record against one chain.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TlsaResult {
-    pub record: Tlsa,
-    /// "match", "no-match", "unusable".
-    pub result: String,
-    /// For a match: which certificate (0 = leaf); for a failure: why, in words.
-    pub detail: String,
-    #[serde(default)]
-    pub matched_index: Option<usize>,
-}
 
 /// The association data of a certificate for a selector and matching type, as hex.
 pub fn association(cert_der: &[u8], selector: u8, matching: u8) -> Option<String> {
@@ -70,7 +34,7 @@ pub fn association(cert_der: &[u8], selector: u8, matching: u8) -> Option<String
             .to_vec(),
         _ => return None,
     };
-    Some(crate::dns::hex(&out))
+    Some(crate::model::dns::hex(&out))
 }
 
 /// A TLSA record line for a certificate: what to publish (`3 1 1 <sha256 of the key>`).
@@ -165,7 +129,7 @@ fn match_one(r: &Tlsa, chain: &[Vec<u8>], names: &[String]) -> TlsaResult {
             parsed.get(i).and_then(Option::as_ref),
             parsed.get(i + 1).and_then(Option::as_ref),
         ) {
-            (Some(c), Some(issuer)) if crate::cert::issued_by(c, issuer) => {}
+            (Some(c), Some(issuer)) if crate::judge::cert::issued_by(c, issuer) => {}
             _ => {
                 ok = false;
                 break;
@@ -200,7 +164,7 @@ fn match_one(r: &Tlsa, chain: &[Vec<u8>], names: &[String]) -> TlsaResult {
                 .unwrap_or_default();
             names
                 .iter()
-                .any(|n| sans.iter().any(|p| crate::cert::name_matches(p, n)))
+                .any(|n| sans.iter().any(|p| crate::judge::cert::name_matches(p, n)))
         })
         .unwrap_or(false);
     if !covered && !names.is_empty() {
@@ -245,7 +209,7 @@ mod tests {
             usage: 3,
             selector: 0,
             matching: 0,
-            data: crate::dns::hex(&cert),
+            data: crate::model::dns::hex(&cert),
         };
         assert_eq!(
             match_chain(std::slice::from_ref(&r), std::slice::from_ref(&cert), &[])[0].result,

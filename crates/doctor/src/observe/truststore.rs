@@ -1,54 +1,62 @@
 //! Trust stores as a client has them: PEM bundles, PKCS#12 (keytool's default since Java 9) and
 //! Java's JKS, so that a Java user sees what "PKIX path building failed" means for their cacerts.
 
+use crate::model::error::Error;
 use std::path::Path;
 
 /// Files larger than this are not trust stores.
 const MAX_STORE: u64 = 64 * 1024 * 1024;
 
 /// The certificates of a trust store file, and what kind of file it was.
-pub fn load(path: &Path, password: Option<&str>) -> Result<(Vec<Vec<u8>>, &'static str), String> {
-    let shown = path.display();
-    let meta = std::fs::metadata(path)
-        .map_err(|e| format!("--truststore {shown}: cannot read it: {e}"))?;
+pub fn load(path: &Path, password: Option<&str>) -> Result<(Vec<Vec<u8>>, &'static str), Error> {
+    let fail = |reason: String| Error::TrustStoreFile {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let meta = std::fs::metadata(path).map_err(|e| fail(format!("cannot read it: {e}")))?;
     if meta.len() > MAX_STORE {
-        return Err(format!(
-            "--truststore {shown}: {} bytes is too large for a trust store",
+        return Err(fail(format!(
+            "{} bytes is too large for a trust store",
             meta.len()
-        ));
+        )));
     }
-    let bytes =
-        std::fs::read(path).map_err(|e| format!("--truststore {shown}: cannot read it: {e}"))?;
+    let bytes = std::fs::read(path).map_err(|e| fail(format!("cannot read it: {e}")))?;
     if bytes.starts_with(&[0xFE, 0xED, 0xFE, 0xED]) {
-        let certs =
-            parse_jks(&bytes, password).map_err(|e| format!("--truststore {shown} (JKS): {e}"))?;
+        let certs = parse_jks(&bytes, password).map_err(|e| fail(format!("(JKS) {e}")))?;
         return Ok((certs, "JKS"));
     }
     if bytes.windows(11).any(|w| w == b"-----BEGIN ") {
         use rustls_pki_types::pem::PemObject;
         let mut certs = Vec::new();
         for c in rustls_pki_types::CertificateDer::pem_slice_iter(&bytes) {
-            let c = c.map_err(|e| format!("--truststore {shown} (PEM): {e}"))?;
+            let c = c.map_err(|e| fail(format!("(PEM) {e}")))?;
             certs.push(c.as_ref().to_vec());
         }
         if certs.is_empty() {
-            return Err(format!(
-                "--truststore {shown}: a PEM file without any CERTIFICATE block"
-            ));
+            return Err(fail("a PEM file without any CERTIFICATE block".into()));
         }
         return Ok((certs, "PEM"));
     }
     if bytes.first() == Some(&0x30) {
-        let certs = parse_pkcs12(&bytes, password)
-            .map_err(|e| format!("--truststore {shown} (PKCS#12): {e}"))?;
+        let certs = parse_pkcs12(&bytes, password).map_err(|e| match e {
+            Pkcs12Error::NeedsPassword(reason) => Error::TrustStorePassword {
+                path: path.to_path_buf(),
+                reason: format!("(PKCS#12) {reason}"),
+            },
+            Pkcs12Error::Other(reason) => fail(format!("(PKCS#12) {reason}")),
+        })?;
         return Ok((certs, "PKCS#12"));
     }
-    Err(format!(
-        "--truststore {shown}: neither JKS, PKCS#12 nor a PEM bundle"
-    ))
+    Err(fail("neither JKS, PKCS#12 nor a PEM bundle".into()))
 }
 
-fn parse_pkcs12(bytes: &[u8], password: Option<&str>) -> Result<Vec<Vec<u8>>, String> {
+/// Why a PKCS#12 file could not be read: a password would help, or not.
+enum Pkcs12Error {
+    NeedsPassword(String),
+    Other(String),
+}
+
+fn parse_pkcs12(bytes: &[u8], password: Option<&str>) -> Result<Vec<Vec<u8>>, Pkcs12Error> {
     use p12_keystore::{KeyStore, KeyStoreEntry, Pkcs12ImportPolicy};
     // Java's cacerts uses "changeit"; keytool-made stores need the password to decrypt.
     let passwords: Vec<&str> = match password {
@@ -84,11 +92,9 @@ fn parse_pkcs12(bytes: &[u8], password: Option<&str>) -> Result<Vec<Vec<u8>>, St
         }
     }
     Err(if password.is_none() {
-        format!(
-            "{last} (give the password with --truststore-password or SMTP_TLS_DOCTOR_TRUSTSTORE_PASSWORD)"
-        )
+        Pkcs12Error::NeedsPassword(last)
     } else {
-        last
+        Pkcs12Error::Other(last)
     })
 }
 

@@ -4,8 +4,8 @@
 //! SMTP is spoken carefully: nothing is sent before the whole banner arrived (postscreen
 //! punishes early talkers), EHLO falls back to HELO when refused, and no command is pipelined.
 
-use crate::config::CheckOptions;
-use crate::observe::*;
+use crate::model::observation::*;
+use crate::model::options::CheckOptions;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -339,14 +339,14 @@ impl Probe<'_> {
     ) -> Result<Option<tokio_rustls::client::TlsStream<Tap<TcpStream>>>, Failure> {
         let tap = Tap::new(tcp, leftover, self.start);
         let log = tap.log.clone();
-        let verifier = Arc::new(crate::tls::RecordingVerifier::new());
-        let connector =
-            crate::tls::connector(verifier.clone(), spec.sni.is_some()).map_err(|e| Failure {
+        let verifier = Arc::new(crate::observe::tls::RecordingVerifier::new());
+        let connector = crate::observe::tls::connector(verifier.clone(), spec.sni.is_some())
+            .map_err(|e| Failure {
                 phase: Phase::Handshake,
                 kind: FailureKind::TlsError,
                 message: format!("could not set up the TLS client: {e}"),
             })?;
-        let server_name = crate::tls::server_name(spec.sni.as_deref(), spec.address.ip());
+        let server_name = crate::observe::tls::server_name(spec.sni.as_deref(), spec.address.ip());
         let mut tls = TlsObservation {
             sni: spec.sni.clone(),
             ..TlsObservation::default()
@@ -384,7 +384,7 @@ impl Probe<'_> {
                 ),
             }),
             Ok(Err(e)) => {
-                let (f, alert) = crate::tls::classify_error(&e, &chunks);
+                let (f, alert) = crate::observe::tls::classify_error(&e, &chunks);
                 tls.alert = alert;
                 Err(f)
             }
@@ -394,7 +394,9 @@ impl Probe<'_> {
             Ok(stream) => {
                 let (_, conn) = stream.get_ref();
                 tls.completed = true;
-                tls.version = conn.protocol_version().map(crate::tls::version_name);
+                tls.version = conn
+                    .protocol_version()
+                    .map(crate::observe::tls::version_name);
                 tls.cipher_suite = conn.negotiated_cipher_suite().map(|s| {
                     let id = u16::from(s.suite());
                     SuiteId {

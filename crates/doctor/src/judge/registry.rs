@@ -1,4 +1,6 @@
-use crate::findings::{FindingDef, Fix, Severity};
+use crate::model::finding::FindingDef;
+use crate::model::finding::Fix;
+use crate::model::finding::Severity;
 
 // The words of every finding: what is wrong, who breaks and how, and what to change.
 //
@@ -1721,6 +1723,11 @@ pub static REGISTRY: &[FindingDef] = &[
         }],
     },
 ];
+
+/// The declaration of `code`, if there is one.
+pub fn lookup(code: &str) -> Option<&'static FindingDef> {
+    REGISTRY.iter().find(|d| d.code == code)
+}
 
 #[cfg(test)]
 mod tests {

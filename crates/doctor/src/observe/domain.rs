@@ -5,132 +5,35 @@
 //! recorded as they came. `domain_judge` turns them into findings, so a saved domain report can
 //! be judged again.
 
-use crate::check::{UsageError, observe_endpoint};
-use crate::config::{CheckOptions, Sni};
-use crate::dns::{Dns, DnsAnswer, DnsConfig, DnsInfo, DnsRecord, Outcome, Rtype};
-use crate::observe::{CertBytes, EndpointObservation};
-use crate::probe::EndpointSpec;
-use crate::trust::TrustStore;
+use crate::model::dns::DnsAnswer;
+use crate::model::dns::DnsRecord;
+use crate::model::dns::Outcome;
+use crate::model::domain::DomainObservation;
+use crate::model::domain::DomainOptions;
+use crate::model::domain::DomainRun;
+use crate::model::domain::MAX_ADDRESSES;
+use crate::model::domain::MAX_MX_HOSTS;
+use crate::model::domain::MAX_POLICY;
+use crate::model::domain::MxHostObservation;
+use crate::model::domain::PolicyFetch;
+use crate::model::error::Error;
+use crate::model::observation::CertBytes;
+use crate::model::options::CheckOptions;
+use crate::model::options::Sni;
+use crate::observe::dns::Dns;
+use crate::observe::dns::Rtype;
+use crate::observe::endpoint::{MissingIssuer, observe_endpoint};
+use crate::observe::probe::EndpointSpec;
 use futures_util::future::join_all;
-use serde::{Deserialize, Serialize};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use time::OffsetDateTime;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// What a domain check looked at.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DomainObservation {
-    pub domain: String,
-    /// The SMTP port every MX host was checked on (25 unless `--port`).
-    pub port: u16,
-    pub dns: DnsInfo,
-    /// The MX lookup.
-    pub mx: DnsAnswer,
-    /// The hosts mail goes to, in preference order: the MX hosts, or the domain itself when it
-    /// has no MX (RFC 5321 §5.1, "implicit MX").
-    pub hosts: Vec<MxHostObservation>,
-    /// `_mta-sts.DOMAIN` TXT (RFC 8461 §3.1).
-    pub mta_sts_txt: DnsAnswer,
-    /// The policy fetch, made when a TXT record is there.
-    #[serde(default)]
-    pub mta_sts_policy: Option<PolicyFetch>,
-    /// `_smtp._tls.DOMAIN` TXT (RFC 8460 §3).
-    pub tlsrpt_txt: DnsAnswer,
-}
-
-/// One MX host as looked up.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MxHostObservation {
-    pub host: String,
-    /// None for the implicit MX.
-    pub preference: Option<u16>,
-    #[serde(default)]
-    pub a: Option<DnsAnswer>,
-    #[serde(default)]
-    pub aaaa: Option<DnsAnswer>,
-    /// `--resolve` gave the address instead of DNS.
-    #[serde(default)]
-    pub overridden: bool,
-    /// The addresses checked.
-    pub addresses: Vec<IpAddr>,
-    /// TLSA lookups in the order made (RFC 7672 §2.2.2: at the alias target first, then the MX name).
-    #[serde(default)]
-    pub tlsa: Vec<DnsAnswer>,
-    /// Why the host was not checked, if it was not.
-    #[serde(default)]
-    pub skipped: Option<String>,
-}
-
-/// The MTA-STS policy fetch (RFC 8461 §3.3).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PolicyFetch {
-    pub url: String,
-    pub host: String,
-    #[serde(default)]
-    pub address: Option<String>,
-    /// How the address was found.
-    #[serde(default)]
-    pub address_lookup: Vec<DnsAnswer>,
-    #[serde(default)]
-    pub tls_version: Option<String>,
-    /// The policy host's chain as sent, leaf first.
-    #[serde(default)]
-    pub chain: Vec<CertBytes>,
-    #[serde(default)]
-    pub status: Option<u16>,
-    #[serde(default)]
-    pub content_type: Option<String>,
-    #[serde(default)]
-    pub location: Option<String>,
-    /// The body as text (invalid UTF-8 replaced; `body_not_utf8` then says so).
-    #[serde(default)]
-    pub body: Option<String>,
-    #[serde(default)]
-    pub body_not_utf8: bool,
-    /// Where it stopped ("resolve", "connect", "handshake", "http") and why.
-    #[serde(default)]
-    pub phase: Option<String>,
-    #[serde(default)]
-    pub error: Option<String>,
-    pub elapsed_ms: f64,
-}
-
-/// Largest policy read: RFC 8461 §3.3 lets senders cap the body at 64 KiB.
-pub const MAX_POLICY: usize = 64 * 1024;
 /// The whole fetch (RFC 8461 §3.3 suggests senders allow 60 s; we ask less of a diagnosis).
 const POLICY_TIME_LIMIT: Duration = Duration::from_secs(20);
 /// At most this many endpoints are checked at once.
 const ENDPOINTS_AT_ONCE: usize = 8;
-/// MX hosts checked (real domains have a handful; a hostile answer may carry thousands).
-pub const MAX_MX_HOSTS: usize = 16;
-/// Addresses checked per MX host.
-pub const MAX_ADDRESSES: usize = 8;
-
-/// Options of a domain check besides [`CheckOptions`].
-#[derive(Debug, Clone)]
-pub struct DomainOptions {
-    pub dns: DnsConfig,
-    /// `--port`: every MX host is checked on it.
-    pub port: u16,
-    /// The domain's MX answer when it is already known (the lookup that told a domain from a
-    /// host): not asked again.
-    pub known_mx: Option<DnsAnswer>,
-}
-
-/// Everything observed for a domain: the DNS/HTTPS side and each endpoint, plus the connection count.
-pub struct DomainRun {
-    pub observation: DomainObservation,
-    pub endpoints: Vec<EndpointObservation>,
-    pub connections: u32,
-}
-
-/// Is `input` a bare host name (no port, not an address) — a candidate for a domain check?
-pub fn looks_like_domain(input: &str) -> bool {
-    let t = input.trim().trim_end_matches('.');
-    !t.contains(':') && t.parse::<IpAddr>().is_err() && crate::config::is_hostname(t)
-}
 
 /// Look the domain's MX up only (for deciding between a host and a domain check).
 pub async fn has_mx(domain: &str, dns: &Dns) -> DnsAnswer {
@@ -143,12 +46,11 @@ pub async fn observe_domain(
     dns: &Dns,
     opts: &CheckOptions,
     dopts: &DomainOptions,
-    trust: &TrustStore,
-    now: OffsetDateTime,
-) -> Result<DomainRun, UsageError> {
+    missing_issuer: &MissingIssuer<'_>,
+) -> Result<DomainRun, Error> {
     let domain = domain.trim().trim_end_matches('.').to_ascii_lowercase();
-    if !crate::config::is_hostname(&domain) {
-        return Err(UsageError(format!("'{domain}' is not a domain name")));
+    if !crate::model::options::is_hostname(&domain) {
+        return Err(Error::NotADomain { input: domain });
     }
     let port = dopts.port;
     let known = dopts.known_mx.clone().filter(|m| m.name == domain);
@@ -265,8 +167,7 @@ pub async fn observe_domain(
             let cap = cap.clone();
             async move {
                 let _slot = cap.acquire().await.ok();
-                let names = vec![spec.name.clone()];
-                observe_endpoint(&spec, opts, trust, now, &names, sem).await
+                observe_endpoint(&spec, opts, missing_issuer, sem).await
             }
         });
         join_all(runs).await
@@ -462,9 +363,9 @@ async fn fetch_into(
         })?
         .map_err(|e| ("connect", format!("cannot connect to {addr}: {e}")))?;
     let _ = tcp.set_nodelay(true);
-    let verifier = Arc::new(crate::tls::RecordingVerifier::new());
-    let connector =
-        crate::tls::connector(verifier.clone(), true).map_err(|e| ("handshake", e.to_string()))?;
+    let verifier = Arc::new(crate::observe::tls::RecordingVerifier::new());
+    let connector = crate::observe::tls::connector(verifier.clone(), true)
+        .map_err(|e| ("handshake", e.to_string()))?;
     let name = rustls::pki_types::ServerName::try_from(host.to_string())
         .map_err(|e| ("handshake", format!("'{host}' is not a server name: {e}")))?;
     let hs = tokio::time::timeout(opts.timeouts.handshake, connector.connect(name, tcp)).await;
@@ -486,7 +387,7 @@ async fn fetch_into(
         .get_ref()
         .1
         .protocol_version()
-        .map(crate::tls::version_name);
+        .map(crate::observe::tls::version_name);
     let req = format!(
         "GET /.well-known/mta-sts.txt HTTP/1.1\r\nHost: {host}\r\nUser-Agent: smtp-tls-doctor/{}\r\nAccept: text/plain\r\nConnection: close\r\n\r\n",
         env!("CARGO_PKG_VERSION")
@@ -558,7 +459,7 @@ async fn fetch_into(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::model::domain::looks_like_domain;
 
     #[test]
     fn domain_candidates() {

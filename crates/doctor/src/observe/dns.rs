@@ -12,200 +12,22 @@
 //! Nothing here panics on a server's answer: every lookup ends in records or an error text, within
 //! `timeout × attempts` for each query.
 
+use crate::model::error::Error;
 use hickory_resolver::proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode};
 use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
-use serde::{Deserialize, Serialize};
+
+use crate::model::dns::DnsAnswer;
+use crate::model::dns::DnsConfig;
+use crate::model::dns::DnsInfo;
+use crate::model::dns::DnsRecord;
+use crate::model::dns::Dnssec;
+use crate::model::dns::DnssecMode;
+use crate::model::dns::Outcome;
+use crate::model::dns::hex;
 use std::net::{IpAddr, SocketAddr};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-/// How DNSSEC status is learnt.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DnssecMode {
-    /// Trust the AD bit of the resolver's answers.
-    ResolverAd,
-    /// Validate signatures ourselves (hickory), from these trust anchors (None: the root's).
-    Validate { trust_anchor: Option<PathBuf> },
-}
-
-/// Where and how to ask.
-#[derive(Debug, Clone)]
-pub struct DnsConfig {
-    /// `--dns ADDR[:PORT]`; empty: the system's resolvers (`/etc/resolv.conf`).
-    pub servers: Vec<SocketAddr>,
-    pub dnssec: DnssecMode,
-    /// Per attempt.
-    pub timeout: Duration,
-    pub attempts: usize,
-}
-
-impl Default for DnsConfig {
-    fn default() -> Self {
-        DnsConfig {
-            servers: Vec::new(),
-            dnssec: DnssecMode::ResolverAd,
-            timeout: Duration::from_secs(5),
-            attempts: 2,
-        }
-    }
-}
-
-/// Parse `--dns ADDR[:PORT]` (`[v6]:port` or a bare v6 address; port 53 by default).
-pub fn parse_dns_server(input: &str) -> Result<SocketAddr, String> {
-    let usage = || format!("--dns '{input}': expected ADDR or ADDR:PORT, e.g. 127.0.0.1:53");
-    if let Ok(sa) = input.parse::<SocketAddr>() {
-        return Ok(sa);
-    }
-    let bare = input
-        .strip_prefix('[')
-        .and_then(|s| s.strip_suffix(']'))
-        .unwrap_or(input);
-    if let Ok(ip) = bare.parse::<IpAddr>() {
-        return Ok(SocketAddr::new(ip, 53));
-    }
-    Err(usage())
-}
-
-/// DNSSEC status of an answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Dnssec {
-    /// Validated (signatures checked by us, or the resolver set AD).
-    Secure,
-    /// Provably unsigned (validation by us).
-    Insecure,
-    /// Signatures present but wrong: validating senders refuse the data.
-    Bogus,
-    /// No chain to a trust anchor could be built either way (validation by us).
-    Indeterminate,
-    /// The resolver did not set AD: unsigned, or the resolver does not validate.
-    Unauthenticated,
-}
-
-impl Dnssec {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Dnssec::Secure => "secure",
-            Dnssec::Insecure => "insecure",
-            Dnssec::Bogus => "bogus",
-            Dnssec::Indeterminate => "indeterminate",
-            Dnssec::Unauthenticated => "unauthenticated",
-        }
-    }
-}
-
-/// One record of an answer, in the form the report needs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type")]
-pub enum DnsRecord {
-    MX {
-        preference: u16,
-        exchange: String,
-    },
-    A {
-        address: IpAddr,
-    },
-    AAAA {
-        address: IpAddr,
-    },
-    TXT {
-        text: String,
-    },
-    TLSA {
-        usage: u8,
-        selector: u8,
-        matching: u8,
-        /// Hex, lower case.
-        data: String,
-    },
-}
-
-/// How a lookup ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Outcome {
-    /// Records of the type asked for.
-    Records,
-    /// The name exists without records of this type (NOERROR, no data).
-    NoData,
-    /// The name does not exist.
-    Nxdomain,
-    /// No usable answer: SERVFAIL, REFUSED, timeout, garbage, an alias loop...
-    Error,
-}
-
-/// One lookup, as observed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DnsAnswer {
-    /// The name asked for (lower case, no trailing dot).
-    pub name: String,
-    /// "MX", "A", "AAAA", "TXT", "TLSA".
-    pub rtype: String,
-    pub outcome: Outcome,
-    #[serde(default)]
-    pub records: Vec<DnsRecord>,
-    /// Aliases followed, in order: the targets of each CNAME from `name` on.
-    #[serde(default)]
-    pub cname_chain: Vec<String>,
-    pub dnssec: Dnssec,
-    /// The response code when one came ("NOERROR", "SERVFAIL"...).
-    #[serde(default)]
-    pub rcode: Option<String>,
-    /// What went wrong, precisely, when `outcome` is `error`.
-    #[serde(default)]
-    pub error: Option<String>,
-    /// Which server answered or was asked.
-    #[serde(default)]
-    pub server: Option<String>,
-}
-
-impl DnsAnswer {
-    fn failed(name: &str, rtype: RecordType, server: Option<String>, error: String) -> Self {
-        DnsAnswer {
-            name: name.to_string(),
-            rtype: rtype.to_string(),
-            outcome: Outcome::Error,
-            records: Vec::new(),
-            cname_chain: Vec::new(),
-            dnssec: Dnssec::Unauthenticated,
-            rcode: None,
-            error: Some(error),
-            server,
-        }
-    }
-
-    /// The name the records belong to: the last alias, or the name asked for.
-    pub fn final_name(&self) -> &str {
-        self.cname_chain
-            .last()
-            .map(String::as_str)
-            .unwrap_or(&self.name)
-    }
-
-    /// The TXT strings of each record.
-    pub fn texts(&self) -> Vec<String> {
-        self.records
-            .iter()
-            .filter_map(|r| match r {
-                DnsRecord::TXT { text } => Some(text.clone()),
-                _ => None,
-            })
-            .collect()
-    }
-
-    /// The addresses of A/AAAA records.
-    pub fn addresses(&self) -> Vec<IpAddr> {
-        self.records
-            .iter()
-            .filter_map(|r| match r {
-                DnsRecord::A { address } | DnsRecord::AAAA { address } => Some(*address),
-                _ => None,
-            })
-            .collect()
-    }
-}
 
 /// A resolver for one check.
 pub struct Dns {
@@ -221,10 +43,12 @@ const EDNS_PAYLOAD: u16 = 1232;
 
 impl Dns {
     /// Sets up the resolver. Without `--dns` the system's configuration is read here (and only here).
-    pub fn new(cfg: DnsConfig) -> Result<Dns, String> {
+    pub fn new(cfg: DnsConfig) -> Result<Dns, Error> {
         let servers = if cfg.servers.is_empty() {
             let (conf, _) = hickory_resolver::system_conf::read_system_conf().map_err(|e| {
-                format!("cannot read the system's DNS configuration: {e}; give --dns ADDR")
+                Error::NoSystemResolver {
+                    reason: format!("cannot read the system's DNS configuration: {e}"),
+                }
             })?;
             let s: Vec<SocketAddr> = conf
                 .name_servers()
@@ -234,9 +58,9 @@ impl Dns {
                 .into_iter()
                 .collect();
             if s.is_empty() {
-                return Err(
-                    "the system's DNS configuration names no resolver; give --dns ADDR".into(),
-                );
+                return Err(Error::NoSystemResolver {
+                    reason: "the system's DNS configuration names no resolver".into(),
+                });
             }
             s
         } else {
@@ -244,11 +68,10 @@ impl Dns {
         };
         let validating = match &cfg.dnssec {
             DnssecMode::ResolverAd => None,
-            DnssecMode::Validate { trust_anchor } => Some(validating_resolver(
-                &servers,
-                trust_anchor.as_deref(),
-                &cfg,
-            )?),
+            DnssecMode::Validate { trust_anchor } => Some(
+                validating_resolver(&servers, trust_anchor.as_deref(), &cfg)
+                    .map_err(|reason| Error::Dns { reason })?,
+            ),
         };
         Ok(Dns {
             cfg,
@@ -528,7 +351,7 @@ impl Dns {
 
 /// The first address of `host` (A, then AAAA) through the `--dns` servers.
 pub async fn first_address(cfg: &DnsConfig, host: &str) -> Result<IpAddr, String> {
-    let dns = Dns::new(cfg.clone())?;
+    let dns = Dns::new(cfg.clone()).map_err(|e| e.to_string())?;
     let (a, aaaa) = tokio::join!(
         dns.lookup(host, RecordType::A),
         dns.lookup(host, RecordType::AAAA)
@@ -542,16 +365,6 @@ pub async fn first_address(cfg: &DnsConfig, host: &str) -> Result<IpAddr, String
     } else {
         errors.join("; ")
     })
-}
-
-/// What the report says about DNS.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DnsInfo {
-    pub servers: Vec<String>,
-    /// True when the servers came from the system's configuration.
-    pub system: bool,
-    /// How DNSSEC status was learnt.
-    pub dnssec: String,
 }
 
 fn query_id(name: &str, attempt: usize) -> u16 {
@@ -603,12 +416,6 @@ fn convert(r: &Record) -> Option<DnsRecord> {
         _ => return None,
     })
 }
-
-/// Lower-case hex.
-pub fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
 /// Largest DNS message over UDP we accept (bigger datagrams are cut by the kernel anyway).
 const UDP_BUFFER: usize = 4096;
 
@@ -884,6 +691,7 @@ pub use hickory_resolver::proto::rr::RecordType as Rtype;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::dns::parse_dns_server;
 
     #[test]
     fn dns_server_syntax() {

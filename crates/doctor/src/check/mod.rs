@@ -1,0 +1,345 @@
+//! The pipeline every front end uses: target → endpoints → observe → judge → report.
+//!
+//! Each stage runs once per check: the target is parsed and resolved, each endpoint observed
+//! (`observe`), the observations judged (`judge`), and the report assembled. Saved observations
+//! (`replay`) enter at the judging stage. Imports every layer below it.
+
+use crate::judge::endpoint::{finish_error, judge, judge_domain_report};
+use crate::model::dns::Outcome;
+use crate::model::domain::{DomainOptions, looks_like_domain};
+use crate::model::error::Error;
+use crate::model::observation::EndpointObservation;
+use crate::model::observation::Failure;
+use crate::model::options::CheckOptions;
+use crate::model::options::Sni;
+use crate::model::options::parse_target;
+use crate::model::report::*;
+use crate::model::trust::TrustStore;
+use crate::observe::dns::Dns;
+use crate::observe::domain::has_mx;
+use crate::observe::endpoint::observe_endpoint;
+use crate::observe::endpoint::resolve;
+use crate::observe::probe::EndpointSpec;
+use std::net::IpAddr;
+use time::OffsetDateTime;
+
+/// The names the certificate must cover: the host (unless it is an address), then `--name`s.
+pub fn required_names(host: &str, opts: &CheckOptions) -> Vec<String> {
+    let mut names = Vec::new();
+    if host.parse::<IpAddr>().is_err() {
+        names.push(host.to_string());
+    }
+    for n in &opts.names {
+        let n = n.trim_end_matches('.').to_ascii_lowercase();
+        if !names.contains(&n) {
+            names.push(n);
+        }
+    }
+    names
+}
+
+/// The trust store the options name.
+pub fn load_trust(opts: &CheckOptions) -> Result<TrustStore, Error> {
+    TrustStore::load_with(
+        opts.trust,
+        &opts.ca_files,
+        &opts.truststores,
+        opts.truststore_password.as_deref(),
+    )
+}
+
+/// The question observing asks while fetching issuers, answered by the chain analysis.
+fn missing_issuer(
+    trust: &TrustStore,
+    now: OffsetDateTime,
+) -> impl Fn(&[Vec<u8>], &[Vec<u8>]) -> Option<String> + Send + Sync + '_ {
+    move |chain, fetched| crate::judge::cert::missing_issuer_url(chain, fetched, trust, now)
+}
+
+pub mod capture;
+
+/// Check one server `HOST[:PORT]`.
+pub async fn check(input: &str, opts: &CheckOptions) -> Result<CheckReport, Error> {
+    let target = parse_target(input).map_err(|reason| Error::Target {
+        input: input.to_string(),
+        reason,
+    })?;
+    let trust = load_trust(opts)?;
+    let now = OffsetDateTime::now_utc();
+    let names = required_names(&target.host, opts);
+    let mode = opts.mode_for(target.port);
+    let sni = match &opts.sni {
+        Sni::None => None,
+        Sni::Name(n) => Some(n.clone()),
+        Sni::Default => target
+            .host
+            .parse::<IpAddr>()
+            .is_err()
+            .then(|| target.host.clone()),
+    };
+
+    let address = match resolve(&target.host, target.port, opts).await {
+        Ok(a) => a,
+        Err(f) => {
+            let report = base_report(input, &target.host, target.port, &trust, &names, now, 0);
+            return Ok(finish_error(report, &target.host, None, f));
+        }
+    };
+    let spec = EndpointSpec {
+        name: target.host.clone(),
+        address,
+        mode,
+        sni,
+    };
+    let sem = std::sync::Arc::new(tokio::sync::Semaphore::new(
+        opts.scan.max_connections.max(1),
+    ));
+    let (obs, connections) = observe_endpoint(&spec, opts, &missing_issuer(&trust, now), sem).await;
+    let report = base_report(
+        input,
+        &target.host,
+        target.port,
+        &trust,
+        &names,
+        now,
+        connections,
+    );
+    Ok(judge(
+        report,
+        vec![obs],
+        &trust,
+        opts.expiry_warn_days,
+        &opts.profiles,
+    ))
+}
+
+/// Check a mail domain: every MX host on every address, MTA-STS, DANE, TLS-RPT.
+pub async fn check_domain(
+    input: &str,
+    opts: &CheckOptions,
+    dopts: &crate::model::domain::DomainOptions,
+) -> Result<CheckReport, Error> {
+    let trust = load_trust(opts)?;
+    let dns = crate::observe::dns::Dns::new(dopts.dns.clone())?;
+    let now = OffsetDateTime::now_utc();
+    let run = crate::observe::domain::observe_domain(
+        input,
+        &dns,
+        opts,
+        dopts,
+        &missing_issuer(&trust, now),
+    )
+    .await?;
+    let report = base_report(
+        input,
+        &run.observation.domain,
+        dopts.port,
+        &trust,
+        &[],
+        now,
+        run.connections,
+    );
+    Ok(judge_domain_report(
+        report,
+        run.observation,
+        run.endpoints,
+        &trust,
+        opts.expiry_warn_days,
+        &opts.profiles,
+    ))
+}
+
+/// Diagnose saved observations again (`--from-json`), with the current trust store and names.
+pub fn replay(saved: CheckReport, opts: &CheckOptions) -> Result<CheckReport, Error> {
+    let trust = load_trust(opts)?;
+    let now = OffsetDateTime::parse(
+        &saved.checked_at,
+        &time::format_description::well_known::Rfc3339,
+    )
+    .map_err(|e| Error::SavedReport {
+        reason: format!("its checked_at is not an RFC 3339 time: {e}"),
+    })?;
+    let mut names = saved.names_checked.clone();
+    for n in required_names(&saved.target.host, opts) {
+        if !names.contains(&n) {
+            names.push(n);
+        }
+    }
+    let observations: Vec<EndpointObservation> =
+        saved.endpoints.into_iter().map(|e| e.observation).collect();
+    if let Some(d) = saved.domain {
+        let report = base_report(
+            &saved.target.input,
+            &saved.target.host,
+            saved.target.port,
+            &trust,
+            &[],
+            now,
+            saved.connections,
+        );
+        return Ok(judge_domain_report(
+            report,
+            d.observation,
+            observations,
+            &trust,
+            opts.expiry_warn_days,
+            &opts.profiles,
+        ));
+    }
+    let report = base_report(
+        &saved.target.input,
+        &saved.target.host,
+        saved.target.port,
+        &trust,
+        &names,
+        now,
+        saved.connections,
+    );
+    if let Some(e) = saved.error.filter(|_| observations.is_empty()) {
+        let f = Failure {
+            phase: e.phase,
+            kind: e.kind,
+            message: e.message,
+        };
+        return Ok(finish_error(report, &e.host, e.address, f));
+    }
+    Ok(judge(
+        report,
+        observations,
+        &trust,
+        opts.expiry_warn_days,
+        &opts.profiles,
+    ))
+}
+
+fn base_report(
+    input: &str,
+    host: &str,
+    port: u16,
+    trust: &TrustStore,
+    names: &[String],
+    now: OffsetDateTime,
+    connections: u32,
+) -> CheckReport {
+    CheckReport {
+        schema_version: SCHEMA_VERSION,
+        tool: ToolInfo {
+            name: "smtp-tls-doctor".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
+        checked_at: now
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default(),
+        target: TargetInfo {
+            input: input.to_string(),
+            host: host.to_string(),
+            port,
+        },
+        verdict: Verdict {
+            status: Status::Ok,
+            code: None,
+            text: String::new(),
+        },
+        error: None,
+        trust_store: trust.description.clone(),
+        names_checked: names.to_vec(),
+        connections,
+        endpoints: Vec::new(),
+        domain: None,
+    }
+}
+
+/// What a target is: one server, or a mail domain.
+#[derive(Debug, Clone)]
+pub enum TargetKind {
+    /// `HOST[:PORT]` (the port asked for already added).
+    Host(String),
+    /// A mail domain: every MX host, MTA-STS, DANE, TLS-RPT.
+    Domain(Box<DomainOptions>),
+}
+
+/// A host or a mail domain? `force_domain` says so; else a bare name (no port, not an address,
+/// not pinned to an address by a resolve override) with MX records is a domain, and anything
+/// else a host. `port`: the port asked for (the host's, or every MX host's; 25 by default for
+/// domains). Mistakes in the trust options are reported here, before any network traffic.
+pub async fn target_kind(
+    input: &str,
+    opts: &CheckOptions,
+    force_domain: bool,
+    port: Option<u16>,
+) -> Result<TargetKind, Error> {
+    load_trust(opts)?;
+    let domain = |known_mx| {
+        TargetKind::Domain(Box::new(DomainOptions {
+            dns: opts.dns.clone(),
+            port: port.unwrap_or(25),
+            known_mx,
+        }))
+    };
+    if force_domain {
+        if !looks_like_domain(input) {
+            return Err(Error::NotADomain {
+                input: input.to_string(),
+            });
+        }
+        return Ok(domain(None));
+    }
+    let name = input.trim().trim_end_matches('.').to_ascii_lowercase();
+    let pinned = opts.resolve.iter().any(|r| r.name == name);
+    if looks_like_domain(input) && !pinned {
+        // Without DNS servers given, the system's resolver decides; when it cannot be read, a
+        // host check.
+        if let Ok(dns) = Dns::new(opts.dns.clone()) {
+            let mx = has_mx(&name, &dns).await;
+            if mx.outcome == Outcome::Records {
+                return Ok(domain(Some(mx)));
+            }
+        }
+    }
+    Ok(TargetKind::Host(match port {
+        Some(p) if !input.contains(':') => format!("{input}:{p}"),
+        _ => input.to_string(),
+    }))
+}
+
+/// Decide what `input` is ([`target_kind`]) and check it.
+pub async fn run(
+    input: &str,
+    opts: &CheckOptions,
+    force_domain: bool,
+    port: Option<u16>,
+) -> Result<CheckReport, Error> {
+    match target_kind(input, opts, force_domain, port).await? {
+        TargetKind::Domain(dopts) => check_domain(input, opts, &dopts).await,
+        TargetKind::Host(t) => check(&t, opts).await,
+    }
+}
+
+/// The certificates a client lacks: those fetched through AIA caIssuers URLs, in the order
+/// fetched, DER.
+pub fn missing_certificates(report: &CheckReport) -> Vec<&[u8]> {
+    report
+        .endpoints
+        .iter()
+        .flat_map(|e| e.observation.aia_fetches.iter())
+        .filter_map(|f| f.certificate.as_ref().map(|c| c.0.as_slice()))
+        .collect()
+}
+
+/// Write the certificates a client lacks ([`missing_certificates`]) to `path` as PEM; returns
+/// how many were written (none: nothing is written).
+pub fn export_chain(path: &std::path::Path, report: &CheckReport) -> Result<usize, Error> {
+    let certs = missing_certificates(report);
+    if certs.is_empty() {
+        return Ok(0);
+    }
+    let pem: String = certs
+        .iter()
+        .map(|c| crate::observe::aia::to_pem(c))
+        .collect();
+    std::fs::write(path, pem).map_err(|e| Error::ExportChain {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    Ok(certs.len())
+}

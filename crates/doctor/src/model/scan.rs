@@ -1,0 +1,135 @@
+//! What the scan measured: versions, suites, groups, chains (see `observe::scan`).
+
+use crate::model::observation::CertBytes;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+pub const SSLV2: u16 = 0x0002;
+pub const SSLV3: u16 = 0x0300;
+pub const TLS10: u16 = 0x0301;
+pub const TLS11: u16 = 0x0302;
+pub const TLS12: u16 = 0x0303;
+pub const TLS13: u16 = 0x0304;
+
+/// The version names used as keys in the report.
+pub fn version_key(v: u16) -> &'static str {
+    match v {
+        SSLV2 => "SSLv2",
+        SSLV3 => "SSLv3",
+        TLS10 => "TLSv1.0",
+        TLS11 => "TLSv1.1",
+        TLS12 => "TLSv1.2",
+        TLS13 => "TLSv1.3",
+        _ => "unknown",
+    }
+}
+
+/// How the scan behaves.
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    /// Connections open at once to the host.
+    pub max_connections: usize,
+    /// Retries of one step after a 421, a refused or dropped connection, with a growing pause.
+    pub retries: u32,
+    /// The first pause before a retry.
+    pub backoff: Duration,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions {
+            max_connections: 4,
+            retries: 2,
+            backoff: Duration::from_secs(2),
+        }
+    }
+}
+
+/// Whether a version is accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum VersionStatus {
+    Offered,
+    NotOffered,
+    Unknown,
+}
+
+/// One accepted cipher suite, with the registry's facts about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SuiteEntry {
+    /// "0xC030" (SSLv2: "0x0700C0").
+    pub id: String,
+    pub iana: String,
+    pub openssl: Option<String>,
+    /// Key exchange, authentication, encryption, MAC, symmetric key bits.
+    pub kx: String,
+    pub auth: String,
+    pub enc: String,
+    pub mac: String,
+    pub bits: u16,
+    pub forward_secrecy: bool,
+}
+
+/// The result for one protocol version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionResult {
+    pub status: VersionStatus,
+    /// Why the status is what it is (the alert, the version the server answered with), and for
+    /// `unknown`, what stopped the measurement.
+    pub reason: Option<String>,
+    /// Accepted suites: in the server's order when `server_order` is true.
+    pub suites: Vec<SuiteEntry>,
+    /// The server enforces its own order; null when not measured (fewer than two suites).
+    pub server_order: Option<bool>,
+    /// Every suite was measured (false when the scan was cut short).
+    pub complete: bool,
+}
+
+/// Groups accepted for one kind of key exchange.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupsResult {
+    /// Group names, e.g. "x25519", in the order the server chose them.
+    pub groups: Vec<String>,
+    pub complete: bool,
+    pub reason: Option<String>,
+}
+
+/// A certificate chain read from a plaintext Certificate message (TLS 1.2 and below).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScannedChain {
+    pub version: String,
+    /// The suite that made the server send it (its authentication picks RSA or ECDSA).
+    pub suite: String,
+    pub chain: Vec<CertBytes>,
+}
+
+/// One connection of the scan, for the transcript.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScanStep {
+    pub at_ms: f64,
+    pub what: String,
+    pub answer: String,
+}
+
+/// Everything the scan measured.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TlsScan {
+    /// Keyed "SSLv2", "SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3".
+    pub versions: BTreeMap<String, VersionResult>,
+    /// TLS 1.3 key-share groups.
+    pub groups_tls13: Option<GroupsResult>,
+    /// TLS 1.2 ECDHE curves.
+    pub groups_tls12: Option<GroupsResult>,
+    /// Size of the DHE group, when a DHE suite was accepted (the smallest seen: servers such as
+    /// OpenSSL's automatic choice size the group by the suite).
+    pub dhe_bits: Option<u32>,
+    /// The suite that got the smallest DHE group.
+    pub dhe_suite: Option<String>,
+    /// Chains seen in TLS 1.2 and below, one per distinct leaf.
+    pub scanned_chains: Vec<ScannedChain>,
+    /// TCP connections the scan made.
+    pub scan_connections: u32,
+    /// One line per connection of the scan.
+    pub scan_steps: Vec<ScanStep>,
+}

@@ -1,0 +1,143 @@
+//! One endpoint observed: the modern handshake, then (unless quick) the scan and the handshake
+//! without SNI under one connection cap, then the AIA fetches of a missing issuer.
+
+use crate::model::observation::{EndpointObservation, Failure, FailureKind, Phase};
+use crate::model::options::CheckOptions;
+use crate::observe::probe::{EndpointSpec, probe};
+use std::net::{IpAddr, SocketAddr};
+
+/// Asked while fetching: given the chain as sent and the certificates fetched so far, the
+/// caIssuers URL of the issuer still missing, if any. The pipeline answers it with the chain
+/// analysis (`judge::cert::missing_issuer_url`): observing never judges.
+pub type MissingIssuer<'a> = dyn Fn(&[Vec<u8>], &[Vec<u8>]) -> Option<String> + Send + Sync + 'a;
+
+/// Everything learnt from one endpoint: the modern handshake, then (unless `--quick`) the scan
+/// and the handshake without SNI side by side under the connection cap `sem`, then AIA fetches.
+/// Returns the observation and the number of TCP connections made.
+pub async fn observe_endpoint(
+    spec: &EndpointSpec,
+    opts: &CheckOptions,
+    missing_issuer: &MissingIssuer<'_>,
+    sem: std::sync::Arc<tokio::sync::Semaphore>,
+) -> (EndpointObservation, u32) {
+    let mut obs = {
+        let _permit = sem.acquire().await.ok();
+        probe(spec, opts).await
+    };
+    let mut connections = 1;
+    // The scan needs a server that gets as far as TLS; a refused or silent one is not asked again.
+    // Beside it, under the same connection cap, the handshake without SNI: the certificate a peer
+    // without SNI gets (Postfix and Exim send none by default).
+    let want_scan = !opts.quick && obs.tls.is_some();
+    let want_no_sni =
+        !opts.quick && spec.sni.is_some() && obs.tls.as_ref().is_some_and(|t| t.completed);
+    let scan = async {
+        if want_scan {
+            Some(crate::observe::scan::scan_with(spec, opts, &opts.scan, sem.clone()).await)
+        } else {
+            None
+        }
+    };
+    let no_sni = async {
+        if !want_no_sni {
+            return None;
+        }
+        let _permit = sem.acquire().await.ok()?;
+        let plain = EndpointSpec {
+            sni: None,
+            ..spec.clone()
+        };
+        Some(probe(&plain, opts).await)
+    };
+    let (sc, plain) = tokio::join!(scan, no_sni);
+    if let Some(sc) = sc {
+        connections += sc.scan_connections;
+        obs.scan = Some(sc);
+    }
+    if let Some(o) = plain {
+        connections += 1;
+        obs.no_sni = o.tls;
+    }
+    if opts.fetch_aia {
+        fetch_missing(&mut obs, opts, missing_issuer).await;
+    }
+    (obs, connections)
+}
+
+/// When the chain is incomplete, fetch the missing issuer through its AIA caIssuers URL, and
+/// that one's issuer in turn (three at most), recording each fetch as an observation.
+async fn fetch_missing(
+    obs: &mut EndpointObservation,
+    opts: &CheckOptions,
+    missing_issuer: &MissingIssuer<'_>,
+) {
+    let Some(chain) = obs.chain() else {
+        return;
+    };
+    let chain: Vec<Vec<u8>> = chain.iter().map(|c| c.0.clone()).collect();
+    let mut fetched: Vec<Vec<u8>> = Vec::new();
+    for _ in 0..3 {
+        let Some(url) = missing_issuer(&chain, &fetched) else {
+            break;
+        };
+        if obs.aia_fetches.iter().any(|f| f.url == url) {
+            break;
+        }
+        let f = crate::observe::aia::fetch(&url, opts).await;
+        let got = f.certificate.clone();
+        obs.aia_fetches.push(f);
+        match got {
+            Some(c) => fetched.push(c.0),
+            None => break,
+        }
+    }
+}
+
+pub async fn resolve(host: &str, port: u16, opts: &CheckOptions) -> Result<SocketAddr, Failure> {
+    if let Some(a) = opts.resolved(host, port) {
+        return Ok(a);
+    }
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return Ok(SocketAddr::new(ip, port));
+    }
+    if !opts.dns.servers.is_empty() {
+        let budget = opts.dns.timeout * 4 + opts.timeouts.connect;
+        return match tokio::time::timeout(
+            budget,
+            crate::observe::dns::first_address(&opts.dns, host),
+        )
+        .await
+        {
+            Err(_) => Err(Failure {
+                phase: Phase::Resolve,
+                kind: FailureKind::Timeout,
+                message: format!("no DNS answer for {host} in time"),
+            }),
+            Ok(Err(e)) => Err(Failure {
+                phase: Phase::Resolve,
+                kind: FailureKind::Resolve,
+                message: format!("cannot resolve {host}: {e}"),
+            }),
+            Ok(Ok(ip)) => Ok(SocketAddr::new(ip, port)),
+        };
+    }
+    let lookup =
+        tokio::time::timeout(opts.timeouts.connect, tokio::net::lookup_host((host, port))).await;
+    match lookup {
+        Err(_) => Err(Failure {
+            phase: Phase::Resolve,
+            kind: FailureKind::Timeout,
+            message: format!("no DNS answer for {host} in time"),
+        }),
+        Ok(Err(e)) => Err(Failure {
+            phase: Phase::Resolve,
+            kind: FailureKind::Resolve,
+            message: format!("cannot resolve {host}: {e}"),
+        }),
+        Ok(Ok(mut addrs)) => addrs.next().ok_or_else(|| Failure {
+            phase: Phase::Resolve,
+            kind: FailureKind::Resolve,
+            message: format!("{host} has no address"),
+        }),
+    }
+}

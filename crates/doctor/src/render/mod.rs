@@ -1,0 +1,7 @@
+//! Rendering: the report model as text for people (HTML and metrics will join here).
+//!
+//! Imports `model` and `judge` (the registry's words). Every string that came from the network
+//! is made safe for its medium here.
+
+pub mod capture;
+pub mod text;
