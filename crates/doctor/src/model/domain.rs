@@ -1,7 +1,8 @@
 //! What a domain check observed: MX hosts, their addresses, MTA-STS, TLSA and TLS-RPT answers.
 
+use crate::model::cert::CertBytes;
 use crate::model::dns::{DnsAnswer, DnsConfig, DnsInfo};
-use crate::model::observation::{CertBytes, EndpointObservation};
+use crate::model::observation::EndpointObservation;
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 

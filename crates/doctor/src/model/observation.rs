@@ -1,6 +1,7 @@
 //! Observations: plain, serialisable facts about what a server did. No judgement lives here;
 //! `diagnose` turns observations into findings, so a saved scan can be diagnosed again later.
 
+use crate::model::cert::CertBytes;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use wire::smtp::{Ehlo, Reply};
@@ -127,26 +128,6 @@ pub struct SmtpObservation {
     pub ehlo_after_tls: Option<Reply>,
     /// Capabilities advertised after the handshake.
     pub capabilities_after_tls: Option<Ehlo>,
-}
-
-/// One certificate as the server sent it, DER in base64.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CertBytes(#[serde(with = "b64")] pub Vec<u8>);
-
-mod b64 {
-    use base64::Engine;
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(v))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
-        let text = String::deserialize(d)?;
-        base64::engine::general_purpose::STANDARD
-            .decode(text.as_bytes())
-            .map_err(serde::de::Error::custom)
-    }
 }
 
 /// The cipher suite negotiated.

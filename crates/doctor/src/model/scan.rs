@@ -1,6 +1,6 @@
 //! What the scan measured: versions, suites, groups, chains (see `observe::scan`).
 
-use crate::model::observation::CertBytes;
+use crate::model::cert::CertBytes;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::time::Duration;

@@ -2,8 +2,8 @@
 //! HTTP/1.1, a size limit and a time limit. Browsers and Windows do this; most mail clients and
 //! MTAs do not, which is why a server that omits its intermediate fails them.
 
+use crate::model::cert::CertBytes;
 use crate::model::observation::AiaFetch;
-use crate::model::observation::CertBytes;
 use crate::model::options::CheckOptions;
 use std::net::SocketAddr;
 use std::time::Duration;

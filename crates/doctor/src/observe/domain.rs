@@ -5,6 +5,7 @@
 //! recorded as they came. `domain_judge` turns them into findings, so a saved domain report can
 //! be judged again.
 
+use crate::model::cert::CertBytes;
 use crate::model::dns::DnsAnswer;
 use crate::model::dns::DnsRecord;
 use crate::model::dns::Outcome;
@@ -17,7 +18,6 @@ use crate::model::domain::MAX_POLICY;
 use crate::model::domain::MxHostObservation;
 use crate::model::domain::PolicyFetch;
 use crate::model::error::Error;
-use crate::model::observation::CertBytes;
 use crate::model::options::CheckOptions;
 use crate::model::options::Sni;
 use crate::observe::dns::Dns;

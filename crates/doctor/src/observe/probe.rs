@@ -146,11 +146,11 @@ impl Probe<'_> {
                 let (tcp, leftover) = d.into_parts();
                 obs.smtp.bytes_after_starttls = leftover.len();
                 if !leftover.is_empty() {
-                    obs.smtp.after_starttls_excerpt = Some(excerpt(&leftover));
+                    obs.smtp.after_starttls_excerpt = Some(crate::observe::tls::excerpt(&leftover));
                     self.note(format!(
                         "the server sent {} bytes after its STARTTLS reply, before the handshake: {}",
                         leftover.len(),
-                        excerpt(&leftover)
+                        crate::observe::tls::excerpt(&leftover)
                     ));
                 }
                 let Some(tls) = self.handshake(spec, tcp, leftover, obs).await? else {
@@ -362,7 +362,11 @@ impl Probe<'_> {
         )
         .await;
         obs.timings.handshake_ms = Some(ms(t.elapsed()));
-        tls.chain = verifier.chain().into_iter().map(CertBytes).collect();
+        tls.chain = verifier
+            .chain()
+            .into_iter()
+            .map(crate::model::cert::CertBytes)
+            .collect();
         tls.signature_problem = verifier.signature_problem();
         let chunks = log.take();
         self.decode_tls(&chunks);
@@ -541,23 +545,6 @@ fn verb(cmd: &str) -> &str {
     cmd.split(' ').next().unwrap_or(cmd)
 }
 
-/// A printable excerpt of bytes for messages: at most 60 characters, others as \xNN.
-pub fn excerpt(bytes: &[u8]) -> String {
-    let mut s = String::new();
-    for &b in bytes.iter().take(60) {
-        match b {
-            b'\r' => s.push_str("\\r"),
-            b'\n' => s.push_str("\\n"),
-            0x20..=0x7e => s.push(b as char),
-            _ => s.push_str(&format!("\\x{b:02x}")),
-        }
-    }
-    if bytes.len() > 60 {
-        s.push('…');
-    }
-    format!("\"{s}\"")
-}
-
 fn connect_failure(e: &io::Error) -> Failure {
     let (kind, message) = match e.kind() {
         io::ErrorKind::ConnectionRefused => (
@@ -656,7 +643,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Dialog<S> {
             let partial = if self.buf.is_empty() {
                 "nothing".to_string()
             } else {
-                format!("{} bytes ({})", self.buf.len(), excerpt(&self.buf))
+                format!(
+                    "{} bytes ({})",
+                    self.buf.len(),
+                    crate::observe::tls::excerpt(&self.buf)
+                )
             };
             match read {
                 Err(_) => {

@@ -8,7 +8,7 @@
 //! groups are enumerated the same way (TLS 1.3 through HelloRetryRequest with an empty key_share).
 //! Whatever could not be measured is reported `unknown` with the reason, never "not offered".
 
-use crate::model::observation::CertBytes;
+use crate::model::cert::CertBytes;
 use crate::model::observation::FailureKind;
 use crate::model::options::CheckOptions;
 use crate::model::scan::GroupsResult;

@@ -199,7 +199,7 @@ fn classify(e: &std::io::Error, chunks: &[(Direction, Duration, Vec<u8>)]) -> Fa
             kind: FailureKind::NotTls,
             message: format!(
                 "the server answered with bytes that are not TLS: {}",
-                crate::observe::probe::excerpt(&server)
+                excerpt(&server)
             ),
         };
     }
@@ -228,4 +228,21 @@ fn classify(e: &std::io::Error, chunks: &[(Direction, Duration, Vec<u8>)]) -> Fa
             },
         },
     }
+}
+
+/// A printable excerpt of bytes for messages: at most 60 characters, others as \xNN.
+pub fn excerpt(bytes: &[u8]) -> String {
+    let mut s = String::new();
+    for &b in bytes.iter().take(60) {
+        match b {
+            b'\r' => s.push_str("\\r"),
+            b'\n' => s.push_str("\\n"),
+            0x20..=0x7e => s.push(b as char),
+            _ => s.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    if bytes.len() > 60 {
+        s.push('…');
+    }
+    format!("\"{s}\"")
 }
