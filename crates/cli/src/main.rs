@@ -1,5 +1,17 @@
 //! smtp-tls-doctor: why does the TLS connection to this mail server fail, and what do I change?
 
+// Nothing from the network or the user may panic the program: no unwrap/expect, no unchecked
+// indexing, no panic! outside tests (`wire` holds the same rule).
+#![cfg_attr(
+    not(test),
+    warn(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )
+)]
+
 mod client;
 mod demo;
 mod explain;

@@ -14,6 +14,18 @@
 //!
 //! `tests/layers.rs` enforces these rules and the absence of import circles.
 
+// Nothing from the network or the user may panic the program: no unwrap/expect, no unchecked
+// indexing, no panic! outside tests (`wire` holds the same rule).
+#![cfg_attr(
+    not(test),
+    warn(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )
+)]
+
 pub mod check;
 pub mod judge;
 pub mod model;

@@ -122,9 +122,7 @@ fn imports(code: &str, modules: &BTreeSet<String>) -> BTreeSet<String> {
                 let item = item.trim().split(" as ").next().unwrap_or("").trim();
                 let item = item.trim_start_matches('{');
                 if !item.is_empty() {
-                    add(&format!("{path}::{item}")
-                        .trim_start_matches("::")
-                        .to_string());
+                    add(format!("{path}::{item}").trim_start_matches("::"));
                 }
             }
         }

@@ -9,6 +9,18 @@
 //! task with a 4096-byte line cap and a 120 s idle timeout; nothing a client
 //! sends can make a server panic.
 
+// Nothing from the network or the user may panic the program: no unwrap/expect, no unchecked
+// indexing, no panic! outside tests (`wire` holds the same rule).
+#![cfg_attr(
+    not(test),
+    warn(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )
+)]
+
 use std::fmt;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};

@@ -13,6 +13,7 @@ use crate::model::scan::VersionStatus;
 
 include!(concat!(env!("OUT_DIR"), "/profiles.rs"));
 
+/// Every embedded profile, sorted by id. A profile that does not parse is a build-time bug,
 /// caught by the unit test below; it is skipped here rather than failing the user.
 pub fn profiles() -> Vec<Profile> {
     let mut v: Vec<Profile> = PROFILE_FILES

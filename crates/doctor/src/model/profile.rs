@@ -28,8 +28,6 @@ pub struct Profile {
     pub sources: Vec<String>,
 }
 
-/// Every embedded profile, sorted by id. A profile that does not parse is a build-time bug,
-
 /// What the peer would negotiate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Negotiated {
