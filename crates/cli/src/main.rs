@@ -1,5 +1,6 @@
 //! smtp-tls-doctor: why does the TLS connection to this mail server fail, and what do I change?
 
+mod capture_pki;
 mod client;
 mod demo;
 mod explain;
