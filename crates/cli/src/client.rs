@@ -2,17 +2,17 @@
 //! its ClientHello, what it negotiates, whether it verifies certificates, what it does in SMTP.
 //! The work is in `doctor::check::capture` (and the layers under it); here: options, certificates, listeners, output.
 
+use crate::capture_pki::{CapturePki, Signer};
 use clap::Args;
-use doctor::model::capture::CertKind;
-use doctor::model::capture::WRONG_NAME;
+use doctor::model::capture::{CertKind, WRONG_NAME};
 use doctor::model::observation::Mode;
 use doctor::observe::capture::ServeParams;
-use lab::pki::{Issuer, LeafSpec, Pki};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
+use time::OffsetDateTime;
 use tokio::net::{TcpListener, TcpStream};
 
 /// The port `--listen` uses when none is given.
@@ -107,30 +107,23 @@ impl Certs {
 
 /// A fresh CA hierarchy and the four leaves (CPU work: run it off the async threads).
 fn make_certs(name: &str) -> Result<Certs, String> {
-    let pki = Pki::generate().map_err(|e| e.to_string())?;
-    let issued = |spec: &LeafSpec, with_intermediate: bool| {
-        let leaf = pki.leaf(spec).map_err(|e| e.to_string())?;
-        let mut chain = vec![leaf.cert_der.clone()];
-        if with_intermediate {
-            chain.push(pki.intermediate.cert_der.clone());
-        }
-        doctor::observe::capture::server_config(chain, &leaf.key_pem)
+    let pki = CapturePki::generate().map_err(|e| e.to_string())?;
+    let now = OffsetDateTime::now_utc();
+    let day = time::Duration::days(1);
+    let config = |name: &str, not_before, not_after, signer| {
+        let leaf = pki
+            .leaf(name, not_before, not_after, signer)
+            .map_err(|e| e.to_string())?;
+        doctor::observe::capture::server_config(leaf.chain, &leaf.key_pem)
     };
-    let good = LeafSpec::valid_for(&[name]);
-    let mut self_signed = good.clone();
-    self_signed.issuer = Issuer::SelfSigned;
-    // valid_for() runs from a day ago for 91 days; the expired leaf ran from 92 days ago until
-    // 2 days ago.
-    let mut expired = good.clone();
-    let span = good.not_after - good.not_before;
-    expired.not_before = good.not_before - span;
-    expired.not_after = good.not_before - span / 91;
+    let (from, until) = (now - day, now + 90 * day);
     Ok(Certs {
-        good: issued(&good, true)?,
-        wrong_name: issued(&LeafSpec::valid_for(&[WRONG_NAME]), true)?,
-        self_signed: issued(&self_signed, false)?,
-        expired: issued(&expired, true)?,
-        ca_pem: pki.root.cert_pem.clone(),
+        good: config(name, from, until, Signer::Intermediate)?,
+        wrong_name: config(WRONG_NAME, from, until, Signer::Intermediate)?,
+        self_signed: config(name, from, until, Signer::SelfSigned)?,
+        // Ran from 92 days ago until 2 days ago.
+        expired: config(name, now - 92 * day, now - 2 * day, Signer::Intermediate)?,
+        ca_pem: pki.root_pem().to_string(),
     })
 }
 

@@ -12,7 +12,9 @@
     )
 )]
 
+mod capture_pki;
 mod client;
+#[cfg(feature = "lab")]
 mod demo;
 mod explain;
 
@@ -32,12 +34,19 @@ use std::time::Duration;
 /// Exit status for a usage error (sysexits.h EX_USAGE).
 const EXIT_USAGE: u8 = 64;
 
+/// The end of `--help`: the exit statuses, and the demo when the lab is built in.
+const AFTER_HELP: &str = if cfg!(feature = "lab") {
+    "Exit status: 0 nothing wrong (or warnings only), 1 problems that make some peer fail,\n2 the check could not be done (unreachable, refused, timed out), 64 usage error.\n\nTry `smtp-tls-doctor demo` to see every diagnosis against the built-in lab of broken servers."
+} else {
+    "Exit status: 0 nothing wrong (or warnings only), 1 problems that make some peer fail,\n2 the check could not be done (unreachable, refused, timed out), 64 usage error."
+};
+
 #[derive(Parser, Debug)]
 #[command(
     name = "smtp-tls-doctor",
     version,
     about = "Explains why a TLS connection to a mail server fails, and what exactly to change",
-    after_help = "Exit status: 0 nothing wrong (or warnings only), 1 problems that make some peer fail,\n2 the check could not be done (unreachable, refused, timed out), 64 usage error.\n\nTry `smtp-tls-doctor demo` to see every diagnosis against the built-in lab of broken servers."
+    after_help = AFTER_HELP
 )]
 struct Cli {
     #[command(subcommand)]
@@ -56,8 +65,10 @@ enum Command {
     /// List the peer profiles `check --as` can simulate.
     Profiles,
     /// Run the lab of deliberately broken SMTP servers on loopback until Ctrl-C.
+    #[cfg(feature = "lab")]
     Lab(LabArgs),
     /// Start the lab and check every scenario in it, printing each report (no network needed).
+    #[cfg(feature = "lab")]
     Demo(DemoArgs),
     /// Run a capture SMTP server for testing a sending application: what its ClientHello offers,
     /// what it negotiates, whether it verifies certificates (--verify-test), what it does in SMTP.
@@ -204,6 +215,7 @@ enum ColorArg {
     Never,
 }
 
+#[cfg(feature = "lab")]
 #[derive(Args, Debug)]
 struct LabArgs {
     /// Address to listen on (loopback only is wise: these servers are broken on purpose).
@@ -224,6 +236,7 @@ struct LabArgs {
     domain: bool,
 }
 
+#[cfg(feature = "lab")]
 #[derive(Args, Debug)]
 pub struct DemoArgs {
     /// Show the SMTP dialogue and TLS messages in each report.
@@ -509,6 +522,7 @@ fn export_chain(
     Ok(())
 }
 
+#[cfg(feature = "lab")]
 async fn run_lab(a: LabArgs) -> ExitCode {
     let dir = a.dir.unwrap_or_else(demo::lab_dir);
     let mut cfg = lab::LabConfig::new(dir);
@@ -583,7 +597,9 @@ fn main() -> ExitCode {
             Command::Check(a) => run_check(*a).await,
             Command::Explain { code } => explain::run(code.as_deref()),
             Command::Profiles => explain::profiles(),
+            #[cfg(feature = "lab")]
             Command::Lab(a) => run_lab(a).await,
+            #[cfg(feature = "lab")]
             Command::Demo(a) => demo::run(a.transcript, a.only, color_on(a.color)).await,
             Command::Client(a) => client::run(a).await,
         }
