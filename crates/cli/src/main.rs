@@ -416,6 +416,9 @@ fn usage_text(e: &Error) -> String {
             path.display()
         ),
         Error::NoSystemResolver { reason } => format!("{reason}; give --dns ADDR"),
+        Error::TrustAnchor { path, reason } => {
+            format!("--trust-anchor {}: {reason}", path.display())
+        }
         Error::Dns { reason } => reason.clone(),
         Error::Profile { id, reason } => {
             format!("--as {id}: {reason} (`smtp-tls-doctor profiles` lists them)")

@@ -23,6 +23,8 @@ pub enum Error {
     TrustStorePassword { path: PathBuf, reason: String },
     /// No resolver was named and the system's configuration gives none.
     NoSystemResolver { reason: String },
+    /// A DNSSEC trust anchor file that cannot be used.
+    TrustAnchor { path: PathBuf, reason: String },
     /// The DNS configuration cannot be used (e.g. an unreadable DNSSEC trust anchor).
     Dns { reason: String },
     /// A peer profile id that does not exist, or that is not a connecting peer.
@@ -47,6 +49,7 @@ impl fmt::Display for Error {
                 write!(f, "{}: {reason} (a password is needed)", path.display())
             }
             Error::NoSystemResolver { reason } => f.write_str(reason),
+            Error::TrustAnchor { path, reason } => write!(f, "{}: {reason}", path.display()),
             Error::Dns { reason } => f.write_str(reason),
             Error::Profile { id, reason } => write!(f, "{id}: {reason}"),
             Error::SavedReport { reason } => write!(f, "the saved report: {reason}"),

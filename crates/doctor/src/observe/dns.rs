@@ -68,10 +68,11 @@ impl Dns {
         };
         let validating = match &cfg.dnssec {
             DnssecMode::ResolverAd => None,
-            DnssecMode::Validate { trust_anchor } => Some(
-                validating_resolver(&servers, trust_anchor.as_deref(), &cfg)
-                    .map_err(|reason| Error::Dns { reason })?,
-            ),
+            DnssecMode::Validate { trust_anchor } => Some(validating_resolver(
+                &servers,
+                trust_anchor.as_deref(),
+                &cfg,
+            )?),
         };
         Ok(Dns {
             cfg,
@@ -516,7 +517,7 @@ fn validating_resolver(
     servers: &[SocketAddr],
     anchor: Option<&std::path::Path>,
     cfg: &DnsConfig,
-) -> Result<hickory_resolver::TokioResolver, String> {
+) -> Result<hickory_resolver::TokioResolver, Error> {
     use hickory_resolver::config::{NameServerConfig, ResolverConfig, ResolverOpts};
     use hickory_resolver::net::runtime::TokioRuntimeProvider;
     let ns: Vec<NameServerConfig> = servers
@@ -545,15 +546,16 @@ fn validating_resolver(
     .with_options(opts);
     if let Some(p) = anchor {
         let ta = hickory_resolver::proto::dnssec::TrustAnchors::from_file(p).map_err(|e| {
-            format!(
-                "--trust-anchor {}: not a file of DNSKEY records: {e}",
-                p.display()
-            )
+            Error::TrustAnchor {
+                path: p.to_path_buf(),
+                reason: format!("not a file of DNSKEY records: {e}"),
+            }
         })?;
         b = b.with_trust_anchor(Arc::new(ta));
     }
-    b.build()
-        .map_err(|e| format!("cannot set up the validating resolver: {e}"))
+    b.build().map_err(|e| Error::Dns {
+        reason: format!("cannot set up the validating resolver: {e}"),
+    })
 }
 
 async fn validated_lookup(
