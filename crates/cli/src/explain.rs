@@ -7,15 +7,15 @@ use std::process::ExitCode;
 pub fn run(code: Option<&str>) -> ExitCode {
     match code {
         None => {
-            println!("Finding codes (smtp-tls-doctor explain CODE for the long form):\n");
+            outln!("Finding codes (smtp-tls-doctor explain CODE for the long form):\n");
             for d in REGISTRY {
-                println!("  {:<22} {:<8} {}", d.code, d.severity.as_str(), d.title);
+                outln!("  {:<22} {:<8} {}", d.code, d.severity.as_str(), d.title);
             }
             ExitCode::SUCCESS
         }
         Some(c) => match lookup(c) {
             Some(d) => {
-                print!("{}", long_text(d));
+                out!("{}", long_text(d));
                 ExitCode::SUCCESS
             }
             None => {
@@ -86,12 +86,14 @@ pub fn long_text(d: &doctor::model::finding::FindingDef) -> String {
 /// `profiles`: every simulated peer with what it offers and checks.
 pub fn profiles() -> ExitCode {
     let all = doctor::judge::simulate::profiles();
-    println!("Peer profiles for `check --as ID` (or --as all):\n");
+    outln!("Peer profiles for `check --as ID` (or --as all):\n");
     for p in &all {
         if p.role == "receiver" {
-            println!(
+            outln!(
                 "  {:<26} {}\n  {:<26} a server: what it accepts from a connecting client (for `smtp-tls-doctor client`)",
-                p.id, p.name, ""
+                p.id,
+                p.name,
+                ""
             );
             continue;
         }
@@ -100,7 +102,7 @@ pub fn profiles() -> ExitCode {
             (true, false) => "verifies the chain, not the name",
             (false, _) => "verifies nothing",
         };
-        println!(
+        outln!(
             "  {:<26} {}\n  {:<26} {}; {} suites; {}{}",
             p.id,
             p.name,

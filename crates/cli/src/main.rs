@@ -12,6 +12,38 @@
     )
 )]
 
+/// `print!` that ends the program quietly when standard output is closed early (`| head`),
+/// where `print!` would panic.
+macro_rules! out {
+    ($($t:tt)*) => {
+        $crate::write_out(format_args!($($t)*))
+    };
+}
+
+/// `println!` with the same care as [`out!`].
+macro_rules! outln {
+    () => {
+        $crate::write_out(format_args!("\n"))
+    };
+    ($($t:tt)*) => {
+        $crate::write_out(format_args!("{}\n", format_args!($($t)*)))
+    };
+}
+
+/// Writes to standard output; a reader that went away (broken pipe) ends the program with
+/// status 0, as it would for a shell tool; another write error ends it with status 2.
+fn write_out(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut o = std::io::stdout().lock();
+    if let Err(e) = o.write_fmt(args).and_then(|()| o.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("smtp-tls-doctor: cannot write to standard output: {e}");
+        std::process::exit(2);
+    }
+}
+
 mod capture_pki;
 mod client;
 #[cfg(feature = "lab")]
@@ -466,14 +498,14 @@ async fn run_check(a: CheckArgs) -> ExitCode {
     }
     if a.json {
         match serde_json::to_string_pretty(&report) {
-            Ok(s) => println!("{s}"),
+            Ok(s) => outln!("{s}"),
             Err(e) => {
                 eprintln!("smtp-tls-doctor: cannot write JSON: {e}");
                 return ExitCode::from(2);
             }
         }
     } else {
-        print!(
+        out!(
             "{}",
             render_text(
                 &report,
@@ -544,12 +576,12 @@ async fn run_lab(a: LabArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    print!("{}", demo::lab_table(&running));
+    out!("{}", demo::lab_table(&running));
     let world = if a.domain {
         match demo::start_domain_world().await {
             Ok(w) => {
-                println!("\n{}", w.describe());
-                println!("Check it with:\n  {}", w.command());
+                outln!("\n{}", w.describe());
+                outln!("Check it with:\n  {}", w.command());
                 Some(w)
             }
             Err(demo::DomainOutcome::Skipped(why) | demo::DomainOutcome::Failed(why)) => {
@@ -562,7 +594,7 @@ async fn run_lab(a: LabArgs) -> ExitCode {
     } else {
         None
     };
-    println!("\nThe lab runs until Ctrl-C.");
+    outln!("\nThe lab runs until Ctrl-C.");
     let _ = tokio::signal::ctrl_c().await;
     if let Some(w) = world {
         w.shutdown().await;
