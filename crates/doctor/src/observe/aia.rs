@@ -5,39 +5,12 @@
 use crate::model::cert::CertBytes;
 use crate::model::observation::AiaFetch;
 use crate::model::options::CheckOptions;
-use std::net::SocketAddr;
+use crate::observe::http::{self, FetchError, Limits, Lookup, Request};
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// At most this much is read from a CA's server.
 const MAX_RESPONSE: usize = 1024 * 1024;
 const TIME_LIMIT: Duration = Duration::from_secs(10);
-
-/// Split `http://host[:port]/path`.
-fn split_url(url: &str) -> Result<(String, u16, String), String> {
-    let rest = url
-        .strip_prefix("http://")
-        .ok_or_else(|| format!("only http:// caIssuers URLs are fetched, not {url}"))?;
-    let (hostport, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, "/"),
-    };
-    let (host, port) = match hostport.rsplit_once(':') {
-        Some((h, p)) if !h.contains(':') || h.ends_with(']') => (
-            h,
-            p.parse::<u16>().map_err(|_| format!("bad port in {url}"))?,
-        ),
-        _ => (hostport, 80),
-    };
-    let host = host
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .to_ascii_lowercase();
-    if host.is_empty() || path.contains(['\r', '\n', ' ']) {
-        return Err(format!("not a usable URL: {url}"));
-    }
-    Ok((host, port, path.to_string()))
-}
 
 /// Fetch the certificate at `url` (DER or PEM). Never fails: errors are in the result.
 pub async fn fetch(url: &str, opts: &CheckOptions) -> AiaFetch {
@@ -47,68 +20,51 @@ pub async fn fetch(url: &str, opts: &CheckOptions) -> AiaFetch {
         certificate: None,
         error: None,
     };
-    match tokio::time::timeout(TIME_LIMIT, get(url, opts, &mut out)).await {
-        Err(_) => {
-            out.error = Some(format!(
-                "no complete answer within {} s",
-                TIME_LIMIT.as_secs()
-            ))
-        }
-        Ok(Err(e)) => out.error = Some(e),
-        Ok(Ok(body)) => match certificate_of(&body) {
-            Ok(der) => out.certificate = Some(CertBytes(der)),
-            Err(e) => out.error = Some(e),
-        },
+    if !url.starts_with("http://") {
+        out.error = Some(format!(
+            "only http:// caIssuers URLs are fetched, not {url}"
+        ));
+        return out;
+    }
+    let got = http::fetch(&Request {
+        url,
+        accept: "*/*",
+        max_bytes: MAX_RESPONSE,
+        limits: Limits::total(TIME_LIMIT),
+        opts,
+        lookup: Lookup::Options,
+        admit: None,
+    })
+    .await;
+    out.address = got.address.map(|a| a.to_string());
+    let body = match (got.error, got.response) {
+        (Some(e), _) => Err(message(&e)),
+        (None, Some(r)) if r.status == 200 => Ok(r.body),
+        (None, Some(r)) => Err(format!("the server answered {}", r.status_line)),
+        (None, None) => Err("no answer".to_string()),
+    };
+    match body.and_then(|b| certificate_of(&b)) {
+        Ok(der) => out.certificate = Some(CertBytes(der)),
+        Err(e) => out.error = Some(e),
     }
     out
 }
 
-async fn get(url: &str, opts: &CheckOptions, out: &mut AiaFetch) -> Result<Vec<u8>, String> {
-    let (host, port, path) = split_url(url)?;
-    let addr: SocketAddr = match opts.resolved(&host, port) {
-        Some(a) => a,
-        None => match host.parse() {
-            Ok(ip) => SocketAddr::new(ip, port),
-            Err(_) if !opts.dns.servers.is_empty() => SocketAddr::new(
-                crate::observe::dns::first_address(&opts.dns, &host)
-                    .await
-                    .map_err(|e| format!("cannot resolve {host}: {e}"))?,
-                port,
-            ),
-            Err(_) => tokio::net::lookup_host((host.as_str(), port))
-                .await
-                .map_err(|e| format!("cannot resolve {host}: {e}"))?
-                .next()
-                .ok_or_else(|| format!("{host} has no address"))?,
+/// The fetcher's error in this module's words.
+fn message(e: &FetchError) -> String {
+    match e {
+        FetchError::Unresolved { host, why } => match why {
+            Some(why) => format!("cannot resolve {host}: {why}"),
+            None => format!("cannot resolve {host}: {e}"),
         },
-    };
-    out.address = Some(addr.to_string());
-    let mut s = tokio::net::TcpStream::connect(addr)
-        .await
-        .map_err(|e| format!("connect to {addr}: {e}"))?;
-    let req = format!(
-        "GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: smtp-tls-doctor/{}\r\nAccept: */*\r\nConnection: close\r\n\r\n",
-        env!("CARGO_PKG_VERSION")
-    );
-    s.write_all(req.as_bytes())
-        .await
-        .map_err(|e| format!("send the request: {e}"))?;
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 8192];
-    loop {
-        let n = s
-            .read(&mut chunk)
-            .await
-            .map_err(|e| format!("read the answer: {e}"))?;
-        if n == 0 {
-            break;
+        FetchError::Connect { address, error } => format!("connect to {address}: {error}"),
+        FetchError::Send(error) => format!("send the request: {error}"),
+        FetchError::Read(error) => format!("read the answer: {error}"),
+        FetchError::TimeLimit { limit, .. } => {
+            format!("no complete answer within {} s", limit.as_secs())
         }
-        buf.extend_from_slice(chunk.get(..n).unwrap_or_default());
-        if buf.len() > MAX_RESPONSE {
-            return Err(format!("the answer exceeds {} KiB", MAX_RESPONSE / 1024));
-        }
+        _ => e.to_string(),
     }
-    wire::http::parse_response(&buf)
 }
 
 /// A certificate in DER or PEM. (PKCS#7 bundles, .p7c, are named as such.)
@@ -150,20 +106,6 @@ pub fn to_pem(der: &[u8]) -> String {
 mod tests {
     use super::*;
     use wire::http::parse_response;
-
-    #[test]
-    fn urls() {
-        assert_eq!(
-            split_url("http://ca.example/x.crt").ok(),
-            Some(("ca.example".into(), 80, "/x.crt".into()))
-        );
-        assert_eq!(
-            split_url("http://ca.example:8080/x").ok(),
-            Some(("ca.example".into(), 8080, "/x".into()))
-        );
-        assert!(split_url("https://ca.example/x").is_err());
-        assert!(split_url("ldap://x").is_err());
-    }
 
     #[test]
     fn responses() {

@@ -23,12 +23,12 @@ use crate::model::options::Sni;
 use crate::observe::dns::Dns;
 use crate::observe::dns::Rtype;
 use crate::observe::endpoint::{MissingIssuer, observe_endpoint};
+use crate::observe::http::{self, FetchError, Limits, Lookup, Request};
 use crate::observe::probe::EndpointSpec;
 use futures_util::future::join_all;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use std::time::Duration;
 
 /// The whole fetch (RFC 8461 §3.3 suggests senders allow 60 s; we ask less of a diagnosis).
 const POLICY_TIME_LIMIT: Duration = Duration::from_secs(20);
@@ -278,17 +278,33 @@ async fn lookup_host(
 }
 
 /// Fetch `https://mta-sts.DOMAIN/.well-known/mta-sts.txt` (RFC 8461 §3.3): certificate recorded
-/// for judgement, no redirects followed, the body capped at 64 KiB.
+/// for judgement, no redirects followed, the body capped at 64 KiB, the answer within the reply
+/// time limit (--command-timeout) like an SMTP reply.
 pub async fn fetch_policy(domain: &str, dns: &Dns, opts: &CheckOptions) -> PolicyFetch {
     let host = format!("mta-sts.{domain}");
-    let started = Instant::now();
+    let url = format!("https://{host}/.well-known/mta-sts.txt");
+    let got = http::fetch(&Request {
+        url: &url,
+        accept: "text/plain",
+        max_bytes: MAX_POLICY + 16 * 1024,
+        limits: Limits {
+            total: POLICY_TIME_LIMIT,
+            connect: Some(opts.timeouts.connect),
+            handshake: Some(opts.timeouts.handshake),
+            answer: Some(opts.timeouts.command),
+        },
+        opts,
+        lookup: Lookup::Dns(dns),
+        admit: None,
+    })
+    .await;
     let mut f = PolicyFetch {
-        url: format!("https://{host}/.well-known/mta-sts.txt"),
-        host: host.clone(),
-        address: None,
-        address_lookup: Vec::new(),
-        tls_version: None,
-        chain: Vec::new(),
+        url,
+        host,
+        address: got.address.map(|a| a.to_string()),
+        address_lookup: got.lookups,
+        tls_version: got.tls_version,
+        chain: got.chain.into_iter().map(CertBytes).collect(),
         status: None,
         content_type: None,
         location: None,
@@ -296,165 +312,41 @@ pub async fn fetch_policy(domain: &str, dns: &Dns, opts: &CheckOptions) -> Polic
         body_not_utf8: false,
         phase: None,
         error: None,
-        elapsed_ms: 0.0,
+        elapsed_ms: got.elapsed.as_secs_f64() * 1000.0,
     };
-    let r = tokio::time::timeout(POLICY_TIME_LIMIT, fetch_into(&host, dns, opts, &mut f)).await;
-    match r {
-        Err(_) => {
-            f.phase.get_or_insert_with(|| "http".into());
-            f.error = Some(format!(
-                "no complete answer from {host} within {} s",
-                POLICY_TIME_LIMIT.as_secs()
-            ));
-        }
-        Ok(Err((phase, e))) => {
-            f.phase = Some(phase.into());
-            f.error = Some(e);
-        }
-        Ok(Ok(())) => {}
-    }
-    f.elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
-    f
-}
-
-async fn fetch_into(
-    host: &str,
-    dns: &Dns,
-    opts: &CheckOptions,
-    f: &mut PolicyFetch,
-) -> Result<(), (&'static str, String)> {
-    let addr = match opts.resolved(host, 443) {
-        Some(a) => a,
-        None => {
-            let (a, aaaa) = tokio::join!(dns.lookup(host, Rtype::A), dns.lookup(host, Rtype::AAAA));
-            let first = a.addresses().into_iter().chain(aaaa.addresses()).next();
-            let why = [&a, &aaaa]
-                .iter()
-                .filter_map(|q| q.error.clone())
-                .collect::<Vec<_>>()
-                .join("; ");
-            f.address_lookup = vec![a, aaaa];
-            match first {
-                Some(ip) => SocketAddr::new(ip, 443),
-                None => {
-                    return Err((
-                        "resolve",
-                        if why.is_empty() {
-                            format!("{host} has no address (no A or AAAA record)")
-                        } else {
-                            format!("{host}: {why}")
-                        },
-                    ));
-                }
-            }
-        }
-    };
-    f.address = Some(addr.to_string());
-    let tcp = tokio::time::timeout(opts.timeouts.connect, tokio::net::TcpStream::connect(addr))
-        .await
-        .map_err(|_| {
-            (
-                "connect",
-                format!(
-                    "no TCP connection to {addr} within {:?}",
-                    opts.timeouts.connect
-                ),
-            )
-        })?
-        .map_err(|e| ("connect", format!("cannot connect to {addr}: {e}")))?;
-    let _ = tcp.set_nodelay(true);
-    let verifier = Arc::new(crate::observe::tls::RecordingVerifier::new());
-    let connector = crate::observe::tls::connector(verifier.clone(), true)
-        .map_err(|e| ("handshake", e.to_string()))?;
-    let name = rustls::pki_types::ServerName::try_from(host.to_string())
-        .map_err(|e| ("handshake", format!("'{host}' is not a server name: {e}")))?;
-    let hs = tokio::time::timeout(opts.timeouts.handshake, connector.connect(name, tcp)).await;
-    let mut tls = match hs {
-        Err(_) => {
-            return Err((
-                "handshake",
-                format!("the TLS handshake with {addr} did not finish in time"),
-            ));
-        }
-        Ok(Err(e)) => {
-            f.chain = verifier.chain().into_iter().map(CertBytes).collect();
-            return Err(("handshake", format!("TLS handshake with {addr}: {e}")));
-        }
-        Ok(Ok(s)) => s,
-    };
-    f.chain = verifier.chain().into_iter().map(CertBytes).collect();
-    f.tls_version = tls
-        .get_ref()
-        .1
-        .protocol_version()
-        .map(crate::observe::tls::version_name);
-    let req = format!(
-        "GET /.well-known/mta-sts.txt HTTP/1.1\r\nHost: {host}\r\nUser-Agent: smtp-tls-doctor/{}\r\nAccept: text/plain\r\nConnection: close\r\n\r\n",
-        env!("CARGO_PKG_VERSION")
-    );
-    tls.write_all(req.as_bytes())
-        .await
-        .map_err(|e| ("http", format!("cannot send the request: {e}")))?;
-    let limit = MAX_POLICY + 16 * 1024;
-    let mut buf = Vec::new();
-    // The answer must come within the reply time limit (--command-timeout), like an SMTP reply.
-    let read = async {
-        let mut chunk = [0u8; 8192];
-        loop {
-            match tls.read(&mut chunk).await {
-                Ok(0) => return Ok(()),
-                Ok(n) => {
-                    buf.extend_from_slice(chunk.get(..n).unwrap_or_default());
-                    if buf.len() > limit {
-                        return Err((
-                            "http",
-                            format!(
-                                "the answer exceeds {} KiB (RFC 8461 §3.3 lets senders refuse policies over 64 KiB)",
-                                limit / 1024
-                            ),
-                        ));
+    let stop = match (got.error, got.response) {
+        (Some(FetchError::TooLarge { limit }), _) => Some(format!(
+            "the answer exceeds {} KiB (RFC 8461 §3.3 lets senders refuse policies over 64 KiB)",
+            limit / 1024
+        )),
+        (Some(e), _) => Some(e.to_string()),
+        (None, Some(resp)) => {
+            f.status = Some(resp.status);
+            f.content_type = resp.header("content-type").map(str::to_string);
+            f.location = resp.header("location").map(str::to_string);
+            if resp.body.len() > MAX_POLICY {
+                Some(format!(
+                    "the policy is {} bytes; RFC 8461 §3.3 lets senders refuse policies over 64 KiB",
+                    resp.body.len()
+                ))
+            } else {
+                match String::from_utf8(resp.body) {
+                    Ok(s) => f.body = Some(s),
+                    Err(e) => {
+                        f.body_not_utf8 = true;
+                        f.body = Some(String::from_utf8_lossy(e.as_bytes()).into_owned());
                     }
                 }
-                // Many servers close without close_notify; what arrived is judged.
-                Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(()),
-                Err(e) => return Err(("http", format!("reading the answer: {e}"))),
+                None
             }
         }
+        (None, None) => Some("no answer".to_string()),
     };
-    match tokio::time::timeout(opts.timeouts.command, read).await {
-        Err(_) => {
-            return Err((
-                "http",
-                format!(
-                    "no complete answer from {host} within {:?} ({} bytes received)",
-                    opts.timeouts.command,
-                    buf.len()
-                ),
-            ));
-        }
-        Ok(r) => r?,
+    if let Some(e) = stop {
+        f.phase = Some(got.stage.as_str().to_string());
+        f.error = Some(e);
     }
-    let resp = wire::http::parse_full(&buf).map_err(|e| ("http", e))?;
-    f.status = Some(resp.status);
-    f.content_type = resp.header("content-type").map(str::to_string);
-    f.location = resp.header("location").map(str::to_string);
-    if resp.body.len() > MAX_POLICY {
-        return Err((
-            "http",
-            format!(
-                "the policy is {} bytes; RFC 8461 §3.3 lets senders refuse policies over 64 KiB",
-                resp.body.len()
-            ),
-        ));
-    }
-    match String::from_utf8(resp.body) {
-        Ok(s) => f.body = Some(s),
-        Err(e) => {
-            f.body_not_utf8 = true;
-            f.body = Some(String::from_utf8_lossy(e.as_bytes()).into_owned());
-        }
-    }
-    Ok(())
+    f
 }
 
 #[cfg(test)]

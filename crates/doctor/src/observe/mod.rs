@@ -10,6 +10,7 @@ pub mod capture;
 pub mod dns;
 pub mod domain;
 pub mod endpoint;
+pub mod http;
 pub mod probe;
 pub mod scan;
 pub mod smtp_line;
