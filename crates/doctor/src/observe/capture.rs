@@ -18,14 +18,13 @@ use crate::model::capture::TranscriptLine;
 use crate::model::observation::Mode;
 use crate::observe::smtp_line::Line;
 use crate::observe::smtp_line::read_line;
+use crate::observe::stream::Replay;
 use std::io;
 use std::net::SocketAddr;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
+use tokio::io::BufReader;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::io::{BufReader, ReadBuf};
 use tokio::time::timeout;
 
 /// Longest SMTP command line accepted (bytes, without CRLF).
@@ -156,46 +155,6 @@ pub struct ServeParams {
     pub hostname: String,
     /// A client silent this long is disconnected (also the handshake's limit).
     pub idle_timeout: Duration,
-}
-
-/// A stream that first replays bytes already read, then reads from `inner`.
-struct Replay<S> {
-    prefix: Vec<u8>,
-    pos: usize,
-    inner: S,
-}
-
-impl<S: AsyncRead + Unpin> AsyncRead for Replay<S> {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        let this = &mut *self;
-        if let Some(rest) = this.prefix.get(this.pos..).filter(|r| !r.is_empty()) {
-            let n = rest.len().min(buf.remaining());
-            buf.put_slice(rest.get(..n).unwrap_or_default());
-            this.pos += n;
-            return Poll::Ready(Ok(()));
-        }
-        Pin::new(&mut this.inner).poll_read(cx, buf)
-    }
-}
-
-impl<S: AsyncWrite + Unpin> AsyncWrite for Replay<S> {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        data: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write(cx, data)
-    }
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
-    }
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
-    }
 }
 
 /// The transcript, bounded.
@@ -649,11 +608,7 @@ async fn handshake(
         }
     }
     let acceptor = tokio_rustls::TlsAcceptor::from(p.tls.clone());
-    let stream = Replay {
-        prefix: raw,
-        pos: 0,
-        inner: io,
-    };
+    let stream = Replay::new(io, raw);
     match timeout(p.idle_timeout, acceptor.accept(stream)).await {
         Err(_) => {
             let e = format!(
