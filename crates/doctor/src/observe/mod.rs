@@ -13,6 +13,7 @@ pub mod endpoint;
 pub mod probe;
 pub mod scan;
 pub mod smtp_line;
+pub mod smtp_server;
 pub mod stream;
 pub mod tls;
 pub mod trust;
