@@ -31,7 +31,7 @@ use tokio::time::timeout;
 
 use crate::LabError;
 use crate::pki::{Issuer, LeafSpec, Pki};
-use crate::smtp::{self, BoxIo, Profile, SessionEnd, StartTls};
+use crate::smtp::{self, BoxIo, Config, Greeting, Hooks, StartTls};
 
 /// The `scenario` of the [`LabError`]s returned by this module.
 pub const DOMAIN_LAB: &str = "domain-lab";
@@ -218,19 +218,17 @@ impl DomainLab {
                 lab.sni_chain_der
                     .insert((mx.name.clone(), sni.clone()), chain.clone());
             }
+            let banner = format!(
+                "220 {} ESMTP smtp-tls-doctor domain lab\r\n",
+                sanitize(&mx.name)
+            );
+            let starttls = if mx.starttls {
+                StartTls::Offer
+            } else {
+                StartTls::NotOffered
+            };
             let server = Arc::new(MxServer {
-                banner: format!(
-                    "220 {} ESMTP smtp-tls-doctor domain lab\r\n",
-                    sanitize(&mx.name)
-                ),
-                profile: Profile {
-                    starttls: if mx.starttls {
-                        StartTls::Offer
-                    } else {
-                        StartTls::NotOffered
-                    },
-                    ehlo_refused: false,
-                },
+                config: smtp::config(Greeting::Banner(banner), starttls, false),
                 acceptor: built.acceptor,
             });
             let mut addrs = Vec::new();
@@ -494,23 +492,30 @@ fn sanitize(name: &str) -> String {
 
 /// One MX host, shared by all its addresses and connections.
 struct MxServer {
-    banner: String,
-    profile: Profile,
+    config: Config,
     acceptor: tokio_rustls::TlsAcceptor,
 }
 
 impl MxServer {
     async fn handle(&self, tcp: TcpStream) {
         let _ = tcp.set_nodelay(true);
-        let io: BoxIo = Box::new(tcp);
-        if let SessionEnd::StartTls(raw) =
-            smtp::run(io, &self.profile, false, Some(&self.banner)).await
-        {
-            let accepted = timeout(smtp::IDLE_TIMEOUT, self.acceptor.accept(raw)).await;
-            if let Ok(Ok(stream)) = accepted {
-                smtp::run(Box::new(stream), &self.profile, true, None).await;
-            }
-        }
+        let mode = doctor::model::observation::Mode::Starttls;
+        let mut hooks = Upgrade(&self.acceptor);
+        doctor::observe::smtp_server::serve(Box::new(tcp), mode, &self.config, &mut hooks).await;
+    }
+}
+
+/// An MX host's hooks: rustls after STARTTLS. Bytes a client pipelined after STARTTLS are
+/// discarded.
+struct Upgrade<'a>(&'a tokio_rustls::TlsAcceptor);
+
+impl Hooks for Upgrade<'_> {
+    async fn upgrade(&mut self, io: BoxIo, _pending: Vec<u8>) -> Option<BoxIo> {
+        let stream = timeout(smtp::IDLE_TIMEOUT, self.0.accept(io))
+            .await
+            .ok()?
+            .ok()?;
+        Some(Box::new(stream))
     }
 }
 

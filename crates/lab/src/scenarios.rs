@@ -15,14 +15,14 @@ use rustls::sign::CertifiedKey;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use time::OffsetDateTime;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::time::timeout;
 
 use crate::hostile::{Hostile, OneByteWrites};
 use crate::legacy::Legacy;
 use crate::pki::{Issued, Issuer, KeyKind, LeafSpec, Pki, SigHash};
-use crate::smtp::{self, BoxIo, IDLE_TIMEOUT, Profile, SessionEnd, StartTls};
+use crate::smtp::{self, BoxIo, Config, Greeting, Hooks, IDLE_TIMEOUT, StartTls};
 use crate::{LAB_HOST, LabConfig, LabError, Mode, Scenario, TlsExpect};
 
 const fn starttls(
@@ -613,17 +613,16 @@ impl Tls {
 }
 
 enum Kind {
+    /// An SMTP session (silent: one that never greets).
     Smtp {
         mode: Mode,
         tls: Option<Tls>,
-        profile: Profile,
-        /// Greeting delay with early-talker rejection (banner-delay).
-        delay: Option<Duration>,
+        config: Box<Config>,
         /// Every write goes out one byte at a time (one-byte-segments).
         one_byte_writes: bool,
     },
+    /// Greets with 421 too many connections and closes.
     Banner421,
-    Silent,
     GarbageBanner,
     EndlessLine,
     Reset,
@@ -631,7 +630,6 @@ enum Kind {
 
 /// The server of one scenario; shared by all its connections.
 pub(crate) struct Server {
-    name: &'static str,
     kind: Kind,
     /// rate-limited: every Nth connection gets a 421 greeting, as Postfix's anvil limits do.
     refuse_every: Option<u32>,
@@ -880,12 +878,11 @@ pub(crate) fn build(
             None
         }
         "garbage-after-starttls" => {
-            starttls = StartTls::GarbageAfter;
+            starttls = StartTls::GarbageAfter(smtp::STARTTLS_GARBAGE);
             None
         }
         "banner-421" => {
             return Ok(Server {
-                name,
                 refuse_every: None,
                 connections: std::sync::atomic::AtomicU32::new(0),
                 kind: Kind::Banner421,
@@ -893,15 +890,22 @@ pub(crate) fn build(
         }
         "silent" => {
             return Ok(Server {
-                name,
                 refuse_every: None,
                 connections: std::sync::atomic::AtomicU32::new(0),
-                kind: Kind::Silent,
+                kind: Kind::Smtp {
+                    mode: Mode::Starttls,
+                    tls: None,
+                    config: Box::new(smtp::config(
+                        Greeting::Silent(SILENT_HOLD),
+                        StartTls::NotOffered,
+                        false,
+                    )),
+                    one_byte_writes: false,
+                },
             });
         }
         "garbage-banner" => {
             return Ok(Server {
-                name,
                 refuse_every: None,
                 connections: std::sync::atomic::AtomicU32::new(0),
                 kind: Kind::GarbageBanner,
@@ -909,7 +913,6 @@ pub(crate) fn build(
         }
         "endless-line" => {
             return Ok(Server {
-                name,
                 refuse_every: None,
                 connections: std::sync::atomic::AtomicU32::new(0),
                 kind: Kind::EndlessLine,
@@ -917,7 +920,6 @@ pub(crate) fn build(
         }
         "reset" => {
             return Ok(Server {
-                name,
                 refuse_every: None,
                 connections: std::sync::atomic::AtomicU32::new(0),
                 kind: Kind::Reset,
@@ -925,18 +927,22 @@ pub(crate) fn build(
         }
         other => return Err(LabError::UnknownScenario(other.to_string())),
     };
+    let greeting = match delay {
+        // postscreen-style pregreet test: whoever talks first is rejected.
+        Some(delay) if scenario.mode == Mode::Starttls => Greeting::Delayed {
+            delay,
+            banner: format!("220-{LAB_HOST} ESMTP greeting delayed\r\n220 {LAB_HOST} ready\r\n"),
+            reject: "554 5.5.1 Error: SMTP protocol synchronization\r\n".into(),
+        },
+        _ => Greeting::Banner(smtp::banner(name)),
+    };
     Ok(Server {
-        name,
         refuse_every: (name == "rate-limited").then_some(3),
         connections: std::sync::atomic::AtomicU32::new(0),
         kind: Kind::Smtp {
             mode: scenario.mode,
             tls,
-            profile: Profile {
-                starttls,
-                ehlo_refused,
-            },
-            delay,
+            config: Box::new(smtp::config(greeting, starttls, ehlo_refused)),
             one_byte_writes,
         },
     })
@@ -962,8 +968,7 @@ impl Server {
             Kind::Smtp {
                 mode,
                 tls,
-                profile,
-                delay,
+                config,
                 one_byte_writes,
             } => {
                 let io: BoxIo = if *one_byte_writes {
@@ -971,7 +976,7 @@ impl Server {
                 } else {
                     Box::new(tcp)
                 };
-                self.smtp(io, *mode, tls.as_ref(), profile, *delay).await
+                serve(io, *mode, config, tls.as_ref()).await;
             }
             Kind::Reset => {
                 // SO_LINGER 0: close() sends a RST instead of a FIN.
@@ -983,16 +988,10 @@ impl Server {
                     .peer_addr()
                     .map(|a| a.ip().to_string())
                     .unwrap_or_else(|_| "unknown".into());
-                let mut tcp = tcp;
                 let reply =
                     format!("421 4.7.0 {LAB_HOST} Error: too many connections from {ip}\r\n");
-                if tcp.write_all(reply.as_bytes()).await.is_ok() {
-                    smtp::close(&mut tcp).await;
-                }
-            }
-            Kind::Silent => {
-                let mut tcp = tcp;
-                let _ = timeout(SILENT_HOLD, discard_until_eof(&mut tcp)).await;
+                let config = smtp::config(Greeting::Refuse(reply), StartTls::NotOffered, false);
+                serve(Box::new(tcp), Mode::Starttls, &config, None).await;
             }
             Kind::GarbageBanner => {
                 let mut tcp = tcp;
@@ -1007,52 +1006,21 @@ impl Server {
             }
         }
     }
-
-    async fn smtp(
-        &self,
-        mut io: BoxIo,
-        mode: Mode,
-        tls: Option<&Tls>,
-        profile: &Profile,
-        delay: Option<Duration>,
-    ) {
-        let mut greeting = smtp::banner(self.name);
-        if mode == Mode::Implicit {
-            let Some(tls) = tls else { return };
-            let Some(io) = tls.accept(io).await else {
-                return;
-            };
-            smtp::run(io, profile, true, Some(&greeting)).await;
-            return;
-        }
-        if let Some(delay) = delay {
-            // postscreen-style pregreet test: whoever talks first is rejected.
-            let mut byte = [0u8; 1];
-            tokio::select! {
-                _ = tokio::time::sleep(delay) => {}
-                read = io.read(&mut byte) => {
-                    if let Ok(1..) = read
-                        && io.write_all(b"554 5.5.1 Error: SMTP protocol synchronization\r\n").await.is_ok()
-                    {
-                        smtp::close(&mut io).await;
-                    }
-                    return;
-                }
-            }
-            greeting = format!("220-{LAB_HOST} ESMTP greeting delayed\r\n220 {LAB_HOST} ready\r\n");
-        }
-        if let SessionEnd::StartTls(raw) = smtp::run(io, profile, false, Some(&greeting)).await {
-            let Some(tls) = tls else { return };
-            if let Some(io) = tls.accept(raw).await {
-                smtp::run(io, profile, true, None).await;
-            }
-        }
-    }
 }
 
-async fn discard_until_eof(tcp: &mut TcpStream) {
-    let mut buf = [0u8; 4096];
-    while let Ok(1..) = tcp.read(&mut buf).await {}
+/// Runs the SMTP session on `io`, with `tls` as the upgrade.
+async fn serve(io: BoxIo, mode: Mode, config: &Config, tls: Option<&Tls>) {
+    doctor::observe::smtp_server::serve(io, smtp::mode(mode), config, &mut Upgrade(tls)).await;
+}
+
+/// A scenario's hooks: its TLS server (none: the connection is dropped). Bytes a client
+/// pipelined after STARTTLS are discarded.
+struct Upgrade<'a>(Option<&'a Tls>);
+
+impl Hooks for Upgrade<'_> {
+    async fn upgrade(&mut self, io: BoxIo, _pending: Vec<u8>) -> Option<BoxIo> {
+        self.0?.accept(io).await
+    }
 }
 
 async fn endless_line(tcp: &mut TcpStream) -> std::io::Result<()> {

@@ -1,13 +1,13 @@
 //! Capture: an SMTP server that records what a *sending application* does, for
 //! `smtp-tls-doctor client`.
 //!
-//! One connection is served by [`serve`]: the SMTP dialogue (STARTTLS or implicit TLS), the
-//! client's ClientHello read from the wire before rustls sees it (the bytes are kept and replayed
-//! into rustls), the negotiated version and suite, the alert the client sent if it aborted, the
-//! AUTH mechanism (never the credentials), MAIL FROM / RCPT TO / DATA (the message is discarded).
-//! The judgement is pure and separate: [`hello_report`] (the offer and its fingerprint),
-//! [`would_connect`] (would this offer work against a server profile), [`judge_verification`]
-//! (did the client accept a bad certificate) and [`render_text`].
+//! One connection is served by [`serve`] with the shared SMTP session
+//! ([`crate::observe::smtp_server`]) and recorded through its hooks: the SMTP dialogue (STARTTLS
+//! or implicit TLS), the client's ClientHello read from the wire before rustls sees it (the bytes
+//! are kept and replayed into rustls), the negotiated version and suite, the alert the client
+//! sent if it aborted, the AUTH mechanism (never the credentials), MAIL FROM / RCPT TO / DATA (the
+//! message is discarded). [`hello_report`] decodes the offer and its fingerprint; the judgement
+//! is in `judge::capture`, the text in `render::capture`.
 
 use crate::model::capture::CertKind;
 use crate::model::capture::ConnectionReport;
@@ -16,16 +16,15 @@ use crate::model::capture::SmtpActions;
 use crate::model::capture::TlsReport;
 use crate::model::capture::TranscriptLine;
 use crate::model::observation::Mode;
-use crate::observe::smtp_line::Line;
-use crate::observe::smtp_line::read_line;
+use crate::observe::smtp_server::{
+    self, BoxIo, Config, Event, Greeting, Hooks, REDACTED, Replies, StartTls,
+};
+use crate::observe::stream::Replay;
 use std::io;
 use std::net::SocketAddr;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::io::{BufReader, ReadBuf};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
 use tokio::time::timeout;
 
 /// Longest SMTP command line accepted (bytes, without CRLF).
@@ -38,8 +37,6 @@ const MAX_ERRORS: u32 = 20;
 const MAX_TRANSCRIPT: usize = 400;
 /// Characters kept of one transcript line.
 const MAX_TRANSCRIPT_LINE: usize = 300;
-/// What stands in for anything the client sends during AUTH.
-const REDACTED: &str = "<redacted>";
 
 /// A rustls server configuration (TLS 1.2 and 1.3, ring, the client's suite order) that sends
 /// exactly `chain` (DER, leaf first) with the PKCS#8 or PKCS#1/SEC1 PEM `key_pem`.
@@ -132,13 +129,8 @@ pub fn hello_report(body: &[u8]) -> Result<HelloReport, String> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Would the client connect to these servers
+// Serving one connection
 // ---------------------------------------------------------------------------------------------
-
-/// Any byte stream the session runs on (TCP, then rustls on top of it).
-pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
-impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
-type BoxIo = Box<dyn Io>;
 
 /// What to serve on one connection.
 pub struct ServeParams {
@@ -158,43 +150,32 @@ pub struct ServeParams {
     pub idle_timeout: Duration,
 }
 
-/// A stream that first replays bytes already read, then reads from `inner`.
-struct Replay<S> {
-    prefix: Vec<u8>,
-    pos: usize,
-    inner: S,
-}
-
-impl<S: AsyncRead + Unpin> AsyncRead for Replay<S> {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        let this = &mut *self;
-        if let Some(rest) = this.prefix.get(this.pos..).filter(|r| !r.is_empty()) {
-            let n = rest.len().min(buf.remaining());
-            buf.put_slice(rest.get(..n).unwrap_or_default());
-            this.pos += n;
-            return Poll::Ready(Ok(()));
-        }
-        Pin::new(&mut this.inner).poll_read(cx, buf)
-    }
-}
-
-impl<S: AsyncWrite + Unpin> AsyncWrite for Replay<S> {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        data: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write(cx, data)
-    }
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
-    }
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
+/// The capture server's SMTP behaviour: STARTTLS offered, AUTH over TLS, messages discarded.
+fn config(p: &ServeParams) -> Config {
+    Config {
+        greeting: Greeting::Banner(format!(
+            "220 {} ESMTP smtp-tls-doctor capture (messages are discarded)\r\n",
+            p.hostname
+        )),
+        hostname: p.hostname.clone(),
+        starttls: StartTls::Offer,
+        ehlo_refused: false,
+        size: u64::try_from(MAX_MESSAGE).unwrap_or(u64::MAX),
+        smtputf8: true,
+        max_message: MAX_MESSAGE,
+        max_line: MAX_LINE,
+        max_errors: MAX_ERRORS,
+        idle_timeout: p.idle_timeout,
+        linger: Duration::ZERO,
+        replies: Replies {
+            idle: "421 4.4.2 Error: timeout exceeded\r\n".into(),
+            too_many_errors: "421 4.7.0 Error: too many errors\r\n".into(),
+            tls_active: "554 5.5.1 Error: TLS already active\r\n".into(),
+            starttls_argument: Some("501 5.5.4 Syntax: STARTTLS\r\n".into()),
+            vrfy: Some("252 2.0.0 Cannot VRFY user\r\n".into()),
+            message_accepted: "250 2.0.0 Ok: message accepted and discarded (never relayed)\r\n"
+                .into(),
+        },
     }
 }
 
@@ -234,333 +215,99 @@ fn printable(line: &[u8]) -> String {
         .collect()
 }
 
-/// One line read from the client.
-enum Next {
-    Close,
-    StartTls,
+/// Records one connection: the transcript, what the client did, and the TLS upgrade (the
+/// ClientHello read from the wire first, then rustls).
+struct Connection<'a> {
+    p: &'a ServeParams,
+    log: Log,
+    g: Gathered,
 }
 
-struct Session<'a> {
-    r: BufReader<BoxIo>,
-    log: &'a mut Log,
-    smtp: &'a mut SmtpActions,
-    hostname: &'a str,
-    idle: Duration,
-    tls: bool,
-    greeted: bool,
-    authenticated: bool,
-    in_mail: bool,
-    rcpts: u32,
-    errors: u32,
-}
-
-impl Session<'_> {
-    async fn send(&mut self, reply: &str) -> io::Result<()> {
-        for l in reply.lines() {
-            self.log.push("server", l);
-        }
-        let w = self.r.get_mut();
-        w.write_all(reply.as_bytes()).await?;
-        w.flush().await
-    }
-
-    /// The next line, or None when the session is over (EOF, timeout, overlong line).
-    async fn next_line(&mut self, cap: usize) -> io::Result<Option<Vec<u8>>> {
-        match timeout(self.idle, read_line(&mut self.r, cap)).await {
-            Err(_) => {
-                self.log.push("note", "the client was silent too long");
-                let _ = self.send("421 4.4.2 Error: timeout exceeded\r\n").await;
-                Ok(None)
-            }
-            Ok(Err(e)) => Err(e),
-            Ok(Ok(Line::Eof)) => {
+impl Hooks for Connection<'_> {
+    fn event(&mut self, event: Event<'_>) {
+        let smtp = &mut self.g.smtp;
+        match event {
+            Event::Server(line) => self.log.push("server", line),
+            Event::Client(line) => self.log.push("client", &printable(line)),
+            Event::ClientSecret => self.log.push("client", REDACTED),
+            Event::Idle => self.log.push("note", "the client was silent too long"),
+            Event::Closed { in_data: false } => {
                 self.log.push("note", "the client closed the connection");
-                Ok(None)
             }
-            Ok(Ok(Line::TooLong)) => {
-                let _ = self.send("500 5.5.2 Error: line too long\r\n").await;
-                Ok(None)
+            Event::Closed { in_data: true } => {
+                self.log
+                    .push("note", "the client closed the connection in DATA");
             }
-            Ok(Ok(Line::Text(l))) => Ok(Some(l)),
-        }
-    }
-
-    /// Counts a protocol error; true when there were too many.
-    async fn error(&mut self, reply: &str) -> io::Result<bool> {
-        self.errors += 1;
-        self.send(reply).await?;
-        if self.errors >= MAX_ERRORS {
-            self.send("421 4.7.0 Error: too many errors\r\n").await?;
-            return Ok(true);
-        }
-        Ok(false)
-    }
-
-    async fn serve(&mut self) -> io::Result<Next> {
-        loop {
-            let Some(line) = self.next_line(MAX_LINE).await? else {
-                return Ok(Next::Close);
-            };
-            let text = String::from_utf8_lossy(&line).into_owned();
-            let (verb, arg) = match text.split_once(' ') {
-                Some((v, a)) => (v.to_ascii_uppercase(), a.trim().to_string()),
-                None => (text.trim().to_ascii_uppercase(), String::new()),
-            };
-            if verb == "AUTH" {
-                // The mechanism is kept; an initial response is a secret.
-                let mut parts = arg.split_whitespace();
-                let mech = parts.next().unwrap_or("");
-                let shown = if parts.next().is_some() {
-                    format!("AUTH {mech} {REDACTED}")
+            Event::Failed(e) => {
+                if let Some(a) = crate::observe::tls::alert_of(e) {
+                    self.log
+                        .push("note", &format!("the client sent {}", a.words()));
+                    if let Some(t) = self.g.tls.as_mut().filter(|t| t.alert.is_none()) {
+                        t.alert = Some(a);
+                    }
                 } else {
-                    format!("AUTH {mech}")
-                };
-                self.log.push("client", &printable(shown.as_bytes()));
-            } else {
-                self.log.push("client", &printable(&line));
+                    self.log.push("note", &format!("connection ended: {e}"));
+                }
             }
-            let too_many = match verb.as_str() {
-                "EHLO" | "HELO" if arg.is_empty() => {
-                    let reply = format!("501 5.5.4 Syntax: {verb} hostname\r\n");
-                    self.error(&reply).await?
+            Event::Greeted { verb, arg, tls } => {
+                let name: String = arg
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or("")
+                    .chars()
+                    .take(255)
+                    .collect();
+                if smtp.greeting.is_none() {
+                    smtp.greeting = Some(verb.to_string());
+                    smtp.ehlo = Some(name.clone());
                 }
-                "EHLO" | "HELO" => {
-                    self.greeting(&verb, &arg);
-                    let reply = if verb == "EHLO" {
-                        let mut r = format!(
-                            "250-{}\r\n250-PIPELINING\r\n250-SIZE {MAX_MESSAGE}\r\n",
-                            self.hostname
-                        );
-                        if !self.tls {
-                            r.push_str("250-STARTTLS\r\n");
-                        } else {
-                            r.push_str("250-AUTH PLAIN LOGIN\r\n");
-                        }
-                        r.push_str("250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n");
-                        r
-                    } else {
-                        format!("250 {}\r\n", self.hostname)
-                    };
-                    self.send(&reply).await?;
-                    false
+                if tls && smtp.ehlo_after_tls.is_none() {
+                    smtp.ehlo_after_tls = Some(name);
                 }
-                "STARTTLS" if self.tls => {
-                    self.error("554 5.5.1 Error: TLS already active\r\n")
-                        .await?
-                }
-                "STARTTLS" if !arg.is_empty() => {
-                    self.error("501 5.5.4 Syntax: STARTTLS\r\n").await?
-                }
-                "STARTTLS" => {
-                    self.smtp.starttls = true;
-                    self.send("220 2.0.0 Ready to start TLS\r\n").await?;
-                    return Ok(Next::StartTls);
-                }
-                "AUTH" => self.auth(&arg).await?,
-                "MAIL" => {
-                    if !self.greeted {
-                        self.error("503 5.5.1 Error: send HELO/EHLO first\r\n")
-                            .await?
-                    } else if self.in_mail {
-                        self.error("503 5.5.1 Error: nested MAIL command\r\n")
-                            .await?
-                    } else {
-                        self.smtp.mail_from = true;
-                        if self.tls {
-                            self.smtp.mail_over_tls = true;
-                        } else {
-                            self.smtp.mail_without_tls = true;
-                        }
-                        self.in_mail = true;
-                        self.send("250 2.1.0 Ok\r\n").await?;
-                        false
-                    }
-                }
-                "RCPT" => {
-                    if !self.in_mail {
-                        self.error("503 5.5.1 Error: need MAIL command\r\n").await?
-                    } else {
-                        self.rcpts += 1;
-                        self.smtp.rcpt_to += 1;
-                        self.send("250 2.1.5 Ok\r\n").await?;
-                        false
-                    }
-                }
-                "DATA" => {
-                    if self.rcpts == 0 {
-                        self.error("503 5.5.1 Error: need RCPT command\r\n").await?
-                    } else {
-                        self.smtp.data = true;
-                        self.send("354 End data with <CR><LF>.<CR><LF>\r\n").await?;
-                        match self.data().await? {
-                            Some(bytes) => {
-                                self.log.push(
-                                    "note",
-                                    &format!("[message of {bytes} bytes received and discarded]"),
-                                );
-                                self.smtp.messages += 1;
-                                self.smtp.message_bytes += bytes;
-                                self.in_mail = false;
-                                self.rcpts = 0;
-                                self.send(
-                                    "250 2.0.0 Ok: message accepted and discarded (never relayed)\r\n",
-                                )
-                                .await?;
-                                false
-                            }
-                            None => return Ok(Next::Close),
-                        }
-                    }
-                }
-                "RSET" => {
-                    self.in_mail = false;
-                    self.rcpts = 0;
-                    self.send("250 2.0.0 Ok\r\n").await?;
-                    false
-                }
-                "NOOP" => {
-                    self.send("250 2.0.0 Ok\r\n").await?;
-                    false
-                }
-                "VRFY" => {
-                    self.send("252 2.0.0 Cannot VRFY user\r\n").await?;
-                    false
-                }
-                "QUIT" => {
-                    self.smtp.quit = true;
-                    self.send("221 2.0.0 Bye\r\n").await?;
-                    return Ok(Next::Close);
-                }
-                _ => {
-                    self.error("502 5.5.2 Error: command not recognized\r\n")
-                        .await?
-                }
-            };
-            if too_many {
-                return Ok(Next::Close);
             }
+            Event::StartTls => smtp.starttls = true,
+            Event::Auth { mechanism, tls } => {
+                if !mechanism.is_empty()
+                    && mechanism.len() <= 20
+                    && mechanism
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                    && smtp.auth.is_none()
+                {
+                    smtp.auth = Some(mechanism.to_string());
+                }
+                if tls {
+                    smtp.auth_over_tls = true;
+                } else {
+                    smtp.auth_without_tls = true;
+                }
+            }
+            Event::AuthAccepted => smtp.auth_accepted = true,
+            Event::Mail { tls } => {
+                smtp.mail_from = true;
+                if tls {
+                    smtp.mail_over_tls = true;
+                } else {
+                    smtp.mail_without_tls = true;
+                }
+            }
+            Event::Rcpt => smtp.rcpt_to = smtp.rcpt_to.saturating_add(1),
+            Event::Data => smtp.data = true,
+            Event::Message { bytes } => {
+                self.log.push("client", ".");
+                self.log.push(
+                    "note",
+                    &format!("[message of {bytes} bytes received and discarded]"),
+                );
+                smtp.messages = smtp.messages.saturating_add(1);
+                smtp.message_bytes = smtp.message_bytes.saturating_add(bytes);
+            }
+            Event::Quit => smtp.quit = true,
         }
     }
 
-    fn greeting(&mut self, verb: &str, arg: &str) {
-        self.greeted = true;
-        self.in_mail = false;
-        self.rcpts = 0;
-        let name: String = arg
-            .split_whitespace()
-            .next()
-            .unwrap_or("")
-            .chars()
-            .take(255)
-            .collect();
-        if self.smtp.greeting.is_none() {
-            self.smtp.greeting = Some(verb.to_string());
-            self.smtp.ehlo = Some(name.clone());
-        }
-        if self.tls && self.smtp.ehlo_after_tls.is_none() {
-            self.smtp.ehlo_after_tls = Some(name);
-        }
-    }
-
-    /// AUTH PLAIN / LOGIN: any credentials are accepted; what the client sends is neither
-    /// logged nor kept (the transcript shows `<redacted>`).
-    async fn auth(&mut self, arg: &str) -> io::Result<bool> {
-        let mut parts = arg.split_whitespace();
-        let mechanism = parts.next().unwrap_or("").to_ascii_uppercase();
-        let initial = parts.next().is_some();
-        if !mechanism.is_empty()
-            && mechanism.len() <= 20
-            && mechanism
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-            && self.smtp.auth.is_none()
-        {
-            self.smtp.auth = Some(mechanism.clone());
-        }
-        if self.tls {
-            self.smtp.auth_over_tls = true;
-        } else {
-            self.smtp.auth_without_tls = true;
-            return self
-                .error("530 5.7.0 Must issue a STARTTLS command first\r\n")
-                .await;
-        }
-        if !self.greeted {
-            return self.error("503 5.5.1 Error: send EHLO first\r\n").await;
-        }
-        if self.authenticated {
-            return self
-                .error("503 5.5.1 Error: already authenticated\r\n")
-                .await;
-        }
-        let steps: &[&str] = match (mechanism.as_str(), initial) {
-            ("PLAIN", true) => &[],
-            ("PLAIN", false) => &["334 \r\n"],
-            ("LOGIN", true) => &["334 UGFzc3dvcmQ6\r\n"],
-            ("LOGIN", false) => &["334 VXNlcm5hbWU6\r\n", "334 UGFzc3dvcmQ6\r\n"],
-            ("", _) => return self.error("501 5.5.4 Syntax: AUTH mechanism\r\n").await,
-            _ => {
-                return self
-                    .error("504 5.5.4 Error: Unsupported authentication mechanism\r\n")
-                    .await;
-            }
-        };
-        for step in steps {
-            self.send(step).await?;
-            let Some(response) = self.next_line(MAX_LINE).await? else {
-                return Ok(true);
-            };
-            // A secret: only compared with "*" (the client's abort), never kept.
-            let aborted = response == b"*";
-            drop(response);
-            self.log.push("client", REDACTED);
-            if aborted {
-                return self.error("501 5.7.0 Authentication aborted\r\n").await;
-            }
-        }
-        self.authenticated = true;
-        self.smtp.auth_accepted = true;
-        self.send("235 2.7.0 Authentication successful\r\n").await?;
-        Ok(false)
-    }
-
-    /// Reads message data up to the lone "." line and discards it: Some(bytes), or None when
-    /// the client left or the message was too big (the connection is then closed).
-    async fn data(&mut self) -> io::Result<Option<u64>> {
-        let mut total = 0usize;
-        loop {
-            let remaining = MAX_MESSAGE.saturating_sub(total);
-            match timeout(self.idle, read_line(&mut self.r, remaining)).await {
-                Err(_) => {
-                    let _ = self.send("421 4.4.2 Error: timeout exceeded\r\n").await;
-                    return Ok(None);
-                }
-                Ok(r) => match r? {
-                    Line::Eof => {
-                        self.log
-                            .push("note", "the client closed the connection in DATA");
-                        return Ok(None);
-                    }
-                    Line::TooLong => {
-                        self.send("552 5.3.4 Error: message file too big\r\n")
-                            .await?;
-                        return Ok(None);
-                    }
-                    Line::Text(l) if l == b"." => {
-                        self.log.push("client", ".");
-                        return Ok(Some(u64::try_from(total).unwrap_or(u64::MAX)));
-                    }
-                    Line::Text(l) => {
-                        total += l.len() + 2;
-                        if total > MAX_MESSAGE {
-                            self.send("552 5.3.4 Error: message file too big\r\n")
-                                .await?;
-                            return Ok(None);
-                        }
-                    }
-                },
-            }
-        }
+    async fn upgrade(&mut self, io: BoxIo, pending: Vec<u8>) -> Option<BoxIo> {
+        handshake(io, pending, self.p, &mut self.log, &mut self.g).await
     }
 }
 
@@ -649,11 +396,7 @@ async fn handshake(
         }
     }
     let acceptor = tokio_rustls::TlsAcceptor::from(p.tls.clone());
-    let stream = Replay {
-        prefix: raw,
-        pos: 0,
-        inner: io,
-    };
+    let stream = Replay::new(io, raw);
     match timeout(p.idle_timeout, acceptor.accept(stream)).await {
         Err(_) => {
             let e = format!(
@@ -736,63 +479,6 @@ async fn handshake(
     }
 }
 
-/// Runs the SMTP session (plain or over TLS) and records what it learns.
-async fn smtp_session(
-    io: BoxIo,
-    tls: bool,
-    greeting: bool,
-    p: &ServeParams,
-    log: &mut Log,
-    g: &mut Gathered,
-) -> Option<(BoxIo, Vec<u8>)> {
-    let mut s = Session {
-        r: BufReader::new(io),
-        log,
-        smtp: &mut g.smtp,
-        hostname: &p.hostname,
-        idle: p.idle_timeout,
-        tls,
-        greeted: false,
-        authenticated: false,
-        in_mail: false,
-        rcpts: 0,
-        errors: 0,
-    };
-    if greeting {
-        let banner = format!(
-            "220 {} ESMTP smtp-tls-doctor capture (messages are discarded)\r\n",
-            p.hostname
-        );
-        if s.send(&banner).await.is_err() {
-            return None;
-        }
-    }
-    match s.serve().await {
-        Ok(Next::StartTls) => {
-            // Bytes the client sent right after STARTTLS belong to the TLS handshake.
-            let pending = s.r.buffer().to_vec();
-            Some((s.r.into_inner(), pending))
-        }
-        Ok(Next::Close) => {
-            let mut io = s.r.into_inner();
-            let _ = timeout(Duration::from_secs(2), io.shutdown()).await;
-            None
-        }
-        Err(e) => {
-            if let Some(a) = crate::observe::tls::alert_of(&e) {
-                s.log
-                    .push("note", &format!("the client sent {}", a.words()));
-                if let Some(t) = g.tls.as_mut().filter(|t| t.alert.is_none()) {
-                    t.alert = Some(a);
-                }
-            } else {
-                s.log.push("note", &format!("connection ended: {e}"));
-            }
-            None
-        }
-    }
-}
-
 /// Serves one connection to its end and records what the client did (the judgement and the
 /// verdict line are left empty: `check::capture::serve` fills them in).
 pub async fn serve<S: AsyncRead + AsyncWrite + Unpin + Send + 'static>(
@@ -803,32 +489,22 @@ pub async fn serve<S: AsyncRead + AsyncWrite + Unpin + Send + 'static>(
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
     let start = Instant::now();
-    let mut log = Log {
-        start,
-        lines: Vec::new(),
-        omitted: 0,
+    let mut r = Connection {
+        p,
+        log: Log {
+            start,
+            lines: Vec::new(),
+            omitted: 0,
+        },
+        g: Gathered {
+            smtp: SmtpActions::default(),
+            tls: None,
+            hello: None,
+            hello_error: None,
+        },
     };
-    let mut g = Gathered {
-        smtp: SmtpActions::default(),
-        tls: None,
-        hello: None,
-        hello_error: None,
-    };
-    let io: BoxIo = Box::new(stream);
-    match p.mode {
-        Mode::ImplicitTls => {
-            if let Some(tls) = handshake(io, Vec::new(), p, &mut log, &mut g).await {
-                let _ = smtp_session(tls, true, true, p, &mut log, &mut g).await;
-            }
-        }
-        Mode::Starttls => {
-            if let Some((plain, pending)) = smtp_session(io, false, true, p, &mut log, &mut g).await
-                && let Some(tls) = handshake(plain, pending, p, &mut log, &mut g).await
-            {
-                let _ = smtp_session(tls, true, false, p, &mut log, &mut g).await;
-            }
-        }
-    }
+    smtp_server::serve(Box::new(stream), p.mode, &config(p), &mut r).await;
+    let Connection { log, g, .. } = r;
     ConnectionReport {
         kind: "connection".into(),
         number: p.number,
@@ -851,7 +527,3 @@ pub async fn serve<S: AsyncRead + AsyncWrite + Unpin + Send + 'static>(
         transcript_omitted: log.omitted,
     }
 }
-
-// ---------------------------------------------------------------------------------------------
-// Text
-// ---------------------------------------------------------------------------------------------

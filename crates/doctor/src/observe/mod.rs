@@ -14,6 +14,8 @@ pub mod http;
 pub mod probe;
 pub mod scan;
 pub mod smtp_line;
+pub mod smtp_server;
+pub mod stream;
 pub mod tls;
 pub mod trust;
 pub mod truststore;

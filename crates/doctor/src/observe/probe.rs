@@ -6,15 +6,17 @@
 
 use crate::model::observation::*;
 use crate::model::options::CheckOptions;
+use crate::observe::stream::{Recorder, Replay};
 use std::io;
 use std::net::SocketAddr;
-use std::pin::Pin;
-use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use wire::smtp::{Limits, Parsed, Reply};
+
+/// Raw TLS bytes recorded per handshake.
+const TAP_LIMIT: usize = 512 * 1024;
 
 /// One connection's worth of probing.
 pub struct Probe<'a> {
@@ -336,9 +338,10 @@ impl Probe<'_> {
         tcp: TcpStream,
         leftover: Vec<u8>,
         obs: &mut EndpointObservation,
-    ) -> Result<Option<tokio_rustls::client::TlsStream<Tap<TcpStream>>>, Failure> {
-        let tap = Tap::new(tcp, leftover, self.start);
-        let log = tap.log.clone();
+    ) -> Result<Option<tokio_rustls::client::TlsStream<Replay<TcpStream>>>, Failure> {
+        // The recorder shares the SMTP lines' clock; bytes read come from the server.
+        let log = Recorder::new(self.start, TAP_LIMIT, wire::tls::Direction::ServerToClient);
+        let tap = Replay::new(tcp, leftover).recording(log.clone());
         let verifier = Arc::new(crate::observe::tls::RecordingVerifier::new());
         let connector = crate::observe::tls::connector(verifier.clone(), spec.sni.is_some())
             .map_err(|e| Failure {
@@ -422,7 +425,7 @@ impl Probe<'_> {
                         .unwrap_or("?"),
                     tls.group.as_deref().unwrap_or("")
                 ));
-                stream.get_ref().0.stop_logging();
+                log.stop();
                 if conn.protocol_version() == Some(rustls::ProtocolVersion::TLSv1_3) {
                     // A TLS 1.3 server sends its session tickets right after our Finished, then
                     // holds its answer to our EHLO (Nagle) until they are acknowledged, which a
@@ -430,7 +433,7 @@ impl Probe<'_> {
                     // EHLO carry that acknowledgement.
                     let _ = tokio::time::timeout(
                         Duration::from_millis(30),
-                        stream.get_ref().0.inner.readable(),
+                        stream.get_ref().0.get_ref().readable(),
                     )
                     .await;
                 }
@@ -677,133 +680,5 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Dialog<S> {
                 Ok(Ok(n)) => self.buf.extend_from_slice(&chunk[..n]),
             }
         }
-    }
-}
-
-/// Bytes seen on the wire during the handshake: (direction, time since start, bytes).
-type Chunks = Vec<(wire::tls::Direction, Duration, Vec<u8>)>;
-
-/// Shared record of the raw TLS bytes, bounded.
-#[derive(Clone)]
-pub struct TapLog {
-    inner: Arc<Mutex<TapState>>,
-}
-
-struct TapState {
-    chunks: Chunks,
-    bytes: usize,
-    on: bool,
-    start: Instant,
-}
-
-const TAP_LIMIT: usize = 512 * 1024;
-
-impl TapLog {
-    fn push(&self, dir: wire::tls::Direction, data: &[u8]) {
-        if let Ok(mut s) = self.inner.lock() {
-            if !s.on || s.bytes >= TAP_LIMIT || data.is_empty() {
-                return;
-            }
-            let take = data.len().min(TAP_LIMIT - s.bytes);
-            s.bytes += take;
-            let at = s.start.elapsed();
-            s.chunks.push((dir, at, data[..take].to_vec()));
-        }
-    }
-
-    fn take(&self) -> Chunks {
-        self.inner
-            .lock()
-            .map(|mut s| std::mem::take(&mut s.chunks))
-            .unwrap_or_default()
-    }
-}
-
-/// A stream that logs what passes through it while the handshake runs, and first replays
-/// bytes already read by the SMTP layer.
-pub struct Tap<S> {
-    inner: S,
-    prefix: Vec<u8>,
-    pos: usize,
-    log: TapLog,
-}
-
-impl<S> Tap<S> {
-    /// `start`: when the connection began, so that TLS messages share the SMTP lines' clock.
-    fn new(inner: S, prefix: Vec<u8>, start: Instant) -> Self {
-        let log = TapLog {
-            inner: Arc::new(Mutex::new(TapState {
-                chunks: Vec::new(),
-                bytes: 0,
-                on: true,
-                start,
-            })),
-        };
-        Tap {
-            inner,
-            prefix,
-            pos: 0,
-            log,
-        }
-    }
-
-    fn stop_logging(&self) {
-        if let Ok(mut s) = self.log.inner.lock() {
-            s.on = false;
-        }
-    }
-}
-
-impl<S: AsyncRead + Unpin> AsyncRead for Tap<S> {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        let this = &mut *self;
-        if this.pos < this.prefix.len() {
-            let n = (this.prefix.len() - this.pos).min(buf.remaining());
-            let data = &this.prefix[this.pos..this.pos + n];
-            buf.put_slice(data);
-            this.log.push(wire::tls::Direction::ServerToClient, data);
-            this.pos += n;
-            return Poll::Ready(Ok(()));
-        }
-        let before = buf.filled().len();
-        let r = Pin::new(&mut this.inner).poll_read(cx, buf);
-        if let Poll::Ready(Ok(())) = &r {
-            let filled = buf.filled();
-            if filled.len() > before {
-                this.log
-                    .push(wire::tls::Direction::ServerToClient, &filled[before..]);
-            }
-        }
-        r
-    }
-}
-
-impl<S: AsyncWrite + Unpin> AsyncWrite for Tap<S> {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        data: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        let this = &mut *self;
-        let r = Pin::new(&mut this.inner).poll_write(cx, data);
-        if let Poll::Ready(Ok(n)) = &r {
-            this.log.push(
-                wire::tls::Direction::ClientToServer,
-                &data[..(*n).min(data.len())],
-            );
-        }
-        r
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 }

@@ -1,5 +1,5 @@
-//! Reading one SMTP command line on the server side, bounded: shared by the capture server
-//! (`client`) and the lab's SMTP servers.
+//! Reading one SMTP command line on the server side, bounded: for the SMTP server session
+//! ([`crate::observe::smtp_server`]) of the capture server and the lab.
 
 use std::io;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
