@@ -7,7 +7,8 @@
 //! * [`BadDns`]: a misbehaving DNS server on UDP and TCP (same port) for "bad DNS answers" tests.
 //! * [`query`] and friends: a tiny hand-written DNS client (EDNS0, DO=1, AD=1 in the query).
 //!
-//! Needs the Debian packages `nsd`, `unbound` and `ldnsutils` (see `.ci/run`). Every
+//! Needs the Debian packages `nsd`, `unbound` and `ldnsutils` ([`DNS_LAB`], [`DNS_LAB_SIGNED`]:
+//! tests check them with `require` first; `bash scripts/test` installs them). Every
 //! [`DnsLab::start`] is independent: own temp dir, own ports, own processes; they may run in
 //! parallel. Set `DNSLAB_KEEP=1` to keep the temp dirs (configs, zones, logs) for a post-mortem.
 
@@ -21,6 +22,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use super::host::{Need, program};
 
 /// Record types by number, for [`query`].
 pub mod rtype {
@@ -38,6 +41,11 @@ pub mod rtype {
     pub const DNSKEY: u16 = 48;
     pub const TLSA: u16 = 52;
 }
+
+/// What [`DnsLab::start`] needs from the machine for unsigned zones ...
+pub const DNS_LAB: &[Need] = &[Need::Nsd, Need::Unbound];
+/// ... and for signed ones.
+pub const DNS_LAB_SIGNED: &[Need] = &[Need::Nsd, Need::Unbound, Need::Ldns];
 
 /// How long [`DnsLab::start`] waits for each server to answer before it panics.
 const READY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -421,15 +429,10 @@ fn corrupt_bogus(origin: &str, records: &str, signed: &Path) {
     std::fs::write(signed, out).expect("rewrite the signed zone");
 }
 
-/// A program by name: from PATH, else from the sbin dirs (nsd and unbound live in /usr/sbin,
-/// which a non-root PATH may lack).
+/// A program by name, found as the tests' requirement checks find it (PATH, then the sbin
+/// dirs, where nsd and unbound live and which a non-root PATH may lack).
 fn tool(name: &str) -> PathBuf {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain(["/usr/sbin", "/usr/bin", "/sbin", "/bin"].map(PathBuf::from))
-        .map(|d| d.join(name))
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| PathBuf::from(name))
+    program(name).unwrap_or_else(|| PathBuf::from(name))
 }
 
 fn check_zone(origin: &str, file: &Path) {

@@ -1,7 +1,12 @@
-//! Test harness: the lab started once per test binary, and the real binary run against it.
+//! Test harness: the lab started once per test binary, and the real binary run against it;
+//! what the machine has (`host`: programs, root, loud skips) and the DNS harness (`dns`).
 #![allow(dead_code)]
 
 pub mod dns;
+pub mod host;
+
+#[allow(unused_imports)]
+pub use host::{Need, require, skip};
 
 use serde_json::Value;
 use std::collections::HashMap;
