@@ -121,9 +121,10 @@ impl Capture {
         self.ca.to_string_lossy().into_owned()
     }
 
-    /// Waits for the server to stop by itself (--once / --count), at most 20 s.
+    /// Waits for the server to stop by itself (--once / --count). The 120 s limit is a hang guard
+    /// (over 10 times the server's --timeout 10), not a speed claim.
     fn finish(mut self) -> Finished {
-        let deadline = Instant::now() + Duration::from_secs(20);
+        let deadline = Instant::now() + Duration::from_secs(120);
         let status = loop {
             match self.child.try_wait() {
                 Ok(Some(s)) => break s,

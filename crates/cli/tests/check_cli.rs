@@ -219,10 +219,12 @@ fn mode_overrides() {
 
 #[test]
 fn refused_port_is_a_connect_error() {
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
+    // A port bound but not listening, held for the whole test: connecting to it is refused, and
+    // no other process can start listening on it meanwhile.
+    let held = tokio::net::TcpSocket::new_v4().expect("socket");
+    held.bind("127.0.0.1:0".parse().expect("addr"))
+        .expect("bind");
+    let port = held.local_addr().expect("addr").port();
     let r = run(&["check", &format!("127.0.0.1:{port}"), "--json"]);
     assert_eq!(r.code, 2);
     let v = r.json();

@@ -342,12 +342,17 @@ fn bad_dns_silent() {
     );
     assert!(matches!(r, Err(QueryError::Timeout)), "{r:?}");
     assert_eq!((bad.udp_queries(), bad.tcp_connections()), (1, 1));
-    // Dropping it with a TCP connection still open does not hang.
-    let t0 = Instant::now();
+    // Dropping it with a TCP connection still open does not hang: its threads look at the stop
+    // flag every 50 ms. The 30 s limit is a hang guard, not a speed claim.
     let held = std::net::TcpStream::connect(bad.addr).unwrap();
-    drop(bad);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        drop(bad);
+        let _ = tx.send(());
+    });
+    rx.recv_timeout(Duration::from_secs(30))
+        .expect("dropping a BadDns with an open TCP connection hangs");
     drop(held);
-    assert!(t0.elapsed() < Duration::from_secs(2));
 }
 
 #[test]

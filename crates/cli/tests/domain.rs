@@ -644,7 +644,8 @@ fn sni_dependent_certificate_and_missing_starttls() {
     assert_eq!(mx2["addresses"][0]["status"], "no-starttls");
 }
 
-/// Bad DNS servers give a precise error within the time limit, never a hang.
+/// Bad DNS servers give a precise error, never a hang: a silent one is reported as such ("no
+/// answer within"), so the --dns-timeout fired.
 #[test]
 fn bad_dns_answers_give_precise_errors() {
     for (kind, words) in [
@@ -655,7 +656,6 @@ fn bad_dns_answers_give_precise_errors() {
         (BadKind::WrongId, "wrong message ID"),
     ] {
         let bad = BadDns::start(kind);
-        let started = std::time::Instant::now();
         let r = run(&[
             "check",
             "example.test",
@@ -666,7 +666,6 @@ fn bad_dns_answers_give_precise_errors() {
             "--dns-timeout",
             "1",
         ]);
-        let took = started.elapsed();
         assert_eq!(r.code, 2, "{kind:?}: {}\n{}", r.stdout, r.stderr);
         let v = r.json();
         assert_eq!(v["error"]["phase"], "resolve", "{kind:?}");
@@ -676,8 +675,6 @@ fn bad_dns_answers_give_precise_errors() {
             msg.contains(&bad.addr.to_string()),
             "{kind:?}: the server is named: {msg}"
         );
-        // 2 tries of 1 s each, plus the TCP fallback: well under 15 s.
-        assert!(took.as_secs() < 15, "{kind:?} took {took:?}");
     }
 }
 
@@ -937,7 +934,8 @@ fn every_selector_and_matching_type() {
 }
 
 /// A hostile or broken policy host: a huge policy, one that never finishes, something that is not
-/// TLS. Each is `mta-sts-policy-unreachable` with the phase and cause, within the time limits.
+/// TLS. Each is `mta-sts-policy-unreachable` with the phase and cause; the slow one's "no
+/// complete answer" shows that the --command-timeout fired (the server would answer after 5 s).
 #[test]
 fn hostile_policy_hosts_are_findings_within_limits() {
     if !require(DNS_LAB) {
@@ -964,7 +962,6 @@ fn hostile_policy_hosts_are_findings_within_limits() {
         ));
     }
     let dns = DnsLab::start(&zones);
-    let started = std::time::Instant::now();
     let r = w.check("huge.test", dns.resolver, &["--command-timeout", "2"]);
     let s = summaries(&r.json(), "mta-sts-policy-unreachable").join(" ");
     assert!(
@@ -986,11 +983,6 @@ fn hostile_policy_hosts_are_findings_within_limits() {
     );
     let s = summaries(&r.json(), "mta-sts-policy-unreachable").join(" ");
     assert!(s.contains("handshake phase"), "{s}\n{}", r.stdout);
-    assert!(
-        started.elapsed().as_secs() < 30,
-        "took {:?}",
-        started.elapsed()
-    );
 }
 
 /// `lab --domain` keeps the demo's mail domain running (its own DNS server included) and prints
@@ -1002,6 +994,9 @@ fn lab_domain_runs_a_checkable_mail_domain() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_smtp-tls-doctor"))
         .args(["lab", "--domain", "--only", "good", "--dir"])
         .arg(dir.path())
+        // The domain part's files go to $TMPDIR/smtp-tls-doctor-lab-PID whatever --dir says, and
+        // the lab is killed: keep them inside this test's temporary directory.
+        .env("TMPDIR", dir.path())
         .env("NO_COLOR", "1")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

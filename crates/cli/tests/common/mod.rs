@@ -40,9 +40,20 @@ pub fn lab() -> &'static LabHandle {
                     return;
                 }
             };
+            // The lab lives in a static until the process exits, so no Drop removes its
+            // directory: it goes at exit.
+            let dir = match tempfile::Builder::new()
+                .prefix("smtp-tls-doctor-test-lab-")
+                .tempdir()
+            {
+                Ok(d) => d.keep(),
+                Err(e) => {
+                    let _ = tx.send(Err(format!("temp dir: {e}")));
+                    return;
+                }
+            };
+            host::remove_at_exit(dir.clone());
             rt.block_on(async move {
-                let dir = std::env::temp_dir()
-                    .join(format!("smtp-tls-doctor-test-lab-{}", std::process::id()));
                 let mut cfg = lab::LabConfig::new(dir.clone());
                 cfg.banner_delay = Duration::from_millis(1500);
                 match lab::start(cfg).await {
