@@ -1,6 +1,13 @@
 //! Helpers shared by the lab's integration tests: a tiny SMTP client and a
-//! rustls client that accepts any certificate.
+//! rustls client that accepts any certificate; what the machine has (`host`, the same file as
+//! crates/cli's: programs, loud skips, directories removed at exit).
 #![allow(dead_code)]
+
+#[path = "../../../cli/tests/common/host.rs"]
+pub mod host;
+
+#[allow(unused_imports)]
+pub use host::{Need, require, skip};
 
 use std::net::SocketAddr;
 use std::sync::Arc;
