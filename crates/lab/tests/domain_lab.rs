@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use common::{Need, Smtp, T, client_config, peer_chain, require, starttls};
+use common::{Need, Smtp, T, client_config, peer_chain, require, starttls, wait_closed};
 use lab::LabError;
 use lab::domain::{DomainLab, MxCert, MxServerSpec};
 use lab::https::{POLICY_PATH, PolicyResponse, PolicyServer};
@@ -505,12 +505,8 @@ async fn start_generates_its_own_pki_and_drop_stops_servers() {
         .await
         .expect("valid");
     drop(lab);
-    tokio::time::sleep(Duration::from_millis(100)).await;
     for addr in addrs {
-        assert!(
-            TcpStream::connect(addr).await.is_err(),
-            "{addr} still listening"
-        );
+        wait_closed(addr).await;
     }
 }
 
@@ -813,10 +809,10 @@ async fn delayed_answer() {
     let r = get(&server, &lab.ca_file, POLICY_PATH).await;
     assert!(started.elapsed() >= delay, "{:?}", started.elapsed());
     assert_eq!(r.status, 200);
-    // Other paths are not delayed.
-    let started = Instant::now();
+    // Other paths are not delayed: with the policy delayed by ten minutes, "/" still gets its
+    // 404 within https_raw's 10 s hang guard (no wall time is measured for it).
+    server.set_response(PolicyResponse::ok(POLICY).delayed(Duration::from_secs(600)));
     assert_eq!(get(&server, &lab.ca_file, "/").await.status, 404);
-    assert!(started.elapsed() < delay, "{:?}", started.elapsed());
 }
 
 #[tokio::test]

@@ -135,13 +135,17 @@ pub fn check_scenario(scenario: &str, extra: &[&str]) -> Run {
         resolve.as_str(),
         "--ca-file",
         ca.as_str(),
-        "--banner-timeout",
-        "3",
-        "--command-timeout",
-        "3",
-        "--handshake-timeout",
-        "3",
     ];
+    // Short time limits (the hostile scenarios wait for them), unless `extra` sets its own.
+    for flag in [
+        "--banner-timeout",
+        "--command-timeout",
+        "--handshake-timeout",
+    ] {
+        if !extra.contains(&flag) {
+            args.extend([flag, "3"]);
+        }
+    }
     let implicit = lab::scenarios()
         .iter()
         .any(|s| s.name == scenario && s.mode == lab::Mode::Implicit);

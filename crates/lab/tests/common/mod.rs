@@ -24,6 +24,18 @@ use tokio::time::timeout;
 
 pub const T: Duration = Duration::from_secs(10);
 
+/// Polls until nothing accepts connections on `addr` any more (a server that was stopped);
+/// panics after 200 tries, 50 ms apart.
+pub async fn wait_closed(addr: SocketAddr) {
+    for _ in 0..200 {
+        if TcpStream::connect(addr).await.is_err() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{addr} still accepts connections");
+}
+
 /// Starts a lab with only the given scenarios; the temp dir must outlive it.
 pub async fn lab(only: &[&str]) -> (RunningLab, tempfile::TempDir) {
     lab_with(only, |_| {}).await
