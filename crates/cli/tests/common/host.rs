@@ -89,14 +89,13 @@ impl Need {
 
     /// "postfix (apt-get install -y postfix)", or "root".
     pub fn describe(self) -> String {
-        match self {
-            Need::Root => "root".to_string(),
-            _ => format!(
-                "{} (apt-get install -y {})",
-                self.programs().join(", "),
-                self.packages()
-            ),
-        }
+        let name = match self {
+            Need::Root => return "root".to_string(),
+            // The one of the two that names the job.
+            Need::Ldns => "ldns-signzone",
+            _ => self.programs().first().copied().unwrap_or_default(),
+        };
+        format!("{name} (apt-get install -y {})", self.packages())
     }
 }
 
