@@ -37,6 +37,9 @@ pub const DNS_LAB: &[Need] = &[Need::Nsd, Need::Unbound];
 /// ... and for signed ones.
 pub const DNS_LAB_SIGNED: &[Need] = &[Need::Nsd, Need::Unbound, Need::Ldns];
 
+/// NSD and Unbound bind their ports themselves (neither can be handed a socket): a port picked
+/// free may be taken before they bind it, and the start is tried again on another port.
+const START_ATTEMPTS: u32 = 5;
 /// How long [`DnsLab::start`] waits for each server to answer before it panics.
 const READY_TIMEOUT: Duration = Duration::from_secs(10);
 /// The owner name (relative to each zone) of the harness's NS record target.
@@ -566,8 +569,8 @@ enum Ready {
     Fatal(String),
 }
 
-/// Starts a server on a free port, retrying on another port (3 tries in all) if the port was
-/// taken in between, and waits until `ready` says so.
+/// Starts a server on a free port, retrying on another port ([`START_ATTEMPTS`] in all) if the
+/// port was taken in between, and waits until `ready` says so.
 fn start_with_retries(
     name: &str,
     dir: &Path,
@@ -575,7 +578,7 @@ fn start_with_retries(
     mut ready: impl FnMut(&mut Daemon, SocketAddr) -> Ready,
 ) -> (Daemon, SocketAddr) {
     let mut failures = String::new();
-    for attempt in 1..=3 {
+    for attempt in 1..=START_ATTEMPTS {
         let port = free_port();
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
         let mut d = spawn(port);
@@ -584,7 +587,7 @@ fn start_with_retries(
             if !d.alive() {
                 let logs = d.logs();
                 d.stop();
-                if logs.contains("already in use") && attempt < 3 {
+                if logs.contains("already in use") && attempt < START_ATTEMPTS {
                     let _ = write!(failures, "attempt {attempt}: port {port} taken\n{logs}\n");
                     break; // retry with another port
                 }
@@ -619,7 +622,7 @@ fn start_with_retries(
             std::thread::sleep(Duration::from_millis(10));
         }
     }
-    unreachable!("the third attempt either returns or panics")
+    unreachable!("the last attempt either returns or panics")
 }
 
 /// A port free on 127.0.0.1 for both UDP and TCP at the time of the call.
