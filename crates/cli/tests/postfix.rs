@@ -25,7 +25,7 @@ struct Postfix {
     dir: PathBuf,
     ports: HashMap<&'static str, u16>,
     ca_file: PathBuf,
-    // After `dir`'s users: dropped (the directory removed) after `Drop` stopped Postfix.
+    // Fields drop after `Drop::drop` has stopped Postfix: the directory goes last.
     _tmp: Option<tempfile::TempDir>,
 }
 
