@@ -1,8 +1,11 @@
 //! `client`: the capture server against real sending clients on loopback: Python's smtplib as
 //! shipped on the machine, `openssl s_client`, swaks, and the tool's own probe. Each test runs
 //! its own server on an ephemeral port (`--listen 127.0.0.1:0`) and reads the port from the
-//! first line of stderr.
+//! first line of stderr. A test whose client is missing is skipped loudly (a failure under CI).
 
+mod common;
+
+use common::{Need, require};
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
@@ -118,9 +121,10 @@ impl Capture {
         self.ca.to_string_lossy().into_owned()
     }
 
-    /// Waits for the server to stop by itself (--once / --count), at most 20 s.
+    /// Waits for the server to stop by itself (--once / --count). The 120 s limit is a hang guard
+    /// (over 10 times the server's --timeout 10), not a speed claim.
     fn finish(mut self) -> Finished {
-        let deadline = Instant::now() + Duration::from_secs(20);
+        let deadline = Instant::now() + Duration::from_secs(120);
         let status = loop {
             match self.child.try_wait() {
                 Ok(Some(s)) => break s,
@@ -172,7 +176,7 @@ fn python(script: &str, args: &[String]) -> Output {
         .args(args)
         .stdin(Stdio::null())
         .output()
-        .unwrap_or_else(|e| panic!("python3 is needed for these tests: {e}"))
+        .expect("run python3")
 }
 
 fn assert_ok(o: &Output, what: &str) {
@@ -226,6 +230,9 @@ sys.exit(3)
 
 #[test]
 fn python_smtplib_trusting_the_ca_is_captured() {
+    if !require(&[Need::Python3]) {
+        return;
+    }
     let cap = start(&["--once", "--json"]);
     let o = python(PY_SEND_VERIFIED, &[cap.port.to_string(), cap.ca()]);
     assert_ok(&o, "smtplib with the capture CA");
@@ -298,6 +305,9 @@ fn python_smtplib_trusting_the_ca_is_captured() {
 
 #[test]
 fn text_report_puts_the_verdict_first() {
+    if !require(&[Need::Python3]) {
+        return;
+    }
     let cap = start(&["--once", "-v"]);
     let o = python(PY_SEND_VERIFIED, &[cap.port.to_string(), cap.ca()]);
     assert_ok(&o, "smtplib with the capture CA");
@@ -322,6 +332,9 @@ fn text_report_puts_the_verdict_first() {
 
 #[test]
 fn python_smtplib_without_context_does_not_verify() {
+    if !require(&[Need::Python3]) {
+        return;
+    }
     let cap = start(&["--verify-test", "--count", "3", "--json"]);
     for _ in 0..3 {
         let o = python(PY_SEND_UNVERIFIED, &[cap.port.to_string()]);
@@ -360,6 +373,9 @@ fn python_smtplib_without_context_does_not_verify() {
 
 #[test]
 fn python_with_a_verifying_context_refuses_every_bad_certificate() {
+    if !require(&[Need::Python3]) {
+        return;
+    }
     let cap = start(&["--verify-test", "--count", "3", "--json"]);
     let mut refusals = Vec::new();
     for _ in 0..3 {
@@ -397,6 +413,9 @@ fn python_with_a_verifying_context_refuses_every_bad_certificate() {
 
 #[test]
 fn plaintext_client_is_not_a_verification_result() {
+    if !require(&[Need::Python3]) {
+        return;
+    }
     let script = r#"
 import smtplib, sys
 s = smtplib.SMTP('127.0.0.1', int(sys.argv[1]), timeout=10)
@@ -424,6 +443,9 @@ s.quit()
 
 #[test]
 fn implicit_tls_port() {
+    if !require(&[Need::Python3]) {
+        return;
+    }
     let script = r#"
 import smtplib, ssl, sys
 ctx = ssl.create_default_context(cafile=sys.argv[2])
@@ -448,6 +470,9 @@ s.quit()
 
 #[test]
 fn openssl_s_client_hello_is_parsed() {
+    if !require(&[Need::Openssl]) {
+        return;
+    }
     let cap = start(&["--once", "--json"]);
     let connect = format!("127.0.0.1:{}", cap.port);
     let mut child = Command::new("openssl")
@@ -464,7 +489,7 @@ fn openssl_s_client_hello_is_parsed() {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap_or_else(|e| panic!("the openssl command is needed (.ci/run installs it): {e}"));
+        .expect("run openssl s_client");
     if let Some(mut stdin) = child.stdin.take() {
         let _ = stdin.write_all(b"EHLO t\nQUIT\n");
     }
@@ -495,15 +520,9 @@ fn openssl_s_client_hello_is_parsed() {
 
 #[test]
 fn swaks_is_captured_and_does_not_verify_by_default() {
-    let found = Command::new("sh")
-        .args(["-c", "command -v swaks"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(
-        found,
-        "swaks is not installed: `.ci/run` installs it (apt-get install -y swaks); on this \
-         machine run `apt-get install swaks`"
-    );
+    if !require(&[Need::Swaks]) {
+        return;
+    }
     let cap = start(&["--verify-test", "--once", "--json"]);
     let port = cap.port.to_string();
     let o = Command::new("swaks")

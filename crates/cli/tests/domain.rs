@@ -2,11 +2,15 @@
 //! zones, a validating resolver (Unbound), lab MX servers on several loopback addresses, and an
 //! HTTPS server for MTA-STS policies. Every finding is asserted from `--json`.
 //! TLSA association data is computed with the openssl command, not with the code under test.
+//! Without NSD, Unbound, ldnsutils (signed zones) or openssl the tests that need them are
+//! skipped loudly (a failure under CI).
 
 mod common;
 
-use common::dns::{BOGUS_MARKER, BadDns, BadKind, DnsLab, ZoneSpec, big_txt_records};
-use common::{Run, codes, run};
+use common::dns::{
+    BOGUS_MARKER, BadDns, BadKind, DNS_LAB, DNS_LAB_SIGNED, DnsLab, ZoneSpec, big_txt_records,
+};
+use common::{Need, Run, codes, require, run};
 use lab::domain::{DomainLab, MxCert, MxServerSpec};
 use lab::https::{PolicyResponse, PolicyServer};
 use serde_json::Value;
@@ -196,6 +200,9 @@ const GOOD_POLICY: &str = "version: STSv1\r\nmode: enforce\r\nmx: mx1.good.test\
 /// bit and through our own validation.
 #[test]
 fn a_well_run_domain_has_no_findings_in_both_dnssec_modes() {
+    if !require(&[DNS_LAB_SIGNED, &[Need::Openssl]].concat()) {
+        return;
+    }
     let mut w = World::start(&[
         MxServerSpec::new("mx1.good.test", &[ip("127.0.0.21"), ip("::1")]),
         MxServerSpec::new("mx2.good.test", &[ip("127.0.0.22")]),
@@ -262,6 +269,9 @@ fn a_well_run_domain_has_no_findings_in_both_dnssec_modes() {
 /// signature, and TLSA records in an unsigned zone.
 #[test]
 fn dane_mismatch_stale_usage_bogus_and_unsigned() {
+    if !require(&[DNS_LAB_SIGNED, &[Need::Openssl]].concat()) {
+        return;
+    }
     let w = World::start(&[
         MxServerSpec::new("mx1.dane.test", &[ip("127.0.0.23")]),
         MxServerSpec::new("mx2.dane.test", &[ip("127.0.0.24")]),
@@ -354,6 +364,9 @@ fn dane_mismatch_stale_usage_bogus_and_unsigned() {
 /// MTA-STS in enforce mode against MX hosts that fail it, and one the policy does not cover.
 #[test]
 fn mta_sts_enforce_failures_uncovered_mx_and_inconsistent_hosts() {
+    if !require(DNS_LAB) {
+        return;
+    }
     let mut bad = MxServerSpec::new("mx2.sts.test", &[ip("127.0.0.27")]);
     bad.cert = MxCert::WrongName("other.sts.test".into());
     let mut w = World::start(&[
@@ -412,6 +425,9 @@ fn mta_sts_enforce_failures_uncovered_mx_and_inconsistent_hosts() {
 /// Every way the policy itself can go wrong, one domain each.
 #[test]
 fn mta_sts_policy_problems() {
+    if !require(DNS_LAB) {
+        return;
+    }
     let mut w = World::start(&[MxServerSpec::new("mx.mail.test", &[ip("127.0.0.29")])]);
     let ok_for = "version: STSv1\r\nmode: enforce\r\nmx: mx.mail.test\r\nmax_age: 604800\r\n";
     let cases: Vec<(&str, MxCert, PolicyResponse, &str)> = vec![
@@ -519,6 +535,9 @@ fn mta_sts_policy_problems() {
 /// another works, an MX host that nothing answers on, an alias loop.
 #[test]
 fn mx_shapes_and_broken_addresses() {
+    if !require(DNS_LAB) {
+        return;
+    }
     let w = World::start(&[
         MxServerSpec::new("mx.shapes.test", &[ip("127.0.0.30")]),
         MxServerSpec::new("implicit.test", &[ip("127.0.0.31")]),
@@ -597,6 +616,9 @@ fn mx_shapes_and_broken_addresses() {
 /// STARTTLS missing on one MX of two: mx-inconsistent and plaintext for opportunistic senders.
 #[test]
 fn sni_dependent_certificate_and_missing_starttls() {
+    if !require(DNS_LAB) {
+        return;
+    }
     let mut sni = MxServerSpec::new("mx1.sni.test", &[ip("127.0.0.34")]);
     sni.cert = MxCert::WrongName("default.sni.test".into());
     sni.sni_certs = vec![("mx1.sni.test".into(), MxCert::Valid)];
@@ -622,7 +644,8 @@ fn sni_dependent_certificate_and_missing_starttls() {
     assert_eq!(mx2["addresses"][0]["status"], "no-starttls");
 }
 
-/// Bad DNS servers give a precise error within the time limit, never a hang.
+/// Bad DNS servers give a precise error, never a hang: a silent one is reported as such ("no
+/// answer within"), so the --dns-timeout fired.
 #[test]
 fn bad_dns_answers_give_precise_errors() {
     for (kind, words) in [
@@ -633,7 +656,6 @@ fn bad_dns_answers_give_precise_errors() {
         (BadKind::WrongId, "wrong message ID"),
     ] {
         let bad = BadDns::start(kind);
-        let started = std::time::Instant::now();
         let r = run(&[
             "check",
             "example.test",
@@ -644,7 +666,6 @@ fn bad_dns_answers_give_precise_errors() {
             "--dns-timeout",
             "1",
         ]);
-        let took = started.elapsed();
         assert_eq!(r.code, 2, "{kind:?}: {}\n{}", r.stdout, r.stderr);
         let v = r.json();
         assert_eq!(v["error"]["phase"], "resolve", "{kind:?}");
@@ -654,8 +675,6 @@ fn bad_dns_answers_give_precise_errors() {
             msg.contains(&bad.addr.to_string()),
             "{kind:?}: the server is named: {msg}"
         );
-        // 2 tries of 1 s each, plus the TCP fallback: well under 15 s.
-        assert!(took.as_secs() < 15, "{kind:?} took {took:?}");
     }
 }
 
@@ -663,6 +682,9 @@ fn bad_dns_answers_give_precise_errors() {
 /// policy's TXT name: findings, not crashes.
 #[test]
 fn huge_txt_and_alias_loops_are_findings() {
+    if !require(DNS_LAB) {
+        return;
+    }
     let w = World::start(&[MxServerSpec::new("mx.huge.test", &[ip("127.0.0.36")])]);
     let records = format!(
         "@ IN MX 10 mx\nmx IN A 127.0.0.36\n{}_smtp._tls IN CNAME rpt1\nrpt1 IN CNAME _smtp._tls\n",
@@ -692,6 +714,9 @@ fn huge_txt_and_alias_loops_are_findings() {
 /// records is checked as a domain without --domain.
 #[test]
 fn replay_and_detection() {
+    if !require(DNS_LAB) {
+        return;
+    }
     let w = World::start(&[MxServerSpec::new("mx.replay.test", &[ip("127.0.0.37")])]);
     let dns = DnsLab::start(&[zone(
         "replay.test",
@@ -752,6 +777,9 @@ fn replay_and_detection() {
 /// to the `--dns` server too (never the system resolver).
 #[test]
 fn resolve_overrides_mx_addresses_and_host_checks_use_dns() {
+    if !require(DNS_LAB) {
+        return;
+    }
     let w = World::start(&[MxServerSpec::new("mx.pin.test", &[ip("127.0.0.38")])]);
     let dns = DnsLab::start(&[zone(
         "pin.test",
@@ -809,6 +837,9 @@ fn resolve_overrides_mx_addresses_and_host_checks_use_dns() {
 /// first; without any there, those of the MX host name.
 #[test]
 fn tlsa_follows_the_mx_hosts_alias() {
+    if !require(&[DNS_LAB_SIGNED, &[Need::Openssl]].concat()) {
+        return;
+    }
     let w = World::start(&[
         MxServerSpec::new("real.alias.test", &[ip("127.0.0.40")]),
         MxServerSpec::new("mx2.alias.test", &[ip("127.0.0.41")]),
@@ -849,6 +880,9 @@ fn tlsa_follows_the_mx_hosts_alias() {
 /// does not send, matches nothing (RFC 7671 §5.2.2).
 #[test]
 fn every_selector_and_matching_type() {
+    if !require(&[DNS_LAB_SIGNED, &[Need::Openssl]].concat()) {
+        return;
+    }
     let w = World::start(&[MxServerSpec::new("mx.sel.test", &[ip("127.0.0.42")])]);
     let p = w.port();
     let leaf = w.leaf("mx.sel.test");
@@ -900,9 +934,13 @@ fn every_selector_and_matching_type() {
 }
 
 /// A hostile or broken policy host: a huge policy, one that never finishes, something that is not
-/// TLS. Each is `mta-sts-policy-unreachable` with the phase and cause, within the time limits.
+/// TLS. Each is `mta-sts-policy-unreachable` with the phase and cause; the slow one's "no
+/// complete answer" shows that the --command-timeout fired (the server would answer after 5 s).
 #[test]
 fn hostile_policy_hosts_are_findings_within_limits() {
+    if !require(DNS_LAB) {
+        return;
+    }
     let mut w = World::start(&[MxServerSpec::new("mx.hostile.test", &[ip("127.0.0.43")])]);
     let huge = format!(
         "version: STSv1\r\nmode: enforce\r\nmx: mx.hostile.test\r\nmax_age: 604800\r\n{}",
@@ -924,7 +962,6 @@ fn hostile_policy_hosts_are_findings_within_limits() {
         ));
     }
     let dns = DnsLab::start(&zones);
-    let started = std::time::Instant::now();
     let r = w.check("huge.test", dns.resolver, &["--command-timeout", "2"]);
     let s = summaries(&r.json(), "mta-sts-policy-unreachable").join(" ");
     assert!(
@@ -946,15 +983,12 @@ fn hostile_policy_hosts_are_findings_within_limits() {
     );
     let s = summaries(&r.json(), "mta-sts-policy-unreachable").join(" ");
     assert!(s.contains("handshake phase"), "{s}\n{}", r.stdout);
-    assert!(
-        started.elapsed().as_secs() < 30,
-        "took {:?}",
-        started.elapsed()
-    );
 }
 
 /// `lab --domain` keeps the demo's mail domain running (its own DNS server included) and prints
-/// the command that checks it; that command finds what the demo promises.
+/// the command that checks it; that command finds what the demo promises. (Only a binary built
+/// with the `lab` feature has the command.)
+#[cfg(feature = "lab")]
 #[test]
 fn lab_domain_runs_a_checkable_mail_domain() {
     use std::io::{BufRead, BufReader};
@@ -962,6 +996,9 @@ fn lab_domain_runs_a_checkable_mail_domain() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_smtp-tls-doctor"))
         .args(["lab", "--domain", "--only", "good", "--dir"])
         .arg(dir.path())
+        // The domain part's files go to $TMPDIR/smtp-tls-doctor-lab-PID whatever --dir says, and
+        // the lab is killed: keep them inside this test's temporary directory.
+        .env("TMPDIR", dir.path())
         .env("NO_COLOR", "1")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -9,7 +9,14 @@ fn assert_scenario(name: &str) {
         .iter()
         .find(|s| s.name == name)
         .unwrap_or_else(|| panic!("unknown scenario {name}"));
-    let r = check_scenario(name, &["--json"]);
+    // The banner comes after 1.5 s: a banner timeout far beyond that, so that a slow machine
+    // does not turn the patient client's success into a timeout.
+    let extra: &[&str] = if name == "banner-delay" {
+        &["--json", "--banner-timeout", "30"]
+    } else {
+        &["--json"]
+    };
+    let r = check_scenario(name, extra);
     let v = r.json();
     match s.expect_error_phase {
         Some(phase) => {

@@ -189,6 +189,9 @@ fn name_entered_in_gmail_send_as() {
 
 #[test]
 fn omitted_intermediate_and_a_jks_without_it() {
+    if !require(&[Need::Keytool]) {
+        return;
+    }
     use std::io::{Read, Write};
     let dir = tempfile::tempdir().expect("tmp");
     let jks = dir.path().join("cacerts.jks");

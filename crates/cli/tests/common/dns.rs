@@ -5,9 +5,11 @@
 //!   whose only upstream is that NSD, with a trust anchor for each signed zone, so answers from
 //!   signed zones carry AD=1 and those from unsigned zones AD=0.
 //! * [`BadDns`]: a misbehaving DNS server on UDP and TCP (same port) for "bad DNS answers" tests.
-//! * [`query`] and friends: a tiny hand-written DNS client (EDNS0, DO=1, AD=1 in the query).
+//! * [`query`] and friends: a small DNS client (EDNS0, DO=1, AD=1 in the query) whose messages
+//!   hickory-proto builds and parses; [`BadDns`] answers with hickory-proto messages too.
 //!
-//! Needs the Debian packages `nsd`, `unbound` and `ldnsutils` (see `.ci/run`). Every
+//! Needs the Debian packages `nsd`, `unbound` and `ldnsutils` ([`DNS_LAB`], [`DNS_LAB_SIGNED`]:
+//! tests check them with `require` first; `bash scripts/test` installs them). Every
 //! [`DnsLab::start`] is independent: own temp dir, own ports, own processes; they may run in
 //! parallel. Set `DNSLAB_KEEP=1` to keep the temp dirs (configs, zones, logs) for a post-mortem.
 
@@ -22,23 +24,22 @@ use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-/// Record types by number, for [`query`].
-pub mod rtype {
-    pub const A: u16 = 1;
-    pub const NS: u16 = 2;
-    pub const CNAME: u16 = 5;
-    pub const SOA: u16 = 6;
-    pub const MX: u16 = 15;
-    pub const TXT: u16 = 16;
-    pub const AAAA: u16 = 28;
-    pub const OPT: u16 = 41;
-    pub const DS: u16 = 43;
-    pub const RRSIG: u16 = 46;
-    pub const NSEC: u16 = 47;
-    pub const DNSKEY: u16 = 48;
-    pub const TLSA: u16 = 52;
-}
+use hickory_proto::op::{Edns, Header, Message, MessageType, OpCode, Query, ResponseCode};
+use hickory_proto::rr::{Name, RData, Record};
+use hickory_proto::serialize::binary::{BinDecodable, BinDecoder, BinEncodable};
 
+use super::host::{Need, program};
+
+pub use hickory_proto::rr::RecordType;
+
+/// What [`DnsLab::start`] needs from the machine for unsigned zones ...
+pub const DNS_LAB: &[Need] = &[Need::Nsd, Need::Unbound];
+/// ... and for signed ones.
+pub const DNS_LAB_SIGNED: &[Need] = &[Need::Nsd, Need::Unbound, Need::Ldns];
+
+/// NSD and Unbound bind their ports themselves (neither can be handed a socket): a port picked
+/// free may be taken before they bind it, and the start is tried again on another port.
+const START_ATTEMPTS: u32 = 5;
 /// How long [`DnsLab::start`] waits for each server to answer before it panics.
 const READY_TIMEOUT: Duration = Duration::from_secs(10);
 /// The owner name (relative to each zone) of the harness's NS record target.
@@ -124,7 +125,7 @@ impl DnsLab {
                     match try_query(
                         addr,
                         origin,
-                        rtype::SOA,
+                        RecordType::SOA,
                         Transport::Udp,
                         Duration::from_millis(200),
                     ) {
@@ -140,7 +141,7 @@ impl DnsLab {
                     if try_query(
                         addr,
                         ".",
-                        rtype::SOA,
+                        RecordType::SOA,
                         Transport::Udp,
                         Duration::from_millis(200),
                     )
@@ -162,7 +163,7 @@ impl DnsLab {
                     match try_query(
                         addr,
                         origin,
-                        rtype::SOA,
+                        RecordType::SOA,
                         Transport::Udp,
                         Duration::from_millis(500),
                     ) {
@@ -182,7 +183,7 @@ impl DnsLab {
                     && try_query(
                         addr,
                         ".",
-                        rtype::SOA,
+                        RecordType::SOA,
                         Transport::Udp,
                         Duration::from_millis(200),
                     )
@@ -421,15 +422,10 @@ fn corrupt_bogus(origin: &str, records: &str, signed: &Path) {
     std::fs::write(signed, out).expect("rewrite the signed zone");
 }
 
-/// A program by name: from PATH, else from the sbin dirs (nsd and unbound live in /usr/sbin,
-/// which a non-root PATH may lack).
+/// A program by name, found as the tests' requirement checks find it (PATH, then the sbin
+/// dirs, where nsd and unbound live and which a non-root PATH may lack).
 fn tool(name: &str) -> PathBuf {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain(["/usr/sbin", "/usr/bin", "/sbin", "/bin"].map(PathBuf::from))
-        .map(|d| d.join(name))
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| PathBuf::from(name))
+    program(name).unwrap_or_else(|| PathBuf::from(name))
 }
 
 fn check_zone(origin: &str, file: &Path) {
@@ -573,8 +569,8 @@ enum Ready {
     Fatal(String),
 }
 
-/// Starts a server on a free port, retrying on another port (3 tries in all) if the port was
-/// taken in between, and waits until `ready` says so.
+/// Starts a server on a free port, retrying on another port ([`START_ATTEMPTS`] in all) if the
+/// port was taken in between, and waits until `ready` says so.
 fn start_with_retries(
     name: &str,
     dir: &Path,
@@ -582,7 +578,7 @@ fn start_with_retries(
     mut ready: impl FnMut(&mut Daemon, SocketAddr) -> Ready,
 ) -> (Daemon, SocketAddr) {
     let mut failures = String::new();
-    for attempt in 1..=3 {
+    for attempt in 1..=START_ATTEMPTS {
         let port = free_port();
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
         let mut d = spawn(port);
@@ -591,7 +587,7 @@ fn start_with_retries(
             if !d.alive() {
                 let logs = d.logs();
                 d.stop();
-                if logs.contains("already in use") && attempt < 3 {
+                if logs.contains("already in use") && attempt < START_ATTEMPTS {
                     let _ = write!(failures, "attempt {attempt}: port {port} taken\n{logs}\n");
                     break; // retry with another port
                 }
@@ -626,7 +622,7 @@ fn start_with_retries(
             std::thread::sleep(Duration::from_millis(10));
         }
     }
-    unreachable!("the third attempt either returns or panics")
+    unreachable!("the last attempt either returns or panics")
 }
 
 /// A port free on 127.0.0.1 for both UDP and TCP at the time of the call.
@@ -761,16 +757,17 @@ fn spawn_unbound(
 }
 
 // ---------------------------------------------------------------------------------------------
-// A tiny DNS client
+// A small DNS client: messages built and parsed by hickory-proto, sockets and timeouts here.
 
 /// One resource record of an answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RawRecord {
     /// Absolute owner name with a trailing dot, as sent (case kept).
     pub name: String,
-    pub rtype: u16,
+    pub rtype: RecordType,
     pub class: u16,
     pub ttl: u32,
+    /// The record data as hickory-proto encodes it (names uncompressed).
     pub rdata: Vec<u8>,
     /// Presentation form of the data for A, AAAA, NS, CNAME, MX, TXT, SOA and TLSA (names
     /// absolute with a trailing dot, TXT strings quoted, TLSA data in lowercase hex); other
@@ -779,10 +776,11 @@ pub struct RawRecord {
 }
 
 /// A parsed DNS response.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct RawAnswer {
     pub id: u16,
-    pub rcode: u8,
+    /// The response code, with the EDNS extended bits when the whole message parsed.
+    pub rcode: u16,
     pub aa: bool,
     pub tc: bool,
     pub rd: bool,
@@ -791,7 +789,7 @@ pub struct RawAnswer {
     pub cd: bool,
     /// ANCOUNT from the header.
     pub answer_count: u16,
-    /// The answer section (may be incomplete when `tc`).
+    /// The answer section (empty when a truncated answer does not parse whole).
     pub answers: Vec<RawRecord>,
     pub authority: Vec<RawRecord>,
     /// The additional section without the OPT record.
@@ -807,7 +805,7 @@ impl std::fmt::Debug for RawAnswer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let rrs = |v: &[RawRecord]| -> Vec<String> {
             v.iter()
-                .map(|r| format!("{} {} type{} {}", r.name, r.ttl, r.rtype, r.data))
+                .map(|r| format!("{} {} {} {}", r.name, r.ttl, r.rtype, r.data))
                 .collect()
         };
         f.debug_struct("RawAnswer")
@@ -828,7 +826,7 @@ impl std::fmt::Debug for RawAnswer {
 
 impl RawAnswer {
     /// `data` of the answer records of this type, in order.
-    pub fn data_of(&self, rtype: u16) -> Vec<String> {
+    pub fn data_of(&self, rtype: RecordType) -> Vec<String> {
         self.answers
             .iter()
             .filter(|r| r.rtype == rtype)
@@ -841,7 +839,7 @@ impl RawAnswer {
         self.answers
             .iter()
             .chain(&self.authority)
-            .find(|r| r.rtype == rtype::SOA)
+            .find(|r| r.rtype == RecordType::SOA)
             .and_then(|r| r.data.split_whitespace().nth(2)?.parse().ok())
     }
 }
@@ -881,9 +879,9 @@ pub enum Transport {
 }
 
 /// A UDP query (RD=1, AD=1, EDNS0 with DO=1, payload size 1232); panics if no well-formed
-/// answer comes within 2 s (tries 3 times).
-pub fn query(server: SocketAddr, name: &str, rtype: u16) -> RawAnswer {
-    let mut last = None;
+/// answer comes (3 tries of 700 ms).
+pub fn query(server: SocketAddr, name: &str, rtype: RecordType) -> RawAnswer {
+    let mut last = QueryError::Timeout;
     for _ in 0..3 {
         match try_query(
             server,
@@ -893,27 +891,24 @@ pub fn query(server: SocketAddr, name: &str, rtype: u16) -> RawAnswer {
             Duration::from_millis(700),
         ) {
             Ok(a) => return a,
-            Err(QueryError::Timeout) => last = Some(QueryError::Timeout),
-            Err(e) => panic!("query {name} type {rtype} to {server} over UDP: {e}"),
+            Err(QueryError::Timeout) => last = QueryError::Timeout,
+            Err(e) => panic!("query {name} {rtype} to {server} over UDP: {e}"),
         }
     }
-    panic!(
-        "query {name} type {rtype} to {server} over UDP: {}",
-        last.unwrap()
-    );
+    panic!("query {name} {rtype} to {server} over UDP: {last}");
 }
 
 /// The same query over TCP; panics on failure (5 s).
-pub fn query_tcp(server: SocketAddr, name: &str, rtype: u16) -> RawAnswer {
+pub fn query_tcp(server: SocketAddr, name: &str, rtype: RecordType) -> RawAnswer {
     try_query(server, name, rtype, Transport::Tcp, Duration::from_secs(5))
-        .unwrap_or_else(|e| panic!("query {name} type {rtype} to {server} over TCP: {e}"))
+        .unwrap_or_else(|e| panic!("query {name} {rtype} to {server} over TCP: {e}"))
 }
 
 /// One query, one answer or an error: no retry, and no fallback to TCP on TC.
 pub fn try_query(
     server: SocketAddr,
     name: &str,
-    rtype: u16,
+    rtype: RecordType,
     transport: Transport,
     timeout: Duration,
 ) -> Result<RawAnswer, QueryError> {
@@ -923,9 +918,13 @@ pub fn try_query(
         Transport::Udp => exchange_udp(server, &msg, timeout)?,
         Transport::Tcp => exchange_tcp(server, &msg, timeout)?,
     };
-    let got = u16::from_be_bytes([wire[0], wire[1]]);
-    if got != id {
-        return Err(QueryError::WrongId { sent: id, got });
+    let header = Header::read(&mut BinDecoder::new(&wire))
+        .map_err(|e| QueryError::Malformed(format!("header: {e}")))?;
+    if header.metadata.id != id {
+        return Err(QueryError::WrongId {
+            sent: id,
+            got: header.metadata.id,
+        });
     }
     parse_message(&wire).map_err(QueryError::Malformed)
 }
@@ -939,38 +938,27 @@ fn next_id() -> u16 {
     (nanos ^ COUNTER.fetch_add(0x2F1B, Ordering::Relaxed) ^ std::process::id()) as u16
 }
 
-/// A query message: RD=1, AD=1, one question (class IN), EDNS0 OPT with DO=1.
-pub fn build_query(id: u16, name: &str, rtype: u16) -> Vec<u8> {
-    let mut m = Vec::with_capacity(64);
-    m.extend_from_slice(&id.to_be_bytes());
-    m.extend_from_slice(&0x0120u16.to_be_bytes()); // RD | AD
-    m.extend_from_slice(&1u16.to_be_bytes()); // QDCOUNT
-    m.extend_from_slice(&0u16.to_be_bytes()); // ANCOUNT
-    m.extend_from_slice(&0u16.to_be_bytes()); // NSCOUNT
-    m.extend_from_slice(&1u16.to_be_bytes()); // ARCOUNT
-    encode_name(&mut m, name);
-    m.extend_from_slice(&rtype.to_be_bytes());
-    m.extend_from_slice(&1u16.to_be_bytes()); // IN
-    // OPT: root name, type 41, class = payload size, TTL = ext-rcode/version/flags (DO).
-    m.push(0);
-    m.extend_from_slice(&rtype::OPT.to_be_bytes());
-    m.extend_from_slice(&1232u16.to_be_bytes());
-    m.extend_from_slice(&0x0000_8000u32.to_be_bytes());
-    m.extend_from_slice(&0u16.to_be_bytes());
-    m
+/// `name` as an absolute name ("example.test" and "example.test." are the same).
+fn fqdn(name: &str) -> Name {
+    let absolute = if name.ends_with('.') {
+        name.to_string()
+    } else {
+        format!("{name}.")
+    };
+    Name::from_ascii(&absolute).unwrap_or_else(|e| panic!("bad name {name:?}: {e}"))
 }
 
-fn encode_name(m: &mut Vec<u8>, name: &str) {
-    for label in name
-        .trim_end_matches('.')
-        .split('.')
-        .filter(|l| !l.is_empty())
-    {
-        assert!(label.len() < 64, "label too long: {label}");
-        m.push(label.len() as u8);
-        m.extend_from_slice(label.as_bytes());
-    }
-    m.push(0);
+/// A query message: RD=1, AD=1, one question (class IN), EDNS0 OPT with DO=1, payload 1232.
+pub fn build_query(id: u16, name: &str, rtype: RecordType) -> Vec<u8> {
+    let mut m = Message::new(id, MessageType::Query, OpCode::Query);
+    m.metadata.recursion_desired = true;
+    m.metadata.authentic_data = true;
+    m.add_query(Query::query(fqdn(name), rtype));
+    let mut edns = Edns::new();
+    edns.set_max_payload(1232);
+    edns.set_dnssec_ok(true);
+    m.set_edns(edns);
+    m.to_vec().expect("encode a query")
 }
 
 fn exchange_udp(server: SocketAddr, msg: &[u8], timeout: Duration) -> Result<Vec<u8>, QueryError> {
@@ -991,12 +979,7 @@ fn exchange_udp(server: SocketAddr, msg: &[u8], timeout: Duration) -> Result<Vec
         }
         sock.set_read_timeout(Some(left)).map_err(QueryError::Io)?;
         match sock.recv(&mut buf) {
-            Ok(n) if n >= 2 => return Ok(buf[..n].to_vec()),
-            Ok(_) => {
-                return Err(QueryError::Malformed(
-                    "datagram shorter than 2 bytes".into(),
-                ));
-            }
+            Ok(n) => return Ok(buf[..n].to_vec()),
             Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
                 return Err(QueryError::Timeout);
             }
@@ -1017,18 +1000,14 @@ fn exchange_tcp(server: SocketAddr, msg: &[u8], timeout: Duration) -> Result<Vec
         ErrorKind::TimedOut | ErrorKind::WouldBlock => QueryError::Timeout,
         _ => QueryError::Io(e),
     })?;
-    let mut framed = (msg.len() as u16).to_be_bytes().to_vec();
+    let len = u16::try_from(msg.len()).expect("a query fits a TCP frame");
+    let mut framed = len.to_be_bytes().to_vec();
     framed.extend_from_slice(msg);
     s.write_all(&framed).map_err(QueryError::Io)?;
     let mut len = [0u8; 2];
     read_exact_until(&mut s, &mut len, deadline)?;
-    let mut body = vec![0u8; u16::from_be_bytes(len) as usize];
+    let mut body = vec![0u8; usize::from(u16::from_be_bytes(len))];
     read_exact_until(&mut s, &mut body, deadline)?;
-    if body.len() < 2 {
-        return Err(QueryError::Malformed(
-            "TCP message shorter than 2 bytes".into(),
-        ));
-    }
     Ok(body)
 }
 
@@ -1065,140 +1044,62 @@ fn read_exact_until(
     Ok(())
 }
 
-/// Parses a whole DNS message.
+/// Parses a whole DNS response with hickory-proto. A truncated one (TC=1) that does not parse
+/// whole (it may end in the middle of a section) still gives its header, if its question
+/// section parses.
 pub fn parse_message(wire: &[u8]) -> Result<RawAnswer, String> {
-    if wire.len() < 12 {
-        return Err(format!("{} bytes, shorter than a header", wire.len()));
-    }
-    let u16_at = |i: usize| u16::from_be_bytes([wire[i], wire[i + 1]]);
-    let flags = u16_at(2);
-    let mut a = RawAnswer {
-        id: u16_at(0),
-        rcode: (flags & 0x000F) as u8,
-        aa: flags & 0x0400 != 0,
-        tc: flags & 0x0200 != 0,
-        rd: flags & 0x0100 != 0,
-        ra: flags & 0x0080 != 0,
-        ad: flags & 0x0020 != 0,
-        cd: flags & 0x0010 != 0,
-        answer_count: u16_at(6),
-        wire: wire.to_vec(),
-        ..RawAnswer::default()
-    };
-    if flags & 0x8000 == 0 {
+    let header = Header::read(&mut BinDecoder::new(wire)).map_err(|e| format!("header: {e}"))?;
+    if header.metadata.message_type != MessageType::Response {
         return Err("QR=0: a query, not a response".into());
     }
-    let (qd, an, ns, ar) = (u16_at(4), u16_at(6), u16_at(8), u16_at(10));
-    let mut pos = 12;
-    for _ in 0..qd {
-        let (_, p) = read_name(wire, pos)?;
-        pos = p + 4;
-        if pos > wire.len() {
-            return Err("question section runs past the end".into());
+    let message = match Message::from_vec(wire) {
+        Ok(m) => m,
+        Err(e) if header.metadata.truncation => {
+            let mut d = BinDecoder::new(wire);
+            let _ = Header::read(&mut d);
+            Message::read_queries(&mut d, usize::from(header.counts.queries))
+                .map_err(|_| e.to_string())?;
+            let mut m = Message::new(
+                header.metadata.id,
+                MessageType::Response,
+                header.metadata.op_code,
+            );
+            m.metadata = header.metadata;
+            m
         }
-    }
-    let sections = [(an, 0), (ns, 1), (ar, 2)];
-    for (count, which) in sections {
-        for _ in 0..count {
-            let (rr, p) = match read_rr(wire, pos) {
-                Ok(x) => x,
-                // A truncated answer may end in the middle of a section.
-                Err(_) if a.tc => return Ok(a),
-                Err(e) => return Err(e),
-            };
-            pos = p;
-            match which {
-                0 => a.answers.push(rr),
-                1 => a.authority.push(rr),
-                _ if rr.rtype == rtype::OPT => {
-                    a.edns = true;
-                    a.do_bit = rr.ttl & 0x8000 != 0;
-                    a.rcode |= ((rr.ttl >> 24) as u8) << 4;
-                }
-                _ => a.additional.push(rr),
-            }
-        }
-    }
-    Ok(a)
+        Err(e) => return Err(e.to_string()),
+    };
+    let md = &message.metadata;
+    let records = |rs: &[Record]| rs.iter().map(raw_record).collect::<Vec<_>>();
+    Ok(RawAnswer {
+        id: md.id,
+        rcode: u16::from(md.response_code),
+        aa: md.authoritative,
+        tc: md.truncation,
+        rd: md.recursion_desired,
+        ra: md.recursion_available,
+        ad: md.authentic_data,
+        cd: md.checking_disabled,
+        answer_count: header.counts.answers,
+        answers: records(&message.answers),
+        authority: records(&message.authorities),
+        additional: records(&message.additionals),
+        edns: message.edns.is_some(),
+        do_bit: message.edns.as_ref().is_some_and(|e| e.flags().dnssec_ok),
+        wire: wire.to_vec(),
+    })
 }
 
-fn read_name(wire: &[u8], mut pos: usize) -> Result<(String, usize), String> {
-    let mut name = String::new();
-    let mut end = None; // position after the name in the original place
-    let mut jumps = 0;
-    loop {
-        let len = *wire.get(pos).ok_or("name runs past the end")? as usize;
-        match len & 0xC0 {
-            0xC0 => {
-                let lo = *wire.get(pos + 1).ok_or("pointer runs past the end")? as usize;
-                if end.is_none() {
-                    end = Some(pos + 2);
-                }
-                jumps += 1;
-                if jumps > 64 {
-                    return Err("compression pointer loop".into());
-                }
-                pos = ((len & 0x3F) << 8) | lo;
-            }
-            0x00 if len == 0 => {
-                if name.is_empty() {
-                    name.push('.');
-                }
-                return Ok((name, end.unwrap_or(pos + 1)));
-            }
-            0x00 => {
-                let label = wire
-                    .get(pos + 1..pos + 1 + len)
-                    .ok_or("label runs past the end")?;
-                for &b in label {
-                    match b {
-                        b'.' | b'\\' => {
-                            name.push('\\');
-                            name.push(b as char);
-                        }
-                        0x21..=0x7E => name.push(b as char),
-                        _ => {
-                            let _ = write!(name, "\\{b:03}");
-                        }
-                    }
-                }
-                name.push('.');
-                if name.len() > 1024 {
-                    return Err("name too long".into());
-                }
-                pos += 1 + len;
-            }
-            _ => return Err(format!("bad label type {len:#x}")),
-        }
+fn raw_record(r: &Record) -> RawRecord {
+    let rdata = r.data.to_bytes().unwrap_or_default();
+    RawRecord {
+        name: r.name.to_string(),
+        rtype: r.record_type(),
+        class: u16::from(r.dns_class),
+        ttl: r.ttl,
+        data: present(&r.data, &rdata),
+        rdata,
     }
-}
-
-fn read_rr(wire: &[u8], pos: usize) -> Result<(RawRecord, usize), String> {
-    let (name, p) = read_name(wire, pos)?;
-    let fixed = wire
-        .get(p..p + 10)
-        .ok_or("record header runs past the end")?;
-    let rtype = u16::from_be_bytes([fixed[0], fixed[1]]);
-    let class = u16::from_be_bytes([fixed[2], fixed[3]]);
-    let ttl = u32::from_be_bytes([fixed[4], fixed[5], fixed[6], fixed[7]]);
-    let rdlen = u16::from_be_bytes([fixed[8], fixed[9]]) as usize;
-    let start = p + 10;
-    let rdata = wire
-        .get(start..start + rdlen)
-        .ok_or("rdata runs past the end")?
-        .to_vec();
-    let data = present(wire, start, rtype, &rdata).unwrap_or_else(|_| unknown(&rdata));
-    Ok((
-        RawRecord {
-            name,
-            rtype,
-            class,
-            ttl,
-            rdata,
-            data,
-        },
-        start + rdlen,
-    ))
 }
 
 fn hex(b: &[u8]) -> String {
@@ -1208,46 +1109,24 @@ fn hex(b: &[u8]) -> String {
     })
 }
 
-fn unknown(rdata: &[u8]) -> String {
-    format!("\\# {} {}", rdata.len(), hex(rdata))
-}
-
-fn present(wire: &[u8], start: usize, rtype: u16, rdata: &[u8]) -> Result<String, String> {
-    Ok(match rtype {
-        rtype::A if rdata.len() == 4 => {
-            Ipv4Addr::new(rdata[0], rdata[1], rdata[2], rdata[3]).to_string()
-        }
-        rtype::AAAA if rdata.len() == 16 => {
-            let b: [u8; 16] = rdata.try_into().unwrap();
-            Ipv6Addr::from(b).to_string()
-        }
-        rtype::NS | rtype::CNAME => read_name(wire, start)?.0,
-        rtype::MX if rdata.len() >= 3 => {
-            let pref = u16::from_be_bytes([rdata[0], rdata[1]]);
-            format!("{pref} {}", read_name(wire, start + 2)?.0)
-        }
-        rtype::SOA => {
-            let (mname, p) = read_name(wire, start)?;
-            let (rname, p) = read_name(wire, p)?;
-            let n = wire.get(p..p + 20).ok_or("short SOA")?;
-            let v = |i: usize| u32::from_be_bytes([n[i], n[i + 1], n[i + 2], n[i + 3]]);
-            format!(
-                "{mname} {rname} {} {} {} {} {}",
-                v(0),
-                v(4),
-                v(8),
-                v(12),
-                v(16)
-            )
-        }
-        rtype::TXT => {
-            let mut out = Vec::new();
-            let mut i = 0;
-            while i < rdata.len() {
-                let len = rdata[i] as usize;
-                let s = rdata.get(i + 1..i + 1 + len).ok_or("short TXT string")?;
+/// The presentation form the tests compare with (see [`RawRecord::data`]).
+fn present(data: &RData, rdata: &[u8]) -> String {
+    match data {
+        RData::A(a) => a.0.to_string(),
+        RData::AAAA(a) => a.0.to_string(),
+        RData::NS(n) => n.0.to_string(),
+        RData::CNAME(n) => n.0.to_string(),
+        RData::MX(mx) => format!("{} {}", mx.preference, mx.exchange),
+        RData::SOA(soa) => format!(
+            "{} {} {} {} {} {} {}",
+            soa.mname, soa.rname, soa.serial, soa.refresh, soa.retry, soa.expire, soa.minimum
+        ),
+        RData::TXT(txt) => txt
+            .txt_data
+            .iter()
+            .map(|s| {
                 let mut q = String::from("\"");
-                for &b in s {
+                for &b in s.iter() {
                     match b {
                         b'"' | b'\\' => {
                             q.push('\\');
@@ -1260,22 +1139,19 @@ fn present(wire: &[u8], start: usize, rtype: u16, rdata: &[u8]) -> Result<String
                     }
                 }
                 q.push('"');
-                out.push(q);
-                i += 1 + len;
-            }
-            out.join(" ")
-        }
-        rtype::TLSA if rdata.len() >= 3 => {
-            format!(
-                "{} {} {} {}",
-                rdata[0],
-                rdata[1],
-                rdata[2],
-                hex(&rdata[3..])
-            )
-        }
-        _ => unknown(rdata),
-    })
+                q
+            })
+            .collect::<Vec<_>>()
+            .join(" "),
+        RData::TLSA(t) => format!(
+            "{} {} {} {}",
+            u8::from(t.cert_usage),
+            u8::from(t.selector),
+            u8::from(t.matching),
+            hex(&t.cert_data)
+        ),
+        _ => format!("\\# {} {}", rdata.len(), hex(rdata)),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1459,31 +1335,7 @@ fn tcp_conn(mut s: TcpStream, kind: BadKind, stop: &AtomicBool) {
     }
 }
 
-/// The header fields and question section of a query, if it parses.
-fn query_parts(q: &[u8]) -> Option<(u16, u16, &[u8], u16)> {
-    if q.len() < 12 || u16::from_be_bytes([q[4], q[5]]) != 1 {
-        return None;
-    }
-    let id = u16::from_be_bytes([q[0], q[1]]);
-    let flags = u16::from_be_bytes([q[2], q[3]]);
-    let (_, end) = read_name(q, 12).ok()?;
-    let qend = end + 4;
-    let question = q.get(12..qend)?;
-    let qtype = u16::from_be_bytes([q[end], q[end + 1]]);
-    Some((id, flags, question, qtype))
-}
-
-fn header(id: u16, flags: u16, an: u16) -> Vec<u8> {
-    let mut m = Vec::with_capacity(64);
-    m.extend_from_slice(&id.to_be_bytes());
-    m.extend_from_slice(&flags.to_be_bytes());
-    m.extend_from_slice(&1u16.to_be_bytes());
-    m.extend_from_slice(&an.to_be_bytes());
-    m.extend_from_slice(&0u16.to_be_bytes());
-    m.extend_from_slice(&0u16.to_be_bytes());
-    m
-}
-
+/// The answer a [`BadDns`] of `kind` gives to the query `q` (None: no answer at all).
 fn bad_reply(kind: BadKind, q: &[u8], rng: &mut XorShift) -> Option<Vec<u8>> {
     if kind == BadKind::Garbage {
         if q.len() < 2 {
@@ -1499,43 +1351,39 @@ fn bad_reply(kind: BadKind, q: &[u8], rng: &mut XorShift) -> Option<Vec<u8>> {
         g[5] = 0xFF;
         return Some(g);
     }
-    let (id, qflags, question, qtype) = query_parts(q)?;
-    let opcode_rd = qflags & 0x7900; // opcode and RD copied
-    const QR: u16 = 0x8000;
-    const AA: u16 = 0x0400;
-    const TC: u16 = 0x0200;
-    const RA: u16 = 0x0080;
-    let mut m;
+    let query = Message::from_vec(q).ok()?;
+    let [question] = query.queries.as_slice() else {
+        return None;
+    };
+    let mut m = Message::new(
+        query.metadata.id,
+        MessageType::Response,
+        query.metadata.op_code,
+    );
+    m.metadata.recursion_desired = query.metadata.recursion_desired;
+    m.metadata.recursion_available = true;
+    m.add_query(question.clone());
     match kind {
-        BadKind::ServFail => {
-            m = header(id, QR | opcode_rd | RA | 2, 0);
-            m.extend_from_slice(question);
-        }
+        BadKind::ServFail => m.metadata.response_code = ResponseCode::ServFail,
         BadKind::TruncatedAlways => {
-            m = header(id, QR | opcode_rd | AA | TC | RA, 0);
-            m.extend_from_slice(question);
+            m.metadata.authoritative = true;
+            m.metadata.truncation = true;
         }
         BadKind::WrongId => {
-            let rdata: &[u8] = match qtype {
-                rtype::A => &[127, 0, 0, 1],
-                rtype::AAAA => &[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
-                _ => &[],
+            m.metadata.id ^= 0xA5A5;
+            m.metadata.authoritative = true;
+            let data = match question.query_type() {
+                RecordType::A => Some(RData::A(Ipv4Addr::LOCALHOST.into())),
+                RecordType::AAAA => Some(RData::AAAA(Ipv6Addr::LOCALHOST.into())),
+                _ => None,
             };
-            let an = u16::from(!rdata.is_empty());
-            m = header(id ^ 0xA5A5, QR | opcode_rd | AA | RA, an);
-            m.extend_from_slice(question);
-            if an == 1 {
-                m.extend_from_slice(&[0xC0, 0x0C]); // the question's name
-                m.extend_from_slice(&qtype.to_be_bytes());
-                m.extend_from_slice(&1u16.to_be_bytes());
-                m.extend_from_slice(&300u32.to_be_bytes());
-                m.extend_from_slice(&(rdata.len() as u16).to_be_bytes());
-                m.extend_from_slice(rdata);
+            if let Some(data) = data {
+                m.add_answer(Record::from_rdata(question.name().clone(), 300, data));
             }
         }
         BadKind::Silent | BadKind::Garbage => return None,
     }
-    Some(m)
+    m.to_vec().ok()
 }
 
 struct XorShift(u64);

@@ -1,7 +1,12 @@
-//! Test harness: the lab started once per test binary, and the real binary run against it.
+//! Test harness: the lab started once per test binary, and the real binary run against it;
+//! what the machine has (`host`: programs, root, loud skips) and the DNS harness (`dns`).
 #![allow(dead_code)]
 
 pub mod dns;
+pub mod host;
+
+#[allow(unused_imports)]
+pub use host::{Need, require, skip};
 
 use serde_json::Value;
 use std::collections::HashMap;
@@ -35,9 +40,20 @@ pub fn lab() -> &'static LabHandle {
                     return;
                 }
             };
+            // The lab lives in a static until the process exits, so no Drop removes its
+            // directory: it goes at exit.
+            let dir = match tempfile::Builder::new()
+                .prefix("smtp-tls-doctor-test-lab-")
+                .tempdir()
+            {
+                Ok(d) => d.keep(),
+                Err(e) => {
+                    let _ = tx.send(Err(format!("temp dir: {e}")));
+                    return;
+                }
+            };
+            host::remove_at_exit(dir.clone());
             rt.block_on(async move {
-                let dir = std::env::temp_dir()
-                    .join(format!("smtp-tls-doctor-test-lab-{}", std::process::id()));
                 let mut cfg = lab::LabConfig::new(dir.clone());
                 cfg.banner_delay = Duration::from_millis(1500);
                 match lab::start(cfg).await {
@@ -119,13 +135,17 @@ pub fn check_scenario(scenario: &str, extra: &[&str]) -> Run {
         resolve.as_str(),
         "--ca-file",
         ca.as_str(),
-        "--banner-timeout",
-        "3",
-        "--command-timeout",
-        "3",
-        "--handshake-timeout",
-        "3",
     ];
+    // Short time limits (the hostile scenarios wait for them), unless `extra` sets its own.
+    for flag in [
+        "--banner-timeout",
+        "--command-timeout",
+        "--handshake-timeout",
+    ] {
+        if !extra.contains(&flag) {
+            args.extend([flag, "3"]);
+        }
+    }
     let implicit = lab::scenarios()
         .iter()
         .any(|s| s.name == scenario && s.mode == lab::Mode::Implicit);

@@ -1,6 +1,13 @@
 //! Helpers shared by the lab's integration tests: a tiny SMTP client and a
-//! rustls client that accepts any certificate.
+//! rustls client that accepts any certificate; what the machine has (`host`, the same file as
+//! crates/cli's: programs, loud skips, directories removed at exit).
 #![allow(dead_code)]
+
+#[path = "../../../cli/tests/common/host.rs"]
+pub mod host;
+
+#[allow(unused_imports)]
+pub use host::{Need, require, skip};
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -16,6 +23,18 @@ use tokio::net::TcpStream;
 use tokio::time::timeout;
 
 pub const T: Duration = Duration::from_secs(10);
+
+/// Polls until nothing accepts connections on `addr` any more (a server that was stopped);
+/// panics after 200 tries, 50 ms apart.
+pub async fn wait_closed(addr: SocketAddr) {
+    for _ in 0..200 {
+        if TcpStream::connect(addr).await.is_err() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{addr} still accepts connections");
+}
 
 /// Starts a lab with only the given scenarios; the temp dir must outlive it.
 pub async fn lab(only: &[&str]) -> (RunningLab, tempfile::TempDir) {

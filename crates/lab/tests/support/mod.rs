@@ -23,7 +23,6 @@ pub const IO_TIMEOUT: Duration = Duration::from_secs(5);
 /// `#[test]`s can share it.
 pub struct SharedLab {
     pub lab: RunningLab,
-    _dir: tempfile::TempDir,
     _rt: tokio::runtime::Runtime,
 }
 
@@ -34,15 +33,14 @@ impl SharedLab {
             .enable_all()
             .build()
             .expect("runtime");
-        let dir = tempfile::tempdir().expect("temp dir");
-        let mut cfg = LabConfig::new(dir.path().to_path_buf());
+        // Kept in a static for the whole test binary, where no Drop runs: the directory goes
+        // when the process exits.
+        let dir = tempfile::tempdir().expect("temp dir").keep();
+        crate::common::host::remove_at_exit(dir.clone());
+        let mut cfg = LabConfig::new(dir);
         cfg.only = Some(only.iter().map(|s| s.to_string()).collect());
         let lab = rt.block_on(lab::start(cfg)).expect("lab starts");
-        SharedLab {
-            lab,
-            _dir: dir,
-            _rt: rt,
-        }
+        SharedLab { lab, _rt: rt }
     }
 
     pub fn addr(&self, scenario: &str) -> SocketAddr {
