@@ -479,8 +479,9 @@ impl DomainWorld {
     }
 }
 
-/// Start the demo's mail domain; `Err` says why it cannot run here.
-pub async fn start_domain_world() -> Result<DomainWorld, DomainOutcome> {
+/// Start the demo's mail domain (DNS server, MX hosts, policy server), its files under `dir`;
+/// `Err` says why it cannot run here.
+pub async fn start_domain_world(dir: &std::path::Path) -> Result<DomainWorld, DomainOutcome> {
     use lab::dns::{LabDns, LabRecord};
     use lab::domain::{DomainLab, MxCert, MxServerSpec};
     use lab::https::{PolicyResponse, PolicyServer};
@@ -496,7 +497,7 @@ pub async fn start_domain_world() -> Result<DomainWorld, DomainOutcome> {
         bad,
         MxServerSpec::new(&mx3, &[a3]),
     ];
-    let mx = match DomainLab::start(&lab_dir().join("domain"), &specs).await {
+    let mx = match DomainLab::start(&dir.join("domain"), &specs).await {
         Ok(l) => l,
         Err(lab::LabError::Bind { source, .. })
             if source.kind() == std::io::ErrorKind::AddrNotAvailable =>
@@ -573,7 +574,7 @@ pub async fn start_domain_world() -> Result<DomainWorld, DomainOutcome> {
 /// Start the demo's mail domain, check it as `check demo.lab.test --domain` does, and compare
 /// with [`DOMAIN_EXPECT`].
 async fn domain_demo(style: Style) -> DomainOutcome {
-    let w = match start_domain_world().await {
+    let w = match start_domain_world(&lab_dir()).await {
         Ok(w) => w,
         Err(o) => return o,
     };

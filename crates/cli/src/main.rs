@@ -560,7 +560,7 @@ fn export_chain(
 #[cfg(feature = "lab")]
 async fn run_lab(a: LabArgs) -> ExitCode {
     let dir = a.dir.unwrap_or_else(demo::lab_dir);
-    let mut cfg = lab::LabConfig::new(dir);
+    let mut cfg = lab::LabConfig::new(dir.clone());
     cfg.bind = a.bind;
     cfg.base_port = a.base_port;
     if !a.only.is_empty() {
@@ -578,7 +578,7 @@ async fn run_lab(a: LabArgs) -> ExitCode {
     };
     out!("{}", demo::lab_table(&running));
     let world = if a.domain {
-        match demo::start_domain_world().await {
+        match demo::start_domain_world(&dir).await {
             Ok(w) => {
                 outln!("\n{}", w.describe());
                 outln!("Check it with:\n  {}", w.command());
