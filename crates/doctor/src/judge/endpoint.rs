@@ -4,6 +4,7 @@
 use crate::judge::cert::{AnalysisInput, analyze};
 use crate::judge::diagnose::{diagnose, is_check_error, rank};
 use crate::model::cert::ChainAnalysis;
+use crate::model::finding::{Finding, Severity};
 use crate::model::observation::{CertBytes, EndpointObservation, Failure, FailureKind, Phase};
 use crate::model::report::*;
 use crate::model::trust::TrustStore;
@@ -52,31 +53,49 @@ pub fn judge_domain_report(
     }
     let d = crate::judge::domain::judge_domain(obs, &r.endpoints, trust, now, warn_days);
     let domain = d.observation.domain.clone();
-    // The domain cannot be checked at all: no MX answer, or the domain does not exist.
-    let fatal = match d.observation.mx.outcome {
-        crate::model::dns::Outcome::Error => Some((
-            FailureKind::Resolve,
-            format!(
-                "the MX lookup failed: {}",
-                d.observation.mx.error.clone().unwrap_or_default()
-            ),
-        )),
-        crate::model::dns::Outcome::Nxdomain => Some((
-            FailureKind::Resolve,
-            format!("{domain} does not exist (NXDOMAIN)"),
-        )),
-        _ => None,
-    };
+    let fatal = domain_failure(&d);
     r.domain = Some(d);
-    if let Some((kind, message)) = fatal {
-        let f = Failure {
-            phase: Phase::Resolve,
-            kind,
-            message,
-        };
+    if let Some(f) = fatal {
         return finish_error(r, &domain, None, f);
     }
-    // The domain's own findings first among equals: they say which senders fail.
+    let all = domain_findings_first(&r);
+    let senders = r
+        .domain
+        .as_ref()
+        .map(|d| {
+            d.senders
+                .iter()
+                .map(|s| format!("{}: {}", s.kind, s.result))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default();
+    r.verdict = domain_verdict(&domain, all.first(), &senders);
+    r
+}
+
+/// Why a domain cannot be checked at all: no MX answer, or the domain does not exist.
+fn domain_failure(d: &DomainReport) -> Option<Failure> {
+    let message = match d.observation.mx.outcome {
+        crate::model::dns::Outcome::Error => format!(
+            "the MX lookup failed: {}",
+            d.observation.mx.error.clone().unwrap_or_default()
+        ),
+        crate::model::dns::Outcome::Nxdomain => {
+            format!("{} does not exist (NXDOMAIN)", d.observation.domain)
+        }
+        _ => return None,
+    };
+    Some(Failure {
+        phase: Phase::Resolve,
+        kind: FailureKind::Resolve,
+        message,
+    })
+}
+
+/// Every finding of a domain check, the domain's own first among equals (they say which senders
+/// fail), then the endpoints', each group ranked, the whole sorted by severity.
+fn domain_findings_first(r: &CheckReport) -> Vec<Finding> {
     let mut all: Vec<_> = r
         .domain
         .iter()
@@ -91,24 +110,18 @@ pub fn judge_domain_report(
     rank(&mut from_endpoints);
     all.extend(from_endpoints);
     all.sort_by_key(|f| f.severity);
-    let senders = r
-        .domain
-        .as_ref()
-        .map(|d| {
-            d.senders
-                .iter()
-                .map(|s| format!("{}: {}", s.kind, s.result))
-                .collect::<Vec<_>>()
-                .join(", ")
-        })
-        .unwrap_or_default();
-    r.verdict = match all.first() {
-        Some(f) if f.severity == crate::model::finding::Severity::Error => Verdict {
+    all
+}
+
+/// A domain's verdict from its most important finding; `senders` sums up a domain without one.
+fn domain_verdict(domain: &str, top: Option<&Finding>, senders: &str) -> Verdict {
+    match top {
+        Some(f) if f.severity == Severity::Error => Verdict {
             status: Status::Problems,
             code: Some(f.code.clone()),
             text: format!("{domain}: {} [{}]", f.summary, f.code),
         },
-        Some(f) if f.severity == crate::model::finding::Severity::Warning => Verdict {
+        Some(f) if f.severity == Severity::Warning => Verdict {
             status: Status::Warnings,
             code: Some(f.code.clone()),
             text: format!("{domain}: {} [{}]", f.summary, f.code),
@@ -118,10 +131,10 @@ pub fn judge_domain_report(
             code: None,
             text: format!("{domain}: nothing wrong found ({senders})"),
         },
-    };
-    r
+    }
 }
 
+/// The report of a check that could not be done: the verdict says so, the error says why.
 pub fn finish_error(
     mut r: CheckReport,
     host: &str,
@@ -148,6 +161,11 @@ pub fn finish_error(
     r
 }
 
+/// A failure that stopped the check of one endpoint: (host, address, failure).
+type StopError = (String, String, Failure);
+
+/// Judge the endpoints of a host check, and the check's verdict: the worst finding, else the
+/// first failure that stopped a check, else a failing simulated peer.
 pub fn judge(
     mut r: CheckReport,
     observations: Vec<EndpointObservation>,
@@ -158,11 +176,8 @@ pub fn judge(
     let now = checked_at(&r);
     let mut error = None;
     for obs in observations {
-        if is_check_error(&obs)
-            && error.is_none()
-            && let Some(f) = &obs.failure
-        {
-            error = Some((obs.name.clone(), obs.address.to_string(), f.clone()));
+        if error.is_none() {
+            error = stop_error(&obs);
         }
         r.endpoints.push(judge_endpoint(
             obs,
@@ -176,9 +191,42 @@ pub fn judge(
     let target = format!("{}:{}", r.target.host, r.target.port);
     let mut all: Vec<_> = r.findings().cloned().collect();
     rank(&mut all);
-    let top = all.first();
-    r.verdict = match (top, &error) {
-        (Some(f), _) if f.severity == crate::model::finding::Severity::Error => Verdict {
+    r.verdict = check_verdict(&target, all.first(), error.as_ref(), &r);
+    // A simulated peer (--as) that fails is a problem too, when nothing worse was found.
+    if matches!(r.verdict.status, Status::Ok | Status::Warnings)
+        && let Some(v) = failing_peer_verdict(&target, &r)
+    {
+        r.verdict = v;
+    }
+    if let Some((host, address, f)) = error {
+        r.error = Some(CheckError {
+            host,
+            address: Some(address),
+            phase: f.phase,
+            kind: f.kind,
+            hint: hint(f.phase, f.kind),
+            message: f.message,
+        });
+    }
+    r
+}
+
+/// The failure that stopped the check of this endpoint, if one did (see [`is_check_error`]).
+fn stop_error(obs: &EndpointObservation) -> Option<StopError> {
+    let f = obs.failure.as_ref().filter(|_| is_check_error(obs))?;
+    Some((obs.name.clone(), obs.address.to_string(), f.clone()))
+}
+
+/// A host check's verdict: an error finding first, then a failure that stopped the check, then a
+/// warning, else OK.
+fn check_verdict(
+    target: &str,
+    top: Option<&Finding>,
+    error: Option<&StopError>,
+    r: &CheckReport,
+) -> Verdict {
+    match (top, error) {
+        (Some(f), _) if f.severity == Severity::Error => Verdict {
             status: Status::Problems,
             code: Some(f.code.clone()),
             text: format!("{target}: {} [{}]", f.summary, f.code),
@@ -192,7 +240,7 @@ pub fn judge(
                 f.message
             ),
         },
-        (Some(f), None) if f.severity == crate::model::finding::Severity::Warning => Verdict {
+        (Some(f), None) if f.severity == Severity::Warning => Verdict {
             status: Status::Warnings,
             code: Some(f.code.clone()),
             text: format!("{target}: {} [{}]", f.summary, f.code),
@@ -200,40 +248,28 @@ pub fn judge(
         _ => Verdict {
             status: Status::Ok,
             code: None,
-            text: ok_text(&target, &r),
+            text: ok_text(target, r),
         },
-    };
-    // A simulated peer (--as) that fails is a problem too, when nothing worse was found.
-    if matches!(r.verdict.status, Status::Ok | Status::Warnings) {
-        let failing = r
-            .endpoints
-            .iter()
-            .flat_map(|e| e.profiles.iter())
-            .find(|s| s.result == "fails");
-        if let Some(s) = failing {
-            r.verdict = Verdict {
-                status: Status::Problems,
-                code: None,
-                text: format!(
-                    "{target}: {} would fail ({}): {}",
-                    s.name,
-                    s.reason.as_deref().unwrap_or("?"),
-                    s.detail
-                ),
-            };
-        }
     }
-    if let Some((host, address, f)) = error {
-        r.error = Some(CheckError {
-            host,
-            address: Some(address),
-            phase: f.phase,
-            kind: f.kind,
-            hint: hint(f.phase, f.kind),
-            message: f.message,
-        });
-    }
-    r
+}
+
+/// The verdict when a simulated peer fails (the first failing one, endpoints in order).
+fn failing_peer_verdict(target: &str, r: &CheckReport) -> Option<Verdict> {
+    let s = r
+        .endpoints
+        .iter()
+        .flat_map(|e| e.profiles.iter())
+        .find(|s| s.result == "fails")?;
+    Some(Verdict {
+        status: Status::Problems,
+        code: None,
+        text: format!(
+            "{target}: {} would fail ({}): {}",
+            s.name,
+            s.reason.as_deref().unwrap_or("?"),
+            s.detail
+        ),
+    })
 }
 
 /// Judge one endpoint's observation: chain analysis for `names`, findings, simulated peers.
@@ -341,7 +377,7 @@ struct JudgedChains {
     /// The scan's chains with another leaf (the ECDSA one beside the RSA one).
     others: Vec<OtherChain>,
     /// Those chains' certificate findings, each marked with the suite it was sent for.
-    other_findings: Vec<crate::model::finding::Finding>,
+    other_findings: Vec<Finding>,
 }
 
 /// Analyse the primary chain, the no-SNI chain and the scan's chains, each distinct one once.
@@ -396,7 +432,7 @@ fn other_chains<'a>(
     primary_chain: Option<&[CertBytes]>,
     primary_leaf: Option<&str>,
     chains: &mut ChainJudge<'a>,
-) -> (Vec<OtherChain>, Vec<crate::model::finding::Finding>) {
+) -> (Vec<OtherChain>, Vec<Finding>) {
     let mut others = Vec::new();
     let mut findings = Vec::new();
     for sc in obs.scan.iter().flat_map(|s| s.scanned_chains.iter()) {
@@ -432,6 +468,7 @@ fn checked_at(r: &CheckReport) -> OffsetDateTime {
     .unwrap_or_else(|_| OffsetDateTime::now_utc())
 }
 
+/// The verdict's words when nothing is wrong: what the server offers, and which names were checked.
 fn ok_text(target: &str, r: &CheckReport) -> String {
     let tls = r.endpoints.first().and_then(|e| e.observation.tls.as_ref());
     match tls {
