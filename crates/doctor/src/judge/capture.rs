@@ -31,6 +31,7 @@ pub fn server_profiles() -> Vec<Profile> {
         .collect()
 }
 
+/// A version name ("TLSv1.2") as its wire code.
 fn version_code(name: &str) -> Option<u16> {
     match name {
         "SSLv3" => Some(0x0300),
@@ -42,10 +43,12 @@ fn version_code(name: &str) -> Option<u16> {
     }
 }
 
+/// A suite id written as hex ("0xC02F") as a number.
 fn hex_id(id: &str) -> Option<u16> {
     u16::from_str_radix(id.trim_start_matches("0x").trim_start_matches("0X"), 16).ok()
 }
 
+/// Codes named by `f`, comma-separated; "nothing" for none.
 fn names_of(v: &[u16], f: fn(u16) -> String) -> String {
     if v.is_empty() {
         "nothing".to_string()
@@ -54,6 +57,7 @@ fn names_of(v: &[u16], f: fn(u16) -> String) -> String {
     }
 }
 
+/// A suite's IANA name, else its code in hex.
 fn suite_short(id: u16) -> String {
     wire::tls::cipher_suite_name(id)
         .map(str::to_string)

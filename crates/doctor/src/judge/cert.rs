@@ -54,6 +54,7 @@ fn signature_name(oid: &str) -> String {
     .to_string()
 }
 
+/// The weak hash of a signature algorithm (MD2, MD5, SHA-1), if it uses one.
 fn weak_signature(oid: &str) -> Option<&'static str> {
     match oid {
         OID_MD2_RSA => Some("MD2"),
@@ -63,6 +64,7 @@ fn weak_signature(oid: &str) -> Option<&'static str> {
     }
 }
 
+/// Names of elliptic curves by OID.
 fn curve_name(oid: &str) -> String {
     match oid {
         "1.2.840.10045.3.1.7" => "P-256".into(),
@@ -73,11 +75,13 @@ fn curve_name(oid: &str) -> String {
     }
 }
 
+/// A time as RFC 3339 text.
 fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&::time::format_description::well_known::Rfc3339)
         .unwrap_or_else(|_| t.to_string())
 }
 
+/// Bytes as upper-case hex pairs joined by colons (a fingerprint).
 fn hex_colon(bytes: &[u8]) -> String {
     bytes
         .iter()
@@ -93,6 +97,7 @@ struct Parsed<'a> {
     details: CertDetails,
 }
 
+/// Parse one certificate; trailing bytes make it unreadable.
 fn parse(der: &[u8]) -> Result<Parsed<'_>, String> {
     let (rest, cert) = X509Certificate::from_der(der)
         .map_err(|e| format!("not a valid X.509 certificate: {e}"))?;
@@ -188,6 +193,7 @@ fn key_of(cert: &X509Certificate<'_>) -> (String, Option<u32>, Option<String>) {
     }
 }
 
+/// An IP address SAN (4 or 16 bytes).
 fn ip_from_bytes(b: &[u8]) -> Option<IpAddr> {
     match b.len() {
         4 => <[u8; 4]>::try_from(b).ok().map(IpAddr::from),
@@ -255,12 +261,14 @@ static RSA_SHA256_1024: LegacyRsa = LegacyRsa {
     ring: &ring::signature::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY,
 };
 
+/// The signature algorithms paths are verified with: the legacy RSA ones, then webpki's.
 fn algorithms() -> Vec<&'static dyn SignatureVerificationAlgorithm> {
     let mut v: Vec<&'static dyn SignatureVerificationAlgorithm> = vec![&RSA_SHA1, &RSA_SHA256_1024];
     v.extend_from_slice(webpki::ALL_VERIFICATION_ALGS);
     v
 }
 
+/// A time as webpki takes it (before 1970 counts as 1970).
 fn unix(t: OffsetDateTime) -> UnixTime {
     UnixTime::since_unix_epoch(std::time::Duration::from_secs(
         t.unix_timestamp().max(0) as u64
@@ -537,6 +545,7 @@ fn anchor_name(trust: &TrustStore, anchor_subject: &[u8]) -> String {
         .unwrap_or_else(|| "a trust anchor".into())
 }
 
+/// The path failed for a certificate's dates alone.
 fn is_time_error(result: &Result<String, webpki::Error>) -> bool {
     matches!(
         result,

@@ -16,6 +16,7 @@ const OPP: &str = "Opportunistic senders (most MTAs: Postfix and Exim defaults)"
 const STS: &str = "MTA-STS senders (Gmail, Microsoft 365, Yahoo)";
 const DANE: &str = "DANE senders (Postfix/Exim with DANE, Microsoft 365)";
 
+/// What one kind of sender does.
 fn outcome(kind: &str, name: &str, result: &str, detail: String) -> SenderOutcome {
     SenderOutcome {
         kind: kind.into(),

@@ -112,27 +112,31 @@ fn no_common_version(p: &Profile, scan: &TlsScan, notes: Vec<String>) -> Simulat
             server.join(", ")
         }
     );
-    let fix_server = if too_old {
-        let newest = p
-            .versions
-            .iter()
-            .max_by_key(|v| vnum(v))
-            .cloned()
-            .unwrap_or_default();
-        format!(
-            "accept {newest} as well (only if this peer matters: it is old), e.g. Postfix smtpd_tls_protocols = >={newest}"
-        )
-    } else {
-        "enable TLS 1.2 and 1.3: Postfix smtpd_tls_protocols = >=TLSv1.2 (and upgrade an OpenSSL without TLS 1.2); Exim with a current OpenSSL or GnuTLS".to_string()
-    };
     fail_with(
         p,
         "no-common-version",
         &server_max,
         detail,
-        Some(fix_server),
+        Some(version_fix(p, too_old)),
         too_old,
         notes,
+    )
+}
+
+/// What the server can change when no version is in common: accept the old peer's newest
+/// version (when the peer is too old), else enable TLS 1.2 and 1.3.
+fn version_fix(p: &Profile, too_old: bool) -> String {
+    if !too_old {
+        return "enable TLS 1.2 and 1.3: Postfix smtpd_tls_protocols = >=TLSv1.2 (and upgrade an OpenSSL without TLS 1.2); Exim with a current OpenSSL or GnuTLS".to_string();
+    }
+    let newest = p
+        .versions
+        .iter()
+        .max_by_key(|v| vnum(v))
+        .cloned()
+        .unwrap_or_default();
+    format!(
+        "accept {newest} as well (only if this peer matters: it is old), e.g. Postfix smtpd_tls_protocols = >={newest}"
     )
 }
 
