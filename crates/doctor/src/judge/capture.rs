@@ -69,19 +69,23 @@ fn suite_short(id: u16) -> String {
 /// accepts at that version, and for TLS 1.3 and ECDHE suites the first common group.
 pub fn would_connect(h: &ClientHelloInfo, p: &Profile) -> ServerVerdict {
     match connect(h, p) {
-        Ok(v) | Err(v) => v,
+        Ok(v) => v,
+        Err(v) => *v,
     }
 }
 
+/// A verdict that the handshake fails (boxed: a verdict is large).
+type Fails = Box<ServerVerdict>;
+
 /// [`would_connect`] step by step; the first step that fails ends it (`Err`).
-fn connect(h: &ClientHelloInfo, p: &Profile) -> Result<ServerVerdict, ServerVerdict> {
+fn connect(h: &ClientHelloInfo, p: &Profile) -> Result<ServerVerdict, Fails> {
     let version = common_version(h, p)?;
     let common = common_suites(h, p, version)?;
     let groups = Groups::new(h, p, version);
     if version == 0x0304 {
         return match (common.first(), groups.common) {
             (Some(s), Some(g)) => Ok(ok(p, version, *s, Some(g))),
-            _ => Err(groups.none_in_common(p)),
+            _ => Err(Box::new(groups.none_in_common(p))),
         };
     }
     // TLS 1.2 and below: an ECDHE suite needs a common curve (a client without
@@ -95,7 +99,7 @@ fn connect(h: &ClientHelloInfo, p: &Profile) -> Result<ServerVerdict, ServerVerd
             return Ok(ok(p, version, *s, Some(g)));
         }
     }
-    Err(groups.none_in_common(p))
+    Err(Box::new(groups.none_in_common(p)))
 }
 
 /// A verdict of profile `p`.
@@ -117,7 +121,7 @@ fn verdict(
 }
 
 /// The highest of the client's versions the server accepts.
-fn common_version(h: &ClientHelloInfo, p: &Profile) -> Result<u16, ServerVerdict> {
+fn common_version(h: &ClientHelloInfo, p: &Profile) -> Result<u16, Fails> {
     let client_versions = wire::tls::fingerprint::offered_versions(h);
     let server_versions: Vec<u16> = p.versions.iter().filter_map(|v| version_code(v)).collect();
     client_versions
@@ -125,7 +129,7 @@ fn common_version(h: &ClientHelloInfo, p: &Profile) -> Result<u16, ServerVerdict
         .copied()
         .find(|v| server_versions.contains(v))
         .ok_or_else(|| {
-            verdict(
+            Box::new(verdict(
                 p,
                 "fails",
                 Some("no-common-version"),
@@ -135,16 +139,12 @@ fn common_version(h: &ClientHelloInfo, p: &Profile) -> Result<u16, ServerVerdict
                     p.versions.join(", ")
                 ),
                 None,
-            )
+            ))
         })
 }
 
 /// The client's suites usable at `version` that the server accepts, in the client's order.
-fn common_suites(
-    h: &ClientHelloInfo,
-    p: &Profile,
-    version: u16,
-) -> Result<Vec<u16>, ServerVerdict> {
+fn common_suites(h: &ClientHelloInfo, p: &Profile, version: u16) -> Result<Vec<u16>, Fails> {
     let server_suites: Vec<u16> = if version == 0x0304 {
         &p.suites_tls13
     } else {
@@ -167,7 +167,7 @@ fn common_suites(
     if !common.is_empty() {
         return Ok(common);
     }
-    Err(verdict(
+    Err(Box::new(verdict(
         p,
         "fails",
         Some("no-common-suite"),
@@ -178,7 +178,7 @@ fn common_suites(
             names_of(&server_suites, suite_short)
         ),
         None,
-    ))
+    )))
 }
 
 /// A suite can be negotiated at `version`: a TLS 1.3 suite at TLS 1.3 only, a TLS 1.2-only suite

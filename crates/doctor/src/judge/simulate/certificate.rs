@@ -1,6 +1,7 @@
 //! Whether a peer accepts the certificate: the chain (trust, dates, key and signature strength)
 //! and the names it checks; and what a peer that sends no SNI is shown.
 
+use crate::judge::simulate::outcome::Ended;
 use crate::judge::simulate::outcome::fail_with;
 use crate::judge::simulate::outcome::unknown;
 use crate::model::cert::ChainAnalysis;
@@ -26,12 +27,16 @@ pub(super) fn verify_certificate(
     names: &[String],
     negotiated: &Negotiated,
     notes: &[String],
-) -> Result<(), Simulation> {
+) -> Result<(), Ended> {
     if !(p.verifies_chain || p.verifies_name) {
         return Ok(());
     }
     let Some(a) = analysis else {
-        return Err(unknown(p, "no certificate chain was seen", notes.to_vec()));
+        return Err(Box::new(unknown(
+            p,
+            "no certificate chain was seen",
+            notes.to_vec(),
+        )));
     };
     if p.verifies_chain
         && let Some(f) = certificate_failure(p, a)
@@ -41,13 +46,13 @@ pub(super) fn verify_certificate(
             s.detail = format!("{NO_SNI}{}", s.detail);
         }
         s.negotiated = Some(negotiated.clone());
-        return Err(s);
+        return Err(Box::new(s));
     }
     if p.verifies_name
         && let Some(mut s) = name_not_covered(p, a, sni_note, names, notes)
     {
         s.negotiated = Some(negotiated.clone());
-        return Err(s);
+        return Err(Box::new(s));
     }
     Ok(())
 }

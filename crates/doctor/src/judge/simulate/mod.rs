@@ -12,11 +12,13 @@ use crate::model::observation::EndpointObservation;
 use crate::model::profile::Negotiated;
 use crate::model::profile::Profile;
 use crate::model::profile::Simulation;
+use outcome::Ended;
 use outcome::fail;
 use outcome::unknown;
 
 include!(concat!(env!("OUT_DIR"), "/profiles.rs"));
 
+/// Every embedded profile, sorted by id. A profile that does not parse is a build-time bug,
 /// caught by the unit test below; it is skipped here rather than failing the user.
 pub fn profiles() -> Vec<Profile> {
     let mut v: Vec<Profile> = PROFILE_FILES
@@ -75,7 +77,8 @@ pub fn simulate(
         notes.push(p.notes.clone());
     }
     match run(p, obs, analysis, no_sni_analysis, names, &mut notes) {
-        Ok(s) | Err(s) => s,
+        Ok(s) => s,
+        Err(s) => *s,
     }
 }
 
@@ -88,7 +91,7 @@ fn run(
     no_sni_analysis: Option<&ChainAnalysis>,
     names: &[String],
     notes: &mut Vec<String>,
-) -> Result<Simulation, Simulation> {
+) -> Result<Simulation, Ended> {
     // A peer that sends no SNI gets the server's default certificate.
     let (analysis, sni_note) = match (p.sends_sni, no_sni_analysis) {
         (false, Some(ns)) => (Some(ns), true),
@@ -96,11 +99,11 @@ fn run(
     };
     no_starttls(p, obs, notes)?;
     let Some(scan) = obs.scan.as_ref() else {
-        return Err(unknown(
+        return Err(Box::new(unknown(
             p,
             "the simulation needs the scan of versions and suites (run without --quick)",
             notes.clone(),
-        ));
+        )));
     };
     let (version, vr) = negotiate::version(p, scan, notes)?;
     if !vr.complete {
@@ -137,7 +140,7 @@ fn run(
 }
 
 /// A STARTTLS server whose EHLO reply lacks STARTTLS: the peer fails.
-fn no_starttls(p: &Profile, obs: &EndpointObservation, notes: &[String]) -> Result<(), Simulation> {
+fn no_starttls(p: &Profile, obs: &EndpointObservation, notes: &[String]) -> Result<(), Ended> {
     let smtp = &obs.smtp;
     if obs.mode == crate::model::observation::Mode::Starttls
         && smtp.capabilities.is_some()
@@ -146,14 +149,14 @@ fn no_starttls(p: &Profile, obs: &EndpointObservation, notes: &[String]) -> Resu
             .as_ref()
             .is_some_and(|c| c.has("STARTTLS"))
     {
-        return Err(fail(
+        return Err(Box::new(fail(
             p,
             "no-starttls",
             "the server does not offer STARTTLS".into(),
             Some("offer STARTTLS (see `smtp-tls-doctor explain starttls-not-offered`)".into()),
             false,
             notes.to_vec(),
-        ));
+        )));
     }
     Ok(())
 }

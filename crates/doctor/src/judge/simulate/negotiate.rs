@@ -1,6 +1,7 @@
 //! What a peer and the server negotiate, from the scan: the version, the suite, the group; or
 //! why they cannot (no common version, suite or group, a DHE group too small for the peer).
 
+use crate::judge::simulate::outcome::Ended;
 use crate::judge::simulate::outcome::fail;
 use crate::judge::simulate::outcome::fail_with;
 use crate::judge::simulate::outcome::unknown;
@@ -54,7 +55,7 @@ pub(super) fn version<'s>(
     p: &Profile,
     scan: &'s TlsScan,
     notes: &[String],
-) -> Result<(String, &'s VersionResult), Simulation> {
+) -> Result<(String, &'s VersionResult), Ended> {
     let mut client_versions: Vec<&String> = p.versions.iter().collect();
     client_versions.sort_by_key(|v| std::cmp::Reverse(vnum(v)));
     client_versions
@@ -65,7 +66,7 @@ pub(super) fn version<'s>(
                 .filter(|r| r.status == VersionStatus::Offered)
                 .map(|r| (v.to_string(), r))
         })
-        .ok_or_else(|| no_common_version(p, scan, notes.to_vec()))
+        .ok_or_else(|| Box::new(no_common_version(p, scan, notes.to_vec())))
 }
 
 /// No version in common: unknown when the server's support of one of the peer's versions could not
@@ -165,7 +166,7 @@ pub(super) fn suite(
     version: &str,
     vr: &VersionResult,
     notes: &[String],
-) -> Result<String, Simulation> {
+) -> Result<String, Ended> {
     let client_suites = if version == "TLSv1.3" {
         &p.suites_tls13
     } else {
@@ -183,7 +184,15 @@ pub(super) fn suite(
             .find(|c| server_suites.iter().any(|s| c.eq_ignore_ascii_case(s)))
             .cloned()
     };
-    chosen.ok_or_else(|| no_common_suite(p, version, &server_suites, client_suites, notes.to_vec()))
+    chosen.ok_or_else(|| {
+        Box::new(no_common_suite(
+            p,
+            version,
+            &server_suites,
+            client_suites,
+            notes.to_vec(),
+        ))
+    })
 }
 
 /// No suite in common at the version chosen: the peer fails, and the server should accept one of
@@ -245,7 +254,7 @@ pub(super) fn group(
     suite: &str,
     scan: &TlsScan,
     notes: &[String],
-) -> Result<Option<String>, Simulation> {
+) -> Result<Option<String>, Ended> {
     let needs_group =
         version == "TLSv1.3" || info(suite).is_some_and(|i| i.kx == wire::tls::suites::Kx::Ecdhe);
     let server_groups: Option<&GroupsResult> = if version == "TLSv1.3" {
@@ -262,7 +271,7 @@ pub(super) fn group(
         .find(|c| g.groups.iter().any(|s| s.eq_ignore_ascii_case(c)))
         .cloned();
     if group.is_none() && g.complete {
-        return Err(fail(
+        return Err(Box::new(fail(
             p,
             "no-common-group",
             format!(
@@ -273,7 +282,7 @@ pub(super) fn group(
             Some("accept x25519 and secp256r1 (Postfix: tls_eecdh_auto_curves; Exim: tls_eccurve = auto)".into()),
             false,
             notes.to_vec(),
-        ));
+        )));
     }
     Ok(group)
 }
@@ -284,7 +293,7 @@ pub(super) fn dh_too_small(
     suite: &str,
     scan: &TlsScan,
     notes: &[String],
-) -> Result<(), Simulation> {
+) -> Result<(), Ended> {
     if !info(suite).is_some_and(|i| i.kx == wire::tls::suites::Kx::Dhe) {
         return Ok(());
     }
@@ -294,7 +303,7 @@ pub(super) fn dh_too_small(
     else {
         return Ok(());
     };
-    Err(fail(
+    Err(Box::new(fail(
         p,
         "dh-too-small",
         format!(
@@ -307,5 +316,5 @@ pub(super) fn dh_too_small(
         ),
         false,
         notes.to_vec(),
-    ))
+    )))
 }

@@ -4,6 +4,10 @@
 use crate::model::profile::Profile;
 use crate::model::profile::Simulation;
 
+/// A simulation that ended before a handshake could complete: the peer fails, or the
+/// observations cannot tell (boxed: a simulation is large).
+pub(super) type Ended = Box<Simulation>;
+
 /// What the peer's side can change for `reason` (`hint` names the suite, version or name at stake).
 /// Workarounds on the client are labelled as such where the server is the one at fault.
 fn client_fix(p: &Profile, reason: &str, hint: &str, client_at_fault: bool) -> Option<String> {
