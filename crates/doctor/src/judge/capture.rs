@@ -31,6 +31,7 @@ pub fn server_profiles() -> Vec<Profile> {
         .collect()
 }
 
+/// A version name ("TLSv1.2") as its wire code.
 fn version_code(name: &str) -> Option<u16> {
     match name {
         "SSLv3" => Some(0x0300),
@@ -42,10 +43,12 @@ fn version_code(name: &str) -> Option<u16> {
     }
 }
 
+/// A suite id written as hex ("0xC02F") as a number.
 fn hex_id(id: &str) -> Option<u16> {
     u16::from_str_radix(id.trim_start_matches("0x").trim_start_matches("0X"), 16).ok()
 }
 
+/// Codes named by `f`, comma-separated; "nothing" for none.
 fn names_of(v: &[u16], f: fn(u16) -> String) -> String {
     if v.is_empty() {
         "nothing".to_string()
@@ -54,6 +57,7 @@ fn names_of(v: &[u16], f: fn(u16) -> String) -> String {
     }
 }
 
+/// A suite's IANA name, else its code in hex.
 fn suite_short(id: u16) -> String {
     wire::tls::cipher_suite_name(id)
         .map(str::to_string)
@@ -64,33 +68,83 @@ fn suite_short(id: u16) -> String {
 /// ClientHello: the highest common version, then the first of the client's suites the server
 /// accepts at that version, and for TLS 1.3 and ECDHE suites the first common group.
 pub fn would_connect(h: &ClientHelloInfo, p: &Profile) -> ServerVerdict {
-    let verdict = |result: &str, reason: Option<&str>, detail: String, neg| ServerVerdict {
+    match connect(h, p) {
+        Ok(v) => v,
+        Err(v) => *v,
+    }
+}
+
+/// A verdict that the handshake fails (boxed: a verdict is large).
+type Fails = Box<ServerVerdict>;
+
+/// [`would_connect`] step by step; the first step that fails ends it (`Err`).
+fn connect(h: &ClientHelloInfo, p: &Profile) -> Result<ServerVerdict, Fails> {
+    let version = common_version(h, p)?;
+    let common = common_suites(h, p, version)?;
+    let groups = Groups::new(h, p, version);
+    if version == 0x0304 {
+        return match (common.first(), groups.common) {
+            (Some(s), Some(g)) => Ok(ok(p, version, *s, Some(g))),
+            _ => Err(Box::new(groups.none_in_common(p))),
+        };
+    }
+    // TLS 1.2 and below: an ECDHE suite needs a common curve (a client without
+    // supported_groups leaves the curve to the server); otherwise the server moves on.
+    for s in &common {
+        let ecdhe = wire::tls::suite_info(*s).is_some_and(|i| i.kx == wire::tls::Kx::Ecdhe);
+        if !ecdhe || groups.client.is_empty() {
+            return Ok(ok(p, version, *s, None));
+        }
+        if let Some(g) = groups.common {
+            return Ok(ok(p, version, *s, Some(g)));
+        }
+    }
+    Err(Box::new(groups.none_in_common(p)))
+}
+
+/// A verdict of profile `p`.
+fn verdict(
+    p: &Profile,
+    result: &str,
+    reason: Option<&str>,
+    detail: String,
+    negotiated: Option<Negotiated>,
+) -> ServerVerdict {
+    ServerVerdict {
         profile: p.id.clone(),
         name: p.name.clone(),
         result: result.to_string(),
         reason: reason.map(str::to_string),
         detail,
-        negotiated: neg,
-    };
+        negotiated,
+    }
+}
+
+/// The highest of the client's versions the server accepts.
+fn common_version(h: &ClientHelloInfo, p: &Profile) -> Result<u16, Fails> {
     let client_versions = wire::tls::fingerprint::offered_versions(h);
     let server_versions: Vec<u16> = p.versions.iter().filter_map(|v| version_code(v)).collect();
-    let Some(version) = client_versions
+    client_versions
         .iter()
         .copied()
         .find(|v| server_versions.contains(v))
-    else {
-        return verdict(
-            "fails",
-            Some("no-common-version"),
-            format!(
-                "no version in common: the client offers {}; the server accepts {}",
-                names_of(&client_versions, wire::tls::version_name),
-                p.versions.join(", ")
-            ),
-            None,
-        );
-    };
-    let vname = wire::tls::version_name(version);
+        .ok_or_else(|| {
+            Box::new(verdict(
+                p,
+                "fails",
+                Some("no-common-version"),
+                format!(
+                    "no version in common: the client offers {}; the server accepts {}",
+                    names_of(&client_versions, wire::tls::version_name),
+                    p.versions.join(", ")
+                ),
+                None,
+            ))
+        })
+}
+
+/// The client's suites usable at `version` that the server accepts, in the client's order.
+fn common_suites(h: &ClientHelloInfo, p: &Profile, version: u16) -> Result<Vec<u16>, Fails> {
     let server_suites: Vec<u16> = if version == 0x0304 {
         &p.suites_tls13
     } else {
@@ -99,52 +153,81 @@ pub fn would_connect(h: &ClientHelloInfo, p: &Profile) -> ServerVerdict {
     .iter()
     .filter_map(|s| hex_id(s))
     .collect();
-    let usable_at = |id: u16| match wire::tls::suite_info(id) {
-        Some(i) if version == 0x0304 => i.tls13,
-        Some(i) => !i.tls13 && (version == 0x0303 || !i.tls12_only),
-        None => false,
-    };
-    let common: Vec<u16> = h
+    let offered: Vec<u16> = h
         .cipher_suites
         .iter()
         .copied()
-        .filter(|s| usable_at(*s) && server_suites.contains(s))
+        .filter(|s| usable_at(*s, version))
         .collect();
-    if common.is_empty() {
-        let offered: Vec<u16> = h
-            .cipher_suites
-            .iter()
-            .copied()
-            .filter(|s| usable_at(*s))
-            .collect();
-        return verdict(
-            "fails",
-            Some("no-common-suite"),
-            format!(
-                "at {vname} (the highest both speak) no cipher suite in common: the client offers {}; the server accepts {}",
-                names_of(&offered, suite_short),
-                names_of(&server_suites, suite_short)
-            ),
-            None,
-        );
-    }
-    let client_groups: Vec<u16> = h
-        .supported_groups
+    let common: Vec<u16> = offered
         .iter()
         .copied()
-        .filter(|g| !wire::tls::is_grease(*g))
+        .filter(|s| server_suites.contains(s))
         .collect();
-    let common_group = client_groups.iter().copied().find(|g| {
-        let n = wire::tls::group_name(*g);
-        p.groups.iter().any(|s| s.eq_ignore_ascii_case(&n))
-    });
-    let no_group = || {
+    if !common.is_empty() {
+        return Ok(common);
+    }
+    Err(Box::new(verdict(
+        p,
+        "fails",
+        Some("no-common-suite"),
+        format!(
+            "at {} (the highest both speak) no cipher suite in common: the client offers {}; the server accepts {}",
+            wire::tls::version_name(version),
+            names_of(&offered, suite_short),
+            names_of(&server_suites, suite_short)
+        ),
+        None,
+    )))
+}
+
+/// A suite can be negotiated at `version`: a TLS 1.3 suite at TLS 1.3 only, a TLS 1.2-only suite
+/// at TLS 1.2 only.
+fn usable_at(id: u16, version: u16) -> bool {
+    match wire::tls::suite_info(id) {
+        Some(i) if version == 0x0304 => i.tls13,
+        Some(i) => !i.tls13 && (version == 0x0303 || !i.tls12_only),
+        None => false,
+    }
+}
+
+/// The key-exchange groups: the client's (without GREASE), and the first of them the server
+/// accepts.
+struct Groups {
+    version: u16,
+    client: Vec<u16>,
+    common: Option<u16>,
+}
+
+impl Groups {
+    fn new(h: &ClientHelloInfo, p: &Profile, version: u16) -> Self {
+        let client: Vec<u16> = h
+            .supported_groups
+            .iter()
+            .copied()
+            .filter(|g| !wire::tls::is_grease(*g))
+            .collect();
+        let common = client.iter().copied().find(|g| {
+            let n = wire::tls::group_name(*g);
+            p.groups.iter().any(|s| s.eq_ignore_ascii_case(&n))
+        });
+        Groups {
+            version,
+            client,
+            common,
+        }
+    }
+
+    /// No key-exchange group in common.
+    fn none_in_common(&self, p: &Profile) -> ServerVerdict {
         verdict(
+            p,
             "fails",
             Some("no-common-group"),
             format!(
-                "at {vname} no key-exchange group in common: the client offers {}; the server accepts {}",
-                names_of(&client_groups, wire::tls::group_name),
+                "at {} no key-exchange group in common: the client offers {}; the server accepts {}",
+                wire::tls::version_name(self.version),
+                names_of(&self.client, wire::tls::group_name),
                 if p.groups.is_empty() {
                     "nothing".to_string()
                 } else {
@@ -153,51 +236,32 @@ pub fn would_connect(h: &ClientHelloInfo, p: &Profile) -> ServerVerdict {
             ),
             None,
         )
-    };
-    let negotiated = |suite: u16, group: Option<u16>| Negotiated {
-        version: vname.clone(),
+    }
+}
+
+/// The handshake would complete with `suite` (and `group`) at `version`.
+fn ok(p: &Profile, version: u16, suite: u16, group: Option<u16>) -> ServerVerdict {
+    let n = Negotiated {
+        version: wire::tls::version_name(version),
         suite: format!("0x{suite:04X}"),
         suite_name: wire::tls::cipher_suite_display(suite),
         group: group.map(wire::tls::group_name),
     };
-    let ok = |suite: u16, group: Option<u16>| {
-        let n = negotiated(suite, group);
-        verdict(
-            "ok",
-            None,
-            format!(
-                "would connect: {} with {}{}",
-                n.version,
-                suite_short(suite),
-                n.group
-                    .as_ref()
-                    .map(|g| format!(", group {g}"))
-                    .unwrap_or_default()
-            ),
-            Some(n),
-        )
-    };
-    if version == 0x0304 {
-        return match (common.first(), common_group) {
-            (Some(s), Some(g)) => ok(*s, Some(g)),
-            _ => no_group(),
-        };
-    }
-    // TLS 1.2 and below: an ECDHE suite needs a common curve (a client without
-    // supported_groups leaves the curve to the server); otherwise the server moves on.
-    for s in &common {
-        let ecdhe = wire::tls::suite_info(*s).is_some_and(|i| i.kx == wire::tls::Kx::Ecdhe);
-        if !ecdhe {
-            return ok(*s, None);
-        }
-        if client_groups.is_empty() {
-            return ok(*s, None);
-        }
-        if let Some(g) = common_group {
-            return ok(*s, Some(g));
-        }
-    }
-    no_group()
+    verdict(
+        p,
+        "ok",
+        None,
+        format!(
+            "would connect: {} with {}{}",
+            n.version,
+            suite_short(suite),
+            n.group
+                .as_ref()
+                .map(|g| format!(", group {g}"))
+                .unwrap_or_default()
+        ),
+        Some(n),
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -232,55 +296,73 @@ pub fn judge_verification(
     tls: Option<&TlsReport>,
     smtp: &SmtpActions,
 ) -> Verification {
-    let v = |result: &str, detail: String, alert: Option<Alert>| Verification {
+    let v = |(result, detail, alert): (&str, String, Option<Alert>)| Verification {
         certificate: cert,
         result: result.to_string(),
         detail,
         alert,
     };
-    let Some(t) = tls else {
-        let what = if mode == Mode::Starttls && !smtp.starttls {
-            if smtp.mail_from {
-                "it did not send STARTTLS and sent MAIL FROM in plaintext"
-            } else {
-                "it did not send STARTTLS"
-            }
-        } else {
-            "it left before the TLS handshake"
-        };
-        return v("no-tls", what.to_string(), None);
-    };
-    if t.handshake == "completed" {
-        return match went_on(smtp) {
-            Some(what) => v(
-                "does-not-verify",
-                format!("it accepted {} and sent {what}", cert.phrase()),
-                t.alert.clone(),
-            ),
-            None => v(
-                "inconclusive",
-                format!(
-                    "it completed the handshake with {} but left without sending AUTH or MAIL \
-                     FROM{}: a client that checks the certificate after the handshake (JavaMail \
-                     with mail.smtp.ssl.checkserveridentity=true) does this, and so does one \
-                     that had nothing to send; run it again with a message to send",
-                    cert.phrase(),
-                    t.alert
-                        .as_ref()
-                        .map(|a| format!(" (it sent {})", a.words()))
-                        .unwrap_or_default()
-                ),
-                t.alert.clone(),
-            ),
-        };
+    match tls {
+        None => v(("no-tls", no_tls(mode, smtp).to_string(), None)),
+        Some(t) if t.handshake == "completed" => v(after_handshake(cert, t, smtp)),
+        Some(t) => v(handshake_refused(cert, t)),
     }
+}
+
+/// What a client that never started TLS did.
+fn no_tls(mode: Mode, smtp: &SmtpActions) -> &'static str {
+    if mode == Mode::Starttls && !smtp.starttls {
+        if smtp.mail_from {
+            "it did not send STARTTLS and sent MAIL FROM in plaintext"
+        } else {
+            "it did not send STARTTLS"
+        }
+    } else {
+        "it left before the TLS handshake"
+    }
+}
+
+/// A completed handshake: the client does not verify when it went on with AUTH or MAIL FROM;
+/// leaving without either proves nothing. (result, detail, alert)
+fn after_handshake(
+    cert: CertKind,
+    t: &TlsReport,
+    smtp: &SmtpActions,
+) -> (&'static str, String, Option<Alert>) {
+    match went_on(smtp) {
+        Some(what) => (
+            "does-not-verify",
+            format!("it accepted {} and sent {what}", cert.phrase()),
+            t.alert.clone(),
+        ),
+        None => (
+            "inconclusive",
+            format!(
+                "it completed the handshake with {} but left without sending AUTH or MAIL \
+                 FROM{}: a client that checks the certificate after the handshake (JavaMail \
+                 with mail.smtp.ssl.checkserveridentity=true) does this, and so does one \
+                 that had nothing to send; run it again with a message to send",
+                cert.phrase(),
+                t.alert
+                    .as_ref()
+                    .map(|a| format!(" (it sent {})", a.words()))
+                    .unwrap_or_default()
+            ),
+            t.alert.clone(),
+        ),
+    }
+}
+
+/// A handshake that did not complete: a certificate alert or a close after the certificate
+/// means the client verifies; another alert or error proves nothing. (result, detail, alert)
+fn handshake_refused(cert: CertKind, t: &TlsReport) -> (&'static str, String, Option<Alert>) {
     match &t.alert {
-        Some(a) if is_certificate_alert(a.code) => v(
+        Some(a) if is_certificate_alert(a.code) => (
             "verifies",
             format!("it refused {} with {}", cert.phrase(), a.words()),
             Some(a.clone()),
         ),
-        Some(a) => v(
+        Some(a) => (
             "inconclusive",
             format!(
                 "it aborted the handshake with {}, which is not a certificate alert: it may have \
@@ -290,7 +372,7 @@ pub fn judge_verification(
             ),
             Some(a.clone()),
         ),
-        None if t.client_closed => v(
+        None if t.client_closed => (
             "verifies",
             format!(
                 "it closed the connection during the handshake after receiving {}",
@@ -298,7 +380,7 @@ pub fn judge_verification(
             ),
             None,
         ),
-        None => v(
+        None => (
             "inconclusive",
             format!(
                 "the handshake failed before the certificate mattered: {}",

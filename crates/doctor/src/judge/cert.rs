@@ -54,6 +54,7 @@ fn signature_name(oid: &str) -> String {
     .to_string()
 }
 
+/// The weak hash of a signature algorithm (MD2, MD5, SHA-1), if it uses one.
 fn weak_signature(oid: &str) -> Option<&'static str> {
     match oid {
         OID_MD2_RSA => Some("MD2"),
@@ -63,6 +64,7 @@ fn weak_signature(oid: &str) -> Option<&'static str> {
     }
 }
 
+/// Names of elliptic curves by OID.
 fn curve_name(oid: &str) -> String {
     match oid {
         "1.2.840.10045.3.1.7" => "P-256".into(),
@@ -73,11 +75,13 @@ fn curve_name(oid: &str) -> String {
     }
 }
 
+/// A time as RFC 3339 text.
 fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&::time::format_description::well_known::Rfc3339)
         .unwrap_or_else(|_| t.to_string())
 }
 
+/// Bytes as upper-case hex pairs joined by colons (a fingerprint).
 fn hex_colon(bytes: &[u8]) -> String {
     bytes
         .iter()
@@ -88,10 +92,12 @@ fn hex_colon(bytes: &[u8]) -> String {
 
 /// A parsed certificate with what the analysis needs.
 struct Parsed<'a> {
+    der: &'a [u8],
     cert: X509Certificate<'a>,
     details: CertDetails,
 }
 
+/// Parse one certificate; trailing bytes make it unreadable.
 fn parse(der: &[u8]) -> Result<Parsed<'_>, String> {
     let (rest, cert) = X509Certificate::from_der(der)
         .map_err(|e| format!("not a valid X.509 certificate: {e}"))?;
@@ -102,10 +108,33 @@ fn parse(der: &[u8]) -> Result<Parsed<'_>, String> {
         ));
     }
     let details = details_of(&cert, der);
-    Ok(Parsed { cert, details })
+    Ok(Parsed { der, cert, details })
 }
 
+/// What the report shows of a certificate.
 fn details_of(cert: &X509Certificate<'_>, der: &[u8]) -> CertDetails {
+    let (key_type, key_bits, key_curve) = key_of(cert);
+    let fp = ring::digest::digest(&ring::digest::SHA256, der);
+    CertDetails {
+        subject: cert.subject().to_string(),
+        issuer: cert.issuer().to_string(),
+        serial: cert.raw_serial_as_string(),
+        sans: sans_of(cert),
+        not_before: rfc3339(cert.validity().not_before.to_datetime()),
+        not_after: rfc3339(cert.validity().not_after.to_datetime()),
+        key_type,
+        key_bits,
+        key_curve,
+        signature_algorithm: signature_name(&cert.signature_algorithm.algorithm.to_id_string()),
+        sha256: hex_colon(fp.as_ref()),
+        ca_issuers: ca_issuers_of(cert),
+        is_ca: cert.is_ca(),
+        self_signed: is_self_signed(cert),
+    }
+}
+
+/// The DNS names and IP addresses of the subject alternative name extension.
+fn sans_of(cert: &X509Certificate<'_>) -> Vec<String> {
     let mut sans = Vec::new();
     if let Ok(Some(san)) = cert.subject_alternative_name() {
         for n in &san.value.general_names {
@@ -120,6 +149,11 @@ fn details_of(cert: &X509Certificate<'_>, der: &[u8]) -> CertDetails {
             }
         }
     }
+    sans
+}
+
+/// The caIssuers URLs of the authority information access extension.
+fn ca_issuers_of(cert: &X509Certificate<'_>) -> Vec<String> {
     let mut ca_issuers = Vec::new();
     for ext in cert.extensions() {
         if let ParsedExtension::AuthorityInfoAccess(aia) = ext.parsed_extension() {
@@ -132,9 +166,14 @@ fn details_of(cert: &X509Certificate<'_>, der: &[u8]) -> CertDetails {
             }
         }
     }
+    ca_issuers
+}
+
+/// The key: (type, size in bits, curve).
+fn key_of(cert: &X509Certificate<'_>) -> (String, Option<u32>, Option<String>) {
     let spki = cert.public_key();
     let alg = spki.algorithm.algorithm.to_id_string();
-    let (key_type, key_bits, key_curve) = match spki.parsed() {
+    match spki.parsed() {
         Ok(x509_parser::public_key::PublicKey::RSA(rsa)) => {
             ("RSA".to_string(), Some(rsa.key_size() as u32), None)
         }
@@ -151,26 +190,10 @@ fn details_of(cert: &X509Certificate<'_>, der: &[u8]) -> CertDetails {
         _ if alg == "1.3.101.112" => ("Ed25519".to_string(), Some(256), None),
         _ if alg == "1.3.101.113" => ("Ed448".to_string(), Some(456), None),
         _ => (alg, None, None),
-    };
-    let fp = ring::digest::digest(&ring::digest::SHA256, der);
-    CertDetails {
-        subject: cert.subject().to_string(),
-        issuer: cert.issuer().to_string(),
-        serial: cert.raw_serial_as_string(),
-        sans,
-        not_before: rfc3339(cert.validity().not_before.to_datetime()),
-        not_after: rfc3339(cert.validity().not_after.to_datetime()),
-        key_type,
-        key_bits,
-        key_curve,
-        signature_algorithm: signature_name(&cert.signature_algorithm.algorithm.to_id_string()),
-        sha256: hex_colon(fp.as_ref()),
-        ca_issuers,
-        is_ca: cert.is_ca(),
-        self_signed: is_self_signed(cert),
     }
 }
 
+/// An IP address SAN (4 or 16 bytes).
 fn ip_from_bytes(b: &[u8]) -> Option<IpAddr> {
     match b.len() {
         4 => <[u8; 4]>::try_from(b).ok().map(IpAddr::from),
@@ -238,19 +261,20 @@ static RSA_SHA256_1024: LegacyRsa = LegacyRsa {
     ring: &ring::signature::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY,
 };
 
+/// The signature algorithms paths are verified with: the legacy RSA ones, then webpki's.
 fn algorithms() -> Vec<&'static dyn SignatureVerificationAlgorithm> {
     let mut v: Vec<&'static dyn SignatureVerificationAlgorithm> = vec![&RSA_SHA1, &RSA_SHA256_1024];
     v.extend_from_slice(webpki::ALL_VERIFICATION_ALGS);
     v
 }
 
+/// A time as webpki takes it (before 1970 counts as 1970).
 fn unix(t: OffsetDateTime) -> UnixTime {
     UnixTime::since_unix_epoch(std::time::Duration::from_secs(
         t.unix_timestamp().max(0) as u64
     ))
 }
 
-/// Judge a chain. Pure: the same input gives the same output.
 /// The caIssuers URL of the issuer a chain still lacks (with the certificates `fetched` so far
 /// added), or None when nothing is missing or no URL names it. The names and the expiry warning
 /// play no part in it.
@@ -282,6 +306,7 @@ pub fn missing_issuer_url(
     }
 }
 
+/// Judge a chain. Pure: the same input gives the same output.
 pub fn analyze(input: &AnalysisInput<'_>) -> ChainAnalysis {
     let mut a = ChainAnalysis {
         certificates: Vec::new(),
@@ -295,24 +320,62 @@ pub fn analyze(input: &AnalysisInput<'_>) -> ChainAnalysis {
         names: Vec::new(),
         weak_keys: Vec::new(),
         weak_signatures: Vec::new(),
-        trust_with_fetched: None,
+        trust_with_fetched: trust_with_fetched(input),
     };
-    if !input.fetched.is_empty() {
-        let combined: Vec<Vec<u8>> = input
-            .chain
-            .iter()
-            .chain(input.fetched.iter())
-            .cloned()
-            .collect();
-        let with = analyze(&AnalysisInput {
-            chain: &combined,
-            fetched: &[],
-            ..*input
-        });
-        a.trust_with_fetched = Some(with.trust);
+    let parsed = parse_chain(input.chain, &mut a);
+    let Some(Some(leaf)) = parsed.first() else {
+        if let Some((_, e)) = a.unparsable.first() {
+            a.trust = TrustVerdict::NoCertificate {
+                reason: format!("the leaf certificate is unreadable: {e}"),
+            };
+        }
+        return a;
+    };
+    let walk = issuer_walk(&parsed);
+    a.order_problems = order_problems(&parsed, &walk);
+    a.trust = trust_verdict(input, &parsed, &walk, leaf);
+    a.time_problems = time_problems(input, &parsed, &walk);
+    a.covered_names = covered_names(leaf);
+    a.names = input
+        .names
+        .iter()
+        .map(|name| {
+            let matched_by = matched_by(name, leaf, &a.covered_names);
+            NameCheck {
+                name: name.clone(),
+                covered: matched_by.is_some(),
+                matched_by,
+            }
+        })
+        .collect();
+    (a.weak_keys, a.weak_signatures) = weaknesses(&parsed, &walk);
+    a
+}
+
+/// The trust verdict with the certificates fetched through AIA added (None when none were).
+fn trust_with_fetched(input: &AnalysisInput<'_>) -> Option<TrustVerdict> {
+    if input.fetched.is_empty() {
+        return None;
     }
-    let mut parsed: Vec<Option<Parsed<'_>>> = Vec::new();
-    for (i, der) in input.chain.iter().enumerate() {
+    let combined: Vec<Vec<u8>> = input
+        .chain
+        .iter()
+        .chain(input.fetched.iter())
+        .cloned()
+        .collect();
+    let with = analyze(&AnalysisInput {
+        chain: &combined,
+        fetched: &[],
+        ..*input
+    });
+    Some(with.trust)
+}
+
+/// Parse every certificate of the chain, in order (None for an unreadable one); the details of
+/// the readable ones and the errors of the others go into `a`.
+fn parse_chain<'c>(chain: &'c [Vec<u8>], a: &mut ChainAnalysis) -> Vec<Option<Parsed<'c>>> {
+    let mut parsed = Vec::new();
+    for (i, der) in chain.iter().enumerate() {
         match parse(der) {
             Ok(p) => {
                 a.certificates.push(p.details.clone());
@@ -324,204 +387,239 @@ pub fn analyze(input: &AnalysisInput<'_>) -> ChainAnalysis {
             }
         }
     }
-    let Some(Some(leaf)) = parsed.first() else {
-        if let Some((_, e)) = a.unparsable.first() {
-            a.trust = TrustVerdict::NoCertificate {
-                reason: format!("the leaf certificate is unreadable: {e}"),
-            };
-        }
-        return a;
-    };
+    parsed
+}
 
-    // The issuer walk from the leaf through what was sent: the path as the server meant it.
+/// The readable certificate at position `i` of the chain.
+fn at<'p, 'c>(parsed: &'p [Option<Parsed<'c>>], i: usize) -> Option<&'p Parsed<'c>> {
+    parsed.get(i).and_then(Option::as_ref)
+}
+
+/// The issuer walk from the leaf (position 0) through what was sent: the path as the server meant
+/// it, as positions in the chain, up to a self-signed certificate or one whose issuer was not sent.
+fn issuer_walk(parsed: &[Option<Parsed<'_>>]) -> Vec<usize> {
     let mut walk = vec![0usize];
-    while let Some(cur) = walk.last().and_then(|&i| parsed[i].as_ref()) {
+    while let Some(cur) = walk.last().and_then(|&i| at(parsed, i)) {
         if cur.details.self_signed {
             break;
         }
-        let next = (0..parsed.len()).find(|j| {
-            !walk.contains(j)
-                && parsed[*j]
-                    .as_ref()
-                    .is_some_and(|c| issued_by(&cur.cert, &c.cert))
-        });
+        let next = parsed
+            .iter()
+            .enumerate()
+            .find(|(j, c)| {
+                !walk.contains(j) && c.as_ref().is_some_and(|c| issued_by(&cur.cert, &c.cert))
+            })
+            .map(|(j, _)| j);
         match next {
             Some(j) => walk.push(j),
             None => break,
         }
     }
+    walk
+}
 
-    // Order (RFC 5246 7.4.2: each certificate certifies the one before it).
+/// Order (RFC 5246 7.4.2: each certificate certifies the one before it): certificates off the
+/// leaf's path, and issuers not sent right after what they issued.
+fn order_problems(parsed: &[Option<Parsed<'_>>], walk: &[usize]) -> Vec<String> {
+    let mut problems = Vec::new();
     for (i, p) in parsed.iter().enumerate().skip(1) {
         if !walk.contains(&i) {
             let subject = p
                 .as_ref()
                 .map(|p| p.details.subject.clone())
                 .unwrap_or_else(|| "unreadable".into());
-            a.order_problems.push(format!(
+            problems.push(format!(
                 "certificate #{i} ({subject}) is not part of the leaf's chain"
             ));
         }
     }
-    for (pos, &idx) in walk.iter().enumerate() {
-        if pos > 0 && idx != walk[pos - 1] + 1 {
-            let subject = parsed[idx]
-                .as_ref()
+    for (&prev, &idx) in walk.iter().zip(walk.iter().skip(1)) {
+        if idx != prev + 1 {
+            let subject = at(parsed, idx)
                 .map(|p| p.details.subject.clone())
                 .unwrap_or_default();
-            a.order_problems.push(format!(
-                "certificate #{idx} ({subject}) issued certificate #{} but is not sent right after it",
-                walk[pos - 1]
+            problems.push(format!(
+                "certificate #{idx} ({subject}) issued certificate #{prev} but is not sent right after it"
             ));
         }
     }
+    problems
+}
 
-    // Trust.
-    let anchors: Vec<_> = input
-        .trust
-        .anchors
-        .iter()
-        .filter_map(|d| webpki::anchor_from_trusted_cert(d).ok())
-        .collect();
-    let intermediates: Vec<CertificateDer<'_>> = input
-        .chain
-        .iter()
-        .skip(1)
-        .map(|d| CertificateDer::from(d.as_slice()))
-        .collect();
-    let leaf_der = CertificateDer::from(input.chain[0].as_slice());
-    let algs = algorithms();
-    let verify_at = |t: OffsetDateTime| -> Result<String, webpki::Error> {
-        let ee = webpki::EndEntityCert::try_from(&leaf_der)?;
+/// Trust: a path from the leaf through the chain to an anchor, judged apart from time (the dates
+/// are findings of their own).
+fn trust_verdict(
+    input: &AnalysisInput<'_>,
+    parsed: &[Option<Parsed<'_>>],
+    walk: &[usize],
+    leaf: &Parsed<'_>,
+) -> TrustVerdict {
+    if leaf.details.self_signed {
+        return TrustVerdict::SelfSigned;
+    }
+    let paths = PathBuilder::new(input, leaf);
+    let mut result = paths.verify_at(input.now);
+    if is_time_error(&result)
+        && let Some(t) = moment_all_valid(parsed, walk)
+    {
+        // Verify at a moment when every certificate on the walk is valid.
+        result = paths.verify_at(t);
+    }
+    let top = walk.last().and_then(|&i| at(parsed, i)).unwrap_or(leaf);
+    match result {
+        Ok(anchor) => TrustVerdict::Trusted { anchor },
+        // No moment when the whole path is valid: judge trust by names and signatures alone.
+        Err(webpki::Error::CertExpired { .. }) | Err(webpki::Error::CertNotValidYet { .. }) => {
+            match anchor_of_top(input.trust, top) {
+                Some(c) => TrustVerdict::Trusted {
+                    anchor: c.subject().to_string(),
+                },
+                None => untrusted(top),
+            }
+        }
+        Err(webpki::Error::UnknownIssuer) => untrusted(top),
+        Err(e) => TrustVerdict::Invalid {
+            reason: webpki_words(&e),
+        },
+    }
+}
+
+/// webpki's path building from one leaf, through the chain as sent, to the store's anchors.
+struct PathBuilder<'a> {
+    trust: &'a TrustStore,
+    anchors: Vec<rustls_pki_types::TrustAnchor<'a>>,
+    intermediates: Vec<CertificateDer<'a>>,
+    leaf: CertificateDer<'a>,
+    algs: Vec<&'static dyn SignatureVerificationAlgorithm>,
+}
+
+impl<'a> PathBuilder<'a> {
+    fn new(input: &AnalysisInput<'a>, leaf: &Parsed<'a>) -> Self {
+        PathBuilder {
+            trust: input.trust,
+            anchors: input
+                .trust
+                .anchors
+                .iter()
+                .filter_map(|d| webpki::anchor_from_trusted_cert(d).ok())
+                .collect(),
+            intermediates: input
+                .chain
+                .iter()
+                .skip(1)
+                .map(|d| CertificateDer::from(d.as_slice()))
+                .collect(),
+            leaf: CertificateDer::from(leaf.der),
+            algs: algorithms(),
+        }
+    }
+
+    /// The subject of the anchor of a valid path at `t`, or why there is none.
+    fn verify_at(&self, t: OffsetDateTime) -> Result<String, webpki::Error> {
+        let ee = webpki::EndEntityCert::try_from(&self.leaf)?;
         let path = ee.verify_for_usage(
-            &algs,
-            &anchors,
-            &intermediates,
+            &self.algs,
+            &self.anchors,
+            &self.intermediates,
             unix(t),
             webpki::KeyUsage::server_auth(),
             None,
             None,
         )?;
-        let anchor_subject = path.anchor().subject.as_ref().to_vec();
-        let name = input
-            .trust
-            .anchors
-            .iter()
-            .filter_map(|d| X509Certificate::from_der(d).ok().map(|(_, c)| c))
-            // webpki keeps the Name's contents; x509-parser the whole TLV: compare past the header.
-            .find(|c| {
-                let raw = c.subject().as_raw();
-                raw.ends_with(&anchor_subject) && raw.len() - anchor_subject.len() <= 4
-            })
-            .map(|c| c.subject().to_string())
-            .unwrap_or_else(|| "a trust anchor".into());
-        Ok(name)
-    };
-    a.trust = if leaf.details.self_signed {
-        TrustVerdict::SelfSigned
-    } else {
-        let mut result = verify_at(input.now);
-        if matches!(
-            result,
-            Err(webpki::Error::CertExpired { .. }) | Err(webpki::Error::CertNotValidYet { .. })
-        ) {
-            // Judge trust apart from time (time is reported on its own): verify at a moment when
-            // every certificate on the walk is valid, if there is one.
-            let from = walk
-                .iter()
-                .filter_map(|&i| parsed[i].as_ref())
-                .map(|p| p.cert.validity().not_before.to_datetime())
-                .max();
-            let to = walk
-                .iter()
-                .filter_map(|&i| parsed[i].as_ref())
-                .map(|p| p.cert.validity().not_after.to_datetime())
-                .min();
-            if let (Some(from), Some(to)) = (from, to)
-                && from < to
-            {
-                result = verify_at(from + (to - from) / 2);
-            }
-        }
-        let top = walk
-            .last()
-            .and_then(|&i| parsed[i].as_ref())
-            .unwrap_or(leaf);
-        match result {
-            Ok(anchor) => TrustVerdict::Trusted { anchor },
-            Err(webpki::Error::CertExpired { .. }) | Err(webpki::Error::CertNotValidYet { .. }) => {
-                // No moment when the whole path is valid: judge trust by names and signatures
-                // alone (the dates are findings of their own).
-                let anchor = input
-                    .trust
-                    .anchors
-                    .iter()
-                    .filter_map(|d| X509Certificate::from_der(d).ok().map(|(_, c)| c))
-                    .find(|c| {
-                        issued_by(&top.cert, c)
-                            || c.subject().as_raw() == top.cert.subject().as_raw()
-                                && c.public_key().raw == top.cert.public_key().raw
-                    });
-                match anchor {
-                    Some(c) => TrustVerdict::Trusted {
-                        anchor: c.subject().to_string(),
-                    },
-                    None => untrusted(top),
-                }
-            }
-            Err(webpki::Error::UnknownIssuer) => untrusted(top),
-            Err(e) => TrustVerdict::Invalid {
-                reason: webpki_words(&e),
-            },
-        }
-    };
-
-    // Validity of every certificate on the walk (a self-signed root's dates matter too: a
-    // client with it as an anchor ignores them, but most senders never get there).
-    let warn = ::time::Duration::days(i64::from(input.expiry_warn_days));
-    for &i in &walk {
-        let Some(p) = parsed[i].as_ref() else {
-            continue;
-        };
-        let nb = p.cert.validity().not_before.to_datetime();
-        let na = p.cert.validity().not_after.to_datetime();
-        let days = |t: OffsetDateTime| (t - input.now).whole_days();
-        if input.now > na {
-            a.time_problems.push(TimeProblem {
-                index: i,
-                subject: p.details.subject.clone(),
-                kind: "expired".into(),
-                date: rfc3339(na),
-                days: days(na),
-            });
-        } else if input.now < nb {
-            a.time_problems.push(TimeProblem {
-                index: i,
-                subject: p.details.subject.clone(),
-                kind: "not-yet-valid".into(),
-                date: rfc3339(nb),
-                days: days(nb),
-            });
-        } else if na - input.now < warn {
-            a.time_problems.push(TimeProblem {
-                index: i,
-                subject: p.details.subject.clone(),
-                kind: "expires-soon".into(),
-                date: rfc3339(na),
-                days: days(na),
-            });
-        }
+        Ok(anchor_name(self.trust, path.anchor().subject.as_ref()))
     }
+}
 
-    // Names.
-    let dns_sans: Vec<String> = leaf
-        .details
-        .sans
+/// The subject of the store's anchor whose Name has the contents `anchor_subject`.
+fn anchor_name(trust: &TrustStore, anchor_subject: &[u8]) -> String {
+    trust
+        .anchors
         .iter()
-        .filter(|s| s.parse::<IpAddr>().is_err())
-        .cloned()
-        .collect();
-    a.covered_names = if leaf.details.sans.is_empty() {
+        .filter_map(|d| X509Certificate::from_der(d).ok().map(|(_, c)| c))
+        // webpki keeps the Name's contents; x509-parser the whole TLV: compare past the header.
+        .find(|c| {
+            let raw = c.subject().as_raw();
+            raw.ends_with(anchor_subject) && raw.len() - anchor_subject.len() <= 4
+        })
+        .map(|c| c.subject().to_string())
+        .unwrap_or_else(|| "a trust anchor".into())
+}
+
+/// The path failed for a certificate's dates alone.
+fn is_time_error(result: &Result<String, webpki::Error>) -> bool {
+    matches!(
+        result,
+        Err(webpki::Error::CertExpired { .. }) | Err(webpki::Error::CertNotValidYet { .. })
+    )
+}
+
+/// The middle of the time when every certificate on the walk is valid, if there is such a time.
+fn moment_all_valid(parsed: &[Option<Parsed<'_>>], walk: &[usize]) -> Option<OffsetDateTime> {
+    let on_walk = || walk.iter().filter_map(|&i| at(parsed, i));
+    let from = on_walk()
+        .map(|p| p.cert.validity().not_before.to_datetime())
+        .max();
+    let to = on_walk()
+        .map(|p| p.cert.validity().not_after.to_datetime())
+        .min();
+    match (from, to) {
+        (Some(from), Some(to)) if from < to => Some(from + (to - from) / 2),
+        _ => None,
+    }
+}
+
+/// The anchor that issued the top of the walk, or is it (same name and key), by names and
+/// signatures alone.
+fn anchor_of_top<'t>(trust: &'t TrustStore, top: &Parsed<'_>) -> Option<X509Certificate<'t>> {
+    trust
+        .anchors
+        .iter()
+        .filter_map(|d| X509Certificate::from_der(d).ok().map(|(_, c)| c))
+        .find(|c| {
+            issued_by(&top.cert, c)
+                || c.subject().as_raw() == top.cert.subject().as_raw()
+                    && c.public_key().raw == top.cert.public_key().raw
+        })
+}
+
+/// Validity of every certificate on the walk (a self-signed root's dates matter too: a client
+/// with it as an anchor ignores them, but most senders never get there).
+fn time_problems(
+    input: &AnalysisInput<'_>,
+    parsed: &[Option<Parsed<'_>>],
+    walk: &[usize],
+) -> Vec<TimeProblem> {
+    walk.iter()
+        .filter_map(|&i| time_problem(input, i, at(parsed, i)?))
+        .collect()
+}
+
+/// Expired, not yet valid, or expiring within the warning: the certificate at position `index`.
+fn time_problem(input: &AnalysisInput<'_>, index: usize, p: &Parsed<'_>) -> Option<TimeProblem> {
+    let nb = p.cert.validity().not_before.to_datetime();
+    let na = p.cert.validity().not_after.to_datetime();
+    let warn = ::time::Duration::days(i64::from(input.expiry_warn_days));
+    let (kind, date) = if input.now > na {
+        ("expired", na)
+    } else if input.now < nb {
+        ("not-yet-valid", nb)
+    } else if na - input.now < warn {
+        ("expires-soon", na)
+    } else {
+        return None;
+    };
+    Some(TimeProblem {
+        index,
+        subject: p.details.subject.clone(),
+        kind: kind.into(),
+        date: rfc3339(date),
+        days: (date - input.now).whole_days(),
+    })
+}
+
+/// The names the leaf covers: its subject alternative names, else its common names.
+fn covered_names(leaf: &Parsed<'_>) -> Vec<String> {
+    if leaf.details.sans.is_empty() {
         leaf.cert
             .subject()
             .iter_common_name()
@@ -530,61 +628,66 @@ pub fn analyze(input: &AnalysisInput<'_>) -> ChainAnalysis {
             .collect()
     } else {
         leaf.details.sans.clone()
-    };
-    for name in input.names {
-        let matched_by = if let Ok(ip) = name.parse::<IpAddr>() {
-            leaf.details
-                .sans
-                .iter()
-                .find(|s| s.parse::<IpAddr>().ok() == Some(ip))
-                .cloned()
-        } else if leaf.details.sans.is_empty() {
-            a.covered_names
-                .iter()
-                .find(|p| name_matches(p, name))
-                .cloned()
-        } else {
-            dns_sans.iter().find(|p| name_matches(p, name)).cloned()
-        };
-        a.names.push(NameCheck {
-            name: name.clone(),
-            covered: matched_by.is_some(),
-            matched_by,
-        });
     }
+}
 
-    // Strength, for every certificate on the walk but a self-signed root (nobody checks a
-    // root's own signature; its key still signs the next one, so its size counts).
-    for &i in &walk {
-        let Some(p) = parsed[i].as_ref() else {
-            continue;
-        };
+/// The pattern of the leaf that covers `name`: an IP address only by an IP address SAN, a name by
+/// a DNS SAN (or, without SANs, by a common name).
+fn matched_by(name: &str, leaf: &Parsed<'_>, covered_names: &[String]) -> Option<String> {
+    let sans = &leaf.details.sans;
+    if let Ok(ip) = name.parse::<IpAddr>() {
+        sans.iter()
+            .find(|s| s.parse::<IpAddr>().ok() == Some(ip))
+            .cloned()
+    } else if sans.is_empty() {
+        covered_names
+            .iter()
+            .find(|p| name_matches(p, name))
+            .cloned()
+    } else {
+        sans.iter()
+            .filter(|s| s.parse::<IpAddr>().is_err())
+            .find(|p| name_matches(p, name))
+            .cloned()
+    }
+}
+
+/// Strength, for every certificate on the walk: (weak keys, weak signatures). A self-signed
+/// root's own signature is not judged (nobody checks it); its key still signs the next one, so its
+/// size counts.
+fn weaknesses(parsed: &[Option<Parsed<'_>>], walk: &[usize]) -> (Vec<Weakness>, Vec<Weakness>) {
+    let mut keys = Vec::new();
+    let mut signatures = Vec::new();
+    for (i, p) in walk.iter().filter_map(|&i| Some((i, at(parsed, i)?))) {
         let d = &p.details;
-        let weak_key = match (d.key_type.as_str(), d.key_bits) {
-            ("RSA", Some(b)) if b < 2048 => Some(format!("RSA {b} bits")),
-            ("DSA", _) => Some("DSA key".to_string()),
-            ("ECDSA", Some(b)) if b < 224 => Some(format!("ECDSA {b} bits")),
-            _ => None,
-        };
-        if let Some(what) = weak_key {
-            a.weak_keys.push(Weakness {
+        if let Some(what) = weak_key(d) {
+            keys.push(Weakness {
                 index: i,
                 subject: d.subject.clone(),
                 what,
             });
         }
-        // A self-signed certificate's own signature proves nothing, weak or not.
         if !d.self_signed
             && let Some(h) = weak_signature(&p.cert.signature_algorithm.algorithm.to_id_string())
         {
-            a.weak_signatures.push(Weakness {
+            signatures.push(Weakness {
                 index: i,
                 subject: d.subject.clone(),
                 what: format!("{h} ({})", d.signature_algorithm),
             });
         }
     }
-    a
+    (keys, signatures)
+}
+
+/// A key too weak to trust: RSA under 2048 bits, DSA, ECDSA under 224 bits.
+fn weak_key(d: &CertDetails) -> Option<String> {
+    match (d.key_type.as_str(), d.key_bits) {
+        ("RSA", Some(b)) if b < 2048 => Some(format!("RSA {b} bits")),
+        ("DSA", _) => Some("DSA key".to_string()),
+        ("ECDSA", Some(b)) if b < 224 => Some(format!("ECDSA {b} bits")),
+        _ => None,
+    }
 }
 
 /// Why no path to an anchor exists, from the top of the issuer walk. A self-signed top is a

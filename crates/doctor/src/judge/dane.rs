@@ -53,122 +53,109 @@ pub fn match_chain(records: &[Tlsa], chain: &[Vec<u8>], names: &[String]) -> Vec
     records.iter().map(|r| match_one(r, chain, names)).collect()
 }
 
+/// One record against the chain: unusable, DANE-EE against the leaf, or DANE-TA against a CA the
+/// server sends.
 fn match_one(r: &Tlsa, chain: &[Vec<u8>], names: &[String]) -> TlsaResult {
-    let res = |result: &str, detail: String, idx: Option<usize>| TlsaResult {
+    if let Some(why) = unusable(r) {
+        return result(r, "unusable", why, None);
+    }
+    let want = r.data.to_ascii_lowercase();
+    let Some(leaf) = chain.first() else {
+        return result(r, "no-match", "the server sent no certificate".into(), None);
+    };
+    if r.usage == 3 {
+        match_ee(r, leaf, &want)
+    } else {
+        match_ta(r, chain, names, &want)
+    }
+}
+
+/// A record's verdict.
+fn result(r: &Tlsa, result: &str, detail: String, idx: Option<usize>) -> TlsaResult {
+    TlsaResult {
         record: r.clone(),
         result: result.to_string(),
         detail,
         matched_index: idx,
-    };
+    }
+}
+
+/// Why SMTP senders ignore the record: a PKIX usage (RFC 7672 §3.1.3), or an undefined selector
+/// or matching type (RFC 6698 §2.1).
+fn unusable(r: &Tlsa) -> Option<String> {
     if !matches!(r.usage, 2 | 3) {
-        return res(
-            "unusable",
-            format!(
-                "usage {} ({}) is unusable for SMTP: senders ignore it (RFC 7672 §3.1.3)",
-                r.usage,
-                if r.usage == 0 { "PKIX-TA" } else { "PKIX-EE" }
-            ),
-            None,
-        );
+        return Some(format!(
+            "usage {} ({}) is unusable for SMTP: senders ignore it (RFC 7672 §3.1.3)",
+            r.usage,
+            if r.usage == 0 { "PKIX-TA" } else { "PKIX-EE" }
+        ));
     }
     if r.selector > 1 || r.matching > 2 {
-        return res(
-            "unusable",
-            format!(
-                "selector {} / matching type {} is not defined (RFC 6698 §2.1)",
-                r.selector, r.matching
-            ),
-            None,
+        return Some(format!(
+            "selector {} / matching type {} is not defined (RFC 6698 §2.1)",
+            r.selector, r.matching
+        ));
+    }
+    None
+}
+
+/// DANE-EE: the record matches the server's own certificate or key (`want`: its data in lower
+/// case).
+fn match_ee(r: &Tlsa, leaf: &[u8], want: &str) -> TlsaResult {
+    let served = association(leaf, r.selector, r.matching);
+    if served.as_deref() == Some(want) {
+        return result(
+            r,
+            "match",
+            "the server's certificate (DANE-EE)".into(),
+            Some(0),
         );
     }
-    let want = r.data.to_ascii_lowercase();
-    let Some(leaf) = chain.first() else {
-        return res("no-match", "the server sent no certificate".into(), None);
-    };
-    if r.usage == 3 {
-        return if association(leaf, r.selector, r.matching).as_deref() == Some(want.as_str()) {
-            res(
-                "match",
-                "the server's certificate (DANE-EE)".into(),
-                Some(0),
-            )
-        } else {
-            res(
-                "no-match",
-                format!(
-                    "the server's certificate has {} {} {} {}: the record was made for another certificate or key (a renewal with a new key?)",
-                    r.usage,
-                    r.selector,
-                    r.matching,
-                    association(leaf, r.selector, r.matching).unwrap_or_else(|| "?".into())
-                ),
-                None,
-            )
-        };
-    }
-    // DANE-TA: a CA in the chain as sent.
-    let found =
-        chain.iter().enumerate().skip(1).find(|(_, c)| {
-            association(c, r.selector, r.matching).as_deref() == Some(want.as_str())
-        });
+    result(
+        r,
+        "no-match",
+        format!(
+            "the server's certificate has {} {} {} {}: the record was made for another certificate or key (a renewal with a new key?)",
+            r.usage,
+            r.selector,
+            r.matching,
+            served.unwrap_or_else(|| "?".into())
+        ),
+        None,
+    )
+}
+
+/// DANE-TA: the record matches a CA in the chain as sent, the leaf chains up to it through the
+/// certificates sent, and the leaf carries one of `names`.
+fn match_ta(r: &Tlsa, chain: &[Vec<u8>], names: &[String], want: &str) -> TlsaResult {
+    let found = chain
+        .iter()
+        .enumerate()
+        .skip(1)
+        .find(|(_, c)| association(c, r.selector, r.matching).as_deref() == Some(want));
     let Some((idx, _)) = found else {
-        return res(
+        return result(
+            r,
             "no-match",
             "no CA certificate the server sends matches (DANE-TA needs the trust anchor in the chain the server sends, RFC 7671 §5.2.2)".into(),
             None,
         );
     };
-    // The leaf must chain up to it through the certificates sent.
     let parsed: Vec<Option<X509Certificate<'_>>> = chain
         .iter()
         .map(|c| X509Certificate::from_der(c).ok().map(|(_, x)| x))
         .collect();
-    let mut ok = true;
-    for i in 0..idx {
-        match (
-            parsed.get(i).and_then(Option::as_ref),
-            parsed.get(i + 1).and_then(Option::as_ref),
-        ) {
-            (Some(c), Some(issuer)) if crate::judge::cert::issued_by(c, issuer) => {}
-            _ => {
-                ok = false;
-                break;
-            }
-        }
-    }
-    if !ok {
-        return res(
+    if !chains_up_to(&parsed, idx) {
+        return result(
+            r,
             "no-match",
             format!("certificate #{idx} matches, but the chain below it does not lead up to it"),
             None,
         );
     }
-    let covered = parsed
-        .first()
-        .and_then(Option::as_ref)
-        .map(|leaf| {
-            let sans: Vec<String> = leaf
-                .subject_alternative_name()
-                .ok()
-                .flatten()
-                .map(|s| {
-                    s.value
-                        .general_names
-                        .iter()
-                        .filter_map(|g| match g {
-                            GeneralName::DNSName(d) => Some(d.to_string()),
-                            _ => None,
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            names
-                .iter()
-                .any(|n| sans.iter().any(|p| crate::judge::cert::name_matches(p, n)))
-        })
-        .unwrap_or(false);
-    if !covered && !names.is_empty() {
-        return res(
+    if !leaf_carries(&parsed, names) && !names.is_empty() {
+        return result(
+            r,
             "no-match",
             format!(
                 "certificate #{idx} matches (DANE-TA), but the server's certificate does not carry {} (RFC 7672 §3.2.2)",
@@ -177,11 +164,50 @@ fn match_one(r: &Tlsa, chain: &[Vec<u8>], names: &[String]) -> TlsaResult {
             None,
         );
     }
-    res(
+    result(
+        r,
         "match",
         format!("CA certificate #{idx} of the chain (DANE-TA)"),
         Some(idx),
     )
+}
+
+/// Each certificate from the leaf up to position `idx` is issued by the next one sent.
+fn chains_up_to(parsed: &[Option<X509Certificate<'_>>], idx: usize) -> bool {
+    (0..idx).all(|i| {
+        match (
+            parsed.get(i).and_then(Option::as_ref),
+            parsed.get(i + 1).and_then(Option::as_ref),
+        ) {
+            (Some(c), Some(issuer)) => crate::judge::cert::issued_by(c, issuer),
+            _ => false,
+        }
+    })
+}
+
+/// The leaf's DNS names cover one of `names` (RFC 7672 §3.2.2: DANE-TA checks the name).
+fn leaf_carries(parsed: &[Option<X509Certificate<'_>>], names: &[String]) -> bool {
+    let Some(leaf) = parsed.first().and_then(Option::as_ref) else {
+        return false;
+    };
+    let sans: Vec<String> = leaf
+        .subject_alternative_name()
+        .ok()
+        .flatten()
+        .map(|s| {
+            s.value
+                .general_names
+                .iter()
+                .filter_map(|g| match g {
+                    GeneralName::DNSName(d) => Some(d.to_string()),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    names
+        .iter()
+        .any(|n| sans.iter().any(|p| crate::judge::cert::name_matches(p, n)))
 }
 
 #[cfg(test)]

@@ -3,6 +3,9 @@
 
 use crate::judge::cert::{AnalysisInput, analyze};
 use crate::judge::diagnose::{diagnose, is_check_error, rank};
+use crate::model::cert::CertBytes;
+use crate::model::cert::ChainAnalysis;
+use crate::model::finding::{Finding, Severity};
 use crate::model::observation::{EndpointObservation, Failure, FailureKind, Phase};
 use crate::model::report::*;
 use crate::model::trust::TrustStore;
@@ -51,31 +54,49 @@ pub fn judge_domain_report(
     }
     let d = crate::judge::domain::judge_domain(obs, &r.endpoints, trust, now, warn_days);
     let domain = d.observation.domain.clone();
-    // The domain cannot be checked at all: no MX answer, or the domain does not exist.
-    let fatal = match d.observation.mx.outcome {
-        crate::model::dns::Outcome::Error => Some((
-            FailureKind::Resolve,
-            format!(
-                "the MX lookup failed: {}",
-                d.observation.mx.error.clone().unwrap_or_default()
-            ),
-        )),
-        crate::model::dns::Outcome::Nxdomain => Some((
-            FailureKind::Resolve,
-            format!("{domain} does not exist (NXDOMAIN)"),
-        )),
-        _ => None,
-    };
+    let fatal = domain_failure(&d);
     r.domain = Some(d);
-    if let Some((kind, message)) = fatal {
-        let f = Failure {
-            phase: Phase::Resolve,
-            kind,
-            message,
-        };
+    if let Some(f) = fatal {
         return finish_error(r, &domain, None, f);
     }
-    // The domain's own findings first among equals: they say which senders fail.
+    let all = domain_findings_first(&r);
+    let senders = r
+        .domain
+        .as_ref()
+        .map(|d| {
+            d.senders
+                .iter()
+                .map(|s| format!("{}: {}", s.kind, s.result))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default();
+    r.verdict = domain_verdict(&domain, all.first(), &senders);
+    r
+}
+
+/// Why a domain cannot be checked at all: no MX answer, or the domain does not exist.
+fn domain_failure(d: &DomainReport) -> Option<Failure> {
+    let message = match d.observation.mx.outcome {
+        crate::model::dns::Outcome::Error => format!(
+            "the MX lookup failed: {}",
+            d.observation.mx.error.clone().unwrap_or_default()
+        ),
+        crate::model::dns::Outcome::Nxdomain => {
+            format!("{} does not exist (NXDOMAIN)", d.observation.domain)
+        }
+        _ => return None,
+    };
+    Some(Failure {
+        phase: Phase::Resolve,
+        kind: FailureKind::Resolve,
+        message,
+    })
+}
+
+/// Every finding of a domain check, the domain's own first among equals (they say which senders
+/// fail), then the endpoints', each group ranked, the whole sorted by severity.
+fn domain_findings_first(r: &CheckReport) -> Vec<Finding> {
     let mut all: Vec<_> = r
         .domain
         .iter()
@@ -90,24 +111,18 @@ pub fn judge_domain_report(
     rank(&mut from_endpoints);
     all.extend(from_endpoints);
     all.sort_by_key(|f| f.severity);
-    let senders = r
-        .domain
-        .as_ref()
-        .map(|d| {
-            d.senders
-                .iter()
-                .map(|s| format!("{}: {}", s.kind, s.result))
-                .collect::<Vec<_>>()
-                .join(", ")
-        })
-        .unwrap_or_default();
-    r.verdict = match all.first() {
-        Some(f) if f.severity == crate::model::finding::Severity::Error => Verdict {
+    all
+}
+
+/// A domain's verdict from its most important finding; `senders` sums up a domain without one.
+fn domain_verdict(domain: &str, top: Option<&Finding>, senders: &str) -> Verdict {
+    match top {
+        Some(f) if f.severity == Severity::Error => Verdict {
             status: Status::Problems,
             code: Some(f.code.clone()),
             text: format!("{domain}: {} [{}]", f.summary, f.code),
         },
-        Some(f) if f.severity == crate::model::finding::Severity::Warning => Verdict {
+        Some(f) if f.severity == Severity::Warning => Verdict {
             status: Status::Warnings,
             code: Some(f.code.clone()),
             text: format!("{domain}: {} [{}]", f.summary, f.code),
@@ -117,10 +132,10 @@ pub fn judge_domain_report(
             code: None,
             text: format!("{domain}: nothing wrong found ({senders})"),
         },
-    };
-    r
+    }
 }
 
+/// The report of a check that could not be done: the verdict says so, the error says why.
 pub fn finish_error(
     mut r: CheckReport,
     host: &str,
@@ -147,6 +162,11 @@ pub fn finish_error(
     r
 }
 
+/// A failure that stopped the check of one endpoint: (host, address, failure).
+type StopError = (String, String, Failure);
+
+/// Judge the endpoints of a host check, and the check's verdict: the worst finding, else the
+/// first failure that stopped a check, else a failing simulated peer.
 pub fn judge(
     mut r: CheckReport,
     observations: Vec<EndpointObservation>,
@@ -157,11 +177,8 @@ pub fn judge(
     let now = checked_at(&r);
     let mut error = None;
     for obs in observations {
-        if is_check_error(&obs)
-            && error.is_none()
-            && let Some(f) = &obs.failure
-        {
-            error = Some((obs.name.clone(), obs.address.to_string(), f.clone()));
+        if error.is_none() {
+            error = stop_error(&obs);
         }
         r.endpoints.push(judge_endpoint(
             obs,
@@ -175,52 +192,12 @@ pub fn judge(
     let target = format!("{}:{}", r.target.host, r.target.port);
     let mut all: Vec<_> = r.findings().cloned().collect();
     rank(&mut all);
-    let top = all.first();
-    r.verdict = match (top, &error) {
-        (Some(f), _) if f.severity == crate::model::finding::Severity::Error => Verdict {
-            status: Status::Problems,
-            code: Some(f.code.clone()),
-            text: format!("{target}: {} [{}]", f.summary, f.code),
-        },
-        (_, Some((host, _, f))) => Verdict {
-            status: Status::Error,
-            code: None,
-            text: format!(
-                "could not check {host}: {} phase: {}",
-                f.phase.as_str(),
-                f.message
-            ),
-        },
-        (Some(f), None) if f.severity == crate::model::finding::Severity::Warning => Verdict {
-            status: Status::Warnings,
-            code: Some(f.code.clone()),
-            text: format!("{target}: {} [{}]", f.summary, f.code),
-        },
-        _ => Verdict {
-            status: Status::Ok,
-            code: None,
-            text: ok_text(&target, &r),
-        },
-    };
+    r.verdict = check_verdict(&target, all.first(), error.as_ref(), &r);
     // A simulated peer (--as) that fails is a problem too, when nothing worse was found.
-    if matches!(r.verdict.status, Status::Ok | Status::Warnings) {
-        let failing = r
-            .endpoints
-            .iter()
-            .flat_map(|e| e.profiles.iter())
-            .find(|s| s.result == "fails");
-        if let Some(s) = failing {
-            r.verdict = Verdict {
-                status: Status::Problems,
-                code: None,
-                text: format!(
-                    "{target}: {} would fail ({}): {}",
-                    s.name,
-                    s.reason.as_deref().unwrap_or("?"),
-                    s.detail
-                ),
-            };
-        }
+    if matches!(r.verdict.status, Status::Ok | Status::Warnings)
+        && let Some(v) = failing_peer_verdict(&target, &r)
+    {
+        r.verdict = v;
     }
     if let Some((host, address, f)) = error {
         r.error = Some(CheckError {
@@ -235,6 +212,67 @@ pub fn judge(
     r
 }
 
+/// The failure that stopped the check of this endpoint, if one did (see [`is_check_error`]).
+fn stop_error(obs: &EndpointObservation) -> Option<StopError> {
+    let f = obs.failure.as_ref().filter(|_| is_check_error(obs))?;
+    Some((obs.name.clone(), obs.address.to_string(), f.clone()))
+}
+
+/// A host check's verdict: an error finding first, then a failure that stopped the check, then a
+/// warning, else OK.
+fn check_verdict(
+    target: &str,
+    top: Option<&Finding>,
+    error: Option<&StopError>,
+    r: &CheckReport,
+) -> Verdict {
+    match (top, error) {
+        (Some(f), _) if f.severity == Severity::Error => Verdict {
+            status: Status::Problems,
+            code: Some(f.code.clone()),
+            text: format!("{target}: {} [{}]", f.summary, f.code),
+        },
+        (_, Some((host, _, f))) => Verdict {
+            status: Status::Error,
+            code: None,
+            text: format!(
+                "could not check {host}: {} phase: {}",
+                f.phase.as_str(),
+                f.message
+            ),
+        },
+        (Some(f), None) if f.severity == Severity::Warning => Verdict {
+            status: Status::Warnings,
+            code: Some(f.code.clone()),
+            text: format!("{target}: {} [{}]", f.summary, f.code),
+        },
+        _ => Verdict {
+            status: Status::Ok,
+            code: None,
+            text: ok_text(target, r),
+        },
+    }
+}
+
+/// The verdict when a simulated peer fails (the first failing one, endpoints in order).
+fn failing_peer_verdict(target: &str, r: &CheckReport) -> Option<Verdict> {
+    let s = r
+        .endpoints
+        .iter()
+        .flat_map(|e| e.profiles.iter())
+        .find(|s| s.result == "fails")?;
+    Some(Verdict {
+        status: Status::Problems,
+        code: None,
+        text: format!(
+            "{target}: {} would fail ({}): {}",
+            s.name,
+            s.reason.as_deref().unwrap_or("?"),
+            s.detail
+        ),
+    })
+}
+
 /// Judge one endpoint's observation: chain analysis for `names`, findings, simulated peers.
 pub(crate) fn judge_endpoint(
     obs: EndpointObservation,
@@ -244,92 +282,13 @@ pub(crate) fn judge_endpoint(
     warn_days: u32,
     profiles: &[crate::model::profile::Profile],
 ) -> EndpointReport {
-    // The chain from the modern handshake; else the one a legacy handshake of the scan read
-    // from the plaintext Certificate message (a server that only speaks TLS 1.0, say).
-    let from_tls = obs
-        .tls
-        .as_ref()
-        .filter(|t| t.completed && !t.chain.is_empty())
-        .map(|t| &t.chain);
-    let from_scan = obs
-        .scan
-        .as_ref()
-        .and_then(|s| s.scanned_chains.first())
-        .map(|c| &c.chain);
-    let fetched: Vec<Vec<u8>> = obs
-        .aia_fetches
-        .iter()
-        .filter_map(|f| f.certificate.as_ref().map(|c| c.0.clone()))
-        .collect();
-    let analysis = from_tls.or(from_scan).map(|chain| {
-        let chain: Vec<Vec<u8>> = chain.iter().map(|c| c.0.clone()).collect();
-        analyze(&AnalysisInput {
-            chain: &chain,
-            trust,
-            now,
-            names,
-            expiry_warn_days: warn_days,
-            fetched: &fetched,
-        })
-    });
-    let mut findings = diagnose(&obs, analysis.as_ref());
-    let primary_sha = analysis
-        .as_ref()
-        .and_then(|a| a.certificates.first())
-        .map(|c| c.sha256.clone());
-    let no_sni_analysis = obs
-        .no_sni
-        .as_ref()
-        .filter(|t| t.completed && !t.chain.is_empty())
-        .map(|t| {
-            let chain: Vec<Vec<u8>> = t.chain.iter().map(|c| c.0.clone()).collect();
-            analyze(&AnalysisInput {
-                chain: &chain,
-                trust,
-                now,
-                names,
-                expiry_warn_days: warn_days,
-                fetched: &[],
-            })
-        });
-    let no_sni_analysis =
-        no_sni_analysis.filter(|a| a.certificates.first().map(|c| c.sha256.clone()) != primary_sha);
-    if let Some(ns) = &no_sni_analysis {
+    let mut chains = ChainJudge::new(trust, now, names, warn_days);
+    let judged = judge_chains(&obs, &mut chains);
+    let mut findings = diagnose(&obs, judged.primary.as_ref());
+    if let Some(ns) = &judged.no_sni {
         findings.push(crate::judge::diagnose::sni_cert_differs(ns));
     }
-    // Chains with another leaf (the ECDSA one beside the RSA one): judged and reported too.
-    let primary_leaf = analysis
-        .as_ref()
-        .and_then(|a| a.certificates.first())
-        .map(|c| c.sha256.clone());
-    let mut other_chain_analyses = Vec::new();
-    for sc in obs.scan.iter().flat_map(|s| s.scanned_chains.iter()) {
-        let chain: Vec<Vec<u8>> = sc.chain.iter().map(|c| c.0.clone()).collect();
-        let a = analyze(&AnalysisInput {
-            chain: &chain,
-            trust,
-            now,
-            names,
-            expiry_warn_days: warn_days,
-            fetched: &[],
-        });
-        let leaf = a.certificates.first().map(|c| c.sha256.clone());
-        if leaf.is_none() || leaf == primary_leaf {
-            continue;
-        }
-        for f in crate::judge::diagnose::certificate_findings(&a) {
-            let mut f = f;
-            f.summary = format!("{} (the certificate sent for {})", f.summary, sc.suite);
-            f.evidence
-                .insert("suite".into(), serde_json::json!(sc.suite));
-            findings.push(f);
-        }
-        other_chain_analyses.push(OtherChain {
-            version: sc.version.clone(),
-            suite: sc.suite.clone(),
-            analysis: a,
-        });
-    }
+    findings.extend(judged.other_findings);
     rank(&mut findings);
     let mut sims: Vec<_> = profiles
         .iter()
@@ -337,8 +296,8 @@ pub(crate) fn judge_endpoint(
             crate::judge::simulate::simulate(
                 p,
                 &obs,
-                analysis.as_ref(),
-                no_sni_analysis.as_ref(),
+                judged.primary.as_ref(),
+                judged.no_sni.as_ref(),
                 names,
             )
         })
@@ -346,12 +305,159 @@ pub(crate) fn judge_endpoint(
     crate::judge::simulate::order(&mut sims);
     EndpointReport {
         observation: obs,
-        chain_analysis: analysis,
-        other_chain_analyses,
-        no_sni_analysis,
+        chain_analysis: judged.primary,
+        other_chain_analyses: judged.others,
+        no_sni_analysis: judged.no_sni,
         findings,
         profiles: sims,
     }
+}
+
+/// Chain analyses against one trust store, moment, set of names and expiry warning: each
+/// distinct chain (compared byte for byte before analysing) is analysed once, and its analysis
+/// reused for every further copy of it.
+struct ChainJudge<'a> {
+    trust: &'a TrustStore,
+    now: OffsetDateTime,
+    names: &'a [String],
+    warn_days: u32,
+    /// The chains analysed as sent (nothing fetched added), with their analyses.
+    seen: Vec<(&'a [CertBytes], ChainAnalysis)>,
+    /// How many analyses ran (the tests count them).
+    analysed: usize,
+}
+
+impl<'a> ChainJudge<'a> {
+    fn new(
+        trust: &'a TrustStore,
+        now: OffsetDateTime,
+        names: &'a [String],
+        warn_days: u32,
+    ) -> Self {
+        ChainJudge {
+            trust,
+            now,
+            names,
+            warn_days,
+            seen: Vec::new(),
+            analysed: 0,
+        }
+    }
+
+    /// Analyse `chain` with the certificates `fetched` through AIA added for a second verdict.
+    fn analyze(&mut self, chain: &[CertBytes], fetched: &[Vec<u8>]) -> ChainAnalysis {
+        self.analysed += 1;
+        let chain: Vec<Vec<u8>> = chain.iter().map(|c| c.0.clone()).collect();
+        analyze(&AnalysisInput {
+            chain: &chain,
+            trust: self.trust,
+            now: self.now,
+            names: self.names,
+            expiry_warn_days: self.warn_days,
+            fetched,
+        })
+    }
+
+    /// The analysis of `chain` as sent; a chain analysed before is not analysed again.
+    fn as_sent(&mut self, chain: &'a [CertBytes]) -> ChainAnalysis {
+        if let Some((_, a)) = self.seen.iter().find(|(c, _)| *c == chain) {
+            return a.clone();
+        }
+        let a = self.analyze(chain, &[]);
+        self.seen.push((chain, a.clone()));
+        a
+    }
+}
+
+/// The chains of one endpoint, judged.
+struct JudgedChains {
+    /// The chain to judge (see [`EndpointObservation::chain`]), with the AIA fetches.
+    primary: Option<ChainAnalysis>,
+    /// The chain sent without SNI, when its leaf differs from the primary chain's.
+    no_sni: Option<ChainAnalysis>,
+    /// The scan's chains with another leaf (the ECDSA one beside the RSA one).
+    others: Vec<OtherChain>,
+    /// Those chains' certificate findings, each marked with the suite it was sent for.
+    other_findings: Vec<Finding>,
+}
+
+/// Analyse the primary chain, the no-SNI chain and the scan's chains, each distinct one once.
+/// A chain with the primary chain's bytes has its leaf: it is neither analysed nor reported.
+fn judge_chains<'a>(obs: &'a EndpointObservation, chains: &mut ChainJudge<'a>) -> JudgedChains {
+    let fetched: Vec<Vec<u8>> = obs
+        .aia_fetches
+        .iter()
+        .filter_map(|f| f.certificate.as_ref().map(|c| c.0.clone()))
+        .collect();
+    let primary_chain = obs.chain();
+    let primary = primary_chain.map(|chain| chains.analyze(chain, &fetched));
+    let primary_leaf = primary.as_ref().and_then(leaf_sha256);
+    let no_sni = no_sni_analysis(obs, primary_chain, primary_leaf, chains);
+    let (others, other_findings) = other_chains(obs, primary_chain, primary_leaf, chains);
+    JudgedChains {
+        primary,
+        no_sni,
+        others,
+        other_findings,
+    }
+}
+
+/// The SHA-256 fingerprint of an analysed chain's leaf (its first readable certificate).
+fn leaf_sha256(a: &ChainAnalysis) -> Option<&str> {
+    a.certificates.first().map(|c| c.sha256.as_str())
+}
+
+/// The chain a client without SNI is sent, analysed, when its leaf differs from the primary's.
+fn no_sni_analysis<'a>(
+    obs: &'a EndpointObservation,
+    primary_chain: Option<&[CertBytes]>,
+    primary_leaf: Option<&str>,
+    chains: &mut ChainJudge<'a>,
+) -> Option<ChainAnalysis> {
+    let chain = obs
+        .no_sni
+        .as_ref()
+        .filter(|t| t.completed && !t.chain.is_empty())
+        .map(|t| t.chain.as_slice())?;
+    if primary_chain == Some(chain) {
+        return None;
+    }
+    let a = chains.as_sent(chain);
+    (leaf_sha256(&a) != primary_leaf).then_some(a)
+}
+
+/// The scan's chains with another leaf than the primary chain's: judged and reported too, their
+/// findings marked with the suite that made the server send them.
+fn other_chains<'a>(
+    obs: &'a EndpointObservation,
+    primary_chain: Option<&[CertBytes]>,
+    primary_leaf: Option<&str>,
+    chains: &mut ChainJudge<'a>,
+) -> (Vec<OtherChain>, Vec<Finding>) {
+    let mut others = Vec::new();
+    let mut findings = Vec::new();
+    for sc in obs.scan.iter().flat_map(|s| s.scanned_chains.iter()) {
+        if primary_chain == Some(sc.chain.as_slice()) {
+            continue;
+        }
+        let a = chains.as_sent(&sc.chain);
+        let leaf = leaf_sha256(&a);
+        if leaf.is_none() || leaf == primary_leaf {
+            continue;
+        }
+        for mut f in crate::judge::diagnose::certificate_findings(&a) {
+            f.summary = format!("{} (the certificate sent for {})", f.summary, sc.suite);
+            f.evidence
+                .insert("suite".into(), serde_json::json!(sc.suite));
+            findings.push(f);
+        }
+        others.push(OtherChain {
+            version: sc.version.clone(),
+            suite: sc.suite.clone(),
+            analysis: a,
+        });
+    }
+    (others, findings)
 }
 
 /// The moment of the check: certificates are judged at it (also when replayed).
@@ -363,6 +469,7 @@ fn checked_at(r: &CheckReport) -> OffsetDateTime {
     .unwrap_or_else(|_| OffsetDateTime::now_utc())
 }
 
+/// The verdict's words when nothing is wrong: what the server offers, and which names were checked.
 fn ok_text(target: &str, r: &CheckReport) -> String {
     let tls = r.endpoints.first().and_then(|e| e.observation.tls.as_ref());
     match tls {
@@ -384,5 +491,53 @@ fn ok_text(target: &str, r: &CheckReport) -> String {
             r.names_checked.join(", ")
         ),
         None => format!("{target}: nothing wrong found"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ChainJudge, judge_chains};
+    use crate::model::observation::EndpointObservation;
+    use crate::model::trust::TrustStore;
+    use serde_json::json;
+
+    fn tls(chain: &[&str]) -> serde_json::Value {
+        json!({"completed": true, "sni": null, "version": "TLSv1.3", "cipher_suite": null,
+               "group": null, "chain": chain, "signature_problem": null, "alert": null})
+    }
+
+    fn scanned(suite: &str, chain: &[&str]) -> serde_json::Value {
+        json!({"version": "TLSv1.2", "suite": suite, "chain": chain})
+    }
+
+    #[test]
+    fn each_distinct_chain_is_analysed_once() {
+        // "AAAA" and "BBBB" are base64 of bytes that are no certificate: cheap to analyse.
+        let obs: EndpointObservation = serde_json::from_value(json!({
+            "name": "mx.example.test", "address": "192.0.2.1:25", "mode": "starttls",
+            "ehlo_name": "probe.example.test", "smtp": {}, "tls": tls(&["AAAA"]), "failure": null,
+            "timings": {"total_ms": 1.0}, "transcript": [],
+            "no_sni": tls(&["AAAA"]),
+            "versions": {}, "scan_connections": 0, "scan_steps": [],
+            "scanned_chains": [scanned("a", &["AAAA"]), scanned("b", &["BBBB"]),
+                               scanned("c", &["BBBB"]), scanned("d", &["AAAA", "BBBB"])],
+        }))
+        .expect("fixture parses");
+        let trust = TrustStore {
+            anchors: Vec::new(),
+            description: "none".into(),
+        };
+        let names = vec!["mx.example.test".to_string()];
+        let mut chains = ChainJudge::new(&trust, time::OffsetDateTime::UNIX_EPOCH, &names, 21);
+        let judged = judge_chains(&obs, &mut chains);
+        // The primary chain, then BBBB once and AAAA+BBBB once; the no-SNI chain and the first
+        // scanned chain are the primary chain's bytes.
+        assert_eq!(chains.analysed, 3);
+        assert!(judged.primary.is_some());
+        assert!(judged.no_sni.is_none());
+        assert!(
+            judged.others.is_empty(),
+            "no readable leaf: nothing to report"
+        );
     }
 }

@@ -1,0 +1,312 @@
+//! One endpoint for people: findings with fixes, the peers, the connection, the names, the scan,
+//! the chain as sent, the SMTP dialogue, the timings and (with -v) the transcript.
+
+use super::Style;
+use super::ms;
+use super::paint;
+use super::peers::render_profiles;
+use super::scan::render_scan;
+use super::sev_label;
+use crate::judge::registry::lookup;
+use crate::model::cert::CertDetails;
+use crate::model::cert::ChainAnalysis;
+use crate::model::cert::TrustVerdict;
+use crate::model::finding::Finding;
+use crate::model::observation::EndpointObservation;
+use crate::model::observation::Sender;
+use crate::model::report::CheckReport;
+use crate::model::report::EndpointReport;
+use std::fmt::Write as _;
+
+/// The endpoint's sections, in order.
+pub(super) fn render_endpoint(o: &mut String, r: &CheckReport, ep: &EndpointReport, style: Style) {
+    let c = style.color;
+    let obs = &ep.observation;
+    render_findings(o, &ep.findings, c);
+    if !ep.profiles.is_empty() {
+        render_profiles(o, &ep.profiles, c);
+    }
+    render_connection(o, r, obs, c);
+    if let (None, Some(sc)) = (&ep.chain_analysis, &obs.scan) {
+        render_scan(o, sc, c);
+    }
+    if let Some(a) = &ep.chain_analysis {
+        render_names(o, a, c);
+        if let Some(sc) = &obs.scan {
+            render_scan(o, sc, c);
+        }
+        render_chain(o, ep, a, c);
+    }
+    render_smtp(o, obs, c);
+    render_timings(o, r, obs, c);
+    if style.transcript {
+        render_transcript(o, obs, c);
+    } else {
+        let _ = writeln!(
+            o,
+            "(the whole SMTP and TLS dialogue, and every connection of the scan: add -v)"
+        );
+    }
+}
+
+/// The findings, each with up to two fixes (Postfix, Exim or any server) and where to read more.
+fn render_findings(o: &mut String, findings: &[Finding], c: bool) {
+    if findings.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        o,
+        "\n{}",
+        paint(&format!("Findings ({})", findings.len()), "1", c)
+    );
+    for f in findings {
+        let _ = writeln!(
+            o,
+            "  {} {}  {}",
+            sev_label(f.severity, c),
+            paint(&f.code, "1", c),
+            f.summary
+        );
+        if let Some(def) = lookup(&f.code) {
+            for fix in def
+                .fixes
+                .iter()
+                .filter(|x| matches!(x.software, "Postfix" | "Exim" | "Any server"))
+                .take(2)
+            {
+                let _ = writeln!(o, "            fix ({}):", fix.software);
+                for line in fix.text.lines() {
+                    let _ = writeln!(o, "              {line}");
+                }
+            }
+            let _ = writeln!(o, "            more: smtp-tls-doctor explain {}", f.code);
+        }
+    }
+}
+
+/// The connection: server, EHLO name, SNI, what TLS negotiated, the trust store.
+fn render_connection(o: &mut String, r: &CheckReport, obs: &EndpointObservation, c: bool) {
+    let _ = writeln!(o, "\n{}", paint("Connection", "1", c));
+    let _ = writeln!(
+        o,
+        "  server     {}:{} → {} ({})",
+        obs.name,
+        r.target.port,
+        obs.address,
+        obs.mode.as_str()
+    );
+    let _ = writeln!(o, "  EHLO name  {}", obs.ehlo_name);
+    if let Some(tls) = &obs.tls {
+        let _ = writeln!(
+            o,
+            "  SNI        {}",
+            tls.sni.as_deref().unwrap_or("(none sent)")
+        );
+        if tls.completed {
+            let _ = writeln!(
+                o,
+                "  TLS        {}, {} ({}), key exchange {}",
+                tls.version.as_deref().unwrap_or("?"),
+                tls.cipher_suite
+                    .as_ref()
+                    .map(|s| s.iana.as_str())
+                    .unwrap_or("?"),
+                tls.cipher_suite
+                    .as_ref()
+                    .map(|s| s.id.as_str())
+                    .unwrap_or("?"),
+                tls.group.as_deref().unwrap_or("?")
+            );
+        } else {
+            let _ = writeln!(o, "  TLS        handshake failed");
+        }
+        if let Some(p) = &tls.signature_problem {
+            let _ = writeln!(
+                o,
+                "  note       the server's handshake signature did not verify: {p}"
+            );
+        }
+    }
+    let _ = writeln!(o, "  trust      {}", r.trust_store);
+}
+
+/// Each name checked: covered (and by which pattern) or not.
+fn render_names(o: &mut String, a: &ChainAnalysis, c: bool) {
+    for n in &a.names {
+        let mark = if n.covered {
+            paint("covered", "32", c)
+        } else {
+            paint("NOT covered", "31", c)
+        };
+        let _ = writeln!(
+            o,
+            "  name       {} {mark}{}",
+            n.name,
+            n.matched_by
+                .as_ref()
+                .map(|m| format!(" (by {m})"))
+                .unwrap_or_default()
+        );
+    }
+}
+
+/// The chain as sent: every certificate, the unreadable ones, the other chains the server
+/// sends for other suites, and the path's verdict.
+fn render_chain(o: &mut String, ep: &EndpointReport, a: &ChainAnalysis, c: bool) {
+    let _ = writeln!(
+        o,
+        "\n{}",
+        paint(
+            &format!("Certificate chain as sent ({})", a.certificates.len()),
+            "1",
+            c
+        )
+    );
+    for (i, d) in a.certificates.iter().enumerate() {
+        render_certificate(o, i, d);
+    }
+    for (i, e) in &a.unparsable {
+        let _ = writeln!(o, "  #{i} unreadable: {e}");
+    }
+    for other in &ep.other_chain_analyses {
+        let oa = &other.analysis;
+        if let Some(leaf) = oa.certificates.first() {
+            let _ = writeln!(
+                o,
+                "  another certificate, sent for {} ({}): {} — {}, {} certificate{} in the chain, names {}",
+                other.suite,
+                other.version,
+                leaf.subject,
+                key_text(leaf),
+                oa.certificates.len(),
+                if oa.certificates.len() == 1 { "" } else { "s" },
+                leaf.sans.join(", ")
+            );
+        }
+    }
+    let _ = writeln!(o, "  path       {}", trust_text(&a.trust));
+}
+
+/// One certificate: subject, issuer, names, validity, key and signature, fingerprint, caIssuers.
+fn render_certificate(o: &mut String, i: usize, d: &CertDetails) {
+    let _ = writeln!(o, "  #{i} subject    {}", d.subject);
+    let _ = writeln!(
+        o,
+        "     issuer     {}{}",
+        d.issuer,
+        if d.self_signed { " (self-signed)" } else { "" }
+    );
+    if !d.sans.is_empty() {
+        let _ = writeln!(o, "     names      {}", d.sans.join(", "));
+    }
+    let _ = writeln!(o, "     valid      {} → {}", d.not_before, d.not_after);
+    let _ = writeln!(
+        o,
+        "     key        {}; signed with {}",
+        key_text(d),
+        d.signature_algorithm
+    );
+    let _ = writeln!(o, "     sha256     {}", d.sha256);
+    for u in &d.ca_issuers {
+        let _ = writeln!(o, "     caIssuers  {u}");
+    }
+}
+
+/// A key in words: its type with its curve, or its size.
+fn key_text(d: &CertDetails) -> String {
+    match (&d.key_curve, d.key_bits) {
+        (Some(curve), _) => format!("{} {curve}", d.key_type),
+        (None, Some(b)) => format!("{} {b} bits", d.key_type),
+        _ => d.key_type.clone(),
+    }
+}
+
+/// The trust verdict in words.
+fn trust_text(t: &TrustVerdict) -> String {
+    match t {
+        TrustVerdict::Trusted { anchor } => format!("trusted, via {anchor}"),
+        TrustVerdict::SelfSigned => "self-signed".into(),
+        TrustVerdict::UntrustedRoot { root, .. } => format!("ends at the untrusted root {root}"),
+        TrustVerdict::Incomplete { missing_issuer, .. } => {
+            format!("incomplete: {missing_issuer} is missing")
+        }
+        TrustVerdict::Invalid { reason } => format!("invalid: {reason}"),
+        TrustVerdict::NoCertificate { reason } => reason.clone(),
+    }
+}
+
+/// The SMTP dialogue's answers: banner, EHLO (or its refusal), HELO, STARTTLS, EHLO after TLS.
+fn render_smtp(o: &mut String, obs: &EndpointObservation, c: bool) {
+    let s = &obs.smtp;
+    let Some(b) = &s.banner else {
+        return;
+    };
+    let _ = writeln!(o, "\n{}", paint("SMTP", "1", c));
+    let _ = writeln!(o, "  banner        {}", b.to_wire_lines().join(" / "));
+    if let Some(caps) = &s.capabilities {
+        let label = if obs.mode == crate::model::observation::Mode::Starttls {
+            "EHLO (plain)"
+        } else {
+            "EHLO"
+        };
+        let _ = writeln!(o, "  {label:<13} {}", caps.keywords().join(", "));
+    } else if let Some(e) = &s.ehlo {
+        let _ = writeln!(o, "  EHLO          {}", e.to_wire_lines().join(" / "));
+    }
+    if let Some(h) = &s.helo {
+        let _ = writeln!(o, "  HELO          {}", h.to_wire_lines().join(" / "));
+    }
+    if let Some(st) = &s.starttls {
+        let _ = writeln!(o, "  STARTTLS      {}", st.to_wire_lines().join(" / "));
+    }
+    if let Some(caps) = &s.capabilities_after_tls {
+        let _ = writeln!(o, "  EHLO (TLS)    {}", caps.keywords().join(", "));
+    }
+}
+
+/// The time of each phase, and the connections the whole check made.
+fn render_timings(o: &mut String, r: &CheckReport, obs: &EndpointObservation, c: bool) {
+    let t = &obs.timings;
+    let _ = writeln!(
+        o,
+        "\n{}  connect {} · banner {} · EHLO {} · STARTTLS {} · handshake {} · total {} · {} connection{}",
+        paint("Timings", "1", c),
+        ms(t.connect_ms),
+        ms(t.banner_ms),
+        ms(t.ehlo_ms),
+        ms(t.starttls_ms),
+        ms(t.handshake_ms),
+        ms(Some(t.total_ms)),
+        r.connections,
+        if r.connections == 1 { "" } else { "s" }
+    );
+}
+
+/// The whole SMTP and TLS dialogue, then every connection of the scan.
+fn render_transcript(o: &mut String, obs: &EndpointObservation, c: bool) {
+    let _ = writeln!(o, "\n{}", paint("Transcript", "1", c));
+    for e in &obs.transcript {
+        let who = match (e.from, e.layer.as_str()) {
+            (Sender::Client, "tls") => "C tls",
+            (Sender::Server, "tls") => "S tls",
+            (Sender::Client, _) => "C    ",
+            (Sender::Server, _) => "S    ",
+            (Sender::Note, _) => "*    ",
+        };
+        let _ = writeln!(o, "  {:>9.1} ms  {who}  {}", e.at_ms, e.text);
+    }
+    if let Some(sc) = &obs.scan {
+        let _ = writeln!(
+            o,
+            "\n{}",
+            paint(
+                &format!("Scan ({} connections)", sc.scan_connections),
+                "1",
+                c
+            )
+        );
+        for st in &sc.scan_steps {
+            let _ = writeln!(o, "  {:>9.1} ms  {:<34} → {}", st.at_ms, st.what, st.answer);
+        }
+    }
+}

@@ -1,0 +1,71 @@
+//! The simulated peers for people: who would fail and why (with the fixes), who connects with
+//! what, and who cannot be told.
+
+use super::paint;
+use crate::model::profile::Simulation;
+use std::fmt::Write as _;
+
+/// The peers' section: a line per peer.
+pub(super) fn render_profiles(o: &mut String, sims: &[Simulation], c: bool) {
+    let failing = sims.iter().filter(|s| s.result == "fails").count();
+    let _ = writeln!(
+        o,
+        "\n{}",
+        paint(
+            &format!("Peers ({} of {} would fail)", failing, sims.len()),
+            "1",
+            c
+        )
+    );
+    for s in sims {
+        match s.result.as_str() {
+            "fails" => render_failing(o, s, c),
+            "ok" => {
+                let n = s.negotiated.as_ref();
+                let _ = writeln!(
+                    o,
+                    "  {} {:<26} {} {}{}",
+                    paint("ok     ", "32", c),
+                    s.profile,
+                    n.map(|n| n.version.as_str()).unwrap_or("?"),
+                    n.map(|n| n.suite_name.as_str()).unwrap_or("?"),
+                    n.and_then(|n| n.group.as_ref())
+                        .map(|g| format!(" {g}"))
+                        .unwrap_or_default()
+                );
+            }
+            _ => {
+                let _ = writeln!(
+                    o,
+                    "  {} {:<26} {}",
+                    paint("unknown", "33", c),
+                    s.profile,
+                    s.detail
+                );
+            }
+        }
+    }
+}
+
+/// A failing peer: why, whether it then delivers in plaintext, and the fixes on both sides.
+fn render_failing(o: &mut String, s: &Simulation, c: bool) {
+    let _ = writeln!(
+        o,
+        "  {} {:<26} {}: {}{}",
+        paint("FAILS  ", "1;31", c),
+        s.profile,
+        s.reason.as_deref().unwrap_or("?"),
+        s.detail,
+        if s.plaintext_fallback {
+            " (it then delivers in plaintext)"
+        } else {
+            ""
+        }
+    );
+    if let Some(f) = &s.fix_server {
+        let _ = writeln!(o, "            fix (server): {f}");
+    }
+    if let Some(f) = &s.fix_client {
+        let _ = writeln!(o, "            fix (client): {f}");
+    }
+}
