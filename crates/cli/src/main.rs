@@ -429,6 +429,19 @@ fn dns_config(a: &CheckArgs) -> Result<doctor::model::dns::DnsConfig, String> {
     Ok(dns_cfg)
 }
 
+/// A setting a hint points at, as the flag that changes it.
+fn flag_of(s: doctor::judge::endpoint::Setting) -> String {
+    use doctor::judge::endpoint::Setting as S;
+    match s {
+        S::Resolve => "--resolve NAME:ADDR",
+        S::ImplicitTls => "--implicit-tls",
+        S::ConnectTimeout => "--connect-timeout",
+        S::BannerTimeout => "--banner-timeout",
+        S::CommandTimeout => "--command-timeout",
+    }
+    .to_string()
+}
+
 /// A library error in the words of this command line: the flag that gave the value, and what to do.
 fn usage_text(e: &Error) -> String {
     match e {
@@ -486,10 +499,14 @@ async fn run_check(a: CheckArgs) -> ExitCode {
         (None, Some(t)) => doctor::check::run(t, &opts, a.domain, a.port).await,
         (None, None) => return usage("give HOST[:PORT] or --from-json FILE"),
     };
-    let report = match result {
+    let mut report = match result {
         Ok(r) => r,
         Err(e) => return usage(usage_text(&e)),
     };
+    // The library's hint names settings in plain words; here they are this command's flags.
+    if let Some(e) = report.error.as_mut() {
+        e.hint = doctor::judge::endpoint::hint_naming(e.phase, e.kind, &flag_of);
+    }
     if let Some(path) = &a.export_chain
         && let Err(e) = export_chain(path, &report, &a.truststore)
     {

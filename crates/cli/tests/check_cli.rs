@@ -398,3 +398,29 @@ fn unreachable_host_in_an_empty_network_namespace() {
     assert_eq!(v["error"]["kind"], "unreachable");
     assert_eq!(v["error"]["host"], "192.0.2.1");
 }
+
+/// The library's hints name settings in plain words; the command line names its flags, in the
+/// text and in the JSON, and a replayed report gets them too.
+#[test]
+fn hints_name_the_flags_to_change() {
+    let r = check_scenario("silent", &["--json", "--banner-timeout", "0.5"]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    let v = r.json();
+    let hint = v["error"]["hint"].as_str().unwrap_or_default();
+    assert!(
+        hint.contains("--implicit-tls") && hint.contains("--banner-timeout"),
+        "{hint}"
+    );
+    let dir = tempfile::tempdir().expect("tmp");
+    let saved = dir.path().join("silent.json");
+    let mut plain = v.clone();
+    plain["error"]["hint"] = serde_json::json!("");
+    std::fs::write(&saved, plain.to_string()).expect("write");
+    let replayed = run(&["check", "--from-json", saved.to_str().unwrap_or_default()]);
+    assert!(
+        replayed.stdout.contains("--banner-timeout"),
+        "{}{}",
+        replayed.stdout,
+        replayed.stderr
+    );
+}

@@ -11,20 +11,52 @@ use crate::model::report::*;
 use crate::model::trust::TrustStore;
 use time::OffsetDateTime;
 
-/// What to do about a failure that stopped the check.
+/// A setting of the check that a hint points at. Each front end names it its own way (the
+/// command line: a flag; a web page: a form field); [`Setting::words`] is the plain name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Setting {
+    /// The address to connect to for a name.
+    Resolve,
+    /// Implicit TLS instead of STARTTLS.
+    ImplicitTls,
+    ConnectTimeout,
+    BannerTimeout,
+    CommandTimeout,
+}
+
+impl Setting {
+    /// The setting in plain words, for a report read without a front end.
+    pub fn words(self) -> &'static str {
+        match self {
+            Setting::Resolve => "the address to use for the name",
+            Setting::ImplicitTls => "implicit TLS",
+            Setting::ConnectTimeout => "the connect time limit",
+            Setting::BannerTimeout => "the banner time limit",
+            Setting::CommandTimeout => "the command time limit",
+        }
+    }
+}
+
+/// What to do about a failure that stopped the check, in plain words.
 pub fn hint(phase: Phase, kind: FailureKind) -> String {
+    hint_naming(phase, kind, &|s| s.words().to_string())
+}
+
+/// [`hint`], with each setting named by `name` (the CLI passes its flags).
+pub fn hint_naming(phase: Phase, kind: FailureKind, name: &dyn Fn(Setting) -> String) -> String {
     use FailureKind as K;
     use Phase as P;
+    use Setting as S;
     match (phase, kind) {
-        (P::Resolve, _) => "check the spelling of the host name, or give its address with --resolve NAME:ADDR".into(),
+        (P::Resolve, _) => format!("check the spelling of the host name, or give its address ({})", name(S::Resolve)),
         (P::Connect, K::Refused) => "check the port (25 for MX, 587 for submission with STARTTLS, 465 for implicit TLS), that the mail server runs and listens on this address (Postfix: inet_interfaces and master.cf; Exim: daemon_smtp_ports, local_interfaces), and the firewall".into(),
-        (P::Connect, K::Timeout) => "a firewall drops the packets (many networks block outgoing port 25), or the host is down; try from another network, or raise --connect-timeout".into(),
+        (P::Connect, K::Timeout) => format!("a firewall drops the packets (many networks block outgoing port 25), or the host is down; try from another network, or raise {}", name(S::ConnectTimeout)),
         (P::Connect, _) => "check the address and your network route to it".into(),
-        (P::Banner, K::Timeout) => "the server accepted the connection but sent no complete greeting in time: a port that expects TLS first (465-style: try --implicit-tls), a greet pause longer than the limit (raise --banner-timeout), a tarpit, or not an SMTP service".into(),
-        (P::Banner, K::NotSmtp) => "this port speaks something else than SMTP; if the bytes look like TLS, the port uses implicit TLS: try --implicit-tls".into(),
+        (P::Banner, K::Timeout) => format!("the server accepted the connection but sent no complete greeting in time: a port that expects TLS first (465-style: try {}), a greet pause longer than the limit (raise {}), a tarpit, or not an SMTP service", name(S::ImplicitTls), name(S::BannerTimeout)),
+        (P::Banner, K::NotSmtp) => format!("this port speaks something else than SMTP; if the bytes look like TLS, the port uses implicit TLS: try {}", name(S::ImplicitTls)),
         (P::Banner, K::LineTooLong) => "the server sends a line that never ends: this is not a working SMTP server".into(),
         (P::Banner, K::Closed) => "the server closed the connection before greeting: a connection limit, a blocklist or a TCP wrapper (Postfix postscreen/anvil, Exim smtp_accept_max_per_host, hosts.deny); try again later or from another address".into(),
-        (P::Ehlo, K::Timeout) | (P::Starttls, K::Timeout) => "the server stopped answering: a greylisting or tarpitting delay, raise --command-timeout, or check the server's logs".into(),
+        (P::Ehlo, K::Timeout) | (P::Starttls, K::Timeout) => format!("the server stopped answering: a greylisting or tarpitting delay, raise {}, or check the server's logs", name(S::CommandTimeout)),
         (P::Ehlo, _) | (P::Starttls, _) => "the server broke off the SMTP dialogue; its mail log says why".into(),
         (_, K::Timeout) => "the server stopped answering; raise the time limits or check its logs".into(),
         _ => "check the server's mail log for this connection".into(),
@@ -474,7 +506,7 @@ fn ok_text(target: &str, r: &CheckReport) -> String {
     let tls = r.endpoints.first().and_then(|e| e.observation.tls.as_ref());
     match tls {
         Some(t) if r.names_checked.is_empty() => format!(
-            "{target} offers {} ({}) with a trusted certificate; no name was checked (the target is an address: give --name)",
+            "{target} offers {} ({}) with a trusted certificate; no name was checked (the target is an address: give the name the certificate must cover)",
             t.version.as_deref().unwrap_or("TLS"),
             t.cipher_suite
                 .as_ref()

@@ -631,7 +631,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Dialog<S> {
                     };
                     let tls_hint =
                         if self.buf.first() == Some(&0x16) || self.buf.first() == Some(&0x15) {
-                            " (this looks like TLS: is the port implicit TLS? try --implicit-tls)"
+                            " (this looks like TLS: is the port implicit TLS?)"
                         } else {
                             ""
                         };
