@@ -384,7 +384,7 @@ async fn bind_shared(
         let port = local.port();
         let mut bound = vec![(first_owner, first, local)];
         let mut conflict = None;
-        for &(owner, ip) in &addrs[1..] {
+        for &(owner, ip) in addrs.iter().skip(1) {
             let addr = SocketAddr::new(ip, port);
             match TcpListener::bind(addr).await {
                 Ok(l) => bound.push((owner, l, addr)),

@@ -77,7 +77,10 @@ impl Hostile {
             Hostile::TruncatedServerHello => {
                 let record = truncated_server_hello(&hello, random32());
                 let sent = TRUNCATED_LEN.min(record.len());
-                if write_flush(&mut io, &record[..sent]).await.is_ok() {
+                if write_flush(&mut io, record.get(..sent).unwrap_or_default())
+                    .await
+                    .is_ok()
+                {
                     let _ = timeout(TRUNCATED_HOLD, discard_until_eof(&mut io)).await;
                 }
                 return;
@@ -246,7 +249,8 @@ pub(crate) fn parse_client_hello(record: &[u8]) -> Option<ClientHello> {
     let cipher_suites = r
         .take(cs_len)?
         .chunks_exact(2)
-        .map(|c| u16::from_be_bytes([c[0], c[1]]))
+        .filter_map(|c| <[u8; 2]>::try_from(c).ok())
+        .map(u16::from_be_bytes)
         .collect();
     Some(ClientHello {
         record_version,
@@ -276,7 +280,8 @@ fn supported_versions(mut r: Reader<'_>) -> Option<Vec<u16>> {
             }
             return Some(
                 list.chunks_exact(2)
-                    .map(|c| u16::from_be_bytes([c[0], c[1]]))
+                    .filter_map(|c| <[u8; 2]>::try_from(c).ok())
+                    .map(u16::from_be_bytes)
                     .collect(),
             );
         }
@@ -307,9 +312,10 @@ pub(crate) async fn read_tls_record(io: &mut BoxIo, header: [u8; 5]) -> Option<V
     if len == 0 || len > MAX_PLAINTEXT {
         return None;
     }
-    let mut record = vec![0u8; 5 + len];
-    record[..5].copy_from_slice(&header);
-    io.read_exact(&mut record[5..]).await.ok()?;
+    let mut body = vec![0u8; len];
+    io.read_exact(&mut body).await.ok()?;
+    let mut record = header.to_vec();
+    record.extend_from_slice(&body);
     Some(record)
 }
 

@@ -259,7 +259,7 @@ async fn read_head<S: AsyncRead + Unpin>(s: &mut S) -> io::Result<Head> {
             return Ok(Head::Eof);
         }
         let start = head.len().saturating_sub(3);
-        head.extend_from_slice(&buf[..n]);
+        head.extend_from_slice(buf.get(..n).unwrap_or_default());
         if let Some(end) = head_end(&head, start) {
             if end > MAX_HEAD {
                 return Ok(Head::TooLarge);
@@ -277,7 +277,7 @@ async fn read_head<S: AsyncRead + Unpin>(s: &mut S) -> io::Result<Head> {
 /// `from`.
 fn head_end(data: &[u8], from: usize) -> Option<usize> {
     (from..data.len()).find(|&i| {
-        let rest = &data[i..];
+        let rest = data.get(i..).unwrap_or_default();
         rest.starts_with(b"\r\n\r\n") || rest.starts_with(b"\n\n") || rest.starts_with(b"\n\r\n")
     })
 }

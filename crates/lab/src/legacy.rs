@@ -199,7 +199,8 @@ pub(crate) fn parse_sslv2_client_hello(data: &[u8]) -> Option<Sslv2ClientHello> 
     let cipher_specs = r
         .take(specs_len)?
         .chunks_exact(3)
-        .map(|c| u32::from_be_bytes([0, c[0], c[1], c[2]]))
+        .filter_map(|c| <[u8; 3]>::try_from(c).ok())
+        .map(|[a, b, c]| u32::from_be_bytes([0, a, b, c]))
         .collect();
     let session_id = r.take(sid_len)?.to_vec();
     let challenge = r.take(challenge_len)?.to_vec();

@@ -13,7 +13,7 @@
 // indexing, no panic! outside tests (`wire` holds the same rule).
 #![cfg_attr(
     not(test),
-    warn(
+    deny(
         clippy::unwrap_used,
         clippy::expect_used,
         clippy::indexing_slicing,

@@ -148,6 +148,14 @@ pub enum PkiError {
     Invalid(String),
 }
 
+/// The leaf's first name (its subject CN); a leaf without names cannot be made.
+fn first_name(spec: &LeafSpec) -> Result<&str, PkiError> {
+    spec.names
+        .first()
+        .map(String::as_str)
+        .ok_or_else(|| PkiError::Invalid("a leaf needs at least one name".into()))
+}
+
 impl fmt::Display for PkiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -291,7 +299,7 @@ impl Pki {
         };
 
         let mut params = CertificateParams::default();
-        params.distinguished_name = dn(&spec.names[0]);
+        params.distinguished_name = dn(first_name(spec)?);
         params.subject_alt_names = spec
             .names
             .iter()
@@ -345,7 +353,7 @@ impl Pki {
         };
 
         let mut name = X509NameBuilder::new()?;
-        name.append_entry_by_nid(Nid::COMMONNAME, &spec.names[0])?;
+        name.append_entry_by_nid(Nid::COMMONNAME, first_name(spec)?)?;
         let name = name.build();
 
         let mut b = X509Builder::new()?;

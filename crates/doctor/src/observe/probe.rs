@@ -677,7 +677,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Dialog<S> {
                         message: format!("the server closed the connection; received {partial}"),
                     });
                 }
-                Ok(Ok(n)) => self.buf.extend_from_slice(&chunk[..n]),
+                Ok(Ok(n)) => self
+                    .buf
+                    .extend_from_slice(chunk.get(..n).unwrap_or_default()),
             }
         }
     }

@@ -54,7 +54,9 @@ pub(super) fn handshake_failed(obs: &EndpointObservation) -> Option<Finding> {
     });
     let summary = match (&tls.alert, failure) {
         (Some(a), _) => {
-            evidence["alert"] = json!({"code": a.code, "name": a.name});
+            if let Some(m) = evidence.as_object_mut() {
+                m.insert("alert".into(), json!({"code": a.code, "name": a.name}));
+            }
             format!(
                 "the TLS handshake failed: the server sent the alert {} ({}): {}",
                 a.name,
@@ -67,7 +69,9 @@ pub(super) fn handshake_failed(obs: &EndpointObservation) -> Option<Finding> {
     };
     let summary = match scan.and_then(modern_gap) {
         Some(gap) => {
-            evidence["scan_explains"] = json!(gap);
+            if let Some(m) = evidence.as_object_mut() {
+                m.insert("scan_explains".into(), json!(gap));
+            }
             format!("{summary}; {gap}")
         }
         None => summary,
