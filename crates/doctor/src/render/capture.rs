@@ -93,6 +93,19 @@ pub fn render_text(r: &ConnectionReport, transcript: bool) -> String {
         r.duration_ms,
         r.certificate.phrase()
     ));
+    findings_text(&mut o, r);
+    smtp_text(&mut o, r);
+    tls_text(&mut o, r);
+    hello_text(&mut o, r);
+    servers_text(&mut o, r);
+    if transcript {
+        transcript_text(&mut o, r);
+    }
+    o
+}
+
+/// Each finding with the registry's title and fixes.
+fn findings_text(o: &mut String, r: &ConnectionReport) {
     for f in &r.findings {
         o.push_str(&format!(
             "  {} [{}]: {}\n",
@@ -114,6 +127,10 @@ pub fn render_text(r: &ConnectionReport, transcript: bool) -> String {
             ));
         }
     }
+}
+
+/// What the client did in SMTP.
+fn smtp_text(o: &mut String, r: &ConnectionReport) {
     let s = &r.smtp;
     o.push_str("  SMTP:\n");
     o.push_str(&format!(
@@ -160,6 +177,10 @@ pub fn render_text(r: &ConnectionReport, transcript: bool) -> String {
         s.message_bytes,
         if s.quit { "yes" } else { "no" }
     ));
+}
+
+/// The TLS handshake as the server saw it.
+fn tls_text(o: &mut String, r: &ConnectionReport) {
     if let Some(t) = &r.tls {
         o.push_str("  TLS:\n");
         o.push_str(&format!("    handshake: {}\n", t.handshake));
@@ -182,6 +203,10 @@ pub fn render_text(r: &ConnectionReport, transcript: bool) -> String {
             o.push_str(&format!("    error: {e}\n"));
         }
     }
+}
+
+/// The client's ClientHello, decoded, or why there is none.
+fn hello_text(o: &mut String, r: &ConnectionReport) {
     if let Some(h) = &r.client_hello {
         o.push_str("  ClientHello:\n");
         o.push_str(&format!(
@@ -221,6 +246,10 @@ pub fn render_text(r: &ConnectionReport, transcript: bool) -> String {
     } else if let Some(e) = &r.client_hello_error {
         o.push_str(&format!("  ClientHello: {e}\n"));
     }
+}
+
+/// Whether the client's offer would reach known servers.
+fn servers_text(o: &mut String, r: &ConnectionReport) {
     if !r.servers.is_empty() {
         o.push_str("  Would it connect to these servers (approximation, see below):\n");
         let width = r.servers.iter().map(|s| s.profile.len()).max().unwrap_or(0);
@@ -234,22 +263,23 @@ pub fn render_text(r: &ConnectionReport, transcript: bool) -> String {
         }
         o.push_str(&format!("    ({})\n", r.servers_note));
     }
-    if transcript {
-        o.push_str("  Transcript (AUTH redacted, message bodies not kept):\n");
-        for l in &r.transcript {
-            let who = match l.from.as_str() {
-                "client" => "C:",
-                "server" => "S:",
-                _ => "  ",
-            };
-            o.push_str(&format!("    {:>6} ms {who} {}\n", l.at_ms, l.text));
-        }
-        if r.transcript_omitted > 0 {
-            o.push_str(&format!(
-                "    ... {} more lines not kept\n",
-                r.transcript_omitted
-            ));
-        }
+}
+
+/// The dialogue line by line.
+fn transcript_text(o: &mut String, r: &ConnectionReport) {
+    o.push_str("  Transcript (AUTH redacted, message bodies not kept):\n");
+    for l in &r.transcript {
+        let who = match l.from.as_str() {
+            "client" => "C:",
+            "server" => "S:",
+            _ => "  ",
+        };
+        o.push_str(&format!("    {:>6} ms {who} {}\n", l.at_ms, l.text));
     }
-    o
+    if r.transcript_omitted > 0 {
+        o.push_str(&format!(
+            "    ... {} more lines not kept\n",
+            r.transcript_omitted
+        ));
+    }
 }
