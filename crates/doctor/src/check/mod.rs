@@ -4,21 +4,19 @@
 //! (`observe`), the observations judged (`judge`), and the report assembled. Saved observations
 //! (`replay`) enter at the judging stage. Imports every layer below it.
 
+pub mod capture;
+
 use crate::judge::endpoint::{finish_error, judge, judge_domain_report};
 use crate::model::dns::Outcome;
 use crate::model::domain::{DomainOptions, looks_like_domain};
 use crate::model::error::Error;
-use crate::model::observation::EndpointObservation;
-use crate::model::observation::Failure;
-use crate::model::options::CheckOptions;
-use crate::model::options::Sni;
-use crate::model::options::parse_target;
+use crate::model::observation::{EndpointObservation, Failure};
+use crate::model::options::{CheckOptions, Sni, parse_target};
 use crate::model::report::*;
 use crate::model::trust::TrustStore;
 use crate::observe::dns::Dns;
 use crate::observe::domain::has_mx;
-use crate::observe::endpoint::observe_endpoint;
-use crate::observe::endpoint::resolve;
+use crate::observe::endpoint::{observe_endpoint, resolve};
 use crate::observe::probe::EndpointSpec;
 use std::net::IpAddr;
 use time::OffsetDateTime;
@@ -55,8 +53,6 @@ fn missing_issuer(
 ) -> impl Fn(&[Vec<u8>], &[Vec<u8>]) -> Option<String> + Send + Sync + '_ {
     move |chain, fetched| crate::judge::cert::missing_issuer_url(chain, fetched, trust, now)
 }
-
-pub mod capture;
 
 /// Check one server `HOST[:PORT]`.
 pub async fn check(input: &str, opts: &CheckOptions) -> Result<CheckReport, Error> {
@@ -117,7 +113,7 @@ pub async fn check(input: &str, opts: &CheckOptions) -> Result<CheckReport, Erro
 pub async fn check_domain(
     input: &str,
     opts: &CheckOptions,
-    dopts: &crate::model::domain::DomainOptions,
+    dopts: &DomainOptions,
 ) -> Result<CheckReport, Error> {
     let trust = load_trust(opts)?;
     let dns = crate::observe::dns::Dns::new(dopts.dns.clone())?;
