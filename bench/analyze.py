@@ -759,7 +759,16 @@ def report(args, ports):
       f"The tools' own run time was about {round_min:.1f} minutes per round here ({testssl_share:.0%} of it "
       f"testssl.sh)" + (f"; the whole script, build and pauses for Postfix's log included, took about "
                         f"{whole_min:.0f} minutes." if whole_min else ".") + "\n")
-    Path(args.doc).write_text("\n".join(doc))
+    # bench/domain.sh owns the section "Domain checks" at the end of the file: keep it.
+    text = "\n".join(doc)
+    try:
+        old = Path(args.doc).read_text()
+    except OSError:
+        old = ""
+    i = old.find("\n## Domain checks\n")
+    if i >= 0:
+        text = text.rstrip("\n") + "\n\n" + old[i + 1:]
+    Path(args.doc).write_text(text)
     # A summary for the terminal
     summary = {"targets": [(t, ok, txt) for t, ok, txt in targets],
                "disagreements": [(n, t, d[2], d[3], d[4]) for n, t, d in disagreements]}
