@@ -315,7 +315,8 @@ impl Dns {
                 q.metadata.recursion_desired = true;
                 q.metadata.authentic_data = true;
                 q.metadata.checking_disabled = checking_disabled;
-                q.add_query(Query::query(qname.clone(), rtype));
+                let asked = Query::query(qname.clone(), rtype);
+                q.add_query(asked.clone());
                 let mut edns = Edns::new();
                 edns.set_max_payload(EDNS_PAYLOAD);
                 edns.set_dnssec_ok(true);
@@ -325,9 +326,9 @@ impl Dns {
                     Err(e) => return Err((None, format!("cannot encode the query: {e}"))),
                 };
                 let s = server.to_string();
-                match udp_exchange(*server, &bytes, id, self.cfg.timeout).await {
+                match udp_exchange(*server, &bytes, id, &asked, self.cfg.timeout).await {
                     Ok(m) if m.metadata.truncation => {
-                        match tcp_exchange(*server, &bytes, id, self.cfg.timeout).await {
+                        match tcp_exchange(*server, &bytes, id, &asked, self.cfg.timeout).await {
                             Ok(m) => return Ok((s, m)),
                             Err(e) => {
                                 last = (
@@ -424,6 +425,7 @@ async fn udp_exchange(
     server: SocketAddr,
     query: &[u8],
     id: u16,
+    asked: &Query,
     timeout: Duration,
 ) -> Result<Message, String> {
     let bind: SocketAddr = if server.is_ipv4() {
@@ -458,14 +460,17 @@ async fn udp_exchange(
         let data = buf.get(..n).unwrap_or_default();
         // Anything that is not the answer to our question is dropped, as resolvers do
         // (RFC 5452): a wrong ID or garbage must not end the wait.
-        match check_answer(data, id) {
+        match check_answer(data, id, asked) {
             Ok(m) => return Ok(m),
             Err(why) => rejected = Some(why),
         }
     }
 }
 
-fn check_answer(data: &[u8], id: u16) -> Result<Message, String> {
+/// The answer to our question, or why `data` is not: it must parse, be a response, carry our
+/// message ID and repeat our question (name, type and class), as RFC 5452 section 9.1 asks of
+/// a resolver, so that an off-path forger must guess the ID, the port and the question.
+fn check_answer(data: &[u8], id: u16, asked: &Query) -> Result<Message, String> {
     let m = Message::from_vec(data)
         .map_err(|e| format!("an unparseable answer of {} bytes: {e}", data.len()))?;
     if m.metadata.id != id {
@@ -477,13 +482,30 @@ fn check_answer(data: &[u8], id: u16) -> Result<Message, String> {
     if m.metadata.message_type != MessageType::Response {
         return Err("a query instead of a response".into());
     }
-    Ok(m)
+    match m.queries.as_slice() {
+        [q] if q.name() == asked.name()
+            && q.query_type() == asked.query_type()
+            && q.query_class() == asked.query_class() =>
+        {
+            Ok(m)
+        }
+        [q] => Err(format!(
+            "an answer to another question ({} {} instead of {} {})",
+            q.name(),
+            q.query_type(),
+            asked.name(),
+            asked.query_type()
+        )),
+        [] => Err("an answer that does not repeat the question".into()),
+        _ => Err("an answer with several questions".into()),
+    }
 }
 
 async fn tcp_exchange(
     server: SocketAddr,
     query: &[u8],
     id: u16,
+    asked: &Query,
     timeout: Duration,
 ) -> Result<Message, String> {
     let work = async {
@@ -505,7 +527,7 @@ async fn tcp_exchange(
         s.read_exact(&mut buf)
             .await
             .map_err(|e| format!("TCP answer from {server} cut short: {e}"))?;
-        check_answer(&buf, id)
+        check_answer(&buf, id, asked)
     };
     match tokio::time::timeout(timeout, work).await {
         Ok(r) => r,
@@ -721,7 +743,7 @@ mod tests {
         /// always says why.
         #[test]
         fn any_bytes_are_judged(data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..600), id in proptest::prelude::any::<u16>()) {
-            if let Err(why) = check_answer(&data, id) {
+            if let Err(why) = check_answer(&data, id, &asked_mx()) {
                 proptest::prop_assert!(!why.is_empty());
             }
         }
@@ -730,25 +752,60 @@ mod tests {
         #[test]
         fn responses_need_our_id(id in proptest::prelude::any::<u16>(), other in proptest::prelude::any::<u16>(), pref in proptest::prelude::any::<u16>()) {
             let mut m = Message::new(id, MessageType::Response, OpCode::Query);
+            m.add_query(asked_mx());
             let name = Name::from_ascii("example.test.").map_err(|e| proptest::test_runner::TestCaseError::fail(e.to_string()))?;
             let mx = Name::from_ascii("mx.example.test.").map_err(|e| proptest::test_runner::TestCaseError::fail(e.to_string()))?;
             m.add_answer(Record::from_rdata(name, 60, RData::MX(hickory_resolver::proto::rr::rdata::MX::new(pref, mx))));
             let bytes = m.to_vec().map_err(|e| proptest::test_runner::TestCaseError::fail(e.to_string()))?;
-            let got = check_answer(&bytes, id);
+            let got = check_answer(&bytes, id, &asked_mx());
             proptest::prop_assert!(got.is_ok());
             if let Ok(got) = got {
                 let recs: Vec<DnsRecord> = got.answers.iter().filter_map(convert).collect();
                 proptest::prop_assert_eq!(recs, vec![DnsRecord::MX { preference: pref, exchange: "mx.example.test".into() }]);
             }
             if other != id {
-                proptest::prop_assert!(check_answer(&bytes, other).is_err());
+                proptest::prop_assert!(check_answer(&bytes, other, &asked_mx()).is_err());
             }
         }
     }
 
     #[test]
     fn garbage_is_not_an_answer() {
-        assert!(check_answer(&[1, 2, 3], 1).is_err());
-        assert!(check_answer(&[], 1).is_err());
+        assert!(check_answer(&[1, 2, 3], 1, &asked_mx()).is_err());
+        assert!(check_answer(&[], 1, &asked_mx()).is_err());
+    }
+
+    /// The question every test asks: example.test MX.
+    fn asked_mx() -> Query {
+        Query::query(
+            Name::from_ascii("example.test.").expect("a valid name"),
+            RecordType::MX,
+        )
+    }
+
+    /// RFC 5452: with the right ID, an answer to another name, type or class, or without the
+    /// question, is not the answer; the name matches whatever its case (0x20 randomisation).
+    #[test]
+    fn answers_must_repeat_the_question() {
+        let answer = |q: Option<Query>| {
+            let mut m = Message::new(7, MessageType::Response, OpCode::Query);
+            if let Some(q) = q {
+                m.add_query(q);
+            }
+            m.to_vec().expect("encodes")
+        };
+        let name = |s: &str| Name::from_ascii(s).expect("a valid name");
+        assert!(check_answer(&answer(Some(asked_mx())), 7, &asked_mx()).is_ok());
+        let upper = Query::query(name("EXAMPLE.Test."), RecordType::MX);
+        assert!(check_answer(&answer(Some(upper)), 7, &asked_mx()).is_ok());
+        let other_name = Query::query(name("evil.test."), RecordType::MX);
+        let why = check_answer(&answer(Some(other_name)), 7, &asked_mx()).err();
+        assert!(why.is_some_and(|w| w.contains("another question")));
+        let other_type = Query::query(name("example.test."), RecordType::TXT);
+        assert!(check_answer(&answer(Some(other_type)), 7, &asked_mx()).is_err());
+        let mut other_class = asked_mx();
+        other_class.set_query_class(hickory_resolver::proto::rr::DNSClass::CH);
+        assert!(check_answer(&answer(Some(other_class)), 7, &asked_mx()).is_err());
+        assert!(check_answer(&answer(None), 7, &asked_mx()).is_err());
     }
 }
