@@ -54,7 +54,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use doctor::model::error::Error;
 use doctor::model::observation::Mode;
 use doctor::model::options::{
-    CheckOptions, Sni, Timeouts, TrustBase, default_ehlo_name, parse_resolve,
+    CheckOptions, Secret, Sni, Timeouts, TrustBase, default_ehlo_name, parse_resolve,
 };
 use doctor::model::report::CheckReport;
 use doctor::render::text::{Style, render_text};
@@ -362,13 +362,7 @@ fn options(a: &CheckArgs) -> Result<CheckOptions, String> {
         quick: a.quick,
         profiles: doctor::judge::simulate::select(&a.as_profiles).map_err(|e| usage_text(&e))?,
         truststores: a.truststore.clone(),
-        truststore_password: match a.truststore_password.as_deref() {
-            Some("-") => Some(
-                rpassword::prompt_password("Trust store password: ")
-                    .map_err(|e| format!("--truststore-password -: cannot read it: {e}"))?,
-            ),
-            other => other.map(str::to_string),
-        },
+        truststore_password: truststore_password(a)?,
         fetch_aia: !a.no_fetch,
         connect_to: a
             .connect_to
@@ -388,6 +382,27 @@ fn options(a: &CheckArgs) -> Result<CheckOptions, String> {
             },
         },
     })
+}
+
+/// The trust store's password: from the environment, asked without echo (`-`), or from the
+/// command line, where other users can read it (`ps`, shell history): that gets a warning.
+fn truststore_password(a: &CheckArgs) -> Result<Option<Secret>, String> {
+    const VAR: &str = "SMTP_TLS_DOCTOR_TRUSTSTORE_PASSWORD";
+    match a.truststore_password.as_deref() {
+        Some("-") => rpassword::prompt_password("Trust store password: ")
+            .map(|p| Some(Secret::new(p)))
+            .map_err(|e| format!("--truststore-password -: cannot read it: {e}")),
+        Some(p) => {
+            let from_env = std::env::var(VAR).is_ok_and(|v| v == p);
+            if !from_env {
+                eprintln!(
+                    "smtp-tls-doctor: warning: a password on the command line can be read by other users (ps, shell history); set {VAR} instead, or give --truststore-password - to type it"
+                );
+            }
+            Ok(Some(Secret::new(p)))
+        }
+        None => Ok(None),
+    }
 }
 
 fn usage(msg: impl std::fmt::Display) -> ExitCode {

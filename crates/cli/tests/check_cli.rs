@@ -424,3 +424,31 @@ fn hints_name_the_flags_to_change() {
         replayed.stderr
     );
 }
+
+/// A trust store password on the command line is readable by other users: a warning points at
+/// the environment variable; from the environment there is no warning; the password itself is
+/// never printed.
+#[test]
+fn a_password_on_the_command_line_gets_a_warning() {
+    let r = run(&[
+        "check",
+        "--from-json",
+        "/nonexistent/saved.json",
+        "--truststore-password",
+        "s3cret-pw",
+    ]);
+    assert!(
+        r.stderr.contains("SMTP_TLS_DOCTOR_TRUSTSTORE_PASSWORD"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("s3cret-pw") && !r.stdout.contains("s3cret-pw"));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_smtp-tls-doctor"))
+        .args(["check", "--from-json", "/nonexistent/saved.json"])
+        .env("SMTP_TLS_DOCTOR_TRUSTSTORE_PASSWORD", "s3cret-pw")
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("warning"), "{stderr}");
+    assert!(!stderr.contains("s3cret-pw"), "{stderr}");
+}

@@ -112,7 +112,7 @@ fn errors_name_no_flag() {
         ca_files: vec![PathBuf::from("/nonexistent/ca.pem")],
         ..Default::default()
     });
-    let e = bad_store.err().expect("a missing CA file is an error");
+    let e = bad_store.expect_err("a missing CA file is an error");
     assert!(matches!(e, Error::CaFile { .. }), "{e:?}");
     assert!(!e.to_string().contains("--"), "{e}");
     let p = doctor::judge::simulate::select(&["no-such-peer".to_string()]).err();

@@ -42,7 +42,9 @@ pub fn load_trust(opts: &CheckOptions) -> Result<TrustStore, Error> {
         opts.trust,
         &opts.ca_files,
         &opts.truststores,
-        opts.truststore_password.as_deref(),
+        opts.truststore_password
+            .as_ref()
+            .map(crate::model::options::Secret::expose),
     )
 }
 

@@ -83,7 +83,7 @@ pub struct CheckOptions {
     pub profiles: Vec<crate::model::profile::Profile>,
     /// Trust store files as the client has them (`--truststore`), and their password.
     pub truststores: Vec<PathBuf>,
-    pub truststore_password: Option<String>,
+    pub truststore_password: Option<Secret>,
     /// Fetch a missing intermediate through its AIA caIssuers URL (`--no-fetch` turns it off).
     pub fetch_aia: bool,
     /// `--connect-to HOST:PORT:ADDR:PORT2` (like curl's): where to connect for HOST:PORT.
@@ -263,6 +263,28 @@ pub fn parse_resolve(input: &str) -> Result<ResolveOverride, String> {
     })
 }
 
+/// A secret the user gave (a trust store's password). Its `Debug` shows no character of it, so
+/// it cannot reach a log or a report through a `{:?}`; [`Secret::expose`] is the one way out.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(secret: impl Into<String>) -> Secret {
+        Secret(secret.into())
+    }
+
+    /// The secret itself, for the one place that needs it (opening the trust store).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
 impl CheckOptions {
     /// The address `--resolve` gives for `host:port`, if any.
     pub fn resolved(&self, host: &str, port: u16) -> Option<SocketAddr> {
@@ -288,6 +310,21 @@ impl CheckOptions {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_secret_never_shows_in_debug() {
+        let opts = CheckOptions {
+            truststore_password: Some(Secret::new("hunter2-p@ss")),
+            ..CheckOptions::default()
+        };
+        let shown = format!("{opts:?} {opts:#?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("<redacted>"));
+        assert_eq!(
+            opts.truststore_password.as_ref().map(Secret::expose),
+            Some("hunter2-p@ss")
+        );
+    }
 
     #[test]
     fn targets() {
