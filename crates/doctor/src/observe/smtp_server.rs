@@ -395,9 +395,12 @@ impl<H: Hooks> Session<'_, H> {
                 return Ok(Next::Close);
             };
             let text = String::from_utf8_lossy(&line).into_owned();
-            let (verb, arg) = match text.split_once(' ') {
+            // The verb ends at any whitespace (RFC 5321 says one space; clients send tabs and
+            // runs of spaces too, and an AUTH so written must still be recognised and redacted).
+            let trimmed = text.trim_start();
+            let (verb, arg) = match trimmed.split_once(|c: char| c.is_ascii_whitespace()) {
                 Some((v, a)) => (v.to_ascii_uppercase(), a.trim().to_string()),
-                None => (text.trim().to_ascii_uppercase(), String::new()),
+                None => (trimmed.trim().to_ascii_uppercase(), String::new()),
             };
             if verb == "AUTH" {
                 // The mechanism is shown; an initial response is a secret.
@@ -776,6 +779,36 @@ mod tests {
             .filter(|e| !e.starts_with("upgrade"))
             .collect();
         assert!(!events.iter().any(|e| e.contains("c2VjcmV0")), "{all}");
+    }
+
+    /// AUTH written with a tab, runs of spaces or leading blanks is still AUTH: its initial
+    /// response is redacted, never passed on.
+    #[tokio::test]
+    async fn auth_with_any_whitespace_is_redacted() {
+        for auth in [
+            "AUTH\tPLAIN c2VjcmV0",
+            "AUTH   PLAIN\tc2VjcmV0",
+            "  auth plain c2VjcmV0",
+        ] {
+            let script = format!("EHLO a.test\r\nSTARTTLS\r\nEHLO b.test\r\n{auth}\r\nQUIT\r\n");
+            let (out, events) = talk(&config(StartTls::Offer), script.as_bytes()).await;
+            assert!(
+                out.contains("235 2.7.0 Authentication successful"),
+                "{auth}: {out}"
+            );
+            let events: Vec<&String> = events
+                .iter()
+                .filter(|e| !e.starts_with("upgrade"))
+                .collect();
+            assert!(
+                !events.iter().any(|e| e.contains("c2VjcmV0")),
+                "{auth}: {events:?}"
+            );
+            assert!(
+                events.iter().any(|e| e.contains("<redacted>")),
+                "{auth}: {events:?}"
+            );
+        }
     }
 
     #[tokio::test]
