@@ -307,7 +307,22 @@ pub fn missing_issuer_url(
 }
 
 /// Judge a chain. Pure: the same input gives the same output.
+/// Certificates of a chain analysed at most. Real chains have two to four; a hostile server may
+/// send hundreds (each a parse and an issuer search), so the rest are left out and reported.
+pub const MAX_CHAIN: usize = 20;
+
 pub fn analyze(input: &AnalysisInput<'_>) -> ChainAnalysis {
+    let sent = input.chain.len();
+    let capped;
+    let input = if sent > MAX_CHAIN {
+        capped = AnalysisInput {
+            chain: input.chain.get(..MAX_CHAIN).unwrap_or_default(),
+            ..*input
+        };
+        &capped
+    } else {
+        input
+    };
     let mut a = ChainAnalysis {
         certificates: Vec::new(),
         unparsable: Vec::new(),
@@ -321,6 +336,7 @@ pub fn analyze(input: &AnalysisInput<'_>) -> ChainAnalysis {
         weak_keys: Vec::new(),
         weak_signatures: Vec::new(),
         trust_with_fetched: trust_with_fetched(input),
+        sent_more: (sent > MAX_CHAIN).then_some(sent),
     };
     let parsed = parse_chain(input.chain, &mut a);
     let Some(Some(leaf)) = parsed.first() else {
@@ -758,7 +774,43 @@ fn webpki_words(e: &webpki::Error) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::name_matches;
+    use super::{AnalysisInput, MAX_CHAIN, analyze, name_matches};
+    use crate::model::trust::TrustStore;
+
+    /// A hostile server's 500 "certificates": only MAX_CHAIN are looked at, the count is kept,
+    /// and the finding says so.
+    #[test]
+    fn a_long_chain_is_cut_and_reported() {
+        let chain: Vec<Vec<u8>> = (0..500u32).map(|i| i.to_be_bytes().to_vec()).collect();
+        let trust = TrustStore {
+            anchors: Vec::new(),
+            description: "none".into(),
+        };
+        let a = analyze(&AnalysisInput {
+            chain: &chain,
+            trust: &trust,
+            now: time::OffsetDateTime::UNIX_EPOCH,
+            names: &[],
+            expiry_warn_days: 21,
+            fetched: &[],
+        });
+        assert_eq!(a.sent_more, Some(500));
+        assert_eq!(a.certificates.len() + a.unparsable.len(), MAX_CHAIN);
+        let codes: Vec<String> = crate::judge::diagnose::certificate_findings(&a)
+            .into_iter()
+            .map(|f| f.code)
+            .collect();
+        assert!(codes.contains(&"chain-too-long".to_string()), "{codes:?}");
+        let short = analyze(&AnalysisInput {
+            chain: chain.get(..3).unwrap_or_default(),
+            trust: &trust,
+            now: time::OffsetDateTime::UNIX_EPOCH,
+            names: &[],
+            expiry_warn_days: 21,
+            fetched: &[],
+        });
+        assert_eq!(short.sent_more, None);
+    }
 
     #[test]
     fn wildcards() {

@@ -866,6 +866,42 @@ pub static REGISTRY: &[FindingDef] = &[
             },
         ],
     },
+    // RFC 8446 section 4.4.2 and RFC 5246 section 7.4.2 (the chain: the leaf and what certifies
+    // it); no TLS library needs more than a handful of certificates.
+    FindingDef {
+        code: "chain-too-long",
+        severity: Severity::Warning,
+        title: "The server sends far more certificates than a chain needs",
+        why: "A certificate chain is the server's certificate and the one or two intermediates \
+              that certify it, sometimes with the root. This server sends more than twenty \
+              certificates: a configuration file that concatenates every certificate it could \
+              find, a bundle of CA certificates given as the server's chain, or a server built to \
+              exhaust its clients. Only the first twenty were analysed.",
+        breaks: "Every handshake carries the whole list, so each connection is larger and slower; \
+                 clients with limits on the chain length or the handshake size (embedded stacks, \
+                 some Java and .NET settings) abort the handshake.",
+        fixes: &[
+            Fix {
+                software: "Any server",
+                text: "Send the server certificate and its intermediates only. List what the file \
+                       holds:\n\
+                       openssl crl2pkcs7 -nocrl -certfile chain.pem | openssl pkcs7 -print_certs -noout\n\
+                       and keep the leaf and the certificates on its issuer path.",
+            },
+            Fix {
+                software: "Postfix",
+                text: "smtpd_tls_chain_files (or smtpd_tls_cert_file) must name a file with the \
+                       key, the leaf and its intermediates, not a CA bundle such as \
+                       /etc/ssl/certs/ca-certificates.crt (that belongs in smtpd_tls_CAfile, \
+                       which is not sent). Then `postfix reload`.",
+            },
+            Fix {
+                software: "Exim",
+                text: "tls_certificate must name the leaf and its intermediates only; a CA bundle \
+                       belongs in tls_verify_certificates, which is not sent. Reload Exim.",
+            },
+        ],
+    },
     // RFC 7672 section 3.1.1 (DANE-EE); Debian postfix package (snakeoil certificate);
     // certbot documentation.
     FindingDef {

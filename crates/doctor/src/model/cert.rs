@@ -118,4 +118,8 @@ pub struct ChainAnalysis {
     /// The trust with the AIA-fetched certificates added, when some were fetched.
     #[serde(default)]
     pub trust_with_fetched: Option<TrustVerdict>,
+    /// How many certificates the server sent, when that was more than are analysed (only the
+    /// first `judge::cert::MAX_CHAIN` are).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_more: Option<usize>,
 }

@@ -16,7 +16,21 @@ pub fn certificate_findings(a: &ChainAnalysis) -> Vec<Finding> {
     out.extend(name_mismatches(a));
     out.extend(weak_keys(a));
     out.extend(weak_signatures(a));
+    out.extend(too_long(a));
     out
+}
+
+/// More certificates sent than any chain needs: only the first ones were analysed.
+fn too_long(a: &ChainAnalysis) -> Option<Finding> {
+    let sent = a.sent_more?;
+    Some(finding(
+        "chain-too-long",
+        format!(
+            "the server sent {sent} certificates; only the first {} were analysed (a chain needs two to four)",
+            a.certificates.len() + a.unparsable.len()
+        ),
+        json!({"sent": sent, "analysed": a.certificates.len() + a.unparsable.len()}),
+    ))
 }
 
 /// The subjects of the chain's readable certificates, as sent.
