@@ -361,6 +361,36 @@ fn dane_mismatch_stale_usage_bogus_and_unsigned() {
     );
 }
 
+/// An MX host's address with a broken signature: `dnssec-bogus` through a validating resolver
+/// and with our own validation (which never asks again without validation under an anchor).
+#[test]
+fn a_bogus_address_is_dnssec_bogus_in_both_modes() {
+    if !require(DNS_LAB_SIGNED) {
+        return;
+    }
+    let w = World::start(&[
+        MxServerSpec::new("mx1.bogus.test", &[ip("127.0.0.26")]),
+        MxServerSpec::new("mx2.bogus.test", &[ip("127.0.0.27")]),
+    ]);
+    let records = format!(
+        "@ IN MX 10 mx1\n@ IN MX 20 mx2\n\
+         mx1 IN A 127.0.0.26 ; {BOGUS_MARKER}\nmx2 IN A 127.0.0.27\n"
+    );
+    let dns = DnsLab::start(&[zone("bogus.test", &records, true)]);
+    let anchor = dns.trust_anchor.to_string_lossy().into_owned();
+    let own = ["--dnssec-validate", "--trust-anchor", anchor.as_str()];
+    for (server, extra) in [(dns.resolver, &[][..]), (dns.auth, &own[..])] {
+        let r = w.check("bogus.test", server, extra);
+        let v = r.json();
+        let c = domain_codes(&v);
+        assert_has(&c, &["dnssec-bogus"], &r);
+        let s = summaries(&v, "dnssec-bogus").join(" ");
+        assert!(s.contains("mx1.bogus.test A"), "{s}");
+        assert!(!s.contains("mx2.bogus.test"), "{s}");
+        assert_eq!(r.code, 1, "{extra:?}: {}", r.stdout);
+    }
+}
+
 /// MTA-STS in enforce mode against MX hosts that fail it, and one the policy does not cover.
 #[test]
 fn mta_sts_enforce_failures_uncovered_mx_and_inconsistent_hosts() {

@@ -930,3 +930,27 @@ fn saved_report_judges_again_identically() {
     let back: DomainReport = serde_json::from_str(&saved).expect("report reads back");
     assert_eq!(back, first);
 }
+
+/// With `--dnssec-validate`, an answer whose signatures do not validate is the error
+/// `dnssec-bogus` naming it (an MX host's address and the TLS-RPT TXT here), never a quiet
+/// "indeterminate".
+#[test]
+fn bogus_answers_are_an_error_finding() {
+    let mut o = base();
+    o["hosts"][0]["a"]["dnssec"] = json!("bogus");
+    o["tlsrpt_txt"]["dnssec"] = json!("bogus");
+    let r = judge(o, &mx1_ok());
+    assert!(codes(&r).contains(&"dnssec-bogus"), "{:?}", codes(&r));
+    let s = summary(&r, "dnssec-bogus");
+    for part in [MX1, "A", RPT_TXT_NAME, "SERVFAIL"] {
+        assert!(s.contains(part), "{part} in {s}");
+    }
+    let f = r.findings.iter().find(|f| f.code == "dnssec-bogus");
+    assert_eq!(
+        f.map(|f| f.severity),
+        Some(doctor::model::finding::Severity::Error)
+    );
+    // Nothing bogus, no finding.
+    let r = judge(base(), &mx1_ok());
+    assert!(!codes(&r).contains(&"dnssec-bogus"));
+}

@@ -1725,6 +1725,24 @@ pub static REGISTRY: &[FindingDef] = &[
             text: "Replace them with DANE-EE records, e.g. _25._tcp.mx1.example.com. IN TLSA 3 1 1 <SHA-256 of the server's public key> (shown in the evidence for the certificate served).",
         }],
     },
+    // RFC 4035 section 5.5 (bogus data), RFC 4033 section 5; RFC 7672 section 2.2.
+    FindingDef {
+        code: "dnssec-bogus",
+        severity: Severity::Error,
+        title: "DNS answers of the domain fail DNSSEC validation",
+        why: "The zone is signed, but the signatures of some answers do not validate from the trust anchors: they expired (the signer stopped re-signing), the zone was re-keyed without updating the DS record at the parent, or the answers were altered on the way. Validating resolvers then answer SERVFAIL, as if the record did not exist and could not be looked up.",
+        breaks: "Every sender behind a validating resolver (Gmail, Microsoft 365 and most large providers validate) cannot use the record: a bogus MX or address defers all mail, a bogus TLSA record makes DANE senders defer (RFC 7672 section 2.2), a bogus MTA-STS TXT leaves the policy unknown. `dig +dnssec` shows the SERVFAIL; `dig +cd` shows the data nonetheless.",
+        fixes: &[
+            Fix {
+                software: "DNS zone",
+                text: "Re-sign the zone and keep it signed (BIND: dnssec-policy, inline-signing; Knot: automatic signing; ldns-signzone/dnssec-signzone from a cron job before the RRSIG expiry). After a key rollover, the DS at the parent (the registrar) must match a current KSK: compare `dig DS example.com @parent-server` with `dig DNSKEY example.com | dnssec-dsfromkey -f - example.com`. Check with `delv example.com MX` or https://dnsviz.net.",
+            },
+            Fix {
+                software: "Any server",
+                text: "If the zone cannot be signed correctly now, remove the DS record at the registrar (the zone becomes unsigned, and senders fall back to no DNSSEC) rather than leave it bogus.",
+            },
+        ],
+    },
     FindingDef {
         code: "dane-tlsa-lookup-failed",
         severity: Severity::Error,

@@ -34,6 +34,8 @@ pub struct Dns {
     cfg: DnsConfig,
     servers: Vec<SocketAddr>,
     validating: Option<hickory_resolver::TokioResolver>,
+    /// With a trust anchor file: the zones it anchors (None: the root's anchors, every name).
+    anchored: Option<Vec<String>>,
 }
 
 /// Most aliases followed for one name (RFC 1034 leaves it open; resolvers use 8 to 16).
@@ -74,10 +76,17 @@ impl Dns {
                 &cfg,
             )?),
         };
+        let anchored = match &cfg.dnssec {
+            DnssecMode::Validate {
+                trust_anchor: Some(p),
+            } => Some(anchored_zones(p)?),
+            _ => None,
+        };
         Ok(Dns {
             cfg,
             servers,
             validating,
+            anchored,
         })
     }
 
@@ -111,8 +120,8 @@ impl Dns {
         match &self.validating {
             Some(r) => {
                 let a = validated_lookup(r, &name, rtype, &self.servers).await;
-                if a.dnssec == Dnssec::Bogus {
-                    return self.unsigned_or_bogus(a, &name, rtype).await;
+                if a.dnssec == Dnssec::Bogus && !self.anchored(&name) {
+                    return self.outside_the_anchors(&name, rtype).await;
                 }
                 a
             }
@@ -120,27 +129,23 @@ impl Dns {
         }
     }
 
-    /// hickory reports data it cannot validate as bogus, also when the zone is simply not signed
-    /// and no chain from the anchors proves that (RFC 4033 §5 calls that indeterminate). Asked
-    /// again without validation (CD): no signature at all means unsigned, and the data is used as
-    /// a non-validating resolver would; signatures that do not validate stay bogus.
-    async fn unsigned_or_bogus(
-        &self,
-        bogus: DnsAnswer,
-        name: &str,
-        rtype: RecordType,
-    ) -> DnsAnswer {
-        let Ok((_, msg)) = self.exchange(name, rtype, true).await else {
-            return bogus;
-        };
-        let signed = msg
-            .answers
-            .iter()
-            .chain(msg.authorities.iter())
-            .any(|r| r.record_type() == RecordType::RRSIG);
-        if signed {
-            return bogus;
+    /// Whether a trust anchor covers `name`: with the root's anchors every name is; with a
+    /// trust anchor file, the names at or under the zones it holds keys for.
+    fn anchored(&self, name: &str) -> bool {
+        match &self.anchored {
+            None => true,
+            Some(zones) => zones
+                .iter()
+                .any(|z| name == z || name.ends_with(&format!(".{z}"))),
         }
+    }
+
+    /// hickory calls data bogus also when no trust anchor covers its zone; RFC 4033 §5 calls
+    /// that indeterminate, and such data is used as a non-validating resolver would use it.
+    /// Only names outside every anchor get here: data under an anchor that does not validate
+    /// stays bogus, and is never asked for again without validation (an on-path forger could
+    /// strip the signatures from that second answer).
+    async fn outside_the_anchors(&self, name: &str, rtype: RecordType) -> DnsAnswer {
         let mut a = self.stub_lookup(name, rtype).await;
         if a.outcome != Outcome::Error {
             a.dnssec = Dnssec::Indeterminate;
@@ -418,6 +423,32 @@ fn convert(r: &Record) -> Option<DnsRecord> {
         _ => return None,
     })
 }
+/// The zones a trust anchor file holds keys for (the owners of its DNSKEY and DS records), lower
+/// case, without the final dot.
+fn anchored_zones(path: &std::path::Path) -> Result<Vec<String>, Error> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::TrustAnchor {
+        path: path.to_path_buf(),
+        reason: format!("cannot read it: {e}"),
+    })?;
+    let zones: Vec<String> = text
+        .lines()
+        .map(|l| l.split(';').next().unwrap_or(""))
+        .filter(|l| {
+            l.split_whitespace()
+                .any(|t| t.eq_ignore_ascii_case("DNSKEY") || t.eq_ignore_ascii_case("DS"))
+        })
+        .filter_map(|l| l.split_whitespace().next())
+        .map(|owner| owner.trim_end_matches('.').to_ascii_lowercase())
+        .collect();
+    if zones.is_empty() {
+        return Err(Error::TrustAnchor {
+            path: path.to_path_buf(),
+            reason: "no DNSKEY or DS record in it".into(),
+        });
+    }
+    Ok(zones)
+}
+
 /// Largest DNS message over UDP we accept (bigger datagrams are cut by the kernel anyway).
 const UDP_BUFFER: usize = 4096;
 

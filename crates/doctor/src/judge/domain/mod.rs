@@ -6,8 +6,10 @@
 //! * `mta_sts` and `policy`: MTA-STS (RFC 8461);
 //! * `tlsa`: DANE (RFC 7672);
 //! * `tlsrpt`: TLS-RPT (RFC 8460);
-//! * `senders`: what opportunistic, MTA-STS and DANE senders do.
+//! * `senders`: what opportunistic, MTA-STS and DANE senders do;
+//! * `dnssec`: answers whose DNSSEC signatures do not validate.
 
+mod dnssec;
 mod mta_sts;
 mod mx;
 mod policy;
@@ -39,6 +41,7 @@ pub fn judge_domain(
     let dane = tlsa::judge_dane(&obs, &states, &sts.covered);
     findings.extend(dane.findings);
     findings.extend(tlsrpt::tlsrpt_finding(&obs, sts.announced, dane.any_tlsa));
+    findings.extend(dnssec::bogus_finding(&obs));
     crate::judge::diagnose::rank(&mut findings);
     let null_mx = mx::is_null_mx(&obs);
     let senders = senders::senders(&obs, &dane.mx_results, sts.policy.as_ref(), null_mx);
