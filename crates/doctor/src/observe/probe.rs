@@ -598,6 +598,8 @@ struct Dialog<S> {
     stream: S,
     buf: Vec<u8>,
     limits: Limits,
+    /// Times the buffer was parsed (a test checks that a drip does not parse once per byte).
+    parses: usize,
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Dialog<S> {
@@ -606,6 +608,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Dialog<S> {
             stream,
             buf: Vec::new(),
             limits: Limits::default(),
+            parses: 0,
         }
     }
 
@@ -616,8 +619,19 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Dialog<S> {
     async fn read_reply(&mut self, phase: Phase, limit: Duration) -> Result<Reply, Failure> {
         let deadline = tokio::time::Instant::now() + limit;
         let mut chunk = [0u8; 4096];
+        // A reply can only complete at a line end, a line only be too long past the limit, and a
+        // line be no reply at all in its first four bytes (the code and the separator): the
+        // buffer is parsed again only then, not after every byte a slow server drips.
+        let mut parse = true;
+        let mut since_newline = self.buf.iter().rev().take_while(|&&b| b != b'\n').count();
         loop {
-            match wire::smtp::parse_reply(&self.buf, &self.limits) {
+            let parsed = if parse {
+                self.parses += 1;
+                wire::smtp::parse_reply(&self.buf, &self.limits)
+            } else {
+                Ok(Parsed::Incomplete)
+            };
+            match parsed {
                 Ok(Parsed::Complete { reply, consumed }) => {
                     self.buf.drain(..consumed.min(self.buf.len()));
                     return Ok(reply);
@@ -677,10 +691,110 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Dialog<S> {
                         message: format!("the server closed the connection; received {partial}"),
                     });
                 }
-                Ok(Ok(n)) => self
-                    .buf
-                    .extend_from_slice(chunk.get(..n).unwrap_or_default()),
+                Ok(Ok(n)) => {
+                    let new = chunk.get(..n).unwrap_or_default();
+                    self.buf.extend_from_slice(new);
+                    match new.iter().rposition(|&b| b == b'\n') {
+                        Some(i) => {
+                            since_newline = n - i - 1;
+                            parse = true;
+                        }
+                        None => {
+                            let before = since_newline;
+                            since_newline += n;
+                            parse = before < 4 || since_newline > self.limits.max_line;
+                        }
+                    }
+                }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::AsyncWriteExt;
+
+    /// A long multi-line reply dripped one byte per write: parsed a few times per line (its
+    /// first four bytes and its end), not once per byte, and the same reply as sent at once.
+    #[tokio::test]
+    async fn a_drip_is_parsed_once_per_line() {
+        let mut text = String::new();
+        for i in 0..150 {
+            text.push_str(&format!(
+                "250-line {i} of a long EHLO reply with some words\r\n"
+            ));
+        }
+        text.push_str("250 SMTPUTF8\r\n");
+        let (client, mut server) = tokio::io::duplex(64);
+        let bytes = text.clone().into_bytes();
+        let writer = tokio::spawn(async move {
+            for b in bytes {
+                if server.write_all(&[b]).await.is_err() {
+                    return;
+                }
+            }
+            let _ = server.flush().await;
+            // Keep the stream open until the reader is done.
+            tokio::time::sleep(Duration::from_secs(30)).await;
+        });
+        let mut d = Dialog::new(client);
+        let reply = d
+            .read_reply(Phase::Ehlo, Duration::from_secs(60))
+            .await
+            .expect("a reply");
+        writer.abort();
+        assert_eq!(reply.lines.len(), 151);
+        assert!(
+            d.parses <= 5 * 151 + 1,
+            "parsed {} times for 151 lines",
+            d.parses
+        );
+        assert!(d.buf.is_empty());
+    }
+
+    /// A line that never ends is still caught once it passes the limit, and garbage at once.
+    #[tokio::test]
+    async fn an_endless_line_is_still_caught() {
+        let (client, mut server) = tokio::io::duplex(64);
+        let writer = tokio::spawn(async move {
+            let mut junk = b"220 ".to_vec();
+            junk.extend(vec![b'x'; 10_000]);
+            for c in junk.chunks(7) {
+                if server.write_all(c).await.is_err() {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_secs(30)).await;
+        });
+        let mut d = Dialog::new(client);
+        let err = d
+            .read_reply(Phase::Banner, Duration::from_secs(60))
+            .await
+            .expect_err("too long");
+        writer.abort();
+        assert_eq!(err.kind, FailureKind::LineTooLong, "{}", err.message);
+        assert!(d.parses < 10, "parsed {} times", d.parses);
+    }
+
+    #[tokio::test]
+    async fn garbage_is_caught_in_its_first_bytes() {
+        let (client, mut server) = tokio::io::duplex(64);
+        let writer = tokio::spawn(async move {
+            for b in b"HELLO this is not SMTP" {
+                if server.write_all(&[*b]).await.is_err() {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_secs(30)).await;
+        });
+        let mut d = Dialog::new(client);
+        let err = d
+            .read_reply(Phase::Banner, Duration::from_secs(60))
+            .await
+            .expect_err("not SMTP");
+        writer.abort();
+        assert_eq!(err.kind, FailureKind::NotSmtp, "{}", err.message);
     }
 }
