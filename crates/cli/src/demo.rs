@@ -241,6 +241,8 @@ async fn run_scenarios(transcript: bool, only: Vec<String>, color: bool) -> Opti
     opts.timeouts.handshake = Duration::from_secs(5);
     // No network here: the lab's caIssuers URLs (http://ca.lab.test/) are not fetched.
     opts.fetch_aia = false;
+    // The busy scenarios refuse some connections: retry after half a second, not two.
+    opts.scan.backoff = Duration::from_millis(500);
 
     let mut set = tokio::task::JoinSet::new();
     for (i, e) in running.endpoints.iter().enumerate() {

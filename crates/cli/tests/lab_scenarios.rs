@@ -101,6 +101,8 @@ scenarios! {
     unknown_version => "unknown-version",
     silent_after_starttls => "silent-after-starttls",
     rate_limited => "rate-limited",
+    busy => "busy",
+    exim_busy => "exim-busy",
     sslv2_scripted => "sslv2-scripted",
     sslv3_scripted => "sslv3-scripted",
 }
@@ -114,4 +116,39 @@ fn every_scenario_has_a_test() {
             s.name
         );
     }
+}
+
+/// A server that refuses concurrent connections: the scan drops to one connection at a time and
+/// still measures everything (the busy scenario's refused first connection is covered by its
+/// exact codes above). A server that refuses every time is still `smtp-rejected` (banner-421),
+/// after the retries.
+#[test]
+fn busy_servers_are_retried_not_reported_as_refusing() {
+    let r = check_scenario("exim-busy", &["--json"]);
+    let v = r.json();
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert!(v["endpoints"][0]["refusals"].as_u64().unwrap_or(0) > 0);
+    assert_eq!(
+        v["endpoints"][0]["versions"]["TLSv1.2"]["status"],
+        "offered"
+    );
+    assert_eq!(
+        v["endpoints"][0]["versions"]["TLSv1.3"]["status"],
+        "offered"
+    );
+
+    let r = check_scenario("banner-421", &["--json"]);
+    let v = r.json();
+    let codes: Vec<&str> = v["endpoints"][0]["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f["code"].as_str())
+        .collect();
+    assert_eq!(codes, ["smtp-rejected"], "{}", r.stdout);
+    assert_eq!(
+        v["endpoints"][0]["refused_before"].as_array().map(Vec::len),
+        Some(2),
+        "every retry was refused too"
+    );
 }

@@ -63,7 +63,7 @@ const fn starttls_enum(
     }
 }
 
-static SCENARIOS: [Scenario; 39] = [
+static SCENARIOS: [Scenario; 41] = [
     starttls(
         "good",
         "correct setup: ECDSA leaf for mx.lab.test plus intermediate, TLS 1.2 and 1.3",
@@ -342,8 +342,22 @@ static SCENARIOS: [Scenario; 39] = [
     starttls(
         "rate-limited",
         "a good server that greets every third connection with 421 too many connections (like Postfix's anvil limits)",
-        "OK: a careful scanner backs off and retries, and still measures everything",
-        &[],
+        "OK, with a note that it rate-limits: a careful scanner backs off and retries, and still measures everything",
+        &["rate-limited"],
+        None,
+    ),
+    starttls(
+        "busy",
+        "a good server that greets the first connection of each burst (after 5 s of quiet) with 421, then serves",
+        "OK, with a note that it rate-limits: the first connection is retried, not reported as a refusal",
+        &["rate-limited"],
+        None,
+    ),
+    starttls(
+        "exim-busy",
+        "a good server that refuses a third concurrent connection with Exim's 421 Too many concurrent SMTP connections",
+        "OK, with a note that it rate-limits: the scan drops to one connection at a time and measures everything",
+        &["rate-limited"],
         None,
     ),
     starttls_enum(
@@ -623,6 +637,7 @@ enum Kind {
     },
     /// Greets with 421 too many connections and closes.
     Banner421,
+    EximBusy,
     GarbageBanner,
     EndlessLine,
     Reset,
@@ -631,9 +646,57 @@ enum Kind {
 /// The server of one scenario; shared by all its connections.
 pub(crate) struct Server {
     kind: Kind,
-    /// rate-limited: every Nth connection gets a 421 greeting, as Postfix's anvil limits do.
-    refuse_every: Option<u32>,
+    /// Which connections get a 421 greeting instead of the scenario.
+    refusal: Refusal,
     connections: std::sync::atomic::AtomicU32,
+}
+
+/// When a busy server refuses a connection with 421.
+enum Refusal {
+    Never,
+    /// rate-limited: every Nth connection, as Postfix's anvil limits do.
+    EveryNth(u32),
+    /// busy: the first connection after `gap` of quiet (the first of each burst).
+    FirstOfBurst {
+        gap: Duration,
+        last: std::sync::Mutex<Option<std::time::Instant>>,
+    },
+    /// exim-busy: a connection beyond `max` open at once, as Exim's smtp_accept_max_per_host.
+    Concurrent {
+        max: u32,
+        open: std::sync::Arc<std::sync::atomic::AtomicU32>,
+    },
+}
+
+/// Counts a connection as open until dropped.
+struct OpenGuard(std::sync::Arc<std::sync::atomic::AtomicU32>);
+
+impl Drop for OpenGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Refusal {
+    /// Whether connection `n` (0-based) is refused; `hold` keeps it counted while it is open.
+    fn refuses(&self, n: u32, hold: &mut Option<OpenGuard>) -> Option<&'static str> {
+        match self {
+            Refusal::Never => None,
+            Refusal::EveryNth(every) => (*every > 0 && n % every == every - 1).then_some("postfix"),
+            Refusal::FirstOfBurst { gap, last } => {
+                let now = std::time::Instant::now();
+                let mut last = last.lock().unwrap_or_else(|p| p.into_inner());
+                let first = last.is_none_or(|t| now.duration_since(t) > *gap);
+                *last = Some(now);
+                first.then_some("postfix")
+            }
+            Refusal::Concurrent { max, open } => {
+                let before = open.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                *hold = Some(OpenGuard(open.clone()));
+                (before >= *max).then_some("exim")
+            }
+        }
+    }
 }
 
 /// How long the silent scenario keeps a connection open.
@@ -679,7 +742,7 @@ pub(crate) fn build(
         pki.leaf(&spec)
     };
     let tls = match name {
-        "good" | "implicit-tls" | "banner-delay" | "rate-limited" => {
+        "good" | "implicit-tls" | "banner-delay" | "rate-limited" | "busy" | "exim-busy" => {
             if name == "banner-delay" {
                 delay = Some(cfg.banner_delay);
             }
@@ -883,14 +946,14 @@ pub(crate) fn build(
         }
         "banner-421" => {
             return Ok(Server {
-                refuse_every: None,
+                refusal: Refusal::Never,
                 connections: std::sync::atomic::AtomicU32::new(0),
                 kind: Kind::Banner421,
             });
         }
         "silent" => {
             return Ok(Server {
-                refuse_every: None,
+                refusal: Refusal::Never,
                 connections: std::sync::atomic::AtomicU32::new(0),
                 kind: Kind::Smtp {
                     mode: Mode::Starttls,
@@ -906,21 +969,21 @@ pub(crate) fn build(
         }
         "garbage-banner" => {
             return Ok(Server {
-                refuse_every: None,
+                refusal: Refusal::Never,
                 connections: std::sync::atomic::AtomicU32::new(0),
                 kind: Kind::GarbageBanner,
             });
         }
         "endless-line" => {
             return Ok(Server {
-                refuse_every: None,
+                refusal: Refusal::Never,
                 connections: std::sync::atomic::AtomicU32::new(0),
                 kind: Kind::EndlessLine,
             });
         }
         "reset" => {
             return Ok(Server {
-                refuse_every: None,
+                refusal: Refusal::Never,
                 connections: std::sync::atomic::AtomicU32::new(0),
                 kind: Kind::Reset,
             });
@@ -937,7 +1000,18 @@ pub(crate) fn build(
         _ => Greeting::Banner(smtp::banner(name)),
     };
     Ok(Server {
-        refuse_every: (name == "rate-limited").then_some(3),
+        refusal: match name {
+            "rate-limited" => Refusal::EveryNth(3),
+            "busy" => Refusal::FirstOfBurst {
+                gap: Duration::from_secs(5),
+                last: std::sync::Mutex::new(None),
+            },
+            "exim-busy" => Refusal::Concurrent {
+                max: 2,
+                open: std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0)),
+            },
+            _ => Refusal::Never,
+        },
         connections: std::sync::atomic::AtomicU32::new(0),
         kind: Kind::Smtp {
             mode: scenario.mode,
@@ -956,13 +1030,11 @@ impl Server {
         let n = self
             .connections
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let refused = self
-            .refuse_every
-            .is_some_and(|every| every > 0 && n % every == every - 1);
-        let kind = if refused {
-            &Kind::Banner421
-        } else {
-            &self.kind
+        let mut hold = None;
+        let kind = match self.refusal.refuses(n, &mut hold) {
+            Some("exim") => &Kind::EximBusy,
+            Some(_) => &Kind::Banner421,
+            None => &self.kind,
         };
         match kind {
             Kind::Smtp {
@@ -990,6 +1062,13 @@ impl Server {
                     .unwrap_or_else(|_| "unknown".into());
                 let reply =
                     format!("421 4.7.0 {LAB_HOST} Error: too many connections from {ip}\r\n");
+                let config = smtp::config(Greeting::Refuse(reply), StartTls::NotOffered, false);
+                serve(Box::new(tcp), Mode::Starttls, &config, None).await;
+            }
+            Kind::EximBusy => {
+                let reply = format!(
+                    "421 {LAB_HOST} Too many concurrent SMTP connections; please try again later.\r\n"
+                );
                 let config = smtp::config(Greeting::Refuse(reply), StartTls::NotOffered, false);
                 serve(Box::new(tcp), Mode::Starttls, &config, None).await;
             }

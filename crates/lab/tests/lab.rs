@@ -10,6 +10,7 @@ use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 
 const FINDING_CODES: &[&str] = &[
+    "rate-limited",
     "chain-incomplete",
     "chain-order",
     "cert-self-signed",
@@ -39,7 +40,7 @@ const FINDING_CODES: &[&str] = &[
 #[test]
 fn scenario_table() {
     let all = lab::scenarios();
-    assert_eq!(all.len(), 39);
+    assert_eq!(all.len(), 41);
     assert_eq!(all[0].name, "good");
     let implicit: Vec<&str> = all
         .iter()
@@ -82,7 +83,7 @@ async fn all_scenarios_start_and_greet() {
         .await
         .expect("lab starts");
     assert_eq!(lab.host, "mx.lab.test");
-    // Every scenario (the table has 39, see scenario_table).
+    // Every scenario (the table has 41, see scenario_table).
     assert_eq!(lab.endpoints.len(), lab::scenarios().len());
     assert_eq!(lab.ca_file, nested.join("lab-root-ca.pem"));
 
@@ -101,7 +102,7 @@ async fn all_scenarios_start_and_greet() {
     assert_eq!(cn(&other[0]).as_deref(), Some(lab::pki::OTHER_ROOT_CN));
 
     // Every STARTTLS scenario without an expected banner error greets with 220
-    // (banner-421 with 421; banner-delay after 3 s is skipped here).
+    // (banner-421 and busy's first connection with 421; banner-delay after 3 s is skipped here).
     for ep in &lab.endpoints {
         let s = ep.scenario;
         assert_eq!(ep.addr.ip(), std::net::IpAddr::from([127, 0, 0, 1]));
@@ -110,7 +111,8 @@ async fn all_scenarios_start_and_greet() {
         }
         let mut c = Smtp::new(TcpStream::connect(ep.addr).await.expect("connect"));
         let (code, lines) = c.reply().await;
-        if s.name == "banner-421" {
+        if s.name == "banner-421" || s.name == "busy" {
+            // busy: the first connection of a burst is refused, as the next test shows.
             assert_eq!(code, 421);
         } else {
             assert_eq!(
@@ -223,4 +225,55 @@ fn config_defaults() {
     assert_eq!(cfg.base_port, None);
     assert_eq!(cfg.only, None);
     assert_eq!(cfg.banner_delay, Duration::from_secs(3));
+}
+
+/// The busy scenarios: busy refuses the first connection of a burst and serves the next; exim-busy
+/// refuses a third connection open at once with Exim's words and serves again once one closes.
+#[tokio::test]
+async fn busy_scenarios_refuse_as_their_servers_do() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut cfg = LabConfig::new(dir.path().to_path_buf());
+    cfg.only = Some(vec!["busy".into(), "exim-busy".into()]);
+    let lab = lab::start(cfg).await.expect("lab starts");
+    let addr = |name: &str| {
+        lab.endpoints
+            .iter()
+            .find(|e| e.scenario.name == name)
+            .map(|e| e.addr)
+            .expect("scenario")
+    };
+    let greet = |a| async move {
+        let mut c = Smtp::new(TcpStream::connect(a).await.expect("connect"));
+        let (code, lines) = c.reply().await;
+        (c, code, lines)
+    };
+    let busy = addr("busy");
+    let (_, first, _) = greet(busy).await;
+    let (_, second, _) = greet(busy).await;
+    assert_eq!((first, second), (421, 220));
+
+    let exim = addr("exim-busy");
+    let (a, one, _) = greet(exim).await;
+    let (b, two, _) = greet(exim).await;
+    let (_, three, lines) = greet(exim).await;
+    assert_eq!((one, two, three), (220, 220, 421));
+    assert!(
+        lines
+            .join(" ")
+            .contains("Too many concurrent SMTP connections"),
+        "{lines:?}"
+    );
+    drop((a, b));
+    // Both closed: a new connection is served again (the server notices the close at once).
+    let mut served = false;
+    for _ in 0..50 {
+        let (_, code, _) = greet(exim).await;
+        if code == 220 {
+            served = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(served, "exim-busy serves again after the others closed");
+    lab.shutdown().await;
 }

@@ -136,6 +136,10 @@ pub fn check_scenario(scenario: &str, extra: &[&str]) -> Run {
         "--ca-file",
         ca.as_str(),
     ];
+    // The busy scenarios refuse some connections: retry soon, unless `extra` says otherwise.
+    if !extra.contains(&"--retry-wait") {
+        args.extend(["--retry-wait", "0.5"]);
+    }
     // Short time limits (the hostile scenarios wait for them), unless `extra` sets its own.
     for flag in [
         "--banner-timeout",

@@ -131,6 +131,26 @@ pub static REGISTRY: &[FindingDef] = &[
             },
         ],
     },
+    // RFC 5321 sections 3.8 and 4.2.5 (421: service not available, closing the channel; the
+    // client retries later); Postfix anvil (smtpd_client_connection_count_limit), Exim
+    // smtp_accept_max_per_host.
+    FindingDef {
+        code: "rate-limited",
+        severity: Severity::Note,
+        title: "The server limits connections per client, and serves the retries",
+        why: "Some of the check's connections were greeted with 421 (or closed before the greeting) and the same connection tried again a moment later was served. Mail servers limit how many connections one client may open at once or per minute (Postfix's anvil, Exim's smtp_accept_max_per_host, postscreen), and a scan opens several. This is a policy, not a fault: nothing needs fixing unless legitimate senders hit the limit.",
+        breaks: "Nothing for ordinary senders, which open one connection and retry after a 421. Bulk senders and monitoring that connect often may be deferred; a check that does not retry would wrongly report the server as refusing mail.",
+        fixes: &[
+            Fix {
+                software: "Postfix",
+                text: "Only if real senders are refused: raise smtpd_client_connection_count_limit / smtpd_client_connection_rate_limit in main.cf, or exempt trusted networks with smtpd_client_event_limit_exceptions (default $mynetworks); `postfix reload`.",
+            },
+            Fix {
+                software: "Exim",
+                text: "Only if real senders are refused: raise smtp_accept_max_per_host (and smtp_accept_max) in the main configuration, or exempt hosts with a condition on it; reload Exim.",
+            },
+        ],
+    },
     // RFC 5321 section 3.1 and 4.2 (reply codes); Postfix postconf(5) (anvil limits,
     // smtpd_delay_reject, HELO restrictions) and POSTSCREEN_README; Exim specification
     // (smtp_accept_max_per_host, ACLs).

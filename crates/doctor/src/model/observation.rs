@@ -220,6 +220,10 @@ pub struct EndpointObservation {
     /// Missing intermediates fetched through their AIA caIssuers URLs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub aia_fetches: Vec<crate::model::observation::AiaFetch>,
+    /// Earlier attempts of the first connection that the server refused at the greeting (a 421,
+    /// or closed before greeting), retried with the scan's back-off: what each got.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refused_before: Vec<String>,
 }
 
 /// One fetch, as observed.

@@ -130,6 +130,9 @@ pub struct TlsScan {
     pub scanned_chains: Vec<ScannedChain>,
     /// TCP connections the scan made.
     pub scan_connections: u32,
+    /// Connections the server refused (a 421, a close before the greeting) and the scan retried.
+    #[serde(default)]
+    pub refusals: u32,
     /// One line per connection of the scan.
     pub scan_steps: Vec<ScanStep>,
 }

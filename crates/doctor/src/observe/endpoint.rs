@@ -20,11 +20,7 @@ pub async fn observe_endpoint(
     missing_issuer: &MissingIssuer<'_>,
     sem: std::sync::Arc<tokio::sync::Semaphore>,
 ) -> (EndpointObservation, u32) {
-    let mut obs = {
-        let _permit = sem.acquire().await.ok();
-        probe(spec, opts).await
-    };
-    let mut connections = 1;
+    let (mut obs, mut connections) = first_connection(spec, opts, &sem).await;
     // The scan needs a server that gets as far as TLS; a refused or silent one is not asked again.
     // Beside it, under the same connection cap, the handshake without SNI: the certificate a peer
     // without SNI gets (Postfix and Exim send none by default).
@@ -62,6 +58,49 @@ pub async fn observe_endpoint(
         fetch_missing(&mut obs, opts, missing_issuer).await;
     }
     (obs, connections)
+}
+
+/// The first connection, retried with the scan's back-off (`--retries`, `--retry-wait`) while the
+/// server refuses it at the greeting: a busy server (Postfix anvil, Exim's
+/// smtp_accept_max_per_host) that serves the next connection is not a broken one. What the
+/// refused attempts got is kept; a server that refuses every attempt gives the last refusal.
+async fn first_connection(
+    spec: &EndpointSpec,
+    opts: &CheckOptions,
+    sem: &tokio::sync::Semaphore,
+) -> (EndpointObservation, u32) {
+    let mut refused = Vec::new();
+    let mut connections = 0;
+    let mut round = 0;
+    loop {
+        let mut obs = {
+            let _permit = sem.acquire().await.ok();
+            probe(spec, opts).await
+        };
+        connections += 1;
+        match refusal(&obs) {
+            Some(what) if round < opts.scan.retries => {
+                refused.push(what);
+                round += 1;
+                tokio::time::sleep(opts.scan.backoff * round).await;
+            }
+            _ => {
+                obs.refused_before = refused;
+                return (obs, connections);
+            }
+        }
+    }
+}
+
+/// What a refusal at the greeting looked like: a 421 banner, or a close before any greeting.
+fn refusal(obs: &EndpointObservation) -> Option<String> {
+    if let Some(b) = obs.smtp.banner.as_ref().filter(|b| b.code == 421) {
+        return Some(b.to_wire_lines().join(" / "));
+    }
+    obs.failure
+        .as_ref()
+        .filter(|f| f.phase == Phase::Banner && f.kind == FailureKind::Closed)
+        .map(|f| f.message.clone())
 }
 
 /// When the chain is incomplete, fetch the missing issuer through its AIA caIssuers URL, and

@@ -72,6 +72,7 @@ impl EndpointObservation {
             scan: None,
             no_sni: None,
             aia_fetches: Vec::new(),
+            refused_before: Vec::new(),
         }
     }
 }

@@ -214,6 +214,11 @@ struct Scanner<'a> {
     scan: &'a ScanOptions,
     sem: std::sync::Arc<Semaphore>,
     connections: AtomicU32,
+    /// Connections refused (421, closed before the greeting) and retried.
+    refusals: AtomicU32,
+    /// After a refusal the scan takes every permit of the cap, one connection at a time, until
+    /// a connection gets through again.
+    throttled: std::sync::atomic::AtomicBool,
     steps: Mutex<Vec<ScanStep>>,
     start: Instant,
 }
@@ -243,7 +248,13 @@ impl Scanner<'_> {
             if round > 0 {
                 tokio::time::sleep(self.scan.backoff * round).await;
             }
-            let Ok(_permit) = self.sem.acquire().await else {
+            // One connection at a time while the server refuses (all the cap's permits).
+            let permits = if self.throttled.load(Ordering::Relaxed) {
+                u32::try_from(self.scan.max_connections.max(1)).unwrap_or(1)
+            } else {
+                1
+            };
+            let Ok(_permit) = self.sem.acquire_many(permits).await else {
                 return Answer::Unknown("the scan was stopped".into());
             };
             self.connections.fetch_add(1, Ordering::Relaxed);
@@ -259,6 +270,10 @@ impl Scanner<'_> {
                         | FailureKind::Io => true,
                         _ => false,
                     };
+                    if transient {
+                        self.refusals.fetch_add(1, Ordering::Relaxed);
+                        self.throttled.store(true, Ordering::Relaxed);
+                    }
                     self.step(what, &format!("could not start TLS: {last}"));
                     if transient {
                         continue;
@@ -266,6 +281,7 @@ impl Scanner<'_> {
                     return Answer::Unknown(last);
                 }
             };
+            self.throttled.store(false, Ordering::Relaxed);
             let answer = self.exchange(&mut tcp, leftover, hello, sslv2).await;
             let text = match &answer {
                 Answer::Flight(f) => describe(f),
@@ -754,7 +770,8 @@ pub async fn scan(spec: &EndpointSpec, opts: &CheckOptions, scan_opts: &ScanOpti
     scan_with(spec, opts, scan_opts, sem).await
 }
 
-/// Scan under a connection cap shared with other connections to the same host.
+/// Scan under a connection cap shared with other connections to the same host. `sem` holds
+/// `scan_opts.max_connections` permits: after a refusal the scan takes them all at once.
 pub async fn scan_with(
     spec: &EndpointSpec,
     opts: &CheckOptions,
@@ -767,6 +784,8 @@ pub async fn scan_with(
         scan: scan_opts,
         sem,
         connections: AtomicU32::new(0),
+        refusals: AtomicU32::new(0),
+        throttled: std::sync::atomic::AtomicBool::new(false),
         steps: Mutex::new(Vec::new()),
         start: Instant::now(),
     };
@@ -882,6 +901,7 @@ pub async fn scan_with(
         }
     }
     out.scan_connections = s.connections.load(Ordering::Relaxed);
+    out.refusals = s.refusals.load(Ordering::Relaxed);
     out.scan_steps = s.steps.into_inner().unwrap_or_default();
     out
 }

@@ -22,6 +22,7 @@ pub(super) fn dialogue_findings(obs: &EndpointObservation) -> (Vec<Finding>, boo
         out.push(f);
         return (out, false);
     }
+    out.extend(rate_limited(obs));
     if let Some(f) = ehlo_refused(obs) {
         out.push(f);
         if !smtp.helo.as_ref().is_some_and(|h| h.is_positive()) {
@@ -40,6 +41,32 @@ pub(super) fn dialogue_findings(obs: &EndpointObservation) -> (Vec<Finding>, boo
         out.extend(starttls_extra_bytes(smtp));
     }
     (out, true)
+}
+
+/// `rate-limited` (a note): the server refused some connections at the greeting, and served
+/// the retries. Senders retry too; a server that refuses every time is `smtp-rejected` instead.
+fn rate_limited(obs: &EndpointObservation) -> Option<Finding> {
+    let scan_refusals = obs.scan.as_ref().map_or(0, |s| s.refusals);
+    let first = obs.refused_before.len();
+    if first == 0 && scan_refusals == 0 {
+        return None;
+    }
+    let said = obs
+        .refused_before
+        .first()
+        .map(|r| format!(" (\"{r}\")"))
+        .unwrap_or_default();
+    Some(finding(
+        "rate-limited",
+        format!(
+            "the server refused {} of the check's connections at the greeting{said} and served them when retried: it limits connections per client",
+            first + usize::try_from(scan_refusals).unwrap_or(usize::MAX)
+        ),
+        json!({
+            "first_connection_refused": obs.refused_before,
+            "scan_refusals": scan_refusals,
+        }),
+    ))
 }
 
 /// `smtp-rejected`: a 4xx/5xx greeting.
