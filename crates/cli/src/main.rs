@@ -186,6 +186,10 @@ struct CheckArgs {
     /// Seconds allowed for the TLS handshake.
     #[arg(long, value_name = "SECONDS", default_value = "30")]
     handshake_timeout: f64,
+    /// Seconds allowed for the whole check (default 120 for a host, 300 for a mail domain): what
+    /// is not measured by then is reported unknown with the reason "deadline".
+    #[arg(long, value_name = "SECONDS")]
+    deadline: Option<f64>,
     /// Warn when a certificate expires within this many days.
     #[arg(long, value_name = "DAYS", default_value_t = 21)]
     expiry_warn_days: u32,
@@ -357,6 +361,8 @@ fn options(a: &CheckArgs) -> Result<CheckOptions, String> {
             banner: seconds("banner-timeout", a.banner_timeout)?,
             command: seconds("command-timeout", a.command_timeout)?,
             handshake: seconds("handshake-timeout", a.handshake_timeout)?,
+            check: a.deadline.map(|d| seconds("deadline", d)).transpose()?,
+            deadline: None,
         },
         expiry_warn_days: a.expiry_warn_days,
         quick: a.quick,

@@ -103,6 +103,7 @@ scenarios! {
     rate_limited => "rate-limited",
     busy => "busy",
     exim_busy => "exim-busy",
+    drip => "drip",
     sslv2_scripted => "sslv2-scripted",
     sslv3_scripted => "sslv3-scripted",
 }
@@ -151,4 +152,39 @@ fn busy_servers_are_retried_not_reported_as_refusing() {
         Some(2),
         "every retry was refused too"
     );
+}
+
+/// `--deadline` ends a whole check: a server that drips its banner one byte every 2 s is left
+/// after the deadline, not after the banner's own limit, and the error says "deadline"; a server
+/// that never answers the handshake leaves the scan unmeasured with the reason "deadline".
+#[test]
+fn the_deadline_ends_the_whole_check() {
+    let started = std::time::Instant::now();
+    let r = check_scenario(
+        "drip",
+        &["--json", "--banner-timeout", "120", "--deadline", "3"],
+    );
+    // A hang guard, 10x the deadline (not a speed claim).
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    let v = r.json();
+    assert_eq!(v["error"]["phase"], "banner", "{}", r.stdout);
+    let msg = v["error"]["message"].as_str().unwrap_or_default();
+    assert!(msg.contains("deadline"), "{msg}");
+
+    let r = check_scenario(
+        "silent-after-starttls",
+        &["--json", "--handshake-timeout", "120", "--deadline", "3"],
+    );
+    let v = r.json();
+    let versions = v["endpoints"][0]["versions"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    assert!(!versions.is_empty(), "{}", r.stdout);
+    for (name, result) in versions {
+        assert_eq!(result["status"], "unknown", "{name}: {result}");
+        let reason = result["reason"].as_str().unwrap_or_default();
+        assert!(reason.starts_with("deadline"), "{name}: {reason}");
+    }
 }

@@ -63,7 +63,7 @@ const fn starttls_enum(
     }
 }
 
-static SCENARIOS: [Scenario; 41] = [
+static SCENARIOS: [Scenario; 42] = [
     starttls(
         "good",
         "correct setup: ECDSA leaf for mx.lab.test plus intermediate, TLS 1.2 and 1.3",
@@ -242,6 +242,13 @@ static SCENARIOS: [Scenario; 41] = [
         "reset",
         "accepts the connection and resets it at once",
         "check incomplete: the connection is reset before the banner",
+        &[],
+        Some("banner"),
+    ),
+    starttls(
+        "drip",
+        "drips its banner, then its EHLO and STARTTLS replies, one byte every 2 s",
+        "check incomplete: no complete banner within the time limit (or the whole check's --deadline)",
         &[],
         Some("banner"),
     ),
@@ -638,6 +645,7 @@ enum Kind {
     /// Greets with 421 too many connections and closes.
     Banner421,
     EximBusy,
+    Drip,
     GarbageBanner,
     EndlessLine,
     Reset,
@@ -697,6 +705,44 @@ impl Refusal {
             }
         }
     }
+}
+
+/// drip: the pause between two bytes.
+const DRIP_PAUSE: Duration = Duration::from_secs(2);
+
+/// drip: the banner one byte every [`DRIP_PAUSE`], then for each line the client sends (EHLO,
+/// STARTTLS) the reply likewise; no TLS follows. Every wait is bounded by the idle timeout.
+async fn drip(mut tcp: TcpStream) {
+    use tokio::io::AsyncReadExt;
+    let replies = [
+        format!("220 {LAB_HOST} ESMTP smtp-tls-doctor lab (drip)\r\n"),
+        format!("250-{LAB_HOST}\r\n250 STARTTLS\r\n"),
+        "220 2.0.0 Ready to start TLS\r\n".to_string(),
+    ];
+    let mut first = true;
+    for reply in replies {
+        if !first {
+            // Wait for the client's line (bounded: a few hundred bytes, the idle timeout).
+            let mut line = Vec::new();
+            let mut byte = [0u8; 1];
+            while line.len() < 512 && !line.ends_with(b"\n") {
+                match timeout(IDLE_TIMEOUT, tcp.read(&mut byte)).await {
+                    Ok(Ok(1)) => line.extend_from_slice(&byte),
+                    _ => return,
+                }
+            }
+        }
+        first = false;
+        for b in reply.bytes() {
+            if tcp.write_all(&[b]).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(DRIP_PAUSE).await;
+        }
+    }
+    // The handshake: nothing comes, until the client gives up.
+    let mut sink = [0u8; 512];
+    let _ = timeout(IDLE_TIMEOUT, tcp.read(&mut sink)).await;
 }
 
 /// How long the silent scenario keeps a connection open.
@@ -988,6 +1034,13 @@ pub(crate) fn build(
                 kind: Kind::Reset,
             });
         }
+        "drip" => {
+            return Ok(Server {
+                refusal: Refusal::Never,
+                connections: std::sync::atomic::AtomicU32::new(0),
+                kind: Kind::Drip,
+            });
+        }
         other => return Err(LabError::UnknownScenario(other.to_string())),
     };
     let greeting = match delay {
@@ -1050,6 +1103,7 @@ impl Server {
                 };
                 serve(io, *mode, config, tls.as_ref()).await;
             }
+            Kind::Drip => drip(tcp).await,
             Kind::Reset => {
                 // SO_LINGER 0: close() sends a RST instead of a FIN.
                 let _ = tcp.set_zero_linger();

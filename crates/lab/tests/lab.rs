@@ -40,7 +40,7 @@ const FINDING_CODES: &[&str] = &[
 #[test]
 fn scenario_table() {
     let all = lab::scenarios();
-    assert_eq!(all.len(), 41);
+    assert_eq!(all.len(), 42);
     assert_eq!(all[0].name, "good");
     let implicit: Vec<&str> = all
         .iter()
@@ -63,7 +63,7 @@ fn scenario_table() {
         .collect();
     assert_eq!(
         errors,
-        ["silent", "garbage-banner", "endless-line", "reset",]
+        ["silent", "garbage-banner", "endless-line", "reset", "drip"]
     );
     let ehlo = all
         .iter()
@@ -83,7 +83,7 @@ async fn all_scenarios_start_and_greet() {
         .await
         .expect("lab starts");
     assert_eq!(lab.host, "mx.lab.test");
-    // Every scenario (the table has 41, see scenario_table).
+    // Every scenario (the table has 42, see scenario_table).
     assert_eq!(lab.endpoints.len(), lab::scenarios().len());
     assert_eq!(lab.ca_file, nested.join("lab-root-ca.pem"));
 

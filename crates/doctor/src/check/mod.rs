@@ -58,6 +58,9 @@ fn missing_issuer(
 
 /// Check one server `HOST[:PORT]`.
 pub async fn check(input: &str, opts: &CheckOptions) -> Result<CheckReport, Error> {
+    let mut opts = opts.clone();
+    opts.timeouts.start(crate::model::options::DEADLINE_HOST);
+    let opts = &opts;
     let target = parse_target(input).map_err(|reason| Error::Target {
         input: input.to_string(),
         reason,
@@ -117,6 +120,9 @@ pub async fn check_domain(
     opts: &CheckOptions,
     dopts: &DomainOptions,
 ) -> Result<CheckReport, Error> {
+    let mut opts = opts.clone();
+    opts.timeouts.start(crate::model::options::DEADLINE_DOMAIN);
+    let opts = &opts;
     let trust = load_trust(opts)?;
     let dns = crate::observe::dns::Dns::new(dopts.dns.clone())?;
     let now = OffsetDateTime::now_utc();

@@ -3,9 +3,10 @@
 use crate::model::observation::Mode;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-/// Time limits per phase. The defaults suit real MX hosts: greet delays of tens of seconds exist.
+/// Time limits per phase, and one for the whole check. The defaults suit real MX hosts: greet
+/// delays of tens of seconds exist.
 #[derive(Debug, Clone)]
 pub struct Timeouts {
     pub connect: Duration,
@@ -13,7 +14,18 @@ pub struct Timeouts {
     /// EHLO, HELO, STARTTLS and QUIT replies.
     pub command: Duration,
     pub handshake: Duration,
+    /// The whole check; None: [`DEADLINE_HOST`] for a host, [`DEADLINE_DOMAIN`] for a domain.
+    pub check: Option<Duration>,
+    /// When the running check must end: set by the pipeline from `check` when it starts. Every
+    /// phase's limit is cut to what remains, so whatever is not measured by then ends as a
+    /// time-out and is reported as such.
+    pub deadline: Option<Instant>,
 }
+
+/// The default limit of a whole check of one server.
+pub const DEADLINE_HOST: Duration = Duration::from_secs(120);
+/// The default limit of a whole check of a mail domain.
+pub const DEADLINE_DOMAIN: Duration = Duration::from_secs(300);
 
 impl Default for Timeouts {
     fn default() -> Self {
@@ -22,7 +34,45 @@ impl Default for Timeouts {
             banner: Duration::from_secs(60),
             command: Duration::from_secs(30),
             handshake: Duration::from_secs(30),
+            check: None,
+            deadline: None,
         }
+    }
+}
+
+impl Timeouts {
+    /// `limit`, cut to the time left before the deadline.
+    pub fn within(&self, limit: Duration) -> Duration {
+        match self.deadline {
+            Some(at) => limit.min(at.saturating_duration_since(Instant::now())),
+            None => limit,
+        }
+    }
+
+    /// The deadline has passed: nothing more can be measured.
+    pub fn expired(&self) -> bool {
+        self.deadline.is_some_and(|at| Instant::now() >= at)
+    }
+
+    /// Starts the clock of a check whose default limit is `default`.
+    pub fn start(&mut self, default: Duration) {
+        self.deadline = Some(Instant::now() + self.check.unwrap_or(default));
+    }
+
+    pub fn connect(&self) -> Duration {
+        self.within(self.connect)
+    }
+
+    pub fn banner(&self) -> Duration {
+        self.within(self.banner)
+    }
+
+    pub fn command(&self) -> Duration {
+        self.within(self.command)
+    }
+
+    pub fn handshake(&self) -> Duration {
+        self.within(self.handshake)
     }
 }
 

@@ -289,9 +289,9 @@ pub async fn fetch_policy(domain: &str, dns: &Dns, opts: &CheckOptions) -> Polic
         max_bytes: MAX_POLICY + 16 * 1024,
         limits: Limits {
             total: POLICY_TIME_LIMIT,
-            connect: Some(opts.timeouts.connect),
-            handshake: Some(opts.timeouts.handshake),
-            answer: Some(opts.timeouts.command),
+            connect: Some(opts.timeouts.connect()),
+            handshake: Some(opts.timeouts.handshake()),
+            answer: Some(opts.timeouts.command()),
         },
         opts,
         lookup: Lookup::Dns(dns),

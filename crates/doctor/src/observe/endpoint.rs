@@ -78,11 +78,20 @@ async fn first_connection(
             probe(spec, opts).await
         };
         connections += 1;
+        if opts.timeouts.expired()
+            && let Some(f) = obs.failure.as_mut()
+            && f.kind == FailureKind::Timeout
+        {
+            f.message = format!(
+                "deadline: the whole check's time limit ran out ({})",
+                f.message
+            );
+        }
         match refusal(&obs) {
-            Some(what) if round < opts.scan.retries => {
+            Some(what) if round < opts.scan.retries && !opts.timeouts.expired() => {
                 refused.push(what);
                 round += 1;
-                tokio::time::sleep(opts.scan.backoff * round).await;
+                tokio::time::sleep(opts.timeouts.within(opts.scan.backoff * round)).await;
             }
             _ => {
                 obs.refused_before = refused;
@@ -140,7 +149,7 @@ pub async fn resolve(host: &str, port: u16, opts: &CheckOptions) -> Result<Socke
         return Ok(SocketAddr::new(ip, port));
     }
     if !opts.dns.servers.is_empty() {
-        let budget = opts.dns.timeout * 4 + opts.timeouts.connect;
+        let budget = opts.dns.timeout * 4 + opts.timeouts.connect();
         return match tokio::time::timeout(
             budget,
             crate::observe::dns::first_address(&opts.dns, host),
@@ -160,8 +169,11 @@ pub async fn resolve(host: &str, port: u16, opts: &CheckOptions) -> Result<Socke
             Ok(Ok(ip)) => Ok(SocketAddr::new(ip, port)),
         };
     }
-    let lookup =
-        tokio::time::timeout(opts.timeouts.connect, tokio::net::lookup_host((host, port))).await;
+    let lookup = tokio::time::timeout(
+        opts.timeouts.connect(),
+        tokio::net::lookup_host((host, port)),
+    )
+    .await;
     match lookup {
         Err(_) => Err(Failure {
             phase: Phase::Resolve,

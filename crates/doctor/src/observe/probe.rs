@@ -136,7 +136,7 @@ impl Probe<'_> {
                         &mut d,
                         "STARTTLS",
                         Phase::Starttls,
-                        self.opts.timeouts.command,
+                        self.opts.timeouts.command(),
                     )
                     .await?;
                 obs.timings.starttls_ms = Some(ms(t.elapsed()));
@@ -166,7 +166,7 @@ impl Probe<'_> {
                         &mut d,
                         &format!("EHLO {}", self.opts.ehlo_name),
                         Phase::AfterTls,
-                        self.opts.timeouts.command,
+                        self.opts.timeouts.command(),
                     )
                     .await?;
                 if reply.is_positive() {
@@ -196,7 +196,7 @@ impl Probe<'_> {
             spec.mode.as_str()
         ));
         let tcp = match tokio::time::timeout(
-            self.opts.timeouts.connect,
+            self.opts.timeouts.connect(),
             TcpStream::connect(spec.address),
         )
         .await
@@ -207,7 +207,7 @@ impl Probe<'_> {
                     kind: FailureKind::Timeout,
                     message: format!(
                         "no answer to the TCP connection within {} s (a firewall dropping packets, or the host is down)",
-                        self.opts.timeouts.connect.as_secs_f64()
+                        self.opts.timeouts.connect().as_secs_f64()
                     ),
                 });
             }
@@ -227,7 +227,7 @@ impl Probe<'_> {
     ) -> Result<bool, Failure> {
         let t = Instant::now();
         let banner = self
-            .reply(d, Phase::Banner, self.opts.timeouts.banner)
+            .reply(d, Phase::Banner, self.opts.timeouts.banner())
             .await?;
         obs.timings.banner_ms = Some(ms(t.elapsed()));
         let ok = banner.code == 220;
@@ -247,7 +247,7 @@ impl Probe<'_> {
                 d,
                 &format!("EHLO {}", self.opts.ehlo_name),
                 Phase::Ehlo,
-                self.opts.timeouts.command,
+                self.opts.timeouts.command(),
             )
             .await?;
         obs.timings.ehlo_ms = Some(ms(t.elapsed()));
@@ -266,7 +266,7 @@ impl Probe<'_> {
                     d,
                     &format!("HELO {}", self.opts.ehlo_name),
                     Phase::Ehlo,
-                    self.opts.timeouts.command,
+                    self.opts.timeouts.command(),
                 )
                 .await?;
             let ok = helo.is_positive();
@@ -281,7 +281,7 @@ impl Probe<'_> {
 
     async fn quit<S: AsyncRead + AsyncWrite + Unpin>(&mut self, d: &mut Dialog<S>) {
         // Politeness only: failures here change nothing of what was observed.
-        let limit = self.opts.timeouts.command.min(Duration::from_secs(5));
+        let limit = self.opts.timeouts.command().min(Duration::from_secs(5));
         if self
             .command(d, "QUIT", Phase::AfterTls, limit)
             .await
@@ -361,7 +361,7 @@ impl Probe<'_> {
         });
         let t = Instant::now();
         let result = tokio::time::timeout(
-            self.opts.timeouts.handshake,
+            self.opts.timeouts.handshake(),
             connector.connect(server_name, tap),
         )
         .await;
@@ -380,7 +380,7 @@ impl Probe<'_> {
                 kind: FailureKind::Timeout,
                 message: format!(
                     "the TLS handshake did not finish within {} s{}",
-                    self.opts.timeouts.handshake.as_secs_f64(),
+                    self.opts.timeouts.handshake().as_secs_f64(),
                     if chunks
                         .iter()
                         .any(|c| c.0 == wire::tls::Direction::ServerToClient)
@@ -537,7 +537,7 @@ pub(crate) async fn open_for_tls(
         });
     }
     let reply = p
-        .command(&mut d, "STARTTLS", Phase::Starttls, opts.timeouts.command)
+        .command(&mut d, "STARTTLS", Phase::Starttls, opts.timeouts.command())
         .await?;
     if reply.code != 220 {
         return Err(rejected(Phase::Starttls, Some(&reply)));

@@ -246,7 +246,10 @@ impl Scanner<'_> {
         let mut last = String::new();
         for round in 0..=self.scan.retries {
             if round > 0 {
-                tokio::time::sleep(self.scan.backoff * round).await;
+                tokio::time::sleep(self.opts.timeouts.within(self.scan.backoff * round)).await;
+            }
+            if self.opts.timeouts.expired() {
+                return Answer::Unknown(DEADLINE.into());
             }
             // One connection at a time while the server refuses (all the cap's permits).
             let permits = if self.throttled.load(Ordering::Relaxed) {
@@ -282,7 +285,12 @@ impl Scanner<'_> {
                 }
             };
             self.throttled.store(false, Ordering::Relaxed);
-            let answer = self.exchange(&mut tcp, leftover, hello, sslv2).await;
+            let answer = match self.exchange(&mut tcp, leftover, hello, sslv2).await {
+                Answer::Unknown(_) if self.opts.timeouts.expired() => {
+                    Answer::Unknown(DEADLINE.into())
+                }
+                a => a,
+            };
             let text = match &answer {
                 Answer::Flight(f) => describe(f),
                 Answer::Closed { received, .. } => format!("closed after {received} bytes"),
@@ -304,7 +312,7 @@ impl Scanner<'_> {
         hello: &[u8],
         sslv2: bool,
     ) -> Answer {
-        let limit = self.opts.timeouts.handshake;
+        let limit = self.opts.timeouts.handshake();
         if tokio::time::timeout(limit, tcp.write_all(hello))
             .await
             .map(|r| r.is_err())
@@ -769,6 +777,9 @@ pub async fn scan(spec: &EndpointSpec, opts: &CheckOptions, scan_opts: &ScanOpti
     let sem = std::sync::Arc::new(Semaphore::new(scan_opts.max_connections.max(1)));
     scan_with(spec, opts, scan_opts, sem).await
 }
+
+/// Why a measurement is unknown when the whole check's time ran out.
+const DEADLINE: &str = "deadline: the whole check's time limit ran out before this was measured";
 
 /// Scan under a connection cap shared with other connections to the same host. `sem` holds
 /// `scan_opts.max_connections` permits: after a refusal the scan takes them all at once.
