@@ -49,6 +49,8 @@ pub(crate) fn config(greeting: Greeting, starttls: StartTls, ehlo_refused: bool)
         max_line: MAX_LINE,
         max_errors: MAX_ERRORS,
         idle_timeout: IDLE_TIMEOUT,
+        session_limit: None,
+        session_deadline: None,
         linger: CLOSE_DRAIN,
         replies: Replies {
             idle: format!("421 4.4.2 {LAB_HOST} Error: timeout exceeded\r\n"),

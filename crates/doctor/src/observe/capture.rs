@@ -150,6 +150,10 @@ pub struct ServeParams {
     pub idle_timeout: Duration,
 }
 
+/// The longest a client may keep one connection, however busy (the capture server serves
+/// several clients at once, and none may hold a slot for ever).
+pub const SESSION_LIMIT: Duration = Duration::from_secs(300);
+
 /// The capture server's SMTP behaviour: STARTTLS offered, AUTH over TLS, messages discarded.
 fn config(p: &ServeParams) -> Config {
     Config {
@@ -166,6 +170,8 @@ fn config(p: &ServeParams) -> Config {
         max_line: MAX_LINE,
         max_errors: MAX_ERRORS,
         idle_timeout: p.idle_timeout,
+        session_limit: Some(SESSION_LIMIT),
+        session_deadline: None,
         linger: Duration::ZERO,
         replies: Replies {
             idle: "421 4.4.2 Error: timeout exceeded\r\n".into(),

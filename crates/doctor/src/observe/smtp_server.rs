@@ -107,11 +107,29 @@ pub struct Config {
     pub max_errors: u32,
     /// A client silent this long is disconnected.
     pub idle_timeout: Duration,
+    /// The longest a whole connection may last, however busy the client keeps it (NOOP after
+    /// NOOP): then it is ended as an idle one is. None: no limit.
+    pub session_limit: Option<Duration>,
+    /// When this connection must end (set by [`serve`] from `session_limit`).
+    pub session_deadline: Option<tokio::time::Instant>,
     /// When the server ends a connection it shuts its side down, then waits up to this long
     /// for the client to close its side (so that the client sees the last reply rather than a
     /// reset). Zero: no wait.
     pub linger: Duration,
     pub replies: Replies,
+}
+
+impl Config {
+    /// How long to wait for the client's next line: the idle timeout, cut to what is left of
+    /// the session.
+    fn wait_limit(&self) -> Duration {
+        match self.session_deadline {
+            Some(at) => self
+                .idle_timeout
+                .min(at.saturating_duration_since(tokio::time::Instant::now())),
+            None => self.idle_timeout,
+        }
+    }
 }
 
 /// A step of the session, for [`Hooks::event`]. No secret is ever passed.
@@ -175,6 +193,15 @@ pub trait Hooks: Send {
 /// [`Hooks::upgrade`] (first in implicit TLS, after STARTTLS otherwise). Never panics on
 /// client behaviour; every wait is bounded.
 pub async fn serve<H: Hooks>(io: BoxIo, mode: Mode, config: &Config, hooks: &mut H) {
+    let mut timed;
+    let config = match config.session_limit {
+        Some(limit) => {
+            timed = config.clone();
+            timed.session_deadline = Some(tokio::time::Instant::now() + limit);
+            &timed
+        }
+        None => config,
+    };
     match mode {
         Mode::ImplicitTls => {
             if let Some(tls) = hooks.upgrade(io, Vec::new()).await {
@@ -343,7 +370,7 @@ impl<H: Hooks> Session<'_, H> {
     /// timeout or overlong line; a reply was sent if useful).
     async fn next_line(&mut self) -> io::Result<Option<Vec<u8>>> {
         match timeout(
-            self.config.idle_timeout,
+            self.config.wait_limit(),
             read_line(&mut self.r, self.config.max_line),
         )
         .await
@@ -661,7 +688,7 @@ impl<H: Hooks> Session<'_, H> {
         let mut total = 0usize;
         loop {
             let remaining = max.saturating_sub(total);
-            match timeout(config.idle_timeout, read_line(&mut self.r, remaining)).await {
+            match timeout(config.wait_limit(), read_line(&mut self.r, remaining)).await {
                 Err(_) => {
                     self.hooks.event(Event::Idle);
                     let _ = self.send(&config.replies.idle).await;
@@ -703,6 +730,8 @@ mod tests {
             max_line: 64,
             max_errors: 3,
             idle_timeout: Duration::from_secs(5),
+            session_limit: None,
+            session_deadline: None,
             linger: Duration::ZERO,
             replies: Replies {
                 idle: "421 4.4.2 Error: timeout exceeded\r\n".into(),
@@ -809,6 +838,42 @@ mod tests {
                 "{auth}: {events:?}"
             );
         }
+    }
+
+    /// A client that keeps the connection busy (NOOP after NOOP, never idle) is still ended at
+    /// the session limit, as an idle one is.
+    #[tokio::test]
+    async fn a_busy_client_is_ended_at_the_session_limit() {
+        let mut c = config(StartTls::Offer);
+        c.session_limit = Some(Duration::from_millis(300));
+        let (mut client, server) = tokio::io::duplex(1 << 16);
+        let mut rec = Rec::default();
+        let serving = serve(Box::new(server), Mode::Starttls, &c, &mut rec);
+        let talking = async {
+            let mut out = Vec::new();
+            let mut buf = [0u8; 4096];
+            // A hang guard far beyond the limit: 200 NOOPs, 50 ms apart (10 s).
+            for _ in 0..200 {
+                if client.write_all(b"NOOP\r\n").await.is_err() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                match tokio::time::timeout(Duration::from_millis(10), client.read(&mut buf)).await {
+                    Ok(Ok(0)) | Ok(Err(_)) => break,
+                    Ok(Ok(n)) => out.extend_from_slice(buf.get(..n).unwrap_or_default()),
+                    Err(_) => {}
+                }
+            }
+            let _ =
+                tokio::time::timeout(Duration::from_secs(1), client.read_to_end(&mut out)).await;
+            String::from_utf8_lossy(&out).into_owned()
+        };
+        let ((), out) = tokio::join!(serving, talking);
+        assert!(out.contains("250 2.0.0 Ok"), "{out}");
+        assert!(out.contains("\r\n421 "), "{out}");
+        let noops = out.matches("250 2.0.0 Ok").count();
+        assert!(noops < 150, "the session went on for {noops} NOOPs");
+        assert!(rec.0.iter().any(|e| e == "Idle"), "{:?}", rec.0);
     }
 
     #[tokio::test]
