@@ -256,14 +256,37 @@ pub async fn run(a: ClientArgs) -> ExitCode {
         println!("{line}");
     }
 
-    let servers = doctor::judge::capture::server_profiles();
+    let servers = std::sync::Arc::new(doctor::judge::capture::server_profiles());
+    // Up to MAX_SESSIONS clients are served at once; more wait for a slot with their connection
+    // open. Each session ends at the session limit however busy its client keeps it.
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_SESSIONS));
+    let mut running: tokio::task::JoinSet<doctor::model::capture::ConnectionReport> =
+        tokio::task::JoinSet::new();
     let mut served: u64 = 0;
     let mut not_verifying: u64 = 0;
     loop {
+        let accepting = limit.is_none_or(|n| served < n);
+        if !accepting && running.is_empty() {
+            break;
+        }
         let accepted = tokio::select! {
-            r = starttls.accept() => r.map(|(s, p)| (s, p, Mode::Starttls, starttls_addr)),
-            r = accept_on(implicit.as_ref()) => {
+            r = starttls.accept(), if accepting => {
+                r.map(|(s, p)| (s, p, Mode::Starttls, starttls_addr))
+            }
+            r = accept_on(implicit.as_ref()), if accepting => {
                 r.map(|(s, p)| (s, p, Mode::ImplicitTls, implicit_addr))
+            }
+            Some(done) = running.join_next() => {
+                let Ok(report) = done else { continue };
+                if report
+                    .verification
+                    .as_ref()
+                    .is_some_and(|v| v.result == "does-not-verify")
+                {
+                    not_verifying += 1;
+                }
+                print_report(&report, a.json, a.transcript);
+                continue;
             }
             _ = tokio::signal::ctrl_c() => break,
         };
@@ -295,36 +318,35 @@ pub async fn run(a: ClientArgs) -> ExitCode {
             hostname: name.clone(),
             idle_timeout: idle,
         };
-        let report = tokio::select! {
-            r = doctor::check::capture::serve(stream, &params, &servers) => r,
-            _ = tokio::signal::ctrl_c() => break,
-        };
-        if report
-            .verification
-            .as_ref()
-            .is_some_and(|v| v.result == "does-not-verify")
-        {
-            not_verifying += 1;
-        }
-        if a.json {
-            match serde_json::to_string(&report) {
-                Ok(s) => println!("{s}"),
-                Err(e) => eprintln!("smtp-tls-doctor client: cannot write JSON: {e}"),
-            }
-        } else {
-            println!(
-                "{}",
-                doctor::render::capture::render_text(&report, a.transcript)
-            );
-        }
-        if limit.is_some_and(|n| served >= n) {
-            break;
-        }
+        let servers = servers.clone();
+        let slots = slots.clone();
+        running.spawn(async move {
+            let _slot = slots.acquire_owned().await.ok();
+            doctor::check::capture::serve(stream, &params, &servers).await
+        });
     }
     if a.verify_test && not_verifying > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// Clients served at once by the capture server.
+const MAX_SESSIONS: usize = 16;
+
+/// One connection's report: a JSON line, or the text for people.
+fn print_report(report: &doctor::model::capture::ConnectionReport, json: bool, transcript: bool) {
+    if json {
+        match serde_json::to_string(report) {
+            Ok(s) => println!("{s}"),
+            Err(e) => eprintln!("smtp-tls-doctor client: cannot write JSON: {e}"),
+        }
+    } else {
+        println!(
+            "{}",
+            doctor::render::capture::render_text(report, transcript)
+        );
     }
 }
 

@@ -620,3 +620,37 @@ fn usage_errors() {
         assert_eq!(out.status.code(), Some(64), "{args:?}");
     }
 }
+
+/// Several clients at once: one that connects and stays silent does not hold up another, whose
+/// report comes first; the silent one is reported when its idle time runs out.
+#[test]
+fn a_silent_client_does_not_hold_up_another() {
+    use std::io::{BufRead, Write};
+    let cap = start(&["--count", "2", "--json"]);
+    // The first client: greeted, then silent (the server's --timeout 10 ends it).
+    let silent = std::net::TcpStream::connect(("127.0.0.1", cap.port)).expect("connect");
+    let mut banner = String::new();
+    BufReader::new(silent.try_clone().expect("clone"))
+        .read_line(&mut banner)
+        .expect("banner");
+    assert!(banner.starts_with("220 "), "{banner}");
+    // The second: a whole plain session.
+    let mut other = std::net::TcpStream::connect(("127.0.0.1", cap.port)).expect("connect");
+    let mut r = BufReader::new(other.try_clone().expect("clone"));
+    let mut line = String::new();
+    r.read_line(&mut line).expect("banner");
+    other
+        .write_all(b"EHLO second.test\r\nQUIT\r\n")
+        .expect("send");
+    let mut rest = String::new();
+    let _ = r.read_to_string(&mut rest);
+    assert!(rest.contains("221"), "{rest}");
+    let f = cap.finish();
+    let conns = f.connections();
+    assert_eq!(conns.len(), 2, "{}", f.stdout);
+    // The quick one was reported first although it came second.
+    assert_eq!(conns[0]["number"], 2, "{}", f.stdout);
+    assert_eq!(conns[0]["smtp"]["ehlo"], "second.test", "{}", f.stdout);
+    assert_eq!(conns[1]["number"], 1);
+    drop(silent);
+}
