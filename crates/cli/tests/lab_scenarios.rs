@@ -188,3 +188,37 @@ fn the_deadline_ends_the_whole_check() {
         assert!(reason.starts_with("deadline"), "{name}: {reason}");
     }
 }
+
+/// Every hostile scenario also under a short `--deadline`: the check ends with a verdict (no
+/// panic, no hang), and a check error names its phase.
+#[test]
+fn hostile_scenarios_under_a_short_deadline() {
+    let hostile = [
+        "silent",
+        "garbage-banner",
+        "endless-line",
+        "reset",
+        "drip",
+        "truncated-serverhello",
+        "oversized-record",
+        "alert-mid-handshake",
+        "unknown-version",
+        "silent-after-starttls",
+        "one-byte-segments",
+    ];
+    for name in hostile {
+        let started = std::time::Instant::now();
+        let r = check_scenario(name, &["--json", "--deadline", "2"]);
+        // A hang guard (10x the deadline), not a speed claim.
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "{name} ran past its deadline"
+        );
+        assert!([0, 1, 2].contains(&r.code), "{name}: exit {}", r.code);
+        assert!(!r.stderr.contains("panicked"), "{name}: {}", r.stderr);
+        let v = r.json();
+        if r.code == 2 {
+            assert!(v["error"]["phase"].is_string(), "{name}: {}", r.stdout);
+        }
+    }
+}
