@@ -68,6 +68,7 @@ scenarios! {
     implicit_tls => "implicit-tls",
     chain_incomplete => "chain-incomplete",
     chain_order => "chain-order",
+    chain_too_long => "chain-too-long",
     self_signed => "self-signed",
     untrusted_root => "untrusted-root",
     wrong_name => "wrong-name",

@@ -63,7 +63,7 @@ const fn starttls_enum(
     }
 }
 
-static SCENARIOS: [Scenario; 42] = [
+static SCENARIOS: [Scenario; 43] = [
     starttls(
         "good",
         "correct setup: ECDSA leaf for mx.lab.test plus intermediate, TLS 1.2 and 1.3",
@@ -92,6 +92,13 @@ static SCENARIOS: [Scenario; 42] = [
         "sends the leaf, then an unrelated self-signed certificate, then the intermediate",
         "chain out of order: the server sends an unrelated certificate before the intermediate",
         &["chain-order"],
+        None,
+    ),
+    starttls(
+        "chain-too-long",
+        "sends the leaf, the intermediate, then the root 24 times over (a CA bundle given as the chain)",
+        "a chain of 26 certificates: only the first 20 are analysed; the duplicates are out of place",
+        &["chain-order", "chain-too-long"],
         None,
     ),
     starttls(
@@ -798,6 +805,12 @@ pub(crate) fn build(
         "chain-incomplete" => {
             let leaf = good()?;
             rustls_server(&[&leaf], &leaf)?
+        }
+        "chain-too-long" => {
+            let leaf = good()?;
+            let mut chain = vec![&leaf, &pki.intermediate];
+            chain.extend(std::iter::repeat_n(&pki.root, 24));
+            rustls_server(&chain, &leaf)?
         }
         "chain-order" => {
             let leaf = good()?;

@@ -11,6 +11,7 @@ use tokio::net::TcpStream;
 
 const FINDING_CODES: &[&str] = &[
     "rate-limited",
+    "chain-too-long",
     "chain-incomplete",
     "chain-order",
     "cert-self-signed",
@@ -40,7 +41,7 @@ const FINDING_CODES: &[&str] = &[
 #[test]
 fn scenario_table() {
     let all = lab::scenarios();
-    assert_eq!(all.len(), 42);
+    assert_eq!(all.len(), 43);
     assert_eq!(all[0].name, "good");
     let implicit: Vec<&str> = all
         .iter()
@@ -83,7 +84,7 @@ async fn all_scenarios_start_and_greet() {
         .await
         .expect("lab starts");
     assert_eq!(lab.host, "mx.lab.test");
-    // Every scenario (the table has 42, see scenario_table).
+    // Every scenario (the table has 43, see scenario_table).
     assert_eq!(lab.endpoints.len(), lab::scenarios().len());
     assert_eq!(lab.ca_file, nested.join("lab-root-ca.pem"));
 
