@@ -677,5 +677,5 @@ fn ground_truth() {
         ]
     );
     let names: Vec<&str> = lab::scenarios().iter().map(|s| s.name).collect();
-    assert_eq!(&names[names.len() - 3..], ["rate-limited", SSLV2, SSLV3]);
+    assert_eq!(&names[names.len() - 3..], ["exim-busy", SSLV2, SSLV3]);
 }
