@@ -39,7 +39,7 @@ const FINDING_CODES: &[&str] = &[
 #[test]
 fn scenario_table() {
     let all = lab::scenarios();
-    assert_eq!(all.len(), 39);
+    assert_eq!(all.len(), 40);
     assert_eq!(all[0].name, "good");
     let implicit: Vec<&str> = all
         .iter()
@@ -82,7 +82,7 @@ async fn all_scenarios_start_and_greet() {
         .await
         .expect("lab starts");
     assert_eq!(lab.host, "mx.lab.test");
-    // Every scenario (the table has 39, see scenario_table).
+    // Every scenario (the table has 40, see scenario_table).
     assert_eq!(lab.endpoints.len(), lab::scenarios().len());
     assert_eq!(lab.ca_file, nested.join("lab-root-ca.pem"));
 
@@ -112,6 +112,14 @@ async fn all_scenarios_start_and_greet() {
         let (code, lines) = c.reply().await;
         if s.name == "banner-421" {
             assert_eq!(code, 421);
+        } else if s.name == "terminal-escapes" {
+            assert_eq!(
+                lines,
+                [format!(
+                    "220 mx.lab.test ESMTP smtp-tls-doctor lab (terminal-escapes) {}",
+                    lab::TERMINAL_ESCAPES
+                )]
+            );
         } else {
             assert_eq!(
                 lines,
