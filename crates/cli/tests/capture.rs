@@ -702,3 +702,55 @@ fn escape_sequences_from_the_client_are_shown_not_sent() {
     assert!(text.contains("\\u{9b}5m\\r"), "{text}");
 }
 
+#[test]
+fn default_ca_file_is_in_a_private_directory_removed_at_the_end() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_smtp-tls-doctor"))
+        .args([
+            "client",
+            "--listen",
+            "127.0.0.1:0",
+            "--timeout",
+            "10",
+            "--once",
+        ])
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start smtp-tls-doctor client");
+    let mut err = BufReader::new(child.stderr.take().expect("stderr"));
+    let (mut first, mut second) = (String::new(), String::new());
+    let _ = err.read_line(&mut first);
+    let _ = err.read_line(&mut second);
+    let port = port_after(&first, " (STARTTLS)").expect("the port");
+    let ca = PathBuf::from(
+        second
+            .split_once("trust this CA file: ")
+            .map(|(_, p)| p.trim_end())
+            .unwrap_or_else(|| panic!("no CA file on the second line: {second:?}")),
+    );
+    assert!(ca.is_file(), "{}", ca.display());
+    let dir = ca.parent().expect("its directory").to_path_buf();
+    let dir_name = dir.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    assert!(
+        dir_name.starts_with("smtp-tls-doctor-client-")
+            && dir_name != format!("smtp-tls-doctor-client-{}", child.id()),
+        "{}",
+        dir.display()
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&dir)
+            .expect("metadata")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o700, "{}", dir.display());
+    }
+    ehlo_and_quit(port, "app.example");
+    let status = child.wait().expect("wait");
+    let _ = err.read_to_string(&mut String::new());
+    assert!(status.success());
+    assert!(!dir.exists(), "{} is left behind", dir.display());
+}
