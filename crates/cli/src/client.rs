@@ -31,8 +31,9 @@ pub struct ClientArgs {
     /// The host name the application connects to: the certificates are made for it.
     #[arg(long, value_name = "NAME", default_value = "localhost")]
     name: String,
-    /// Where to write the root CA certificate (PEM) the application must trust [default: a new
-    /// directory under the temp dir].
+    /// Where to write the root CA certificate (PEM) the application must trust [default:
+    /// capture-root-ca.pem in a new private directory under the temp dir, removed when the
+    /// server stops].
     #[arg(long, value_name = "PATH")]
     ca_out: Option<PathBuf>,
     /// Test whether the application verifies certificates: successive connections get a
@@ -127,6 +128,19 @@ fn make_certs(name: &str) -> Result<Certs, String> {
     })
 }
 
+/// A new directory under the temp dir, `prefix` and a random suffix, that only this user can
+/// enter (0700), removed when the value is dropped.
+pub fn private_temp_dir(prefix: &str) -> std::io::Result<tempfile::TempDir> {
+    let mut b = tempfile::Builder::new();
+    b.prefix(prefix);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        b.permissions(std::fs::Permissions::from_mode(0o700));
+    }
+    b.tempdir()
+}
+
 async fn accept_on(l: Option<&TcpListener>) -> std::io::Result<(TcpStream, SocketAddr)> {
     match l {
         Some(l) => l.accept().await,
@@ -155,11 +169,18 @@ pub async fn run(a: ClientArgs) -> ExitCode {
     }
     let idle = Duration::from_secs_f64(a.timeout);
     let limit = if a.once { Some(1) } else { a.count };
-    let ca_out = a.ca_out.clone().unwrap_or_else(|| {
-        std::env::temp_dir()
-            .join(format!("smtp-tls-doctor-client-{}", std::process::id()))
-            .join("capture-root-ca.pem")
-    });
+    // Without --ca-out: a new private directory (mode 0700, an unpredictable name), kept while
+    // the server runs and removed when it stops.
+    let (ca_out, _ca_dir) = match &a.ca_out {
+        Some(p) => (p.clone(), None),
+        None => match private_temp_dir("smtp-tls-doctor-client-") {
+            Ok(d) => (d.path().join("capture-root-ca.pem"), Some(d)),
+            Err(e) => {
+                eprintln!("smtp-tls-doctor client: cannot create a temporary directory: {e}");
+                return ExitCode::from(2);
+            }
+        },
+    };
 
     let cert_name = name.clone();
     let certs = match tokio::task::spawn_blocking(move || make_certs(&cert_name)).await {

@@ -9,13 +9,13 @@ use doctor::model::report::Status;
 use doctor::render::text::Style;
 use doctor::render::text::render_text;
 use std::fmt::Write as _;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-/// A fresh directory for the lab's files.
-pub fn lab_dir() -> PathBuf {
-    std::env::temp_dir().join(format!("smtp-tls-doctor-lab-{}", std::process::id()))
+/// A new private directory for the lab's files (mode 0700, an unpredictable name under the temp
+/// dir), removed when dropped: keep it alive as long as the lab runs.
+pub fn lab_dir() -> std::io::Result<tempfile::TempDir> {
+    crate::client::private_temp_dir("smtp-tls-doctor-lab-")
 }
 
 /// An error naming the unknown scenarios, if any.
@@ -141,17 +141,26 @@ pub async fn run(transcript: bool, only: Vec<String>, color: bool) -> ExitCode {
     }
     let want_domain = only.is_empty() || only.len() > scenarios.len();
     let want_scenarios = only.is_empty() || !scenarios.is_empty();
+    // The lab's files (its CA, the mail domain's), removed when the demo ends.
+    let temp = match lab_dir() {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("smtp-tls-doctor demo: cannot create a temporary directory: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let dir = temp.path();
     // The mail-domain demo runs beside the scenario checks; its report is printed after theirs.
     let scenario_part = async {
         if want_scenarios {
-            run_scenarios(transcript, scenarios, color).await
+            run_scenarios(dir, transcript, scenarios, color).await
         } else {
             Some(Vec::new())
         }
     };
     let domain_part = async {
         if want_domain {
-            Some(domain_demo(Style { color, transcript }).await)
+            Some(domain_demo(dir, Style { color, transcript }).await)
         } else {
             None
         }
@@ -194,7 +203,7 @@ pub async fn run(transcript: bool, only: Vec<String>, color: bool) -> ExitCode {
             if *ok { "ok" } else { "MISMATCH" }
         );
     }
-    let _ = std::fs::remove_dir_all(lab_dir());
+    drop(temp);
     if !lab_started || (domain_skipped && !want_scenarios) {
         // Nothing (or not what was asked for) could be checked.
         ExitCode::from(2)
@@ -205,10 +214,16 @@ pub async fn run(transcript: bool, only: Vec<String>, color: bool) -> ExitCode {
     }
 }
 
-/// Start the lab and check every scenario in `only` (all when empty), printing each report.
+/// Start the lab (its files under `dir`) and check every scenario in `only` (all when empty),
+/// printing each report.
 /// The summary rows, or None when the lab cannot start.
-async fn run_scenarios(transcript: bool, only: Vec<String>, color: bool) -> Option<Vec<Row>> {
-    let mut cfg = lab::LabConfig::new(lab_dir());
+async fn run_scenarios(
+    dir: &std::path::Path,
+    transcript: bool,
+    only: Vec<String>,
+    color: bool,
+) -> Option<Vec<Row>> {
+    let mut cfg = lab::LabConfig::new(dir.to_path_buf());
     if !only.is_empty() {
         cfg.only = Some(only);
     }
@@ -573,10 +588,10 @@ pub async fn start_domain_world(dir: &std::path::Path) -> Result<DomainWorld, Do
     })
 }
 
-/// Start the demo's mail domain, check it as `check demo.lab.test --domain` does, and compare
-/// with [`DOMAIN_EXPECT`].
-async fn domain_demo(style: Style) -> DomainOutcome {
-    let w = match start_domain_world(&lab_dir()).await {
+/// Start the demo's mail domain (its files under `dir`), check it as `check demo.lab.test
+/// --domain` does, and compare with [`DOMAIN_EXPECT`].
+async fn domain_demo(dir: &std::path::Path, style: Style) -> DomainOutcome {
+    let w = match start_domain_world(dir).await {
         Ok(w) => w,
         Err(o) => return o,
     };

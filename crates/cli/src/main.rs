@@ -260,7 +260,8 @@ struct LabArgs {
     /// First port; scenario N listens on PORT+N. Default: ports chosen by the system.
     #[arg(long, value_name = "PORT")]
     base_port: Option<u16>,
-    /// Directory for the lab's root CA file [default: a new directory under the temp dir].
+    /// Directory for the lab's root CA file [default: a new private directory under the temp
+    /// dir, removed when the lab stops].
     #[arg(long, value_name = "DIR")]
     dir: Option<PathBuf>,
     /// Start only these scenarios. Repeatable.
@@ -597,7 +598,18 @@ fn export_chain(
 
 #[cfg(feature = "lab")]
 async fn run_lab(a: LabArgs) -> ExitCode {
-    let dir = a.dir.unwrap_or_else(demo::lab_dir);
+    // Without --dir: a new private directory, kept (with the CA file the table names) while the
+    // lab runs and removed when it stops.
+    let (dir, _temp) = match a.dir {
+        Some(d) => (d, None),
+        None => match demo::lab_dir() {
+            Ok(t) => (t.path().to_path_buf(), Some(t)),
+            Err(e) => {
+                eprintln!("smtp-tls-doctor lab: cannot create a temporary directory: {e}");
+                return ExitCode::from(2);
+            }
+        },
+    };
     let mut cfg = lab::LabConfig::new(dir.clone());
     cfg.bind = a.bind;
     cfg.base_port = a.base_port;

@@ -654,3 +654,137 @@ fn a_silent_client_does_not_hold_up_another() {
     assert_eq!(conns[1]["number"], 1);
     drop(silent);
 }
+
+/// The EHLO name the escape test's client gives: window title, clear screen, blink.
+const EVIL_EHLO: &str = "\x1b]0;pwned\x07evil\x1b[2J\x1b[5m.example";
+
+/// A client of its own on the wire: the banner, `EHLO name`, QUIT.
+fn ehlo_and_quit(port: u16, name: &str) {
+    let s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let mut w = s.try_clone().expect("clone");
+    let mut r = BufReader::new(s);
+    fn reply(r: &mut BufReader<std::net::TcpStream>) -> String {
+        loop {
+            let mut line = String::new();
+            let n = r.read_line(&mut line).expect("read a reply");
+            assert!(n > 0, "the server closed early");
+            if line.as_bytes().get(3) != Some(&b'-') {
+                return line;
+            }
+        }
+    }
+    assert!(reply(&mut r).starts_with("220 "));
+    write!(w, "EHLO {name}\r\n").expect("write");
+    assert!(reply(&mut r).starts_with("250 "));
+    w.write_all(b"QUIT\r\n").expect("write");
+    assert!(reply(&mut r).starts_with("221 "));
+}
+
+/// No terminal control character in `text` but line feeds.
+fn assert_no_controls(text: &str) {
+    let bad: Vec<char> = text
+        .chars()
+        .filter(|&c| c != '\n' && c.is_control())
+        .collect();
+    assert!(bad.is_empty(), "control characters {bad:?} in\n{text}");
+}
+
+#[test]
+fn escape_sequences_from_the_client_are_shown_not_sent() {
+    // Text: the verdict line, the greeting, the transcript show the escapes.
+    let cap = start(&["--once", "-v"]);
+    ehlo_and_quit(cap.port, EVIL_EHLO);
+    let f = cap.finish();
+    assert_eq!(f.code, 0, "{}", f.stderr);
+    assert!(!f.stdout.contains('\x1b') && !f.stdout.contains('\x07'));
+    assert_no_controls(&f.stdout);
+    let shown = "\\x1b]0;pwned\\x07evil\\x1b[2J\\x1b[5m.example";
+    let first = f.stdout.lines().next().unwrap_or("");
+    assert!(first.contains(&format!("EHLO {shown}")), "{first}");
+    assert!(
+        f.stdout.contains(&format!("greeting: EHLO {shown}")),
+        "{}",
+        f.stdout
+    );
+    assert!(
+        f.stdout.contains(&format!("C: EHLO {shown}")),
+        "{}",
+        f.stdout
+    );
+
+    // JSON keeps the exact name; the text of that very report shows none of it raw, nor of any
+    // other string of it.
+    let cap = start(&["--once", "--json"]);
+    ehlo_and_quit(cap.port, EVIL_EHLO);
+    let f = cap.finish();
+    assert_eq!(f.code, 0, "{}", f.stderr);
+    let c = &f.connections()[0];
+    assert_eq!(c["smtp"]["ehlo"], EVIL_EHLO);
+    assert!(c["verdict"].as_str().is_some_and(|v| v.contains(EVIL_EHLO)));
+    let mut report: doctor::model::capture::ConnectionReport =
+        serde_json::from_value(c.clone()).expect("a connection report");
+    report.local.push_str("\x1b[2J");
+    report.verdict.push_str("\u{9b}5m\r");
+    for l in &mut report.transcript {
+        l.text.push_str("\x1b]0;t\x1b\\");
+    }
+    let text = doctor::render::capture::render_text(&report, true);
+    assert_no_controls(&text);
+    assert!(text.contains("\\x1b]0;t\\x1b\\"), "{text}");
+    assert!(text.contains("\\u{9b}5m\\r"), "{text}");
+}
+
+#[test]
+fn default_ca_file_is_in_a_private_directory_removed_at_the_end() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_smtp-tls-doctor"))
+        .args([
+            "client",
+            "--listen",
+            "127.0.0.1:0",
+            "--timeout",
+            "10",
+            "--once",
+        ])
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start smtp-tls-doctor client");
+    let mut err = BufReader::new(child.stderr.take().expect("stderr"));
+    let (mut first, mut second) = (String::new(), String::new());
+    let _ = err.read_line(&mut first);
+    let _ = err.read_line(&mut second);
+    let port = port_after(&first, " (STARTTLS)").expect("the port");
+    let ca = PathBuf::from(
+        second
+            .split_once("trust this CA file: ")
+            .map(|(_, p)| p.trim_end())
+            .unwrap_or_else(|| panic!("no CA file on the second line: {second:?}")),
+    );
+    assert!(ca.is_file(), "{}", ca.display());
+    let dir = ca.parent().expect("its directory").to_path_buf();
+    let dir_name = dir.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    assert!(
+        dir_name.starts_with("smtp-tls-doctor-client-")
+            && dir_name != format!("smtp-tls-doctor-client-{}", child.id()),
+        "{}",
+        dir.display()
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&dir)
+            .expect("metadata")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o700, "{}", dir.display());
+    }
+    ehlo_and_quit(port, "app.example");
+    let status = child.wait().expect("wait");
+    let _ = err.read_to_string(&mut String::new());
+    assert!(status.success());
+    assert!(!dir.exists(), "{} is left behind", dir.display());
+}

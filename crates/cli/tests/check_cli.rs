@@ -452,3 +452,99 @@ fn a_password_on_the_command_line_gets_a_warning() {
     assert!(!stderr.contains("warning"), "{stderr}");
     assert!(!stderr.contains("s3cret-pw"), "{stderr}");
 }
+
+/// The directory of the CA file on the line of `out` that starts with `marker`.
+#[cfg(feature = "lab")]
+fn ca_dir_after(out: &str, marker: &str) -> std::path::PathBuf {
+    let line = out
+        .lines()
+        .find_map(|l| l.strip_prefix(marker))
+        .unwrap_or_else(|| panic!("no line starting {marker:?} in\n{out}"));
+    let ca = std::path::PathBuf::from(line.trim());
+    let dir = ca.parent().expect("the CA file's directory").to_path_buf();
+    let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    assert!(
+        name.starts_with("smtp-tls-doctor-lab-") && name.len() > "smtp-tls-doctor-lab-".len(),
+        "{}",
+        dir.display()
+    );
+    dir
+}
+
+#[cfg(feature = "lab")]
+#[test]
+fn demo_lab_directory_is_new_and_removed() {
+    let r = run(&["demo", "--only", "terminal-escapes"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let dir = ca_dir_after(
+        &r.stdout,
+        "Lab root CA (trust it in your client to test it): ",
+    );
+    assert!(!dir.exists(), "{} is left behind", dir.display());
+    // The demo's text holds the scenario's escapes as text only, and its summary says ok.
+    assert!(!r.stdout.contains('\x1b') && !r.stdout.contains('\x07'));
+    assert!(r.stdout.contains("\\x1b]0;pwned\\x07"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .lines()
+            .any(|l| l.starts_with("terminal-escapes") && l.trim_end().ends_with(" ok")),
+        "{}",
+        r.stdout
+    );
+}
+
+#[cfg(feature = "lab")]
+#[test]
+fn lab_directory_is_private_while_it_runs_and_removed_after() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    /// Kills the lab if the test fails before it stopped.
+    struct Lab(std::process::Child);
+    impl Drop for Lab {
+        fn drop(&mut self) {
+            if let Ok(None) = self.0.try_wait() {
+                let _ = self.0.kill();
+                let _ = self.0.wait();
+            }
+        }
+    }
+    let mut lab = Lab(Command::new(env!("CARGO_BIN_EXE_smtp-tls-doctor"))
+        .args(["lab", "--only", "good"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the lab"));
+    let mut out = BufReader::new(lab.0.stdout.take().expect("stdout"));
+    let mut text = String::new();
+    loop {
+        let mut line = String::new();
+        if out.read_line(&mut line).expect("read") == 0 {
+            panic!("the lab ended early:\n{text}");
+        }
+        text.push_str(&line);
+        if line.starts_with("The lab runs until Ctrl-C") {
+            break;
+        }
+    }
+    let dir = ca_dir_after(&text, "Lab root CA (trust it in your client to test it): ");
+    assert!(dir.join("lab-root-ca.pem").is_file(), "{text}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&dir)
+            .expect("metadata")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o700, "{}", dir.display());
+        // Ctrl-C: the lab stops and removes its directory.
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let pid = lab.0.id().to_string();
+        let kill = Command::new("kill").args(["-INT", &pid]).status();
+        assert!(kill.is_ok_and(|s| s.success()));
+        let status = lab.0.wait().expect("wait");
+        assert!(status.success(), "{status}");
+        assert!(!dir.exists(), "{} is left behind", dir.display());
+    }
+}

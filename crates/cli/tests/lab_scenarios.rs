@@ -107,6 +107,7 @@ scenarios! {
     drip => "drip",
     sslv2_scripted => "sslv2-scripted",
     sslv3_scripted => "sslv3-scripted",
+    terminal_escapes => "terminal-escapes",
 }
 
 #[test]
@@ -220,6 +221,169 @@ fn hostile_scenarios_under_a_short_deadline() {
         let v = r.json();
         if r.code == 2 {
             assert!(v["error"]["phase"].is_string(), "{name}: {}", r.stdout);
+        }
+    }
+}
+
+/// `s` without the colour sequences the renderer itself writes (`ESC [ digits ; m`).
+fn without_own_colours(s: &str) -> String {
+    let mut o = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find("\x1b[") {
+        o.push_str(&rest[..i]);
+        let after = &rest[i + 2..];
+        let end = after
+            .find(|c: char| !(c.is_ascii_digit() || c == ';'))
+            .unwrap_or(after.len());
+        if after[end..].starts_with('m') {
+            rest = &after[end + 1..];
+        } else {
+            o.push('\x1b');
+            rest = &rest[i + 1..];
+        }
+    }
+    o.push_str(rest);
+    o
+}
+
+/// No terminal control byte in `text` but line feeds.
+fn assert_no_controls(text: &str, what: &str) {
+    let bad: Vec<char> = text
+        .chars()
+        .filter(|&c| c != '\n' && (c.is_control() || ('\u{202a}'..='\u{202e}').contains(&c)))
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "{what}: control characters {bad:?} in\n{text}"
+    );
+}
+
+#[test]
+fn terminal_escapes_are_shown_not_sent() {
+    let escaped = "\\x1b]0;pwned\\x07\\x1b[2J\\x1b[5mblink\\x1b[0m";
+    // Text, with the transcript: the banner, the EHLO keyword, the transcript lines.
+    let r = check_scenario("terminal-escapes", &["-v"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(!r.stdout.contains('\x1b') && !r.stdout.contains('\x07'));
+    assert_no_controls(&r.stdout, "text");
+    assert!(
+        r.stdout
+            .lines()
+            .any(|l| l.contains("banner") && l.contains(escaped)),
+        "the banner's escapes are shown:\n{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .lines()
+            .any(|l| l.contains("X-TERMINAL") && l.contains(escaped)),
+        "the EHLO keyword's escapes are shown:\n{}",
+        r.stdout
+    );
+    // In colour, only the renderer's own colour sequences reach the terminal.
+    let r = check_scenario("terminal-escapes", &["-v", "--color", "always"]);
+    assert!(r.stdout.contains("\x1b[1m"), "colour is on:\n{}", r.stdout);
+    assert_no_controls(&without_own_colours(&r.stdout), "text in colour");
+    assert!(r.stdout.contains(escaped));
+    // JSON keeps the exact text.
+    let v = check_scenario("terminal-escapes", &["--json"]).json();
+    let smtp = &v["endpoints"][0]["smtp"];
+    assert_eq!(
+        smtp["banner"]["lines"][0].as_str(),
+        Some(
+            format!(
+                "mx.lab.test ESMTP smtp-tls-doctor lab (terminal-escapes) {}",
+                lab::TERMINAL_ESCAPES
+            )
+            .as_str()
+        ),
+        "{smtp}"
+    );
+    let params: Vec<&str> = smtp["capabilities"]["capabilities"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| c["keyword"] == "X-TERMINAL")
+        .flat_map(|c| c["params"].as_array().into_iter().flatten())
+        .filter_map(|p| p.as_str())
+        .collect();
+    assert_eq!(params, [lab::TERMINAL_ESCAPES], "{smtp}");
+}
+
+/// Every string of a real report poisoned with escape sequences, wherever the report still reads
+/// back (enum names, addresses and times do not): the text shows none of them raw.
+#[test]
+fn no_report_string_reaches_the_terminal_raw() {
+    use doctor::model::report::CheckReport;
+    use doctor::render::text::{Style, render_text};
+    use serde::Deserialize;
+    use serde_json::Value;
+
+    const POISON: &str = "\x1b]0;t\x07\x1b[2J\r\u{9b}5m";
+
+    fn leaves(v: &Value, path: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
+        match v {
+            Value::String(_) => out.push(path.clone()),
+            Value::Array(a) => {
+                for (i, x) in a.iter().enumerate() {
+                    path.push(i.to_string());
+                    leaves(x, path, out);
+                    path.pop();
+                }
+            }
+            Value::Object(m) => {
+                for (k, x) in m {
+                    path.push(k.clone());
+                    leaves(x, path, out);
+                    path.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+    fn at<'a>(v: &'a mut Value, path: &[String]) -> &'a mut Value {
+        path.iter().fold(v, |v, k| match v {
+            Value::Array(a) => &mut a[k.parse::<usize>().unwrap()],
+            Value::Object(m) => m.get_mut(k).unwrap(),
+            _ => unreachable!(),
+        })
+    }
+
+    for (scenario, extra) in [
+        ("wrong-name", &["--json", "-v"][..]),
+        ("starttls-refused", &["--json", "-v"][..]),
+        ("garbage-banner", &["--json", "-v"][..]),
+    ] {
+        let original = check_scenario(scenario, extra).json();
+        let mut paths = Vec::new();
+        leaves(&original, &mut Vec::new(), &mut paths);
+        let mut poisoned = original.clone();
+        let mut count = 0;
+        for p in &paths {
+            let s = at(&mut poisoned, p);
+            let old = s.as_str().unwrap().to_string();
+            *s = Value::String(format!("{old}{POISON}"));
+            if CheckReport::deserialize(&poisoned).is_ok() {
+                count += 1;
+            } else {
+                *at(&mut poisoned, p) = Value::String(old);
+            }
+        }
+        assert!(count > 15, "{scenario}: only {count} strings poisoned");
+        let report: CheckReport = serde_json::from_value(poisoned).unwrap();
+        for color in [false, true] {
+            let text = render_text(
+                &report,
+                Style {
+                    color,
+                    transcript: true,
+                },
+            );
+            assert_no_controls(&without_own_colours(&text), scenario);
+            assert!(
+                text.contains("\\x1b]0;t\\x07\\x1b[2J\\r\\u{9b}5m"),
+                "{text}"
+            );
         }
     }
 }

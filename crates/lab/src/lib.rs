@@ -40,7 +40,7 @@ pub mod pki;
 mod scenarios;
 mod smtp;
 
-pub use scenarios::scenarios;
+pub use scenarios::{TERMINAL_ESCAPES, scenarios};
 
 /// The name every lab certificate is made for (except the broken ones).
 pub const LAB_HOST: &str = "mx.lab.test";

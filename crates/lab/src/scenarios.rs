@@ -63,7 +63,7 @@ const fn starttls_enum(
     }
 }
 
-static SCENARIOS: [Scenario; 43] = [
+static SCENARIOS: [Scenario; 44] = [
     starttls(
         "good",
         "correct setup: ECDSA leaf for mx.lab.test plus intermediate, TLS 1.2 and 1.3",
@@ -354,6 +354,15 @@ static SCENARIOS: [Scenario; 43] = [
         &ACCEPTS_NOTHING,
     ),
     starttls(
+        "terminal-escapes",
+        "correct setup, but the banner and an EHLO keyword carry terminal escape sequences (set \
+         the window title: ESC ] 0 ; ... BEL; clear the screen: ESC [ 2 J; blink: ESC [ 5 m)",
+        "no TLS problem; the text report must show the sequences as \\x1b... and never pass them \
+         to the terminal (the JSON report keeps them exactly)",
+        &[],
+        None,
+    ),
+    starttls(
         "rate-limited",
         "a good server that greets every third connection with 421 too many connections (like Postfix's anvil limits)",
         "OK, with a note that it rate-limits: a careful scanner backs off and retries, and still measures everything",
@@ -402,6 +411,10 @@ static SCENARIOS: [Scenario; 43] = [
         &SSLV3_SCRIPTED,
     ),
 ];
+
+/// What the terminal-escapes scenario puts in its banner and in its EHLO keyword X-TERMINAL: set
+/// the window title (OSC 0, ended by BEL), clear the screen (CSI 2 J), blink (CSI 5 m), reset.
+pub const TERMINAL_ESCAPES: &str = "\x1b]0;pwned\x07\x1b[2J\x1b[5mblink\x1b[0m";
 
 // IANA cipher suite ids.
 const TLS_RSA_WITH_RC4_128_SHA: u16 = 0x0005;
@@ -1054,6 +1067,10 @@ pub(crate) fn build(
                 kind: Kind::Drip,
             });
         }
+        "terminal-escapes" => {
+            let leaf = good()?;
+            rustls_server(&[&leaf, &pki.intermediate], &leaf)?
+        }
         other => return Err(LabError::UnknownScenario(other.to_string())),
     };
     let greeting = match delay {
@@ -1063,8 +1080,15 @@ pub(crate) fn build(
             banner: format!("220-{LAB_HOST} ESMTP greeting delayed\r\n220 {LAB_HOST} ready\r\n"),
             reject: "554 5.5.1 Error: SMTP protocol synchronization\r\n".into(),
         },
+        _ if name == "terminal-escapes" => Greeting::Banner(format!(
+            "220 {LAB_HOST} ESMTP smtp-tls-doctor lab ({name}) {TERMINAL_ESCAPES}\r\n"
+        )),
         _ => Greeting::Banner(smtp::banner(name)),
     };
+    let mut config = smtp::config(greeting, starttls, ehlo_refused);
+    if name == "terminal-escapes" {
+        config.extra_keywords = vec![format!("X-TERMINAL {TERMINAL_ESCAPES}")];
+    }
     Ok(Server {
         refusal: match name {
             "rate-limited" => Refusal::EveryNth(3),
@@ -1082,7 +1106,7 @@ pub(crate) fn build(
         kind: Kind::Smtp {
             mode: scenario.mode,
             tls,
-            config: Box::new(smtp::config(greeting, starttls, ehlo_refused)),
+            config: Box::new(config),
             one_byte_writes,
         },
     })

@@ -45,6 +45,7 @@ pub(crate) fn config(greeting: Greeting, starttls: StartTls, ehlo_refused: bool)
         ehlo_refused,
         size: ADVERTISED_SIZE,
         smtputf8: false,
+        extra_keywords: Vec::new(),
         max_message: MAX_MESSAGE,
         max_line: MAX_LINE,
         max_errors: MAX_ERRORS,

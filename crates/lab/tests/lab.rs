@@ -41,7 +41,7 @@ const FINDING_CODES: &[&str] = &[
 #[test]
 fn scenario_table() {
     let all = lab::scenarios();
-    assert_eq!(all.len(), 43);
+    assert_eq!(all.len(), 44);
     assert_eq!(all[0].name, "good");
     let implicit: Vec<&str> = all
         .iter()
@@ -84,7 +84,7 @@ async fn all_scenarios_start_and_greet() {
         .await
         .expect("lab starts");
     assert_eq!(lab.host, "mx.lab.test");
-    // Every scenario (the table has 43, see scenario_table).
+    // Every scenario (the table has 44, see scenario_table).
     assert_eq!(lab.endpoints.len(), lab::scenarios().len());
     assert_eq!(lab.ca_file, nested.join("lab-root-ca.pem"));
 
@@ -115,6 +115,14 @@ async fn all_scenarios_start_and_greet() {
         if s.name == "banner-421" || s.name == "busy" {
             // busy: the first connection of a burst is refused, as the next test shows.
             assert_eq!(code, 421);
+        } else if s.name == "terminal-escapes" {
+            assert_eq!(
+                lines,
+                [format!(
+                    "220 mx.lab.test ESMTP smtp-tls-doctor lab (terminal-escapes) {}",
+                    lab::TERMINAL_ESCAPES
+                )]
+            );
         } else {
             assert_eq!(
                 lines,

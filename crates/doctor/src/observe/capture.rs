@@ -166,6 +166,7 @@ fn config(p: &ServeParams) -> Config {
         ehlo_refused: false,
         size: u64::try_from(MAX_MESSAGE).unwrap_or(u64::MAX),
         smtputf8: true,
+        extra_keywords: Vec::new(),
         max_message: MAX_MESSAGE,
         max_line: MAX_LINE,
         max_errors: MAX_ERRORS,

@@ -99,6 +99,8 @@ pub struct Config {
     pub size: u64,
     /// SMTPUTF8 is advertised.
     pub smtputf8: bool,
+    /// More EHLO keywords (`KEYWORD [params]`, sent as given), after the standard ones.
+    pub extra_keywords: Vec<String>,
     /// Largest message accepted by DATA (then 552 and the connection is closed).
     pub max_message: usize,
     /// Longest command line accepted (bytes, without CRLF); longer: 500 and closed.
@@ -564,6 +566,7 @@ impl<H: Hooks> Session<'_, H> {
         if c.smtputf8 {
             keywords.push("SMTPUTF8".into());
         }
+        keywords.extend(c.extra_keywords.iter().cloned());
         let mut reply = format!("250-{}\r\n", c.hostname);
         let last = keywords.len().saturating_sub(1);
         for (i, k) in keywords.iter().enumerate() {
@@ -726,6 +729,7 @@ mod tests {
             ehlo_refused: false,
             size: 1000,
             smtputf8: false,
+            extra_keywords: Vec::new(),
             max_message: 100,
             max_line: 64,
             max_errors: 3,

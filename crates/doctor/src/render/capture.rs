@@ -3,7 +3,10 @@
 use crate::judge::registry::lookup;
 use crate::model::capture::ConnectionReport;
 use crate::model::observation::Mode;
-/// The first line: who, what TLS, and the verdict.
+use crate::render::safe;
+
+/// The first line: who, what TLS, and the verdict. It quotes the client's words as they are
+/// (it is kept in the JSON report); [`render_text`] prints it escaped.
 pub fn verdict_line(r: &ConnectionReport) -> String {
     let tls = match &r.tls {
         Some(t) if t.handshake == "completed" => {
@@ -81,8 +84,19 @@ fn list(v: &[String]) -> String {
     }
 }
 
-/// The human report of one connection, verdict first.
+/// The human report of one connection, verdict first. Every string of the report is escaped
+/// for the terminal first ([`crate::render::safe`]): the client's EHLO name, SNI, ALPN, error
+/// messages and transcript lines never reach it raw.
 pub fn render_text(r: &ConnectionReport, transcript: bool) -> String {
+    match safe::escaped(r) {
+        Some(clean) => render(&clean, transcript),
+        // Not expected (the report reads back from its JSON); the text is still escaped.
+        None => safe::escape_keeping_lines(&render(r, transcript)).into_owned(),
+    }
+}
+
+/// The report, its strings already escaped.
+fn render(r: &ConnectionReport, transcript: bool) -> String {
     let mut o = format!("{}\n", r.verdict);
     o.push_str(&format!(
         "  connection {} to {} ({}), {}, {} ms; certificate presented: {}\n",

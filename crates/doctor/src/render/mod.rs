@@ -1,7 +1,9 @@
 //! Rendering: the report model as text for people (HTML and metrics will join here).
 //!
 //! Imports `model` and `judge` (the registry's words). Every string that came from the network
-//! is made safe for its medium here.
+//! is made safe for its medium here: for the terminal by [`safe`], applied to the whole report
+//! before the text is made.
 
 pub mod capture;
+pub mod safe;
 pub mod text;

@@ -13,6 +13,7 @@ mod scan;
 use crate::model::finding::Severity;
 use crate::model::report::CheckReport;
 use crate::model::report::Status;
+use crate::render::safe;
 use std::fmt::Write as _;
 
 /// Style for text output.
@@ -52,8 +53,27 @@ fn ms(v: Option<f64>) -> String {
     .unwrap_or_else(|| "-".into())
 }
 
-/// The report for people: the verdict first, then findings, then details.
+/// The report for people: the verdict first, then findings, then details. Every string of the
+/// report is escaped for the terminal first ([`crate::render::safe`]): a server's bytes never
+/// reach it raw, whichever field they sit in.
 pub fn render_text(r: &CheckReport, style: Style) -> String {
+    match safe::escaped(r) {
+        Some(clean) => render(&clean, style),
+        // Not expected (the report reads back from its JSON, as `--from-json` does); the text
+        // is still escaped, without colour.
+        None => safe::escape_keeping_lines(&render(
+            r,
+            Style {
+                color: false,
+                ..style
+            },
+        ))
+        .into_owned(),
+    }
+}
+
+/// The report, its strings already escaped.
+fn render(r: &CheckReport, style: Style) -> String {
     let c = style.color;
     let mut o = String::new();
     let head = match r.verdict.status {
