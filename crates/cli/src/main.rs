@@ -370,6 +370,7 @@ fn options(a: &CheckArgs) -> Result<CheckOptions, String> {
             other => other.map(str::to_string),
         },
         fetch_aia: !a.no_fetch,
+        fetch_policy: doctor::model::options::FetchPolicy::default(),
         connect_to: a
             .connect_to
             .iter()

@@ -90,7 +90,9 @@ pub async fn check(input: &str, opts: &CheckOptions) -> Result<CheckReport, Erro
     let sem = std::sync::Arc::new(tokio::sync::Semaphore::new(
         opts.scan.max_connections.max(1),
     ));
-    let (obs, connections) = observe_endpoint(&spec, opts, &missing_issuer(&trust, now), sem).await;
+    let aia = crate::observe::aia::Cache::default();
+    let (obs, connections) =
+        observe_endpoint(&spec, opts, &missing_issuer(&trust, now), &aia, sem).await;
     let report = base_report(
         input,
         &target.host,
@@ -124,6 +126,7 @@ pub async fn check_domain(
         opts,
         dopts,
         &missing_issuer(&trust, now),
+        &crate::observe::aia::Cache::default(),
     )
     .await?;
     let report = base_report(
