@@ -164,8 +164,9 @@ struct CheckArgs {
     /// Connect to ADDR:PORT2 for HOST:PORT (like curl's), e.g. for a CA's AIA server. Repeatable.
     #[arg(long, value_name = "HOST:PORT:ADDR:PORT2")]
     connect_to: Vec<String>,
-    /// Write the certificates a client lacks (the fetched intermediates) to FILE as PEM, and print
-    /// the keytool and bundle commands that add them.
+    /// Write the certificates a client lacks (the fetched intermediates that verify as issuers and
+    /// lead to a trusted root) to FILE as PEM, and print the keytool and bundle commands that add
+    /// them.
     #[arg(long, value_name = "FILE")]
     export_chain: Option<PathBuf>,
     /// Print the whole result as JSON (see docs/json.md).
@@ -509,7 +510,7 @@ async fn run_check(a: CheckArgs) -> ExitCode {
         e.hint = doctor::judge::endpoint::hint_naming(e.phase, e.kind, &flag_of);
     }
     if let Some(path) = &a.export_chain
-        && let Err(e) = export_chain(path, &report, &a.truststore)
+        && let Err(e) = export_chain(path, &report, &opts, &a.truststore)
     {
         eprintln!("smtp-tls-doctor: --export-chain {}: {e}", path.display());
         return ExitCode::from(2);
@@ -541,15 +542,16 @@ async fn run_check(a: CheckArgs) -> ExitCode {
 fn export_chain(
     path: &std::path::Path,
     report: &CheckReport,
+    opts: &CheckOptions,
     truststores: &[PathBuf],
 ) -> Result<(), String> {
-    let count = doctor::check::export_chain(path, report).map_err(|e| match e {
+    let count = doctor::check::export_chain(path, report, opts).map_err(|e| match e {
         Error::ExportChain { reason, .. } => reason,
         other => other.to_string(),
     })?;
     if count == 0 {
         eprintln!(
-            "smtp-tls-doctor: --export-chain: nothing to export (no missing intermediate was fetched); nothing written"
+            "smtp-tls-doctor: --export-chain: nothing to export (no fetched certificate verifies as a missing issuer on a path to a trusted root); nothing written"
         );
         return Ok(());
     }

@@ -143,6 +143,59 @@ fn aia_fetch_failures_are_recorded() {
     assert!(v["endpoints"][0]["aia_fetches"].is_null());
 }
 
+/// A CA certificate with the lab intermediate's name but another key (issued by an unrelated
+/// CA): what a wrong or hostile AIA server could serve.
+fn impostor_intermediate_der() -> Vec<u8> {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+    let mut other = CertificateParams::default();
+    other
+        .distinguished_name
+        .push(DnType::CommonName, "Some Other CA");
+    other.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let issuer = Issuer::new(other, KeyPair::generate().expect("key"));
+    let mut params = CertificateParams::default();
+    params
+        .distinguished_name
+        .push(DnType::CommonName, lab::pki::INTERMEDIATE_CN);
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let key = KeyPair::generate().expect("key");
+    params
+        .signed_by(&key, &issuer)
+        .expect("impostor")
+        .der()
+        .to_vec()
+}
+
+#[test]
+fn a_fetched_certificate_that_is_not_the_issuer_is_neither_used_nor_exported() {
+    let port = http_server(ok_answer(&impostor_intermediate_der()));
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = dir.path().join("missing.pem");
+    let r = check_scenario(
+        "chain-incomplete",
+        &[
+            "--json",
+            "--quick",
+            "--connect-to",
+            &format!("ca.lab.test:80:127.0.0.1:{port}"),
+            "--export-chain",
+            out.to_str().unwrap(),
+        ],
+    );
+    let v = r.json();
+    assert_eq!(codes(&v), vec!["chain-incomplete"], "{}", r.stdout);
+    let e = &v["endpoints"][0];
+    assert!(e["aia_fetches"][0]["certificate"].is_string(), "fetched");
+    assert_eq!(e["aia_fetches"].as_array().map(Vec::len), Some(1));
+    assert_eq!(e["findings"][0]["evidence"]["after_fetch"], "not-trusted");
+    assert_eq!(
+        e["chain_analysis"]["fetched_not_issuers"][0],
+        format!("CN={}", lab::pki::INTERMEDIATE_CN)
+    );
+    assert!(!out.exists(), "nothing exported");
+    assert!(r.stderr.contains("nothing to export"), "{}", r.stderr);
+}
+
 fn keytool(args: &[&str]) {
     let st = Command::new("keytool")
         .args(args)

@@ -314,21 +314,46 @@ pub async fn run(
     }
 }
 
-/// The certificates a client lacks: those fetched through AIA caIssuers URLs, in the order
-/// fetched, DER.
-pub fn missing_certificates(report: &CheckReport) -> Vec<&[u8]> {
-    report
-        .endpoints
-        .iter()
-        .flat_map(|e| e.observation.aia_fetches.iter())
-        .filter_map(|f| f.certificate.as_ref().map(|c| c.0.as_slice()))
-        .collect()
+/// The certificates a client lacks, DER, each once: of every endpoint, the certificates fetched
+/// through AIA caIssuers URLs that verify as issuers of its chain and, with it, reach an anchor
+/// of `trust` (`judge::cert::exportable_issuers`; never a self-signed one).
+pub fn missing_certificates(report: &CheckReport, trust: &TrustStore) -> Vec<Vec<u8>> {
+    let now = OffsetDateTime::parse(
+        &report.checked_at,
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap_or_else(|_| OffsetDateTime::now_utc());
+    let mut out: Vec<Vec<u8>> = Vec::new();
+    for e in &report.endpoints {
+        let obs = &e.observation;
+        let Some(chain) = obs.chain() else {
+            continue;
+        };
+        let chain: Vec<Vec<u8>> = chain.iter().map(|c| c.0.clone()).collect();
+        let fetched: Vec<Vec<u8>> = obs
+            .aia_fetches
+            .iter()
+            .filter_map(|f| f.certificate.as_ref().map(|c| c.0.clone()))
+            .collect();
+        for c in crate::judge::cert::exportable_issuers(&chain, &fetched, trust, now) {
+            if !out.contains(&c) {
+                out.push(c);
+            }
+        }
+    }
+    out
 }
 
-/// Write the certificates a client lacks ([`missing_certificates`]) to `path` as PEM; returns
-/// how many were written (none: nothing is written).
-pub fn export_chain(path: &std::path::Path, report: &CheckReport) -> Result<usize, Error> {
-    let certs = missing_certificates(report);
+/// Write the certificates a client lacks ([`missing_certificates`], judged with the trust store
+/// the options name) to `path` as PEM; returns how many were written (none: nothing is
+/// written).
+pub fn export_chain(
+    path: &std::path::Path,
+    report: &CheckReport,
+    opts: &CheckOptions,
+) -> Result<usize, Error> {
+    let trust = load_trust(opts)?;
+    let certs = missing_certificates(report, &trust);
     if certs.is_empty() {
         return Ok(0);
     }

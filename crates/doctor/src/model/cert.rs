@@ -118,4 +118,8 @@ pub struct ChainAnalysis {
     /// The trust with the AIA-fetched certificates added, when some were fetched.
     #[serde(default)]
     pub trust_with_fetched: Option<TrustVerdict>,
+    /// The subjects of AIA-fetched certificates that were not used: they do not verify as the
+    /// issuer of the certificate whose URL named them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fetched_not_issuers: Vec<String>,
 }
