@@ -345,12 +345,14 @@ pub fn missing_certificates(report: &CheckReport, trust: &TrustStore) -> Vec<Vec
 }
 
 /// Write the certificates a client lacks ([`missing_certificates`], judged with the trust store
-/// the options name) to `path` as PEM; returns how many were written (none: nothing is
-/// written).
+/// the options name) to a new file at `path` as PEM; returns how many were written (none:
+/// nothing is written). An existing file is replaced only with `replace`, and never through a
+/// symbolic link (`observe::aia::write_new_file`).
 pub fn export_chain(
     path: &std::path::Path,
     report: &CheckReport,
     opts: &CheckOptions,
+    replace: bool,
 ) -> Result<usize, Error> {
     let trust = load_trust(opts)?;
     let certs = missing_certificates(report, &trust);
@@ -361,9 +363,27 @@ pub fn export_chain(
         .iter()
         .map(|c| crate::observe::aia::to_pem(c))
         .collect();
-    std::fs::write(path, pem).map_err(|e| Error::ExportChain {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    })?;
+    crate::observe::aia::write_new_file(path, pem.as_bytes(), replace)
+        .map_err(|e| export_error(path, e))?;
     Ok(certs.len())
+}
+
+/// Whether [`export_chain`] may write at `path` (asked before a check, so that a refusal costs
+/// no connection; the write itself checks again).
+pub fn export_writable(path: &std::path::Path, replace: bool) -> Result<(), Error> {
+    crate::observe::aia::may_write(path, replace)
+        .map(|_| ())
+        .map_err(|e| export_error(path, e))
+}
+
+fn export_error(path: &std::path::Path, e: crate::observe::aia::WriteError) -> Error {
+    match e {
+        crate::observe::aia::WriteError::Exists => Error::ExportExists {
+            path: path.to_path_buf(),
+        },
+        other => Error::ExportChain {
+            path: path.to_path_buf(),
+            reason: other.to_string(),
+        },
+    }
 }

@@ -129,6 +129,78 @@ pub fn to_pem(der: &[u8]) -> String {
     out
 }
 
+/// Why an export file was not written.
+#[derive(Debug)]
+pub enum WriteError {
+    /// Something is there already and replacing was not asked for.
+    Exists,
+    /// Replacing was asked for, but the path is not a regular file (a symbolic link is never
+    /// followed, a directory or device never replaced): `what` it is.
+    NotAFile(&'static str),
+    Io(std::io::Error),
+}
+
+impl std::fmt::Display for WriteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WriteError::Exists => f.write_str("the file exists (nothing written)"),
+            WriteError::NotAFile(what) => {
+                write!(f, "it is {what}, not a regular file: not replaced")
+            }
+            WriteError::Io(e) => e.fmt(f),
+        }
+    }
+}
+
+/// Whether [`write_new_file`] may write at `path` (nothing is changed): `Ok(true)` when a
+/// regular file is there that `replace` allows to replace, `Ok(false)` when nothing is there.
+pub fn may_write(path: &std::path::Path, replace: bool) -> Result<bool, WriteError> {
+    match std::fs::symlink_metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(WriteError::Io(e)),
+        Ok(_) if !replace => Err(WriteError::Exists),
+        Ok(m) => {
+            let t = m.file_type();
+            if t.is_symlink() {
+                Err(WriteError::NotAFile("a symbolic link"))
+            } else if t.is_dir() {
+                Err(WriteError::NotAFile("a directory"))
+            } else if !t.is_file() {
+                Err(WriteError::NotAFile("a special file"))
+            } else {
+                Ok(true)
+            }
+        }
+    }
+}
+
+/// Write `contents` to a new file at `path`. Never through a symbolic link: the file is created
+/// with `create_new` (O_CREAT|O_EXCL, which fails on anything there, a link included). With
+/// `replace`, a regular file already there is removed first; a symbolic link, a directory or
+/// anything else is left alone and refused.
+pub fn write_new_file(
+    path: &std::path::Path,
+    contents: &[u8],
+    replace: bool,
+) -> Result<(), WriteError> {
+    use std::io::Write;
+    if may_write(path, replace)? {
+        std::fs::remove_file(path).map_err(WriteError::Io)?;
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|e| match e.kind() {
+            // Something appeared between the look and the creation.
+            std::io::ErrorKind::AlreadyExists => WriteError::Exists,
+            _ => WriteError::Io(e),
+        })?;
+    file.write_all(contents)
+        .and_then(|()| file.sync_all())
+        .map_err(WriteError::Io)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
