@@ -164,10 +164,15 @@ struct CheckArgs {
     /// Connect to ADDR:PORT2 for HOST:PORT (like curl's), e.g. for a CA's AIA server. Repeatable.
     #[arg(long, value_name = "HOST:PORT:ADDR:PORT2")]
     connect_to: Vec<String>,
-    /// Write the certificates a client lacks (the fetched intermediates) to FILE as PEM, and print
-    /// the keytool and bundle commands that add them.
+    /// Write the certificates a client lacks (the fetched intermediates that verify as issuers and
+    /// lead to a trusted root) to a new FILE as PEM, and print the keytool and bundle commands
+    /// that add them.
     #[arg(long, value_name = "FILE")]
     export_chain: Option<PathBuf>,
+    /// With --export-chain: replace FILE when it exists (a regular file only; a symbolic link is
+    /// never followed).
+    #[arg(long, requires = "export_chain")]
+    force: bool,
     /// Print the whole result as JSON (see docs/json.md).
     #[arg(long)]
     json: bool,
@@ -371,6 +376,7 @@ fn options(a: &CheckArgs) -> Result<CheckOptions, String> {
         truststores: a.truststore.clone(),
         truststore_password: truststore_password(a)?,
         fetch_aia: !a.no_fetch,
+        fetch_policy: doctor::model::options::FetchPolicy::default(),
         connect_to: a
             .connect_to
             .iter()
@@ -494,6 +500,10 @@ fn usage_text(e: &Error) -> String {
         Error::ExportChain { path, reason } => {
             format!("--export-chain {}: {reason}", path.display())
         }
+        Error::ExportExists { path } => format!(
+            "--export-chain {}: the file exists; nothing written (give --force to replace it)",
+            path.display()
+        ),
     }
 }
 
@@ -502,6 +512,12 @@ async fn run_check(a: CheckArgs) -> ExitCode {
         Ok(o) => o,
         Err(e) => return usage(e),
     };
+    // A file that will not be written is refused before any connection.
+    if let Some(path) = &a.export_chain
+        && let Err(e) = doctor::check::export_writable(path, a.force)
+    {
+        return usage(usage_text(&e));
+    }
     let result = match (&a.from_json, &a.target) {
         (Some(path), _) => {
             let text = match std::fs::read_to_string(path) {
@@ -530,10 +546,13 @@ async fn run_check(a: CheckArgs) -> ExitCode {
         e.hint = doctor::judge::endpoint::hint_naming(e.phase, e.kind, &flag_of);
     }
     if let Some(path) = &a.export_chain
-        && let Err(e) = export_chain(path, &report, &a.truststore)
+        && let Err(e) = export_chain(path, &report, &opts, a.force, &a.truststore)
     {
-        eprintln!("smtp-tls-doctor: --export-chain {}: {e}", path.display());
-        return ExitCode::from(2);
+        eprintln!("smtp-tls-doctor: {}", usage_text(&e));
+        return ExitCode::from(match e {
+            Error::ExportExists { .. } => EXIT_USAGE,
+            _ => 2,
+        });
     }
     if a.json {
         match serde_json::to_string_pretty(&report) {
@@ -562,23 +581,22 @@ async fn run_check(a: CheckArgs) -> ExitCode {
 fn export_chain(
     path: &std::path::Path,
     report: &CheckReport,
+    opts: &CheckOptions,
+    force: bool,
     truststores: &[PathBuf],
-) -> Result<(), String> {
-    let count = doctor::check::export_chain(path, report).map_err(|e| match e {
-        Error::ExportChain { reason, .. } => reason,
-        other => other.to_string(),
-    })?;
+) -> Result<(), Error> {
+    let count = doctor::check::export_chain(path, report, opts, force)?;
     if count == 0 {
         eprintln!(
-            "smtp-tls-doctor: --export-chain: nothing to export (no missing intermediate was fetched); nothing written"
+            "smtp-tls-doctor: --export-chain: nothing to export (no fetched certificate verifies as a missing issuer on a path to a trusted root); nothing written"
         );
         return Ok(());
     }
-    let p = path.display();
+    let p = shell_path(path);
     let store = truststores
         .first()
-        .map(|t| t.display().to_string())
-        .unwrap_or_else(|| "$JAVA_HOME/lib/security/cacerts".into());
+        .map(|t| shell_path(t))
+        .unwrap_or_else(|| "\"$JAVA_HOME/lib/security/cacerts\"".into());
     eprintln!(
         "Wrote {count} certificate{} to {p}. To make a client trust them:",
         if count == 1 { "" } else { "s" }
@@ -594,6 +612,61 @@ fn export_chain(
         "  Better: fix the server so that it sends the intermediate (smtp-tls-doctor explain chain-incomplete)."
     );
     Ok(())
+}
+
+/// A path as one word for a POSIX shell ([`shell_word`]); a relative path starting with `-`
+/// gets `./` so that no command takes it for an option.
+fn shell_path(path: &std::path::Path) -> String {
+    #[cfg(unix)]
+    let bytes = {
+        use std::os::unix::ffi::OsStrExt;
+        path.as_os_str().as_bytes().to_vec()
+    };
+    #[cfg(not(unix))]
+    let bytes = path.to_string_lossy().into_owned().into_bytes();
+    if bytes.first() == Some(&b'-') {
+        let mut dotted = b"./".to_vec();
+        dotted.extend_from_slice(&bytes);
+        return shell_word(&dotted);
+    }
+    shell_word(&bytes)
+}
+
+/// `bytes` as one word for a POSIX shell: as they are when they hold only characters no shell
+/// treats specially; else in single quotes (a `'` inside as `'\''`); and when they hold control
+/// characters (which must not reach a terminal raw) or are not UTF-8, as an ANSI-C `$'...'` word
+/// (bash, zsh, ksh, recent dash) with those bytes as `\xHH`.
+fn shell_word(bytes: &[u8]) -> String {
+    let plain = |b: &u8| b.is_ascii_alphanumeric() || b"@%+=:,./_-".contains(b);
+    if !bytes.is_empty() && bytes.iter().all(plain) {
+        return String::from_utf8_lossy(bytes).into_owned();
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(s) if !s.chars().any(char::is_control) => format!("'{}'", s.replace('\'', "'\\''")),
+        _ => {
+            let mut out = String::from("$'");
+            for chunk in bytes.utf8_chunks() {
+                for c in chunk.valid().chars() {
+                    match c {
+                        '\\' => out.push_str("\\\\"),
+                        '\'' => out.push_str("\\'"),
+                        c if c.is_control() => {
+                            let mut buf = [0u8; 4];
+                            for b in c.encode_utf8(&mut buf).bytes() {
+                                out.push_str(&format!("\\x{b:02x}"));
+                            }
+                        }
+                        c => out.push(c),
+                    }
+                }
+                for b in chunk.invalid() {
+                    out.push_str(&format!("\\x{b:02x}"));
+                }
+            }
+            out.push('\'');
+            out
+        }
+    }
 }
 
 #[cfg(feature = "lab")]
@@ -689,4 +762,26 @@ fn main() -> ExitCode {
             Command::Client(a) => client::run(a).await,
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{shell_path, shell_word};
+    use std::path::Path;
+
+    #[test]
+    fn shell_words() {
+        assert_eq!(shell_word(b"missing.pem"), "missing.pem");
+        assert_eq!(shell_word(b"/tmp/a-b_c/x.pem"), "/tmp/a-b_c/x.pem");
+        assert_eq!(shell_word(b""), "''");
+        assert_eq!(shell_word(b"a b.pem"), "'a b.pem'");
+        assert_eq!(shell_word(b"it's.pem"), "'it'\\''s.pem'");
+        assert_eq!(shell_word(b"$(rm -rf ~)`x`;|&"), "'$(rm -rf ~)`x`;|&'");
+        assert_eq!(shell_word(b"a\nb\x1b[31m"), "$'a\\x0ab\\x1b[31m'");
+        assert_eq!(shell_word(b"q'\\\n"), "$'q\\'\\\\\\x0a'");
+        assert_eq!(shell_word(b"\xff.pem"), "$'\\xff.pem'");
+        assert_eq!(shell_word("é.pem".as_bytes()), "'é.pem'");
+        assert_eq!(shell_path(Path::new("-x.pem")), "./-x.pem");
+        assert_eq!(shell_path(Path::new("-a b")), "'./-a b'");
+    }
 }

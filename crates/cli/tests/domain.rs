@@ -1067,3 +1067,105 @@ fn lab_domain_runs_a_checkable_mail_domain() {
     assert_eq!(v["domain"]["mx_results"].as_array().map(Vec::len), Some(3));
     assert_eq!(sender(&v, "mta-sts"), "verified-tls");
 }
+
+/// A loopback HTTP server that counts the requests it answers with `body` as a certificate.
+fn counting_http_server(body: Vec<u8>) -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::Read;
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let c = count.clone();
+    std::thread::spawn(move || {
+        for mut s in l.incoming().flatten() {
+            let mut buf = [0u8; 2048];
+            let _ = s.read(&mut buf);
+            c.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let mut a = format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            )
+            .into_bytes();
+            a.extend_from_slice(&body);
+            let _ = s.write_all(&a);
+        }
+    });
+    (port, count)
+}
+
+/// Two MX hosts that omit the same intermediate name one caIssuers URL: it is fetched once per
+/// run, for both. Where DNS (not the user) points the URL's host at loopback, it is not fetched.
+#[test]
+fn one_fetch_per_aia_url_and_none_from_loopback_unmapped() {
+    if !require(DNS_LAB) {
+        return;
+    }
+    let missing = |name: &str, addr: &str| MxServerSpec {
+        cert: MxCert::MissingIntermediate,
+        ..MxServerSpec::new(name, &[ip(addr)])
+    };
+    let w = World::start(&[
+        missing("mx1.aia.test", "127.0.0.44"),
+        missing("mx2.aia.test", "127.0.0.45"),
+    ]);
+    let (chain, _) = w.mx.issue(&MxCert::Valid, "x.aia.test").expect("issue");
+    let (port, count) = counting_http_server(chain.get(1).cloned().expect("intermediate"));
+    let dns = DnsLab::start(&[
+        zone(
+            "aia.test",
+            "@ IN MX 10 mx1\n@ IN MX 20 mx2\nmx1 IN A 127.0.0.44\nmx2 IN A 127.0.0.45\n",
+            false,
+        ),
+        // The caIssuers host, ca.lab.test, on loopback through DNS.
+        zone("lab.test", "ca IN A 127.0.0.1\n", false),
+    ]);
+    let check = |extra: &[&str]| {
+        let dns = dns.resolver.to_string();
+        let port = w.port().to_string();
+        let ca = w.mx.ca_file.to_string_lossy().into_owned();
+        let mut args = vec![
+            "check",
+            "aia.test",
+            "--domain",
+            "--json",
+            "--quick",
+            "--dns",
+            &dns,
+            "--port",
+            &port,
+            "--ca-file",
+            &ca,
+            "--dns-timeout",
+            "2",
+        ];
+        args.extend_from_slice(extra);
+        let r = run(&args);
+        let v = r.json();
+        let endpoints = v["endpoints"].as_array().cloned().unwrap_or_default();
+        assert_eq!(endpoints.len(), 2, "{}", r.stdout);
+        endpoints
+    };
+
+    let mapped = format!("ca.lab.test:80:127.0.0.1:{port}");
+    let endpoints = check(&["--connect-to", &mapped]);
+    assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 1);
+    for e in &endpoints {
+        assert!(e["aia_fetches"][0]["certificate"].is_string(), "{e}");
+        let f = e["findings"]
+            .as_array()
+            .and_then(|f| f.iter().find(|f| f["code"] == "chain-incomplete"))
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(f["evidence"]["after_fetch"], "trusted", "{e}");
+    }
+
+    let endpoints = check(&[]);
+    assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 1);
+    for e in &endpoints {
+        let error = e["aia_fetches"][0]["error"].as_str().unwrap_or_default();
+        assert_eq!(
+            error, "not fetched: the URL points at a loopback address (127.0.0.1)",
+            "{e}"
+        );
+        assert!(e["aia_fetches"][0]["certificate"].is_null());
+    }
+}

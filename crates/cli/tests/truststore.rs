@@ -143,6 +143,217 @@ fn aia_fetch_failures_are_recorded() {
     assert!(v["endpoints"][0]["aia_fetches"].is_null());
 }
 
+/// A CA certificate with the lab intermediate's name but another key (issued by an unrelated
+/// CA): what a wrong or hostile AIA server could serve.
+fn impostor_intermediate_der() -> Vec<u8> {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+    let mut other = CertificateParams::default();
+    other
+        .distinguished_name
+        .push(DnType::CommonName, "Some Other CA");
+    other.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let issuer = Issuer::new(other, KeyPair::generate().expect("key"));
+    let mut params = CertificateParams::default();
+    params
+        .distinguished_name
+        .push(DnType::CommonName, lab::pki::INTERMEDIATE_CN);
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let key = KeyPair::generate().expect("key");
+    params
+        .signed_by(&key, &issuer)
+        .expect("impostor")
+        .der()
+        .to_vec()
+}
+
+#[test]
+fn a_fetched_certificate_that_is_not_the_issuer_is_neither_used_nor_exported() {
+    let port = http_server(ok_answer(&impostor_intermediate_der()));
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = dir.path().join("missing.pem");
+    let r = check_scenario(
+        "chain-incomplete",
+        &[
+            "--json",
+            "--quick",
+            "--connect-to",
+            &format!("ca.lab.test:80:127.0.0.1:{port}"),
+            "--export-chain",
+            out.to_str().unwrap(),
+        ],
+    );
+    let v = r.json();
+    assert_eq!(codes(&v), vec!["chain-incomplete"], "{}", r.stdout);
+    let e = &v["endpoints"][0];
+    assert!(e["aia_fetches"][0]["certificate"].is_string(), "fetched");
+    assert_eq!(e["aia_fetches"].as_array().map(Vec::len), Some(1));
+    assert_eq!(e["findings"][0]["evidence"]["after_fetch"], "not-trusted");
+    assert_eq!(
+        e["chain_analysis"]["fetched_not_issuers"][0],
+        format!("CN={}", lab::pki::INTERMEDIATE_CN)
+    );
+    assert!(!out.exists(), "nothing exported");
+    assert!(r.stderr.contains("nothing to export"), "{}", r.stderr);
+}
+
+#[test]
+fn export_chain_makes_a_new_file_and_replaces_only_a_regular_one_with_force() {
+    let port = http_server(ok_answer(&intermediate_der()));
+    let connect_to = format!("ca.lab.test:80:127.0.0.1:{port}");
+    let dir = tempfile::tempdir().expect("tmp");
+    let export = |path: &std::path::Path, force: bool| {
+        let mut args = vec![
+            "--json",
+            "--quick",
+            "--connect-to",
+            &connect_to,
+            "--export-chain",
+            path.to_str().unwrap(),
+        ];
+        if force {
+            args.push("--force");
+        }
+        check_scenario("chain-incomplete", &args)
+    };
+
+    // An existing file is left alone, before any connection.
+    let existing = dir.path().join("existing.pem");
+    std::fs::write(&existing, "keep").unwrap();
+    let r = export(existing.as_path(), false);
+    assert_eq!(r.code, 64, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("the file exists") && r.stderr.contains("--force"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stdout.is_empty(), "no check ran: {}", r.stdout);
+    assert_eq!(std::fs::read_to_string(&existing).unwrap(), "keep");
+
+    // --force replaces a regular file.
+    let r = export(existing.as_path(), true);
+    assert_eq!(r.code, expected_exit(&["chain-incomplete"]), "{}", r.stderr);
+    let pem = std::fs::read_to_string(&existing).unwrap();
+    assert_eq!(pem.matches("BEGIN CERTIFICATE").count(), 1, "{pem}");
+
+    // A symbolic link is never followed, with or without --force, dangling or not.
+    let target = dir.path().join("target.pem");
+    std::fs::write(&target, "keep").unwrap();
+    let link = dir.path().join("link.pem");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let dangling = dir.path().join("dangling.pem");
+    let nowhere = dir.path().join("nowhere.pem");
+    std::os::unix::fs::symlink(&nowhere, &dangling).unwrap();
+    for (path, force, words) in [
+        (&link, false, "the file exists"),
+        (&link, true, "symbolic link"),
+        (&dangling, false, "the file exists"),
+        (&dangling, true, "symbolic link"),
+    ] {
+        let r = export(path.as_path(), force);
+        assert_eq!(r.code, 64, "{path:?} {force}: {}", r.stderr);
+        assert!(r.stderr.contains(words), "{path:?} {force}: {}", r.stderr);
+    }
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep");
+    assert!(
+        !nowhere.exists(),
+        "nothing written through the dangling link"
+    );
+    assert!(link.symlink_metadata().unwrap().file_type().is_symlink());
+    // A directory is not replaced either.
+    let r = export(dir.path(), true);
+    assert_eq!(r.code, 64, "{}", r.stderr);
+    assert!(r.stderr.contains("a directory"), "{}", r.stderr);
+}
+
+#[test]
+fn export_chain_commands_quote_the_paths() {
+    let port = http_server(ok_answer(&intermediate_der()));
+    let dir = tempfile::tempdir().expect("tmp");
+    let sub = dir.path().join("it's a dir");
+    std::fs::create_dir(&sub).unwrap();
+    let out = sub.join("missing chain $(touch pwned).pem");
+    // The client's store: the lab root as a PEM bundle, under a name with a quote and a space.
+    let store = sub.join("client's store.pem");
+    std::fs::copy(&lab().ca_file, &store).unwrap();
+    let connect_to = format!("ca.lab.test:80:127.0.0.1:{port}");
+    let export = |extra: &[&str]| {
+        let mut args = vec![
+            "--quick",
+            "--connect-to",
+            &connect_to,
+            "--export-chain",
+            out.to_str().unwrap(),
+            "--force",
+        ];
+        args.extend_from_slice(extra);
+        let r = check_scenario("chain-incomplete", &args);
+        assert_eq!(r.code, expected_exit(&["chain-incomplete"]), "{}", r.stderr);
+        r
+    };
+    let line = |r: &Run, prefix: &str| {
+        r.stderr
+            .lines()
+            .find_map(|l| l.split_once(prefix).map(|(_, rest)| rest.to_string()))
+            .unwrap_or_else(|| panic!("no {prefix:?} in {}", r.stderr))
+    };
+    // The words of the keytool command, as bash splits them.
+    let keytool_words = |r: &Run| {
+        let cmd = line(r, "Java:    ").replacen("keytool", "printf '%s\\n'", 1);
+        let o = Command::new("bash")
+            .arg("-c")
+            .arg(&cmd)
+            .env("JAVA_HOME", "/jdk")
+            .output()
+            .expect("bash");
+        assert!(o.status.success(), "{cmd}");
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    let after = |words: &[String], flag: &str| {
+        words
+            .iter()
+            .position(|w| w == flag)
+            .and_then(|i| words.get(i + 1))
+            .cloned()
+    };
+
+    let r = export(&["--truststore", store.to_str().unwrap()]);
+    let exported = std::fs::read_to_string(&out).expect("exported");
+    assert_eq!(exported.matches("BEGIN CERTIFICATE").count(), 1);
+    let words = keytool_words(&r);
+    assert_eq!(after(&words, "-file").as_deref(), out.to_str(), "{words:?}");
+    assert_eq!(
+        after(&words, "-keystore").as_deref(),
+        store.to_str(),
+        "{words:?}"
+    );
+    // The bundle command, run by bash, appends exactly the exported file.
+    let bundle = dir.path().join("bundle.pem");
+    let cat =
+        line(&r, "OpenSSL -CAfile): ").replace("/path/to/bundle.pem", bundle.to_str().unwrap());
+    let st = Command::new("bash")
+        .arg("-c")
+        .arg(&cat)
+        .current_dir(dir.path())
+        .status()
+        .expect("bash");
+    assert!(st.success(), "{cat}");
+    assert_eq!(std::fs::read_to_string(&bundle).unwrap(), exported);
+    assert!(!dir.path().join("pwned").exists() && !sub.join("pwned").exists());
+
+    // Without --truststore the command names Java's store through $JAVA_HOME.
+    let r = export(&[]);
+    let words = keytool_words(&r);
+    assert_eq!(after(&words, "-file").as_deref(), out.to_str(), "{words:?}");
+    assert_eq!(
+        after(&words, "-keystore").as_deref(),
+        Some("/jdk/lib/security/cacerts"),
+        "{words:?}"
+    );
+}
+
 fn keytool(args: &[&str]) {
     let st = Command::new("keytool")
         .args(args)

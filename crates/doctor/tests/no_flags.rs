@@ -99,9 +99,10 @@ fn errors_name_no_flag() {
             reason: "bad time".into(),
         },
         Error::ExportChain {
-            path,
+            path: path.clone(),
             reason: "denied".into(),
         },
+        Error::ExportExists { path },
     ];
     for e in errors {
         let text = e.to_string();

@@ -95,7 +95,9 @@ pub async fn check(input: &str, opts: &CheckOptions) -> Result<CheckReport, Erro
     let sem = std::sync::Arc::new(tokio::sync::Semaphore::new(
         opts.scan.max_connections.max(1),
     ));
-    let (obs, connections) = observe_endpoint(&spec, opts, &missing_issuer(&trust, now), sem).await;
+    let aia = crate::observe::aia::Cache::default();
+    let (obs, connections) =
+        observe_endpoint(&spec, opts, &missing_issuer(&trust, now), &aia, sem).await;
     let report = base_report(
         input,
         &target.host,
@@ -132,6 +134,7 @@ pub async fn check_domain(
         opts,
         dopts,
         &missing_issuer(&trust, now),
+        &crate::observe::aia::Cache::default(),
     )
     .await?;
     let report = base_report(
@@ -319,21 +322,48 @@ pub async fn run(
     }
 }
 
-/// The certificates a client lacks: those fetched through AIA caIssuers URLs, in the order
-/// fetched, DER.
-pub fn missing_certificates(report: &CheckReport) -> Vec<&[u8]> {
-    report
-        .endpoints
-        .iter()
-        .flat_map(|e| e.observation.aia_fetches.iter())
-        .filter_map(|f| f.certificate.as_ref().map(|c| c.0.as_slice()))
-        .collect()
+/// The certificates a client lacks, DER, each once: of every endpoint, the certificates fetched
+/// through AIA caIssuers URLs that verify as issuers of its chain and, with it, reach an anchor
+/// of `trust` (`judge::cert::exportable_issuers`; never a self-signed one).
+pub fn missing_certificates(report: &CheckReport, trust: &TrustStore) -> Vec<Vec<u8>> {
+    let now = OffsetDateTime::parse(
+        &report.checked_at,
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap_or_else(|_| OffsetDateTime::now_utc());
+    let mut out: Vec<Vec<u8>> = Vec::new();
+    for e in &report.endpoints {
+        let obs = &e.observation;
+        let Some(chain) = obs.chain() else {
+            continue;
+        };
+        let chain: Vec<Vec<u8>> = chain.iter().map(|c| c.0.clone()).collect();
+        let fetched: Vec<Vec<u8>> = obs
+            .aia_fetches
+            .iter()
+            .filter_map(|f| f.certificate.as_ref().map(|c| c.0.clone()))
+            .collect();
+        for c in crate::judge::cert::exportable_issuers(&chain, &fetched, trust, now) {
+            if !out.contains(&c) {
+                out.push(c);
+            }
+        }
+    }
+    out
 }
 
-/// Write the certificates a client lacks ([`missing_certificates`]) to `path` as PEM; returns
-/// how many were written (none: nothing is written).
-pub fn export_chain(path: &std::path::Path, report: &CheckReport) -> Result<usize, Error> {
-    let certs = missing_certificates(report);
+/// Write the certificates a client lacks ([`missing_certificates`], judged with the trust store
+/// the options name) to a new file at `path` as PEM; returns how many were written (none:
+/// nothing is written). An existing file is replaced only with `replace`, and never through a
+/// symbolic link (`observe::aia::write_new_file`).
+pub fn export_chain(
+    path: &std::path::Path,
+    report: &CheckReport,
+    opts: &CheckOptions,
+    replace: bool,
+) -> Result<usize, Error> {
+    let trust = load_trust(opts)?;
+    let certs = missing_certificates(report, &trust);
     if certs.is_empty() {
         return Ok(0);
     }
@@ -341,9 +371,27 @@ pub fn export_chain(path: &std::path::Path, report: &CheckReport) -> Result<usiz
         .iter()
         .map(|c| crate::observe::aia::to_pem(c))
         .collect();
-    std::fs::write(path, pem).map_err(|e| Error::ExportChain {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    })?;
+    crate::observe::aia::write_new_file(path, pem.as_bytes(), replace)
+        .map_err(|e| export_error(path, e))?;
     Ok(certs.len())
+}
+
+/// Whether [`export_chain`] may write at `path` (asked before a check, so that a refusal costs
+/// no connection; the write itself checks again).
+pub fn export_writable(path: &std::path::Path, replace: bool) -> Result<(), Error> {
+    crate::observe::aia::may_write(path, replace)
+        .map(|_| ())
+        .map_err(|e| export_error(path, e))
+}
+
+fn export_error(path: &std::path::Path, e: crate::observe::aia::WriteError) -> Error {
+    match e {
+        crate::observe::aia::WriteError::Exists => Error::ExportExists {
+            path: path.to_path_buf(),
+        },
+        other => Error::ExportChain {
+            path: path.to_path_buf(),
+            reason: other.to_string(),
+        },
+    }
 }

@@ -306,6 +306,92 @@ pub fn missing_issuer_url(
     }
 }
 
+/// `issuer` verifiably issued `cert`: the names match and the signature verifies with the
+/// issuer's key. Unlike [`issued_by`], a signature that cannot be checked does not count.
+fn verifies_as_issuer(cert: &X509Certificate<'_>, issuer: &X509Certificate<'_>) -> bool {
+    cert.issuer().as_raw() == issuer.subject().as_raw()
+        && cert.verify_signature(Some(issuer.public_key())).is_ok()
+}
+
+/// Of the certificates fetched through AIA, those that continue the chain as sent, in path
+/// order: each verifies as the issuer ([`verifies_as_issuer`]) of the one before it, starting from
+/// the top of the chain's issuer walk, up to a self-signed one. Only these are ever used: the URL
+/// is the server's word, and what it serves anyone's.
+pub fn fetched_issuers<'f>(chain: &[Vec<u8>], fetched: &'f [Vec<u8>]) -> Vec<&'f [u8]> {
+    let parsed: Vec<Option<Parsed<'_>>> = chain.iter().map(|d| parse(d).ok()).collect();
+    let walk = issuer_walk(&parsed);
+    let Some(top) = walk.last().and_then(|&i| at(&parsed, i)) else {
+        return Vec::new();
+    };
+    if top.details.self_signed {
+        return Vec::new();
+    }
+    let candidates: Vec<Option<Parsed<'f>>> = fetched.iter().map(|d| parse(d).ok()).collect();
+    let mut path: Vec<usize> = Vec::new();
+    let mut current = &top.cert;
+    while let Some((j, next)) = candidates.iter().enumerate().find_map(|(j, c)| {
+        c.as_ref()
+            .filter(|c| !path.contains(&j) && verifies_as_issuer(current, &c.cert))
+            .map(|c| (j, c))
+    }) {
+        path.push(j);
+        if next.details.self_signed {
+            break;
+        }
+        current = &next.cert;
+    }
+    path.iter()
+        .filter_map(|&j| fetched.get(j).map(Vec::as_slice))
+        .collect()
+}
+
+/// The subjects of fetched certificates that are not used: they do not verify as an issuer on
+/// the chain's path (or are unreadable).
+fn fetched_not_issuers(chain: &[Vec<u8>], fetched: &[Vec<u8>]) -> Vec<String> {
+    let used = fetched_issuers(chain, fetched);
+    fetched
+        .iter()
+        .filter(|f| !used.contains(&f.as_slice()))
+        .map(|f| {
+            parse(f)
+                .map(|p| p.details.subject)
+                .unwrap_or_else(|e| format!("unreadable: {e}"))
+        })
+        .collect()
+}
+
+/// The fetched certificates a client should add to its trust store (the export file): the
+/// verified issuers ([`fetched_issuers`]) but a self-signed one (never trusted because a server
+/// pointed at it), and only when with them the chain reaches an anchor of `trust`.
+pub fn exportable_issuers(
+    chain: &[Vec<u8>],
+    fetched: &[Vec<u8>],
+    trust: &TrustStore,
+    now: OffsetDateTime,
+) -> Vec<Vec<u8>> {
+    let issuers: Vec<Vec<u8>> = fetched_issuers(chain, fetched)
+        .into_iter()
+        .filter(|d| parse(d).is_ok_and(|p| !p.details.self_signed))
+        .map(<[u8]>::to_vec)
+        .collect();
+    if issuers.is_empty() {
+        return issuers;
+    }
+    let combined: Vec<Vec<u8>> = chain.iter().chain(issuers.iter()).cloned().collect();
+    let with = analyze(&AnalysisInput {
+        chain: &combined,
+        trust,
+        now,
+        names: &[],
+        expiry_warn_days: 0,
+        fetched: &[],
+    });
+    match with.trust {
+        TrustVerdict::Trusted { .. } => issuers,
+        _ => Vec::new(),
+    }
+}
+
 /// Judge a chain. Pure: the same input gives the same output.
 /// Certificates of a chain analysed at most. Real chains have two to four; a hostile server may
 /// send hundreds (each a parse and an issuer search), so the rest are left out and reported.
@@ -337,6 +423,7 @@ pub fn analyze(input: &AnalysisInput<'_>) -> ChainAnalysis {
         weak_signatures: Vec::new(),
         trust_with_fetched: trust_with_fetched(input),
         sent_more: (sent > MAX_CHAIN).then_some(sent),
+        fetched_not_issuers: fetched_not_issuers(input.chain, input.fetched),
     };
     let parsed = parse_chain(input.chain, &mut a);
     let Some(Some(leaf)) = parsed.first() else {
@@ -369,6 +456,7 @@ pub fn analyze(input: &AnalysisInput<'_>) -> ChainAnalysis {
 }
 
 /// The trust verdict with the certificates fetched through AIA added (None when none were).
+/// Only those that verify as issuers count ([`fetched_issuers`]).
 fn trust_with_fetched(input: &AnalysisInput<'_>) -> Option<TrustVerdict> {
     if input.fetched.is_empty() {
         return None;
@@ -376,8 +464,12 @@ fn trust_with_fetched(input: &AnalysisInput<'_>) -> Option<TrustVerdict> {
     let combined: Vec<Vec<u8>> = input
         .chain
         .iter()
-        .chain(input.fetched.iter())
         .cloned()
+        .chain(
+            fetched_issuers(input.chain, input.fetched)
+                .into_iter()
+                .map(<[u8]>::to_vec),
+        )
         .collect();
     let with = analyze(&AnalysisInput {
         chain: &combined,

@@ -122,4 +122,8 @@ pub struct ChainAnalysis {
     /// first `judge::cert::MAX_CHAIN` are).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sent_more: Option<usize>,
+    /// The subjects of AIA-fetched certificates that were not used: they do not verify as the
+    /// issuer of the certificate whose URL named them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fetched_not_issuers: Vec<String>,
 }

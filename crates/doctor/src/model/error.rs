@@ -33,6 +33,8 @@ pub enum Error {
     SavedReport { reason: String },
     /// The certificates a client lacks cannot be written.
     ExportChain { path: PathBuf, reason: String },
+    /// The export file exists, and replacing it was not asked for.
+    ExportExists { path: PathBuf },
 }
 
 impl fmt::Display for Error {
@@ -54,6 +56,9 @@ impl fmt::Display for Error {
             Error::Profile { id, reason } => write!(f, "{id}: {reason}"),
             Error::SavedReport { reason } => write!(f, "the saved report: {reason}"),
             Error::ExportChain { path, reason } => write!(f, "{}: {reason}", path.display()),
+            Error::ExportExists { path } => {
+                write!(f, "{}: the file exists (nothing written)", path.display())
+            }
         }
     }
 }

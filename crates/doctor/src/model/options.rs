@@ -136,11 +136,32 @@ pub struct CheckOptions {
     pub truststore_password: Option<Secret>,
     /// Fetch a missing intermediate through its AIA caIssuers URL (`--no-fetch` turns it off).
     pub fetch_aia: bool,
+    /// Where fetches of URLs a server names (AIA caIssuers) may connect.
+    pub fetch_policy: FetchPolicy,
     /// `--connect-to HOST:PORT:ADDR:PORT2` (like curl's): where to connect for HOST:PORT.
     pub connect_to: Vec<ConnectTo>,
     /// How names are looked up. With `--dns` servers, every lookup (the host, MX hosts, the
     /// MTA-STS policy host, AIA URLs) goes to them; without, host names go to the system resolver.
     pub dns: crate::model::dns::DnsConfig,
+}
+
+/// Where a fetch of a URL that a server named (an AIA caIssuers URL) may connect. Loopback,
+/// link-local, unspecified, multicast and broadcast addresses and this host's own addresses are
+/// never fetched from unless the user mapped the URL's host (`--connect-to`, `--resolve`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FetchPolicy {
+    /// Private ranges (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7) are fetched from: a
+    /// private PKI names its own servers. On for the command line; a service (`serve`) on a
+    /// shared network turns it off.
+    pub allow_private: bool,
+}
+
+impl Default for FetchPolicy {
+    fn default() -> Self {
+        FetchPolicy {
+            allow_private: true,
+        }
+    }
 }
 
 /// A `--connect-to` mapping.
@@ -195,6 +216,7 @@ impl Default for CheckOptions {
             truststores: Vec::new(),
             truststore_password: None,
             fetch_aia: true,
+            fetch_policy: FetchPolicy::default(),
             connect_to: Vec::new(),
             dns: crate::model::dns::DnsConfig::default(),
         }

@@ -47,6 +47,7 @@ pub async fn observe_domain(
     opts: &CheckOptions,
     dopts: &DomainOptions,
     missing_issuer: &MissingIssuer<'_>,
+    aia: &crate::observe::aia::Cache,
 ) -> Result<DomainRun, Error> {
     let domain = domain.trim().trim_end_matches('.').to_ascii_lowercase();
     if !crate::model::options::is_hostname(&domain) {
@@ -167,7 +168,7 @@ pub async fn observe_domain(
             let cap = cap.clone();
             async move {
                 let _slot = cap.acquire().await.ok();
-                observe_endpoint(&spec, opts, missing_issuer, sem).await
+                observe_endpoint(&spec, opts, missing_issuer, aia, sem).await
             }
         });
         join_all(runs).await

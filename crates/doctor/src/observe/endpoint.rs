@@ -3,6 +3,7 @@
 
 use crate::model::observation::{EndpointObservation, Failure, FailureKind, Phase};
 use crate::model::options::CheckOptions;
+use crate::observe::aia::Cache;
 use crate::observe::probe::{EndpointSpec, probe};
 use std::net::{IpAddr, SocketAddr};
 
@@ -13,11 +14,13 @@ pub type MissingIssuer<'a> = dyn Fn(&[Vec<u8>], &[Vec<u8>]) -> Option<String> + 
 
 /// Everything learnt from one endpoint: the modern handshake, then (unless `--quick`) the scan
 /// and the handshake without SNI side by side under the connection cap `sem`, then AIA fetches.
+/// The run's AIA fetches are shared through `aia` (one fetch per URL).
 /// Returns the observation and the number of TCP connections made.
 pub async fn observe_endpoint(
     spec: &EndpointSpec,
     opts: &CheckOptions,
     missing_issuer: &MissingIssuer<'_>,
+    aia: &Cache,
     sem: std::sync::Arc<tokio::sync::Semaphore>,
 ) -> (EndpointObservation, u32) {
     let (mut obs, mut connections) = first_connection(spec, opts, &sem).await;
@@ -55,7 +58,7 @@ pub async fn observe_endpoint(
         obs.no_sni = o.tls;
     }
     if opts.fetch_aia {
-        fetch_missing(&mut obs, opts, missing_issuer).await;
+        fetch_missing(&mut obs, opts, missing_issuer, aia).await;
     }
     (obs, connections)
 }
@@ -113,11 +116,14 @@ fn refusal(obs: &EndpointObservation) -> Option<String> {
 }
 
 /// When the chain is incomplete, fetch the missing issuer through its AIA caIssuers URL, and
-/// that one's issuer in turn (three at most), recording each fetch as an observation.
+/// that one's issuer in turn (three at most), recording each fetch as an observation. The judge
+/// takes a fetched certificate only when it verifies as the issuer; one that does not leaves the
+/// same URL missing, and the fetching stops.
 async fn fetch_missing(
     obs: &mut EndpointObservation,
     opts: &CheckOptions,
     missing_issuer: &MissingIssuer<'_>,
+    aia: &Cache,
 ) {
     let Some(chain) = obs.chain() else {
         return;
@@ -131,7 +137,7 @@ async fn fetch_missing(
         if obs.aia_fetches.iter().any(|f| f.url == url) {
             break;
         }
-        let f = crate::observe::aia::fetch(&url, opts).await;
+        let f = aia.fetch(&url, opts).await;
         let got = f.certificate.clone();
         obs.aia_fetches.push(f);
         match got {

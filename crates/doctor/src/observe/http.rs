@@ -14,11 +14,11 @@
 //! Never panics on what a server sends; every failure is a [`FetchError`] at a [`Stage`].
 
 use crate::model::dns::DnsAnswer;
-use crate::model::options::CheckOptions;
+use crate::model::options::{CheckOptions, FetchPolicy};
 use crate::observe::dns::{Dns, Rtype};
 use std::fmt;
 use std::future::Future;
-use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -156,6 +156,85 @@ pub struct Destination<'a> {
 
 /// A rule on where a fetch may connect: `Err(why)` refuses the address.
 pub type Admit = dyn Fn(&Destination<'_>) -> Result<(), String> + Send + Sync;
+
+/// The rule for URLs a server names (AIA caIssuers): an address the user mapped is always
+/// admitted; any other is refused when [`internal_address`] names it.
+pub fn admit_named_by_server(
+    policy: FetchPolicy,
+) -> impl Fn(&Destination<'_>) -> Result<(), String> + Send + Sync + 'static {
+    move |d: &Destination<'_>| {
+        if d.source == Source::Mapped {
+            return Ok(());
+        }
+        match internal_address(d.address.ip(), policy) {
+            Some(what) => Err(format!("the URL points at {what} ({})", d.address.ip())),
+            None => Ok(()),
+        }
+    }
+}
+
+/// What kind of address a fetch from the outside must not reach, in words ("a loopback
+/// address"), or None for an address on the Internet (or a private one the policy allows).
+/// IPv4-mapped IPv6 addresses are judged as the IPv4 address they carry.
+pub fn internal_address(ip: IpAddr, policy: FetchPolicy) -> Option<&'static str> {
+    let ip = ip.to_canonical();
+    let kind = match ip {
+        IpAddr::V4(v4) => internal_v4(v4),
+        IpAddr::V6(v6) => internal_v6(v6),
+    };
+    let kind = kind.filter(|k| !(policy.allow_private && *k == PRIVATE));
+    kind.or_else(|| is_own_address(ip).then_some("an address of this host"))
+}
+
+const PRIVATE: &str = "a private address";
+
+fn internal_v4(ip: Ipv4Addr) -> Option<&'static str> {
+    let [a, b, ..] = ip.octets();
+    if ip.is_loopback() {
+        Some("a loopback address")
+    } else if ip.is_link_local() {
+        Some("a link-local address")
+    } else if a == 0 {
+        // 0.0.0.0/8, "this network": a connection to 0.0.0.0 reaches this host.
+        Some("an unspecified address")
+    } else if ip.is_multicast() {
+        Some("a multicast address")
+    } else if ip.is_broadcast() {
+        Some("a broadcast address")
+    } else if ip.is_private() || (a == 100 && (64..128).contains(&b)) {
+        Some(PRIVATE)
+    } else {
+        None
+    }
+}
+
+fn internal_v6(ip: Ipv6Addr) -> Option<&'static str> {
+    let first = ip.segments().first().copied().unwrap_or_default();
+    if ip.is_loopback() {
+        Some("a loopback address")
+    } else if first & 0xffc0 == 0xfe80 {
+        Some("a link-local address")
+    } else if ip.is_unspecified() {
+        Some("an unspecified address")
+    } else if ip.is_multicast() {
+        Some("a multicast address")
+    } else if first & 0xfe00 == 0xfc00 {
+        Some(PRIVATE)
+    } else {
+        None
+    }
+}
+
+/// One of this host's own addresses: a socket can be bound to it. (Where the system lets a
+/// socket bind to any address, which documentation addresses show, nothing is counted as own.)
+fn is_own_address(ip: IpAddr) -> bool {
+    let bindable = |ip: IpAddr| std::net::UdpSocket::bind(SocketAddr::new(ip, 0)).is_ok();
+    let documentation = match ip {
+        IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)),
+        IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1)),
+    };
+    bindable(ip) && !bindable(documentation)
+}
 
 /// Time limits. `total` bounds the whole fetch; the others bound one stage each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -605,6 +684,102 @@ mod tests {
             lookup: Lookup::Options,
             admit: None,
         }
+    }
+
+    #[test]
+    fn internal_addresses() {
+        let open = FetchPolicy {
+            allow_private: true,
+        };
+        let closed = FetchPolicy {
+            allow_private: false,
+        };
+        let kind = |ip: &str, p| internal_address(ip.parse().unwrap(), p);
+        for (ip, want) in [
+            ("127.0.0.1", "a loopback address"),
+            ("127.8.9.10", "a loopback address"),
+            ("::1", "a loopback address"),
+            ("::ffff:127.0.0.1", "a loopback address"),
+            ("169.254.169.254", "a link-local address"),
+            ("fe80::1", "a link-local address"),
+            ("febf::1", "a link-local address"),
+            ("0.0.0.0", "an unspecified address"),
+            ("0.1.2.3", "an unspecified address"),
+            ("::", "an unspecified address"),
+            ("224.0.0.1", "a multicast address"),
+            ("ff02::1", "a multicast address"),
+            ("255.255.255.255", "a broadcast address"),
+        ] {
+            assert_eq!(kind(ip, open), Some(want), "{ip}");
+            assert_eq!(kind(ip, closed), Some(want), "{ip}");
+        }
+        for ip in [
+            "10.1.2.3",
+            "172.16.0.1",
+            "172.31.255.254",
+            "192.168.1.1",
+            "100.64.0.1",
+            "fd00::1",
+            "::ffff:10.0.0.1",
+        ] {
+            assert_eq!(kind(ip, closed), Some("a private address"), "{ip}");
+        }
+        for ip in [
+            "8.8.8.8",
+            "172.32.0.1",
+            "100.128.0.1",
+            "2001:4860::8888",
+            "fec0::1",
+        ] {
+            assert_eq!(kind(ip, open), None, "{ip}");
+            assert_eq!(kind(ip, closed), None, "{ip}");
+        }
+        // This host's own address (the one it would send from), private or not.
+        let own = std::net::UdpSocket::bind("0.0.0.0:0")
+            .and_then(|s| s.connect("192.0.2.1:9").and_then(|()| s.local_addr()));
+        if let Ok(a) = own
+            && !a.ip().is_unspecified()
+        {
+            assert_eq!(
+                internal_address(a.ip(), open),
+                Some("an address of this host"),
+                "{a}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn the_rule_for_urls_a_server_names() {
+        let (l, addr) = listener().await;
+        let seen = serve_bytes(l, b"HTTP/1.1 200 OK\r\n\r\nok".to_vec());
+        let rule = admit_named_by_server(FetchPolicy::default());
+        let opts = CheckOptions::default();
+        let url = format!("http://{addr}/");
+        let mut req = request(&url, &opts);
+        req.admit = Some(&rule);
+        let f = fetch(&req).await;
+        assert!(
+            matches!(&f.error, Some(FetchError::Refused { why, .. })
+                if why == "the URL points at a loopback address (127.0.0.1)"),
+            "{:?}",
+            f.error
+        );
+        assert_eq!(seen.connections.load(Ordering::SeqCst), 0);
+        // The user's mapping admits it.
+        let mapped = CheckOptions {
+            resolve: vec![crate::model::options::ResolveOverride {
+                name: "ca.example.test".into(),
+                port: None,
+                addr: addr.ip(),
+            }],
+            ..CheckOptions::default()
+        };
+        let url = format!("http://ca.example.test:{}/", addr.port());
+        let mut req = request(&url, &mapped);
+        req.admit = Some(&rule);
+        let f = fetch(&req).await;
+        assert!(f.error.is_none(), "{:?}", f.error);
+        assert_eq!(seen.connections.load(Ordering::SeqCst), 1);
     }
 
     #[test]
