@@ -34,12 +34,13 @@ const FINDING_CODES: &[&str] = &[
     "dh-weak",
     "no-server-preference",
     "sni-cert-differs",
+    "handshake-signature-invalid",
 ];
 
 #[test]
 fn scenario_table() {
     let all = lab::scenarios();
-    assert_eq!(all.len(), 39);
+    assert_eq!(all.len(), 41);
     assert_eq!(all[0].name, "good");
     let implicit: Vec<&str> = all
         .iter()
@@ -82,7 +83,7 @@ async fn all_scenarios_start_and_greet() {
         .await
         .expect("lab starts");
     assert_eq!(lab.host, "mx.lab.test");
-    // Every scenario (the table has 39, see scenario_table).
+    // Every scenario (the table has 41, see scenario_table).
     assert_eq!(lab.endpoints.len(), lab::scenarios().len());
     assert_eq!(lab.ca_file, nested.join("lab-root-ca.pem"));
 
