@@ -108,6 +108,8 @@ scenarios! {
     sslv2_scripted => "sslv2-scripted",
     sslv3_scripted => "sslv3-scripted",
     terminal_escapes => "terminal-escapes",
+    key_mismatch_tls12 => "key-mismatch-tls12",
+    key_mismatch_tls13 => "key-mismatch-tls13",
 }
 
 #[test]
@@ -385,5 +387,94 @@ fn no_report_string_reaches_the_terminal_raw() {
                 "{text}"
             );
         }
+    }
+}
+
+/// A server that sends a valid chain but signs with another key: the verdict is the signature
+/// (exit 1), never "a valid certificate", and every simulated peer fails with `bad-signature`,
+/// also those that verify no certificate.
+#[test]
+fn key_mismatch_is_the_verdict_and_every_peer_fails() {
+    for (name, message, version) in [
+        ("key-mismatch-tls12", "ServerKeyExchange", "TLSv1.2"),
+        ("key-mismatch-tls13", "CertificateVerify", "TLSv1.3"),
+    ] {
+        let r = check_scenario(
+            name,
+            &[
+                "--json",
+                "--as",
+                "openssl-3",
+                "--as",
+                "python-smtplib-unverified",
+                "--as",
+                "postfix",
+            ],
+        );
+        let v = r.json();
+        assert_eq!(r.code, 1, "{name}: exit status\n{}", r.stdout);
+        assert_eq!(v["verdict"]["status"], "problems", "{name}");
+        assert_eq!(
+            v["verdict"]["code"], "handshake-signature-invalid",
+            "{name}"
+        );
+        let text = v["verdict"]["text"].as_str().unwrap_or_default();
+        assert!(!text.contains("valid certificate"), "{name}: {text}");
+        let ep = &v["endpoints"][0];
+        // The handshake completed (the rest was observed), and its signature is recorded.
+        assert_eq!(ep["tls"]["completed"], true, "{name}");
+        let sig = &ep["tls"]["handshake_signature"];
+        assert_eq!(sig["message"], message, "{name}: {sig}");
+        assert_eq!(sig["verified"], false, "{name}: {sig}");
+        assert_eq!(sig["unchecked"], false, "{name}: {sig}");
+        let f = ep["findings"]
+            .as_array()
+            .and_then(|a| {
+                a.iter()
+                    .find(|f| f["code"] == "handshake-signature-invalid")
+            })
+            .unwrap_or_else(|| panic!("{name}: no finding"));
+        assert_eq!(f["severity"], "error");
+        let sigs = f["evidence"]["signatures"].as_array().expect("signatures");
+        assert_eq!(sigs[0]["seen_in"], "the handshake", "{name}: {f}");
+        assert_eq!(sigs[0]["version"], version, "{name}: {f}");
+        if version == "TLSv1.2" {
+            // The scan's ServerKeyExchange signatures, one per ECDHE_ECDSA suite, name the suite.
+            let scanned: Vec<&serde_json::Value> =
+                sigs.iter().filter(|s| s["seen_in"] == "the scan").collect();
+            assert_eq!(scanned.len(), 3, "{name}: {f}");
+            assert!(
+                scanned.iter().all(|s| s["suite"]
+                    .as_str()
+                    .is_some_and(|x| x.contains("TLS_ECDHE_ECDSA_WITH_"))),
+                "{name}: {f}"
+            );
+        } else {
+            assert!(ep["scanned_signatures"].is_null(), "{name}: no TLS 1.2");
+        }
+        for p in ep["profiles"].as_array().expect("profiles") {
+            assert_eq!(p["result"], "fails", "{name}: {p}");
+            assert_eq!(p["reason"], "bad-signature", "{name}: {p}");
+        }
+    }
+}
+
+/// The scan's signature checks of a good server all verify; the handshake's too.
+#[test]
+fn good_server_signatures_verify() {
+    let v = check_scenario("good", &["--json"]).json();
+    let ep = &v["endpoints"][0];
+    assert_eq!(
+        ep["tls"]["handshake_signature"]["verified"], true,
+        "{}",
+        ep["tls"]
+    );
+    let scanned = ep["scanned_signatures"]
+        .as_array()
+        .expect("scanned signatures");
+    assert!(!scanned.is_empty());
+    for s in scanned {
+        assert_eq!(s["check"]["verified"], true, "{s}");
+        assert_eq!(s["version"], "TLSv1.2", "{s}");
     }
 }

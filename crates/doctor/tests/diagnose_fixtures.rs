@@ -116,3 +116,86 @@ fn connect_failures_give_no_findings() {
     assert!(codes(&o).is_empty());
     assert!(doctor::judge::diagnose::is_check_error(&o));
 }
+
+/// A completed STARTTLS handshake whose signature check is `check` (null: no check recorded).
+fn signed(check: serde_json::Value) -> EndpointObservation {
+    let base = json!({"banner": reply(220, &["mx"]), "ehlo": reply(250, &["mx", "STARTTLS"]), "capabilities": caps(&["STARTTLS"]), "starttls": reply(220, &["ready"])});
+    let tls = json!({"completed": true, "chain": [], "sni": "mx.example.test", "version": "TLSv1.3",
+                     "handshake_signature": check});
+    obs(base, tls, json!(null))
+}
+
+#[test]
+fn an_invalid_handshake_signature_is_an_error() {
+    let o = signed(
+        json!({"message": "CertificateVerify", "scheme": "ECDSA_NISTP256_SHA256",
+                          "verified": false, "unchecked": false,
+                          "error": "the CertificateVerify signature (ECDSA_NISTP256_SHA256) does not verify with the certificate's public key"}),
+    );
+    let f = diagnose(&o, None);
+    assert_eq!(codes(&o), vec!["handshake-signature-invalid"]);
+    assert_eq!(f[0].severity, doctor::model::finding::Severity::Error);
+    assert!(
+        f[0].summary
+            .contains("the TLSv1.3 CertificateVerify (ECDSA_NISTP256_SHA256)"),
+        "{}",
+        f[0].summary
+    );
+    assert_eq!(f[0].evidence["signatures"][0]["seen_in"], "the handshake");
+    assert_eq!(
+        f[0].evidence["signatures"][0]["scheme"],
+        "ECDSA_NISTP256_SHA256"
+    );
+}
+
+#[test]
+fn a_valid_unchecked_or_missing_signature_is_no_finding() {
+    let valid = json!({"message": "CertificateVerify", "scheme": "ED25519", "verified": true});
+    let unchecked = json!({"message": "ServerKeyExchange", "scheme": "RSA_PKCS1_SHA1", "verified": false,
+                           "unchecked": true, "error": "the signature could not be checked"});
+    for check in [valid, unchecked, json!(null)] {
+        assert!(codes(&signed(check.clone())).is_empty(), "{check}");
+    }
+    // A saved report from before the check has no field at all.
+    let base = json!({"banner": reply(220, &["mx"]), "ehlo": reply(250, &["mx", "STARTTLS"]), "capabilities": caps(&["STARTTLS"]), "starttls": reply(220, &["ready"])});
+    let old = obs(
+        base,
+        json!({"completed": true, "chain": [], "signature_problem": null}),
+        json!(null),
+    );
+    assert!(codes(&old).is_empty());
+}
+
+#[test]
+fn the_scans_server_key_exchange_signatures_name_their_suite() {
+    let mut v = serde_json::to_value(signed(json!({"message": "CertificateVerify",
+        "scheme": "ECDSA_NISTP256_SHA256", "verified": true})))
+    .expect("serialises");
+    let bad = |suite: &str| {
+        json!({"version": "TLSv1.2", "suite": suite, "check": {"message": "ServerKeyExchange",
+               "scheme": "RSA_PSS_SHA256", "verified": false, "unchecked": false, "error": "does not verify"}})
+    };
+    let good = json!({"version": "TLSv1.2", "suite": "0xC02B TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+                      "check": {"message": "ServerKeyExchange", "scheme": "ECDSA_NISTP256_SHA256", "verified": true}});
+    let scan = json!({"versions": {}, "scanned_chains": [], "scan_connections": 0, "scan_steps": [],
+                      "scanned_signatures": [bad("0xC02F TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"), good]});
+    for (k, x) in scan.as_object().expect("object") {
+        v[k] = x.clone();
+    }
+    let o: EndpointObservation = serde_json::from_value(v).expect("fixture parses");
+    let f = diagnose(&o, None);
+    assert_eq!(codes(&o), vec!["handshake-signature-invalid"]);
+    let sigs = f[0].evidence["signatures"].as_array().expect("array");
+    assert_eq!(sigs.len(), 1, "only the bad one: {sigs:?}");
+    assert_eq!(sigs[0]["seen_in"], "the scan");
+    assert_eq!(
+        sigs[0]["suite"],
+        "0xC02F TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
+    );
+    assert!(
+        f[0].summary
+            .contains("ServerKeyExchange for 0xC02F TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"),
+        "{}",
+        f[0].summary
+    );
+}

@@ -954,3 +954,83 @@ fn bogus_answers_are_an_error_finding() {
     let r = judge(base(), &mx1_ok());
     assert!(!codes(&r).contains(&"dnssec-bogus"));
 }
+
+// ---- Handshake signatures ----
+
+/// A TLS 1.3 CertificateVerify that does not verify with the leaf's key.
+fn bad_signature() -> Value {
+    json!({"message": "CertificateVerify", "scheme": "ECDSA_NISTP256_SHA256", "verified": false,
+           "unchecked": false, "error": "does not verify with the certificate's public key"})
+}
+
+/// mx1 serving the three bytes 00 00 00 as its "certificate" (a DANE-EE 3 0 0 record of them
+/// matches without parsing), with this handshake signature check.
+fn mx1_serving_bytes(signature: Value) -> Vec<EndpointReport> {
+    let mut ep = serde_json::to_value(endpoint(MX1, "192.0.2.10:25", true)).expect("serialises");
+    ep["tls"]["chain"] = json!(["AAAA"]);
+    ep["tls"]["handshake_signature"] = signature;
+    vec![serde_json::from_value(ep).expect("endpoint reads back")]
+}
+
+#[test]
+fn a_dane_match_does_not_count_over_a_bad_handshake_signature() {
+    let ee = json!({"type": "TLSA", "usage": 3, "selector": 0, "matching": 0, "data": "000000"});
+    let mut o = with_tlsa(json!([answer(
+        TLSA_MX1,
+        "TLSA",
+        "records",
+        json!([ee]),
+        "secure"
+    )]));
+    secure_host(&mut o);
+    let good = json!({"message": "CertificateVerify", "scheme": "ECDSA_NISTP256_SHA256", "verified": true});
+    let r = judge(o.clone(), &mx1_serving_bytes(good));
+    assert!(r.findings.is_empty(), "{:?}", r.findings);
+    assert_eq!(results(&r), ("tls", "tls", "verified-tls"));
+
+    let r = judge(o, &mx1_serving_bytes(bad_signature()));
+    assert_eq!(codes(&r), vec!["dane-tlsa-mismatch"]);
+    assert_contains(
+        summary(&r, "dane-tlsa-mismatch"),
+        "the TLSv1.3 CertificateVerify (ECDSA_NISTP256_SHA256) signature does not verify",
+    );
+    let a = &r.mx_results[0].addresses[0];
+    assert_eq!(a.status, "tls-failed");
+    assert!(!a.certificate_valid);
+    assert_eq!(a.tlsa_results[0].result, "no-match");
+    assert_contains(&a.tlsa_results[0].detail, "the match does not count");
+    assert_eq!(sender(&r, "dane").result, "fails");
+}
+
+#[test]
+fn an_enforced_policy_fails_over_a_bad_handshake_signature() {
+    let o = with_policy(policy(200, "text/plain", POLICY_ENFORCE));
+    let r = judge(o.clone(), &mx1_ok());
+    assert!(r.findings.is_empty(), "{:?}", r.findings);
+    assert_eq!(sender(&r, "mta-sts").result, "verified-tls");
+    // The MX's signature does not verify: no sender gets a verified connection there.
+    let r = judge(o, &mx1_serving_bytes(bad_signature()));
+    assert_eq!(sender(&r, "mta-sts").result, "fails");
+    assert_eq!(r.mx_results[0].addresses[0].status, "tls-failed");
+}
+
+#[test]
+fn a_policy_fetched_over_a_bad_handshake_signature_does_not_count() {
+    let mut p = policy(200, "text/plain", POLICY_ENFORCE);
+    p["handshake_signature"] = bad_signature();
+    let r = judge(with_policy(p), &mx1_ok());
+    assert!(
+        codes(&r).contains(&"mta-sts-policy-cert-invalid"),
+        "{:?}",
+        codes(&r)
+    );
+    assert_contains(
+        summary(&r, "mta-sts-policy-cert-invalid"),
+        "its CertificateVerify signature (ECDSA_NISTP256_SHA256) does not verify",
+    );
+    assert!(
+        !r.policy.as_ref().is_some_and(|p| p.usable),
+        "{:?}",
+        r.policy
+    );
+}

@@ -63,7 +63,7 @@ const fn starttls_enum(
     }
 }
 
-static SCENARIOS: [Scenario; 44] = [
+static SCENARIOS: [Scenario; 46] = [
     starttls(
         "good",
         "correct setup: ECDSA leaf for mx.lab.test plus intermediate, TLS 1.2 and 1.3",
@@ -409,6 +409,20 @@ static SCENARIOS: [Scenario; 44] = [
         ],
         None,
         &SSLV3_SCRIPTED,
+    ),
+    starttls(
+        "key-mismatch-tls12",
+        "TLS 1.2 only (rustls): sends the valid chain for mx.lab.test but signs its ServerKeyExchange with another ECDSA key",
+        "the server does not hold its certificate's private key: the handshake signature does not verify, every client aborts",
+        &["handshake-signature-invalid"],
+        None,
+    ),
+    starttls(
+        "key-mismatch-tls13",
+        "TLS 1.3 only (rustls): sends the valid chain for mx.lab.test but signs its CertificateVerify with another ECDSA key",
+        "the server does not hold its certificate's private key: the handshake signature does not verify, every client aborts",
+        &["handshake-signature-invalid"],
+        None,
     ),
 ];
 
@@ -995,6 +1009,20 @@ pub(crate) fn build(
                 chain: vec![leaf.cert_der, pki.intermediate.cert_der.clone()],
             }))
         }
+        "key-mismatch-tls12" | "key-mismatch-tls13" => {
+            let leaf = good()?;
+            // A key of the same type (ECDSA P-256) that is not the leaf's: another leaf's.
+            let other = good()?;
+            let version = if name == "key-mismatch-tls12" {
+                &rustls::version::TLS12
+            } else {
+                &rustls::version::TLS13
+            };
+            Some(
+                mismatched_key_tls(&[&leaf, &pki.intermediate], &other, version)
+                    .map_err(|e| tls_err(e.to_string()))?,
+            )
+        }
         "starttls-not-offered" => {
             starttls = StartTls::NotOffered;
             None
@@ -1259,6 +1287,27 @@ fn rustls_tls(chain: &[&Issued], key: &Issued) -> Result<Tls, rustls::Error> {
         .with_no_client_auth()
         .with_single_cert(cert_chain(chain), private_key(key)?)?;
     // A well-run server enforces its own suite order (the tool reports a note otherwise).
+    config.ignore_client_order = true;
+    Ok(Tls::Rustls(tokio_rustls::TlsAcceptor::from(Arc::new(
+        config,
+    ))))
+}
+
+/// A rustls server (one version, ring) that sends `chain` but signs its handshakes with the key
+/// of `key`, which is not the leaf's: `CertifiedKey::new` does not compare them (as
+/// `with_single_cert` would, refusing).
+fn mismatched_key_tls(
+    chain: &[&Issued],
+    key: &Issued,
+    version: &'static rustls::SupportedProtocolVersion,
+) -> Result<Tls, rustls::Error> {
+    let provider = provider();
+    let signing_key = provider.key_provider.load_private_key(private_key(key)?)?;
+    let certified = CertifiedKey::new(cert_chain(chain), signing_key);
+    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(provider))
+        .with_protocol_versions(&[version])?
+        .with_no_client_auth()
+        .with_cert_resolver(Arc::new(rustls::sign::SingleCertAndKey::from(certified)));
     config.ignore_client_order = true;
     Ok(Tls::Rustls(tokio_rustls::TlsAcceptor::from(Arc::new(
         config,

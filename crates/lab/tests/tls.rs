@@ -370,3 +370,37 @@ async fn starttls_discards_pipelined_bytes() {
     // The injected MAIL was discarded: no transaction is open.
     assert_eq!(c.cmd("RCPT TO:<b@mx.lab.test>").await.0, 503);
 }
+
+/// key-mismatch-tls12 and -tls13 send the lab's valid chain but sign with another key: OpenSSL
+/// refuses the handshake with "bad signature" even without verifying the certificate.
+#[tokio::test]
+async fn key_mismatch_fails_openssl_with_bad_signature() {
+    let names = ["key-mismatch-tls12", "key-mismatch-tls13"];
+    let (lab, _dir) = lab(&names).await;
+    for (name, version) in names
+        .into_iter()
+        .zip([SslVersion::TLS1_2, SslVersion::TLS1_3])
+    {
+        let tcp = starttls(addr(&lab, name)).await;
+        let mut b = SslConnector::builder(SslMethod::tls_client()).expect("connector");
+        b.set_min_proto_version(Some(version)).expect("min");
+        b.set_max_proto_version(Some(version)).expect("max");
+        b.set_verify(SslVerifyMode::NONE);
+        let ssl = b
+            .build()
+            .configure()
+            .expect("configure")
+            .into_ssl("mx.lab.test")
+            .expect("ssl");
+        let mut s = tokio_openssl::SslStream::new(ssl, tcp).expect("stream");
+        let err = Pin::new(&mut s)
+            .connect()
+            .await
+            .expect_err("the signature does not verify");
+        let text = format!("{err}");
+        assert!(text.contains("bad signature"), "{name}: {text}");
+        // The chain itself is the lab's valid one.
+        let chain = s.ssl().peer_cert_chain().map(|c| c.len()).unwrap_or(0);
+        assert_eq!(chain, 2, "{name}");
+    }
+}

@@ -218,6 +218,76 @@ pub static REGISTRY: &[FindingDef] = &[
             },
         ],
     },
+    // RFC 8446 section 4.4.3 (CertificateVerify); RFC 5246 section 7.4.3 and RFC 8422
+    // section 5.4 (ServerKeyExchange signature); Postfix postconf(5) (smtpd_tls_chain_files:
+    // each key before its certificates); Exim specification (tls_certificate, tls_privatekey);
+    // OpenSSL SSL_CTX_use_PrivateKey(3) (the key is checked against the certificate); Go
+    // crypto/tls and OpenSSL error strings.
+    FindingDef {
+        code: "handshake-signature-invalid",
+        severity: Severity::Error,
+        title: "The server does not hold the private key of its certificate",
+        why: "In every TLS handshake the server proves that it owns its certificate by signing \
+              the handshake with the certificate's private key: the CertificateVerify message in \
+              TLS 1.3, the ServerKeyExchange in TLS 1.2 with ECDHE or DHE. This server sends a \
+              certificate chain (which may well be valid) but its signature does not verify \
+              with the public key in that certificate: it signs with another key. The key and \
+              the certificate do not belong together, typically after a renewal that replaced \
+              one file and not the other, or with a list of keys and certificates in the wrong \
+              order. OpenSSL and GnuTLS servers usually refuse to load a key that does not \
+              match its certificate, so look also at whatever terminates TLS in front of the \
+              mail server (a proxy or load balancer), a key kept in an HSM or PKCS#11 token \
+              under the wrong label, or a middlebox that passes the real certificate on but \
+              signs with its own key. The certificate checks cannot see this: only the \
+              handshake shows it.",
+        breaks: "Every client aborts the handshake, whether it verifies certificates or not: \
+                 the signature check is part of TLS itself. OpenSSL, and so Postfix, Exim \
+                 with OpenSSL and Python, fail with \"bad signature\" (Python: \"[SSL: \
+                 BAD_SIGNATURE] bad signature\"; Postfix logs \"TLS library problem: \
+                 ...:bad signature\") and send the alert decrypt_error. Java throws \
+                 javax.net.ssl.SSLHandshakeException about an invalid ServerKeyExchange or \
+                 CertificateVerify signature, Go reports \"tls: invalid signature by the \
+                 server certificate\", rustls \"invalid peer certificate: BadSignature\". \
+                 Opportunistic senders may fall back to plaintext; senders that require TLS \
+                 (MTA-STS, DANE) defer the mail, and no TLSA match or MTA-STS policy helps.",
+        fixes: &[
+            Fix {
+                software: "Any server",
+                text: "Check that the key belongs to the certificate; the two hashes must be \
+                       equal:\n\
+                       openssl x509 -noout -pubkey -in cert.pem | openssl sha256\n\
+                       openssl pkey -pubout -in key.pem | openssl sha256\n\
+                       If they differ, install the key that was generated with the \
+                       certificate's request (certbot: privkey.pem next to fullchain.pem in \
+                       the same live/ directory), or get a new certificate for the key in \
+                       use. If they are equal, something in front of the server answers the \
+                       handshake: check the certificate and key of the proxy or load \
+                       balancer.",
+            },
+            Fix {
+                software: "Postfix",
+                text: "In smtpd_tls_chain_files each private key comes first, followed by \
+                       its own certificate and the intermediates; a second key type repeats \
+                       the pattern:\n\
+                       smtpd_tls_chain_files = /etc/postfix/rsa-key.pem, /etc/postfix/rsa-fullchain.pem, /etc/postfix/ecdsa-key.pem, /etc/postfix/ecdsa-fullchain.pem\n\
+                       With the older parameters, smtpd_tls_key_file must be the key of \
+                       smtpd_tls_cert_file (and smtpd_tls_eckey_file that of \
+                       smtpd_tls_eccert_file). `postconf -n | grep tls_` shows which files \
+                       are in use; compare each key with its certificate as above, then \
+                       `postfix reload`.",
+            },
+            Fix {
+                software: "Exim",
+                text: "tls_certificate and tls_privatekey must name a certificate and its own \
+                       key:\n\
+                       tls_certificate = /etc/letsencrypt/live/mail.example.com/fullchain.pem\n\
+                       tls_privatekey = /etc/letsencrypt/live/mail.example.com/privkey.pem\n\
+                       With several certificates (an RSA and an ECDSA one), both options are \
+                       lists in the same order. Compare each key with its certificate as \
+                       above, then restart Exim.",
+            },
+        ],
+    },
     // RFC 8446 section 6 (alert codes); RFC 8314 (implicit TLS on 465); Postfix TLS_README
     // and postconf(5); Exim specification (tls_require_ciphers, openssl_options); OpenSSL 3.0
     // migration guide (TLS 1.0/1.1 need security level 0).

@@ -65,6 +65,10 @@ pub struct PolicyFetch {
     /// The policy host's chain as sent, leaf first.
     #[serde(default)]
     pub chain: Vec<CertBytes>,
+    /// The policy host's handshake signature checked against its leaf's key (see
+    /// `TlsObservation::handshake_signature`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handshake_signature: Option<crate::model::signature::SignatureCheck>,
     #[serde(default)]
     pub status: Option<u16>,
     #[serde(default)]

@@ -16,4 +16,5 @@ pub mod options;
 pub mod profile;
 pub mod report;
 pub mod scan;
+pub mod signature;
 pub mod trust;

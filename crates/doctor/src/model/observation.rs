@@ -156,6 +156,11 @@ pub struct TlsObservation {
     pub chain: Vec<CertBytes>,
     /// The server's handshake signature did not verify (with the reason). Recorded, not enforced.
     pub signature_problem: Option<String>,
+    /// The check of the server's handshake signature (the TLS 1.3 CertificateVerify or the
+    /// TLS 1.2 ServerKeyExchange) against the leaf's public key; absent when none was signed
+    /// (a failed handshake, or a saved report from before the check).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handshake_signature: Option<crate::model::signature::SignatureCheck>,
     /// An alert the server sent.
     pub alert: Option<Alert>,
 }

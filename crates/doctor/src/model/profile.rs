@@ -46,7 +46,7 @@ pub struct Simulation {
     /// "ok", "fails", or "unknown" (not enough was measured, e.g. with --quick).
     pub result: String,
     /// When it fails: "no-starttls", "no-common-version", "no-common-suite", "no-common-group",
-    /// "dh-too-small", "self-signed", "chain-not-trusted", "expired", "not-yet-valid",
+    /// "dh-too-small", "bad-signature", "self-signed", "chain-not-trusted", "expired", "not-yet-valid",
     /// "weak-key", "weak-signature", "name-not-covered".
     pub reason: Option<String>,
     /// The evidence in words.

@@ -104,6 +104,16 @@ pub struct ScannedChain {
     pub chain: Vec<CertBytes>,
 }
 
+/// A TLS 1.2 ServerKeyExchange signature seen by the scan, checked against the leaf of the chain
+/// sent in the same flight.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScannedSignature {
+    pub version: String,
+    /// The suite of that connection.
+    pub suite: String,
+    pub check: crate::model::signature::SignatureCheck,
+}
+
 /// One connection of the scan, for the transcript.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScanStep {
@@ -128,6 +138,9 @@ pub struct TlsScan {
     pub dhe_suite: Option<String>,
     /// Chains seen in TLS 1.2 and below, one per distinct leaf.
     pub scanned_chains: Vec<ScannedChain>,
+    /// TLS 1.2 ServerKeyExchange signatures checked (ECDHE and DHE suites), one per suite.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scanned_signatures: Vec<ScannedSignature>,
     /// TCP connections the scan made.
     pub scan_connections: u32,
     /// Connections the server refused (a 421, a close before the greeting) and the scan retried.

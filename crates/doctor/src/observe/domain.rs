@@ -306,6 +306,8 @@ pub async fn fetch_policy(domain: &str, dns: &Dns, opts: &CheckOptions) -> Polic
         address_lookup: got.lookups,
         tls_version: got.tls_version,
         chain: got.chain.into_iter().map(CertBytes).collect(),
+        // Not recorded yet: the fetcher (observe::http) does not hand its verifier's check out.
+        handshake_signature: None,
         status: None,
         content_type: None,
         location: None,

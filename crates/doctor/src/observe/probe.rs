@@ -372,8 +372,16 @@ impl Probe<'_> {
             .map(crate::model::cert::CertBytes)
             .collect();
         tls.signature_problem = verifier.signature_problem();
+        tls.handshake_signature = verifier.handshake_signature();
         let chunks = log.take();
         self.decode_tls(&chunks);
+        if let Some(c) = tls.handshake_signature.as_ref().filter(|c| c.is_invalid()) {
+            self.note(format!(
+                "the server's {} signature does not verify: {} (the handshake goes on, to observe the rest)",
+                c.message,
+                c.error.as_deref().unwrap_or("?")
+            ));
+        }
         let outcome = match result {
             Err(_) => Err(Failure {
                 phase: Phase::Handshake,

@@ -17,6 +17,7 @@ use crate::model::scan::SSLV3;
 use crate::model::scan::ScanOptions;
 use crate::model::scan::ScanStep;
 use crate::model::scan::ScannedChain;
+use crate::model::scan::ScannedSignature;
 use crate::model::scan::SuiteEntry;
 use crate::model::scan::TLS10;
 use crate::model::scan::TLS11;
@@ -103,6 +104,14 @@ fn kebab(s: &str) -> String {
         o.push(c.to_ascii_lowercase());
     }
     o
+}
+
+/// The client random of a ClientHello built by `build_client_hello`: one handshake record
+/// (5-byte header), the message header (type 1, 3-byte length), client_version, then the random.
+fn client_random(hello: &[u8]) -> Option<&[u8]> {
+    (hello.first() == Some(&0x16) && hello.get(5) == Some(&1))
+        .then(|| hello.get(11..43))
+        .flatten()
 }
 
 /// What one connection got back.
@@ -220,6 +229,8 @@ struct Scanner<'a> {
     /// a connection gets through again.
     throttled: std::sync::atomic::AtomicBool,
     steps: Mutex<Vec<ScanStep>>,
+    /// TLS 1.2 ServerKeyExchange signatures checked, one per suite.
+    signatures: Mutex<Vec<ScannedSignature>>,
     start: Instant,
 }
 
@@ -305,12 +316,63 @@ impl Scanner<'_> {
         ))
     }
 
+    /// Send `hello`, read the first flight, and check its ServerKeyExchange signature, if any.
     async fn exchange(
         &self,
         tcp: &mut tokio::net::TcpStream,
         leftover: Vec<u8>,
         hello: &[u8],
         sslv2: bool,
+    ) -> Answer {
+        let mut parser = FlightParser::new(sslv2);
+        let answer = self.read_flight(tcp, leftover, hello, &mut parser).await;
+        if let Answer::Flight(o) = &answer {
+            self.check_signature(hello, &parser, o);
+        }
+        answer
+    }
+
+    /// A TLS 1.2 ServerKeyExchange signature in the flight, checked against the leaf of the
+    /// chain in the same flight (the first check of each suite is kept).
+    fn check_signature(&self, client_hello: &[u8], parser: &FlightParser, outcome: &FlightOutcome) {
+        let FlightOutcome::Hello {
+            hello,
+            certificates,
+            ..
+        } = outcome
+        else {
+            return;
+        };
+        let (Some(signed), Some(leaf), Some(client_random)) = (
+            parser.signed_params(),
+            certificates.first(),
+            client_random(client_hello),
+        ) else {
+            return;
+        };
+        let Some(check) =
+            crate::observe::tls::check_server_key_exchange(client_random, &signed, leaf)
+        else {
+            return;
+        };
+        let suite = wire::tls::cipher_suite_display(hello.cipher_suite);
+        if let Ok(mut v) = self.signatures.lock()
+            && !v.iter().any(|s| s.suite == suite)
+        {
+            v.push(ScannedSignature {
+                version: version_key(hello.selected_version).to_string(),
+                suite,
+                check,
+            });
+        }
+    }
+
+    async fn read_flight(
+        &self,
+        tcp: &mut tokio::net::TcpStream,
+        leftover: Vec<u8>,
+        hello: &[u8],
+        parser: &mut FlightParser,
     ) -> Answer {
         let limit = self.opts.timeouts.handshake();
         if tokio::time::timeout(limit, tcp.write_all(hello))
@@ -320,7 +382,6 @@ impl Scanner<'_> {
         {
             return Answer::Unknown("could not send the ClientHello".into());
         }
-        let mut parser = FlightParser::new(sslv2);
         let mut received = leftover.len();
         let mut first = leftover.first().copied();
         if !leftover.is_empty()
@@ -798,6 +859,7 @@ pub async fn scan_with(
         refusals: AtomicU32::new(0),
         throttled: std::sync::atomic::AtomicBool::new(false),
         steps: Mutex::new(Vec::new()),
+        signatures: Mutex::new(Vec::new()),
         start: Instant::now(),
     };
     let sslv2 = s.sslv2();
@@ -914,5 +976,6 @@ pub async fn scan_with(
     out.scan_connections = s.connections.load(Ordering::Relaxed);
     out.refusals = s.refusals.load(Ordering::Relaxed);
     out.scan_steps = s.steps.into_inner().unwrap_or_default();
+    out.scanned_signatures = s.signatures.into_inner().unwrap_or_default();
     out
 }

@@ -5,6 +5,7 @@ use crate::model::observation::Alert;
 use crate::model::observation::Failure;
 use crate::model::observation::FailureKind;
 use crate::model::observation::Phase;
+use crate::model::signature::SignatureCheck;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
@@ -26,6 +27,7 @@ pub struct RecordingVerifier {
     provider: Arc<CryptoProvider>,
     chain: Mutex<Vec<Vec<u8>>>,
     signature_problem: Mutex<Option<String>>,
+    signature: Mutex<Option<SignatureCheck>>,
 }
 
 impl RecordingVerifier {
@@ -34,7 +36,14 @@ impl RecordingVerifier {
             provider: provider(),
             chain: Mutex::new(Vec::new()),
             signature_problem: Mutex::new(None),
+            signature: Mutex::new(None),
         }
+    }
+
+    /// The check of the handshake signature (CertificateVerify or ServerKeyExchange), if the
+    /// server sent one.
+    pub fn handshake_signature(&self) -> Option<SignatureCheck> {
+        self.signature.lock().ok().and_then(|s| s.clone())
     }
 
     pub fn chain(&self) -> Vec<Vec<u8>> {
@@ -47,13 +56,21 @@ impl RecordingVerifier {
 
     fn record_signature(
         &self,
+        message: &str,
+        cert: &CertificateDer<'_>,
+        scheme: SignatureScheme,
         r: Result<HandshakeSignatureValid, rustls::Error>,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        if let Ok(mut s) = self.signature.lock() {
+            *s = Some(signature_check(message, cert.as_ref(), scheme, &r));
+        }
         if let Err(e) = r
             && let Ok(mut s) = self.signature_problem.lock()
         {
             *s = Some(e.to_string());
         }
+        // Not enforced here: the handshake goes on, so that the rest is observed too, and the
+        // judge turns an invalid signature into its finding.
         Ok(HandshakeSignatureValid::assertion())
     }
 }
@@ -88,12 +105,17 @@ impl ServerCertVerifier for RecordingVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.record_signature(rustls::crypto::verify_tls12_signature(
-            message,
+        self.record_signature(
+            "ServerKeyExchange",
             cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        ))
+            dss.scheme,
+            rustls::crypto::verify_tls12_signature(
+                message,
+                cert,
+                dss,
+                &self.provider.signature_verification_algorithms,
+            ),
+        )
     }
 
     fn verify_tls13_signature(
@@ -102,12 +124,17 @@ impl ServerCertVerifier for RecordingVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.record_signature(rustls::crypto::verify_tls13_signature(
-            message,
+        self.record_signature(
+            "CertificateVerify",
             cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        ))
+            dss.scheme,
+            rustls::crypto::verify_tls13_signature(
+                message,
+                cert,
+                dss,
+                &self.provider.signature_verification_algorithms,
+            ),
+        )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
@@ -119,6 +146,135 @@ impl ServerCertVerifier for RecordingVerifier {
         s.push(SignatureScheme::RSA_PKCS1_SHA1);
         s.push(SignatureScheme::ECDSA_SHA1_Legacy);
         s
+    }
+}
+
+/// Check a TLS 1.2 ServerKeyExchange signature seen by the scan: `signed` is its
+/// `digitally-signed` element as sent, over `client_random + server_random + params`
+/// (RFC 5246 section 7.4.3, RFC 8422 section 5.4), checked against `leaf` with rustls' own
+/// function and the provider's algorithms, as the modern handshake is. `None` when `signed`
+/// does not decode.
+pub fn check_server_key_exchange(
+    client_random: &[u8],
+    signed: &wire::tls::flight::SignedParams,
+    leaf: &[u8],
+) -> Option<SignatureCheck> {
+    use rustls::internal::msgs::codec::{Codec, Reader};
+    // rustls offers no constructor for a DigitallySignedStruct: it is decoded from the bytes
+    // the server sent, as rustls decodes it in a handshake.
+    let dss = DigitallySignedStruct::read(&mut Reader::init(&signed.signed)).ok()?;
+    let mut message =
+        Vec::with_capacity(client_random.len() + signed.server_random.len() + signed.params.len());
+    message.extend_from_slice(client_random);
+    message.extend_from_slice(&signed.server_random);
+    message.extend_from_slice(&signed.params);
+    let cert = CertificateDer::from(leaf);
+    let r = rustls::crypto::verify_tls12_signature(
+        &message,
+        &cert,
+        &dss,
+        &provider().signature_verification_algorithms,
+    );
+    Some(signature_check("ServerKeyExchange", leaf, dss.scheme, &r))
+}
+
+/// The outcome of a signature verification as an observation. A signature that does not verify
+/// is told apart from one the provider cannot check: a scheme it has no algorithm for (SHA-1,
+/// Ed448, P-521), or an RSA key outside the 2048 to 8192 bits its algorithms accept (which
+/// webpki reports as a bad signature).
+pub fn signature_check(
+    message: &str,
+    leaf: &[u8],
+    scheme: SignatureScheme,
+    r: &Result<HandshakeSignatureValid, rustls::Error>,
+) -> SignatureCheck {
+    let scheme_name = format!("{scheme:?}");
+    let mut c = SignatureCheck {
+        message: message.to_string(),
+        scheme: scheme_name.clone(),
+        verified: r.is_ok(),
+        unchecked: false,
+        error: None,
+    };
+    let Err(e) = r else {
+        return c;
+    };
+    let key = leaf_key(leaf);
+    let signed_with = scheme_family(scheme);
+    let (unchecked, why) = match (&key, signed_with) {
+        (None, _) => (
+            true,
+            format!("the leaf certificate's key cannot be read ({e})"),
+        ),
+        // A key type of its own (an RSA-PSS-only key, say) is left to the provider.
+        (Some((kind, _)), Some(with))
+            if *kind != with
+                && ["RSA", "ECDSA", "Ed25519", "Ed448", "DSA"].contains(&kind.as_str()) =>
+        {
+            (
+                false,
+                format!(
+                    "the server signed with {with} ({scheme_name}), but the key of its certificate is {kind}"
+                ),
+            )
+        }
+        (Some((kind, Some(bits))), _) if *kind == "RSA" && !(2048..=8192).contains(bits) => (
+            true,
+            format!(
+                "the provider verifies RSA signatures of 2048 to 8192-bit keys only; this key has {bits} bits"
+            ),
+        ),
+        _ if matches!(
+            e,
+            rustls::Error::InvalidCertificate(rustls::CertificateError::BadSignature)
+        ) =>
+        {
+            (
+                false,
+                format!(
+                    "the {message} signature ({scheme_name}) does not verify with the certificate's public key"
+                ),
+            )
+        }
+        _ => (true, format!("the signature could not be checked: {e}")),
+    };
+    c.unchecked = unchecked;
+    c.error = Some(why);
+    c
+}
+
+/// The leaf's key type ("RSA", "ECDSA", "Ed25519", "Ed448", or the algorithm's OID) and, for
+/// RSA, its size in bits.
+fn leaf_key(leaf: &[u8]) -> Option<(String, Option<u32>)> {
+    let (_, cert) = x509_parser::parse_x509_certificate(leaf).ok()?;
+    let spki = cert.public_key();
+    let alg = spki.algorithm.algorithm.to_id_string();
+    Some(match spki.parsed() {
+        Ok(x509_parser::public_key::PublicKey::RSA(rsa)) => {
+            ("RSA".to_string(), u32::try_from(rsa.key_size()).ok())
+        }
+        Ok(x509_parser::public_key::PublicKey::EC(_)) => ("ECDSA".to_string(), None),
+        Ok(x509_parser::public_key::PublicKey::DSA(_)) => ("DSA".to_string(), None),
+        _ if alg == "1.3.101.112" => ("Ed25519".to_string(), None),
+        _ if alg == "1.3.101.113" => ("Ed448".to_string(), None),
+        _ => (alg, None),
+    })
+}
+
+/// The key type a signature scheme signs with, in [`leaf_key`]'s words (RFC 8446 section
+/// 4.2.3: the TLS 1.2 code points are hash, then signature: 1 RSA, 2 DSA, 3 ECDSA).
+fn scheme_family(scheme: SignatureScheme) -> Option<&'static str> {
+    let v = u16::from(scheme);
+    match (v >> 8, v & 0xff) {
+        (0x08, 0x04..=0x06 | 0x09..=0x0b) => Some("RSA"),
+        (0x08, 0x07) => Some("Ed25519"),
+        (0x08, 0x08) => Some("Ed448"),
+        (0x08, 0x1a..=0x1c) => Some("ECDSA"),
+        (0x08, _) => None,
+        (_, 1) => Some("RSA"),
+        (_, 2) => Some("DSA"),
+        (_, 3) => Some("ECDSA"),
+        _ => None,
     }
 }
 

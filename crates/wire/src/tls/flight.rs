@@ -28,7 +28,7 @@ use super::names::{cipher_suite_display, content_type_name, handshake_type_name,
 use super::reader::Reader;
 use super::record::{MAX_RECORD_PAYLOAD, RECORD_HEADER_LEN, content_type};
 use super::sslv2::{Sslv2ServerMessage, parse_sslv2_server_message};
-use super::suites::{Kx, suite_info};
+use super::suites::{Auth, Kx, suite_info};
 use crate::text::escape_excerpt;
 
 /// Most bytes of a flight looked at (1 MiB): a flight not decided within
@@ -139,6 +139,21 @@ pub enum KeyExchange {
     },
 }
 
+/// A TLS 1.2 ServerKeyExchange's signature and what it covers (RFC 5246
+/// section 7.4.3, RFC 8422 section 5.4): the signature is over
+/// `client_random + server_random + params`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SignedParams {
+    /// The ServerHello's random (32 bytes).
+    pub server_random: Vec<u8>,
+    /// The key exchange parameters as sent (ServerECDHParams or
+    /// ServerDHParams).
+    pub params: Vec<u8>,
+    /// The `digitally-signed` element as sent: the SignatureAndHashAlgorithm
+    /// (a TLS SignatureScheme), then the signature with its 2-byte length.
+    pub signed: Vec<u8>,
+}
+
 /// The flight ended (EOF, timeout) before anything was decided.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Incomplete {
@@ -190,6 +205,10 @@ pub struct FlightParser {
     hello: Option<ServerHelloInfo>,
     certificates: Vec<Vec<u8>>,
     key_exchange: Option<KeyExchange>,
+    /// The ServerHello's random.
+    server_random: Option<Vec<u8>>,
+    /// The ServerKeyExchange body as sent.
+    server_key_exchange: Option<Vec<u8>>,
     /// The last warning alert (level 1, not close_notify), which does not
     /// end the flight.
     warning: Option<(u8, u8)>,
@@ -219,6 +238,8 @@ impl FlightParser {
             hello: None,
             certificates: Vec::new(),
             key_exchange: None,
+            server_random: None,
+            server_key_exchange: None,
             warning: None,
             decided: None,
         }
@@ -535,6 +556,8 @@ impl FlightParser {
                         self.decided = Some(FlightOutcome::HelloRetryRequest { hello });
                     }
                     Ok(hello) => {
+                        // legacy_version (2 bytes), then the random.
+                        self.server_random = body.get(2..34).map(<[u8]>::to_vec);
                         let tls13_style = hello.selected_version >= 0x0304
                             && hello
                                 .extensions
@@ -561,6 +584,7 @@ impl FlightParser {
             handshake_type::SERVER_KEY_EXCHANGE => {
                 let suite = self.hello.as_ref().map(|h| h.cipher_suite);
                 self.key_exchange = Some(key_exchange(body, suite));
+                self.server_key_exchange = Some(body.to_vec());
             }
             handshake_type::SERVER_HELLO_DONE => self.decide_hello(true),
             handshake_type::SERVER_HELLO => self.malformed("a second ServerHello".to_owned()),
@@ -568,6 +592,50 @@ impl FlightParser {
             // and anything unknown: not needed here.
             _ => {}
         }
+    }
+
+    /// The signed part of a TLS 1.2 ServerKeyExchange for an ECDHE or DHE
+    /// suite authenticated by an RSA, ECDSA or DSA certificate, once the
+    /// ServerHello and the ServerKeyExchange were seen. `None` for other
+    /// versions (TLS 1.0 and 1.1 sign without naming the algorithm) and
+    /// suites (anonymous, PSK, static RSA), for explicit curves, and when
+    /// the message does not parse or has bytes after the signature.
+    pub fn signed_params(&self) -> Option<SignedParams> {
+        let hello = self.hello.as_ref()?;
+        if hello.selected_version != 0x0303 {
+            return None;
+        }
+        let info = suite_info(hello.cipher_suite)?;
+        let body = self.server_key_exchange.as_deref()?;
+        let mut r = Reader::new(body);
+        match (info.kx, info.auth) {
+            (Kx::Ecdhe, Auth::Rsa | Auth::Ecdsa) => {
+                // ECParameters with a named curve, then the point <1..2^8-1>.
+                if r.u8()? != 3 {
+                    return None;
+                }
+                r.u16()?;
+                if r.sub_u8()?.is_empty() {
+                    return None;
+                }
+            }
+            (Kx::Dhe, Auth::Rsa | Auth::Dss) => {
+                parse_server_dh_params(&mut r).ok()?;
+            }
+            _ => return None,
+        }
+        let params = body.get(..body.len().checked_sub(r.remaining())?)?;
+        let signed = r.rest();
+        let mut d = Reader::new(signed);
+        d.u16()?;
+        if d.sub_u16()?.is_empty() || !d.is_empty() {
+            return None;
+        }
+        Some(SignedParams {
+            server_random: self.server_random.clone()?,
+            params: params.to_vec(),
+            signed: signed.to_vec(),
+        })
     }
 
     /// Decides a `Hello` outcome from what was collected.
@@ -733,6 +801,47 @@ mod tests {
             handshake(12, &ecdhe_ske_body(29)),
             handshake(14, &[]),
         ])
+    }
+
+    #[test]
+    fn signed_params_of_a_tls12_ecdhe_flight() {
+        let mut p = FlightParser::new(false);
+        assert!(p.feed(&flight_12_ecdhe()).is_some());
+        let s = p.signed_params().unwrap();
+        let mut random = vec![0x77; 24];
+        random.extend(b"DOWNGRD\x01");
+        assert_eq!(s.server_random, random);
+        // curve_type, named curve x25519, the 65-byte point with its length.
+        assert_eq!(&s.params[..4], &[3, 0, 29, 65]);
+        assert_eq!(s.params.len(), 4 + 65);
+        assert_eq!(&s.signed[..4], &[0x08, 0x04, 0x01, 0x00]);
+        assert_eq!(s.signed.len(), 4 + 256);
+    }
+
+    #[test]
+    fn signed_params_need_a_signed_tls12_key_exchange() {
+        // TLS 1.3: nothing signed in the clear.
+        let mut p = FlightParser::new(false);
+        p.feed(&hs_record(&[handshake(2, &server_hello_13_body())]));
+        assert_eq!(p.signed_params(), None);
+        // Static RSA: no ServerKeyExchange.
+        let mut p = FlightParser::new(false);
+        p.feed(&hs_record(&[
+            handshake(2, &server_hello_12_body(0x009c)),
+            handshake(11, &certificate_12_body(&[100])),
+            handshake(14, &[]),
+        ]));
+        assert_eq!(p.signed_params(), None);
+        // Bytes after the signature.
+        let mut ske = ecdhe_ske_body(29);
+        ske.push(0);
+        let mut p = FlightParser::new(false);
+        p.feed(&hs_record(&[
+            handshake(2, &server_hello_12_body(0xc02f)),
+            handshake(12, &ske),
+            handshake(14, &[]),
+        ]));
+        assert_eq!(p.signed_params(), None);
     }
 
     #[test]

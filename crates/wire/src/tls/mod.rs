@@ -21,7 +21,7 @@ mod transcript;
 pub use client_hello::{
     ClientHelloSpec, all_groups, all_sig_algs, build_client_hello, build_sslv2_client_hello,
 };
-pub use flight::{FlightOutcome, FlightParser, Incomplete, KeyExchange};
+pub use flight::{FlightOutcome, FlightParser, Incomplete, KeyExchange, SignedParams};
 pub use handshake::{
     ClientHelloInfo, HANDSHAKE_HEADER_LEN, HELLO_RETRY_REQUEST_RANDOM, ParseError, ServerHelloInfo,
     ServerKeyExchangeInfo, extension_type, handshake_type, parse_certificates, parse_client_hello,

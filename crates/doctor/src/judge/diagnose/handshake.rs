@@ -1,11 +1,13 @@
-//! The rule of the modern handshake: `tls-handshake-failed`, with the alert's meaning and what
-//! the scan says about why.
+//! The rules of the modern handshake: `tls-handshake-failed`, with the alert's meaning and what
+//! the scan says about why; `handshake-signature-invalid`, from the handshake's signature and the
+//! scan's.
 
 use crate::judge::diagnose::finding;
 use crate::model::finding::Finding;
 use crate::model::observation::EndpointObservation;
 use crate::model::scan::TlsScan;
 use crate::model::scan::VersionStatus;
+use crate::model::signature::SignatureCheck;
 use serde_json::json;
 
 /// The plain meaning of a TLS alert a server sends during the handshake.
@@ -77,6 +79,91 @@ pub(super) fn handshake_failed(obs: &EndpointObservation) -> Option<Finding> {
         None => summary,
     };
     Some(finding("tls-handshake-failed", summary, evidence))
+}
+
+/// A handshake signature of an endpoint that does not verify with its certificate's key.
+#[derive(Debug, Clone, Copy)]
+pub struct BadSignature<'a> {
+    /// The handshake it was seen in: "the handshake", "the handshake without SNI", "the scan".
+    pub seen_in: &'static str,
+    /// "TLSv1.3"
+    pub version: Option<&'a str>,
+    /// The suite (the scan's connections).
+    pub suite: Option<&'a str>,
+    pub check: &'a SignatureCheck,
+}
+
+impl BadSignature<'_> {
+    /// "the TLSv1.3 CertificateVerify (ECDSA_NISTP256_SHA256)", with the suite when known.
+    pub fn words(&self) -> String {
+        format!(
+            "the {}{}{} ({})",
+            self.version.map(|v| format!("{v} ")).unwrap_or_default(),
+            self.check.message,
+            self.suite.map(|s| format!(" for {s}")).unwrap_or_default(),
+            self.check.scheme
+        )
+    }
+}
+
+/// Every handshake signature of `obs` that was checked and does not verify: the handshake's,
+/// the one without SNI, then the scan's (one per suite).
+pub fn invalid_signatures(obs: &EndpointObservation) -> Vec<BadSignature<'_>> {
+    let handshakes = [
+        ("the handshake", &obs.tls),
+        ("the handshake without SNI", &obs.no_sni),
+    ];
+    let mut out: Vec<BadSignature<'_>> = handshakes
+        .into_iter()
+        .filter_map(|(seen_in, t)| {
+            let t = t.as_ref()?;
+            let check = t.handshake_signature.as_ref().filter(|c| c.is_invalid())?;
+            Some(BadSignature {
+                seen_in,
+                version: t.version.as_deref(),
+                suite: None,
+                check,
+            })
+        })
+        .collect();
+    out.extend(
+        obs.scan
+            .iter()
+            .flat_map(|s| s.scanned_signatures.iter())
+            .filter(|s| s.check.is_invalid())
+            .map(|s| BadSignature {
+                seen_in: "the scan",
+                version: Some(s.version.as_str()),
+                suite: Some(s.suite.as_str()),
+                check: &s.check,
+            }),
+    );
+    out
+}
+
+/// `handshake-signature-invalid`: the server signs its handshake with a key that is not its
+/// certificate's, so no client completes a handshake with it.
+pub(super) fn signature_invalid(obs: &EndpointObservation) -> Option<Finding> {
+    let bad = invalid_signatures(obs);
+    bad.first()?;
+    let mut words: Vec<String> = bad.iter().map(BadSignature::words).collect();
+    // The handshake without SNI often shows the same signature as the one with SNI.
+    words.dedup();
+    let summary = format!(
+        "the server's handshake signature does not verify with the public key of the certificate it sends ({}): it signs with another key than its certificate's, so every client aborts the handshake (OpenSSL: \"bad signature\")",
+        words.join("; ")
+    );
+    let evidence = json!({
+        "signatures": bad.iter().map(|b| json!({
+            "seen_in": b.seen_in,
+            "version": b.version,
+            "suite": b.suite,
+            "message": b.check.message,
+            "scheme": b.check.scheme,
+            "error": b.check.error,
+        })).collect::<Vec<_>>(),
+    });
+    Some(finding("handshake-signature-invalid", summary, evidence))
 }
 
 /// The scan found versions before TLS 1.2 offered, and neither TLS 1.2 nor 1.3.

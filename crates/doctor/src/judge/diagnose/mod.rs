@@ -3,7 +3,7 @@
 //! diagnosed again, and every rule is tested from JSON fixtures.
 //!
 //! * `smtp`: the SMTP dialogue up to STARTTLS;
-//! * `handshake`: the modern TLS handshake;
+//! * `handshake`: the modern TLS handshake, and the handshake signatures (the scan's too);
 //! * `scan`: the scan of versions, suites and groups;
 //! * `certificate`: one certificate chain, and the one sent without SNI.
 
@@ -14,7 +14,9 @@ mod smtp;
 
 pub use certificate::certificate_findings;
 pub use certificate::sni_cert_differs;
+pub use handshake::BadSignature;
 pub use handshake::alert_meaning;
+pub use handshake::invalid_signatures;
 pub use scan::scan_findings;
 
 use crate::judge::registry::lookup;
@@ -49,6 +51,7 @@ pub fn diagnose(obs: &EndpointObservation, analysis: Option<&ChainAnalysis>) -> 
         return out;
     }
     out.extend(handshake::handshake_failed(obs));
+    out.extend(handshake::signature_invalid(obs));
     if let Some(sc) = &obs.scan {
         out.extend(scan_findings(sc));
     }

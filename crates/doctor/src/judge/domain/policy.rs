@@ -36,7 +36,8 @@ pub(super) fn judge_policy(
     let unreachable = unreachable(p, domain);
     let reachable = unreachable.is_none();
     fs.extend(unreachable);
-    let cert_problem = analysis.as_ref().and_then(|a| cert_invalid(p, a));
+    let cert_problem =
+        signature_invalid(p).or_else(|| analysis.as_ref().and_then(|a| cert_invalid(p, a)));
     let cert_ok = cert_problem.is_none();
     fs.extend(cert_problem);
     let mut parsed_ok = false;
@@ -96,6 +97,20 @@ fn unreachable(p: &PolicyFetch, domain: &str) -> Option<Finding> {
             format!("{} answers HTTP {status} instead of 200", p.url)
         },
         json!({"url": p.url, "status": status, "location": p.location}),
+    ))
+}
+
+/// `mta-sts-policy-cert-invalid` for a policy host whose handshake signature does not verify with
+/// its certificate's key: senders abort the handshake and get no policy, whatever the chain.
+fn signature_invalid(p: &PolicyFetch) -> Option<Finding> {
+    let c = p.handshake_signature.as_ref().filter(|c| c.is_invalid())?;
+    Some(finding(
+        "mta-sts-policy-cert-invalid",
+        format!(
+            "the policy host {}: its {} signature ({}) does not verify with the certificate's key (it does not hold the private key): senders abort the handshake and get no policy",
+            p.host, c.message, c.scheme
+        ),
+        json!({"host": p.host, "handshake_signature": c}),
     ))
 }
 

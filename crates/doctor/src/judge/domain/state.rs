@@ -16,6 +16,9 @@ pub(super) struct EpState<'a> {
     pub(super) cert_problem: Option<String>,
     pub(super) version: Option<String>,
     pub(super) chain: Vec<Vec<u8>>,
+    /// The server's handshake signature does not verify with its certificate's key: every
+    /// sender aborts the handshake, so neither the chain nor a TLSA match counts. Why, in words.
+    pub(super) bad_signature: Option<String>,
 }
 
 /// Sum up an endpoint's report for the domain's rules.
@@ -39,8 +42,17 @@ pub(super) fn assess(ep: &EndpointReport) -> EpState<'_> {
     let chain: Vec<Vec<u8>> = tls
         .map(|t| t.chain.iter().map(|c| c.0.clone()).collect())
         .unwrap_or_default();
-    let (cert_valid, cert_problem) = match &ep.chain_analysis {
-        Some(a) if tls.is_some() => cert_verdict(a),
+    let bad_signature = crate::judge::diagnose::invalid_signatures(o)
+        .first()
+        .map(|b| {
+            format!(
+                "{} signature does not verify with the certificate's key (the server does not hold its private key): senders abort the handshake",
+                b.words()
+            )
+        });
+    let (cert_valid, cert_problem) = match (&ep.chain_analysis, &bad_signature) {
+        (_, Some(why)) if tls.is_some() => (false, Some(why.clone())),
+        (Some(a), _) if tls.is_some() => cert_verdict(a),
         _ => (false, None),
     };
     EpState {
@@ -52,6 +64,7 @@ pub(super) fn assess(ep: &EndpointReport) -> EpState<'_> {
         cert_problem,
         version: tls.and_then(|t| t.version.clone()),
         chain,
+        bad_signature,
     }
 }
 
@@ -125,6 +138,9 @@ pub(super) fn endpoint_text(s: &EpState<'_>) -> (String, String) {
             "no-starttls".into(),
             "no STARTTLS: mail arrives in plaintext".into(),
         );
+    }
+    if let Some(why) = &s.bad_signature {
+        return ("tls-failed".into(), why.clone());
     }
     if !s.tls_done {
         let why = o

@@ -97,11 +97,22 @@ fn address_results<'s, 'a>(
     let secure = t.state == "secure";
     for &s in eps {
         let (status, detail) = endpoint_text(s);
-        let results = if secure && s.reachable {
+        let mut results = if secure && s.reachable {
             match_chain(&t.records, &s.chain, std::slice::from_ref(&h.host))
         } else {
             Vec::new()
         };
+        if s.bad_signature.is_some() {
+            // The server cannot prove it holds the key: a DANE sender's handshake fails before
+            // any match could count.
+            for r in results.iter_mut().filter(|r| r.result == "match") {
+                r.result = "no-match".into();
+                r.detail = format!(
+                    "{}, but the server's handshake signature does not verify with the certificate's key: the match does not count",
+                    r.detail
+                );
+            }
+        }
         let usable: Vec<&TlsaResult> = results.iter().filter(|r| r.result != "unusable").collect();
         if s.reachable && secure && !usable.is_empty() {
             if usable.iter().all(|r| r.result != "match") {
@@ -127,6 +138,8 @@ fn mismatch(h: &MxHostObservation, t: &HostTlsa, (s, results): &Matched<'_, '_>)
     let current = s.chain.first().and_then(|c| record_for(c, 3, 1, 1));
     let why = if !s.starttls {
         "the server offers no STARTTLS, which DANE senders require".to_string()
+    } else if let Some(why) = &s.bad_signature {
+        why.clone()
     } else if !s.tls_done {
         "no TLS handshake completes".to_string()
     } else {

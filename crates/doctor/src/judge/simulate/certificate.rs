@@ -2,6 +2,7 @@
 //! and the names it checks; and what a peer that sends no SNI is shown.
 
 use crate::judge::simulate::outcome::Ended;
+use crate::judge::simulate::outcome::fail;
 use crate::judge::simulate::outcome::fail_with;
 use crate::judge::simulate::outcome::unknown;
 use crate::model::cert::ChainAnalysis;
@@ -16,6 +17,40 @@ type Refusal = (String, String, String, bool);
 
 /// The words before the detail of a failure seen by a peer that sends no SNI.
 const NO_SNI: &str = "this peer sends no SNI and gets the server's default certificate: ";
+
+/// A server whose handshake signature does not verify with its certificate's key: the peer
+/// aborts the handshake after `negotiated`. Every peer does, also one that verifies no
+/// certificate: the signature check is part of TLS itself (OpenSSL, GnuTLS, Java, Go, rustls).
+/// The first bad signature seen decides (a server with two certificates whose second one is
+/// fine is not told apart here).
+pub(super) fn bad_signature(
+    p: &Profile,
+    obs: &EndpointObservation,
+    negotiated: &Negotiated,
+    notes: &[String],
+) -> Result<(), Ended> {
+    let bad = crate::judge::diagnose::invalid_signatures(obs);
+    let Some(b) = bad.first() else {
+        return Ok(());
+    };
+    let mut s = fail(
+        p,
+        "bad-signature",
+        format!(
+            "{} signature, seen in {}, does not verify with the certificate's public key: the server does not hold its certificate's private key, and the peer aborts the handshake",
+            b.words(),
+            b.seen_in
+        ),
+        Some(
+            "install the private key that belongs to the certificate (see `smtp-tls-doctor explain handshake-signature-invalid`)"
+                .into(),
+        ),
+        false,
+        notes.to_vec(),
+    );
+    s.negotiated = Some(negotiated.clone());
+    Err(Box::new(s))
+}
 
 /// A peer that verifies the chain or the name: unknown without a chain, a failure (after
 /// `negotiated`) when it refuses the chain or a name. `sni_note`: the chain is the one sent

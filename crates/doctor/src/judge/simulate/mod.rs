@@ -83,7 +83,7 @@ pub fn simulate(
 }
 
 /// The simulation step by step: STARTTLS, the version, the suite, the group, the DHE group, the
-/// certificate. The first step the peer cannot pass ends it (`Err`).
+/// handshake signature, the certificate. The first step the peer cannot pass ends it (`Err`).
 fn run(
     p: &Profile,
     obs: &EndpointObservation,
@@ -120,6 +120,7 @@ fn run(
         suite_name: negotiate::suite_name(&suite),
         group,
     };
+    certificate::bad_signature(p, obs, &negotiated, notes)?;
     certificate::verify_certificate(p, analysis, sni_note, names, &negotiated, notes)?;
     notes.extend(certificate::no_sni_note(p, obs, no_sni_analysis));
     Ok(Simulation {

@@ -121,6 +121,7 @@ pub(super) fn fail(
                     | "no-common-suite"
                     | "no-common-group"
                     | "dh-too-small"
+                    | "bad-signature"
             ),
         fix_server,
         fix_client: if client_at_fault {
