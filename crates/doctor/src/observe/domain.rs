@@ -306,8 +306,7 @@ pub async fn fetch_policy(domain: &str, dns: &Dns, opts: &CheckOptions) -> Polic
         address_lookup: got.lookups,
         tls_version: got.tls_version,
         chain: got.chain.into_iter().map(CertBytes).collect(),
-        // Not recorded yet: the fetcher (observe::http) does not hand its verifier's check out.
-        handshake_signature: None,
+        handshake_signature: got.handshake_signature,
         status: None,
         content_type: None,
         location: None,

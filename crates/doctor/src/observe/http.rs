@@ -415,6 +415,8 @@ pub struct Fetched {
     pub tls_version: Option<String>,
     /// `https`: the chain as sent, DER, leaf first (also when the handshake then failed).
     pub chain: Vec<Vec<u8>>,
+    /// For https: the check of the server's handshake signature against the leaf's key.
+    pub handshake_signature: Option<crate::model::signature::SignatureCheck>,
     /// The complete response, whatever its status.
     pub response: Option<Response>,
     /// Bytes of answer received.
@@ -434,6 +436,7 @@ pub async fn fetch(req: &Request<'_>) -> Fetched {
         source: None,
         tls_version: None,
         chain: Vec::new(),
+        handshake_signature: None,
         response: None,
         received: 0,
         stage: Stage::Resolve,
@@ -502,6 +505,7 @@ async fn run(req: &Request<'_>, url: &Url, f: &mut Fetched) -> Result<(), FetchE
         .await
         .ok_or(FetchError::HandshakeTimeout { address })?;
     f.chain = verifier.chain();
+    f.handshake_signature = verifier.handshake_signature();
     let tls = hs.map_err(|error| FetchError::Handshake { address, error })?;
     f.tls_version = tls
         .get_ref()
