@@ -125,6 +125,8 @@ pub struct LabConfig {
     pub only: Option<Vec<String>>,
     /// Delay of the banner-delay scenario's greeting (default 3 s).
     pub banner_delay: Duration,
+    /// The drip scenario's pause between two bytes (default 2 s).
+    pub drip_pause: Duration,
 }
 
 impl LabConfig {
@@ -136,6 +138,7 @@ impl LabConfig {
             dir,
             only: None,
             banner_delay: Duration::from_secs(3),
+            drip_pause: Duration::from_secs(2),
         }
     }
 }

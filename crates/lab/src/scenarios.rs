@@ -254,7 +254,7 @@ static SCENARIOS: [Scenario; 46] = [
     ),
     starttls(
         "drip",
-        "drips its banner, then its EHLO and STARTTLS replies, one byte every 2 s",
+        "drips its banner, its EHLO and STARTTLS replies and its answer to the ClientHello, one byte every 2 s",
         "check incomplete: no complete banner within the time limit (or the whole check's --deadline)",
         &[],
         Some("banner"),
@@ -679,7 +679,7 @@ enum Kind {
     /// Greets with 421 too many connections and closes.
     Banner421,
     EximBusy,
-    Drip,
+    Drip(Duration),
     GarbageBanner,
     EndlessLine,
     Reset,
@@ -741,12 +741,10 @@ impl Refusal {
     }
 }
 
-/// drip: the pause between two bytes.
-const DRIP_PAUSE: Duration = Duration::from_secs(2);
-
-/// drip: the banner one byte every [`DRIP_PAUSE`], then for each line the client sends (EHLO,
-/// STARTTLS) the reply likewise; no TLS follows. Every wait is bounded by the idle timeout.
-async fn drip(mut tcp: TcpStream) {
+/// drip: the banner one byte every `pause` (2 s in the lab), then for each line the client sends (EHLO,
+/// STARTTLS) the reply likewise, then after the ClientHello a handshake_failure alert likewise.
+/// Every wait is bounded by the idle timeout.
+async fn drip(mut tcp: TcpStream, pause: Duration) {
     use tokio::io::AsyncReadExt;
     let replies = [
         format!("220 {LAB_HOST} ESMTP smtp-tls-doctor lab (drip)\r\n"),
@@ -771,12 +769,20 @@ async fn drip(mut tcp: TcpStream) {
             if tcp.write_all(&[b]).await.is_err() {
                 return;
             }
-            tokio::time::sleep(DRIP_PAUSE).await;
+            tokio::time::sleep(pause).await;
         }
     }
-    // The handshake: nothing comes, until the client gives up.
-    let mut sink = [0u8; 512];
-    let _ = timeout(IDLE_TIMEOUT, tcp.read(&mut sink)).await;
+    // The handshake: after the client's ClientHello, a handshake_failure alert, dripped too.
+    let mut hello = [0u8; 512];
+    if !matches!(timeout(IDLE_TIMEOUT, tcp.read(&mut hello)).await, Ok(Ok(n)) if n > 0) {
+        return;
+    }
+    for b in [0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28] {
+        if tcp.write_all(&[b]).await.is_err() {
+            return;
+        }
+        tokio::time::sleep(pause).await;
+    }
 }
 
 /// How long the silent scenario keeps a connection open.
@@ -1092,7 +1098,7 @@ pub(crate) fn build(
             return Ok(Server {
                 refusal: Refusal::Never,
                 connections: std::sync::atomic::AtomicU32::new(0),
-                kind: Kind::Drip,
+                kind: Kind::Drip(cfg.drip_pause),
             });
         }
         "terminal-escapes" => {
@@ -1168,7 +1174,7 @@ impl Server {
                 };
                 serve(io, *mode, config, tls.as_ref()).await;
             }
-            Kind::Drip => drip(tcp).await,
+            Kind::Drip(pause) => drip(tcp, *pause).await,
             Kind::Reset => {
                 // SO_LINGER 0: close() sends a RST instead of a FIN.
                 let _ = tcp.set_zero_linger();

@@ -287,3 +287,44 @@ async fn busy_scenarios_refuse_as_their_servers_do() {
     assert!(served, "exim-busy serves again after the others closed");
     lab.shutdown().await;
 }
+
+/// The drip scenario (here 5 ms a byte instead of 2 s): the banner, the EHLO and STARTTLS
+/// replies, and after the ClientHello a handshake_failure alert, each a byte at a time.
+#[tokio::test]
+async fn drip_drips_through_to_the_handshake() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().expect("dir");
+    let mut cfg = LabConfig::new(dir.path().to_path_buf());
+    cfg.only = Some(vec!["drip".into()]);
+    cfg.drip_pause = std::time::Duration::from_millis(5);
+    let lab = lab::start(cfg).await.expect("lab starts");
+    let addr = lab.endpoints.first().map(|e| e.addr).expect("drip");
+    let mut tcp = TcpStream::connect(addr).await.expect("connect");
+    async fn until(tcp: &mut TcpStream, end: &[u8]) -> Vec<u8> {
+        let mut got = Vec::new();
+        let mut b = [0u8; 1];
+        while !got.ends_with(end) {
+            let n = tokio::time::timeout(std::time::Duration::from_secs(30), tcp.read(&mut b))
+                .await
+                .expect("a byte in time")
+                .expect("read");
+            assert_eq!(n, 1, "one byte at a time, then more: {got:?}");
+            got.push(b[0]);
+        }
+        got
+    }
+    let banner = until(&mut tcp, b"\r\n").await;
+    assert!(banner.starts_with(b"220 "), "{banner:?}");
+    tcp.write_all(b"EHLO me.test\r\n").await.expect("send");
+    let ehlo = until(&mut tcp, b"250 STARTTLS\r\n").await;
+    assert!(ehlo.starts_with(b"250-"), "{ehlo:?}");
+    tcp.write_all(b"STARTTLS\r\n").await.expect("send");
+    let ready = until(&mut tcp, b"\r\n").await;
+    assert!(ready.starts_with(b"220 "), "{ready:?}");
+    tcp.write_all(&[0x16, 0x03, 0x01, 0x00, 0x01, 0x01])
+        .await
+        .expect("a hello");
+    let alert = until(&mut tcp, &[0x02, 0x28]).await;
+    assert_eq!(alert, [0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28]);
+    lab.shutdown().await;
+}
