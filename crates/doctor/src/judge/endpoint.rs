@@ -146,19 +146,23 @@ fn domain_findings_first(r: &CheckReport) -> Vec<Finding> {
     all
 }
 
+/// The verdict a finding gives: problems for an error, warnings for a warning.
+fn finding_verdict(subject: &str, f: &Finding) -> Verdict {
+    Verdict {
+        status: if f.severity == Severity::Error {
+            Status::Problems
+        } else {
+            Status::Warnings
+        },
+        code: Some(f.code.clone()),
+        text: format!("{subject}: {} [{}]", f.summary, f.code),
+    }
+}
+
 /// A domain's verdict from its most important finding; `senders` sums up a domain without one.
 fn domain_verdict(domain: &str, top: Option<&Finding>, senders: &str) -> Verdict {
     match top {
-        Some(f) if f.severity == Severity::Error => Verdict {
-            status: Status::Problems,
-            code: Some(f.code.clone()),
-            text: format!("{domain}: {} [{}]", f.summary, f.code),
-        },
-        Some(f) if f.severity == Severity::Warning => Verdict {
-            status: Status::Warnings,
-            code: Some(f.code.clone()),
-            text: format!("{domain}: {} [{}]", f.summary, f.code),
-        },
+        Some(f) if f.severity != Severity::Note => finding_verdict(domain, f),
         _ => Verdict {
             status: Status::Ok,
             code: None,
@@ -259,11 +263,7 @@ fn check_verdict(
     r: &CheckReport,
 ) -> Verdict {
     match (top, error) {
-        (Some(f), _) if f.severity == Severity::Error => Verdict {
-            status: Status::Problems,
-            code: Some(f.code.clone()),
-            text: format!("{target}: {} [{}]", f.summary, f.code),
-        },
+        (Some(f), _) if f.severity == Severity::Error => finding_verdict(target, f),
         (_, Some((host, _, f))) => Verdict {
             status: Status::Error,
             code: None,
@@ -273,11 +273,7 @@ fn check_verdict(
                 f.message
             ),
         },
-        (Some(f), None) if f.severity == Severity::Warning => Verdict {
-            status: Status::Warnings,
-            code: Some(f.code.clone()),
-            text: format!("{target}: {} [{}]", f.summary, f.code),
-        },
+        (Some(f), None) if f.severity == Severity::Warning => finding_verdict(target, f),
         _ => Verdict {
             status: Status::Ok,
             code: None,
