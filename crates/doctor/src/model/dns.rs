@@ -184,6 +184,20 @@ impl DnsAnswer {
             .collect()
     }
 
+    /// The MX records as (preference, exchange), in the order given.
+    pub fn mx_records(&self) -> Vec<(u16, String)> {
+        self.records
+            .iter()
+            .filter_map(|r| match r {
+                DnsRecord::MX {
+                    preference,
+                    exchange,
+                } => Some((*preference, exchange.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The addresses of A/AAAA records.
     pub fn addresses(&self) -> Vec<IpAddr> {
         self.records

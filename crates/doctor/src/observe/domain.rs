@@ -7,7 +7,6 @@
 
 use crate::model::cert::CertBytes;
 use crate::model::dns::DnsAnswer;
-use crate::model::dns::DnsRecord;
 use crate::model::dns::Outcome;
 use crate::model::domain::DomainObservation;
 use crate::model::domain::DomainOptions;
@@ -71,17 +70,7 @@ pub async fn observe_domain(
     let mut targets: Vec<(String, Option<u16>)> = Vec::new();
     match mx.outcome {
         Outcome::Records => {
-            let mut list: Vec<(u16, String)> = mx
-                .records
-                .iter()
-                .filter_map(|r| match r {
-                    DnsRecord::MX {
-                        preference,
-                        exchange,
-                    } => Some((*preference, exchange.clone())),
-                    _ => None,
-                })
-                .collect();
+            let mut list = mx.mx_records();
             list.sort_by_key(|(p, _)| *p);
             let null = list.len() == 1 && list.first().is_some_and(|(_, e)| e.is_empty());
             if !null {

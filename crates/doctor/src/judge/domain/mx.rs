@@ -5,7 +5,6 @@ use crate::judge::diagnose::finding;
 use crate::judge::domain::state::EpState;
 use crate::judge::domain::state::endpoint_text;
 use crate::judge::domain::state::of_host;
-use crate::model::dns::DnsRecord;
 use crate::model::dns::Outcome;
 use crate::model::domain::DomainObservation;
 use crate::model::domain::MxHostObservation;
@@ -14,17 +13,7 @@ use serde_json::json;
 
 /// The MX records as (preference, exchange).
 fn mx_records(obs: &DomainObservation) -> Vec<(u16, String)> {
-    obs.mx
-        .records
-        .iter()
-        .filter_map(|r| match r {
-            DnsRecord::MX {
-                preference,
-                exchange,
-            } => Some((*preference, exchange.clone())),
-            _ => None,
-        })
-        .collect()
+    obs.mx.mx_records()
 }
 
 /// The domain publishes a null MX ("0 .", RFC 7505), alone: it accepts no mail.
