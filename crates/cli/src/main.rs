@@ -44,6 +44,7 @@ fn write_out(args: std::fmt::Arguments<'_>) {
     }
 }
 
+mod bulk;
 mod capture_pki;
 mod client;
 #[cfg(feature = "lab")]
@@ -68,9 +69,9 @@ const EXIT_USAGE: u8 = 64;
 
 /// The end of `--help`: the exit statuses, and the demo when the lab is built in.
 const AFTER_HELP: &str = if cfg!(feature = "lab") {
-    "Exit status: 0 nothing wrong (or warnings only), 1 problems that make some peer fail,\n2 the check could not be done (unreachable, refused, timed out), 64 usage error.\n\nTry `smtp-tls-doctor demo` to see every diagnosis against the built-in lab of broken servers."
+    "Exit status: 0 nothing wrong (or warnings only), 1 problems that make some peer fail,\n2 the check could not be done (unreachable, refused, timed out), 64 usage error.\nWith --targets: 0 every line ok, 1 some line has problems, 2 some line could not be checked,\n130 stopped by Ctrl-C (143 by SIGTERM).\n\nTry `smtp-tls-doctor demo` to see every diagnosis against the built-in lab of broken servers."
 } else {
-    "Exit status: 0 nothing wrong (or warnings only), 1 problems that make some peer fail,\n2 the check could not be done (unreachable, refused, timed out), 64 usage error."
+    "Exit status: 0 nothing wrong (or warnings only), 1 problems that make some peer fail,\n2 the check could not be done (unreachable, refused, timed out), 64 usage error.\nWith --targets: 0 every line ok, 1 some line has problems, 2 some line could not be checked,\n130 stopped by Ctrl-C (143 by SIGTERM)."
 };
 
 #[derive(Parser, Debug)]
@@ -113,9 +114,54 @@ struct CheckArgs {
     /// Or DOMAIN: a mail domain (a bare name with MX records, or --domain): every MX host.
     #[arg(
         value_name = "HOST[:PORT]|DOMAIN",
-        required_unless_present = "from_json"
+        required_unless_present_any = ["from_json", "targets"]
     )]
     target: Option<String>,
+    /// Bulk: check every target of FILE (one a line, as TARGET; `-` for standard input; blank
+    /// lines and `#` comments skipped) with the other flags, writing one JSON line per target
+    /// (docs/bulk.md).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["target", "from_json", "export_chain", "transcript"], help_heading = "Bulk runs")]
+    targets: Option<PathBuf>,
+    /// With --targets: write the JSON lines to FILE (a new file, or the earlier run's with
+    /// --resume) instead of standard output.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "targets",
+        help_heading = "Bulk runs"
+    )]
+    output: Option<PathBuf>,
+    /// With --targets: go on with the run that wrote --output FILE: the targets it has lines for
+    /// are skipped, the others appended.
+    #[arg(long, requires = "output", help_heading = "Bulk runs")]
+    resume: bool,
+    /// With --targets: check only shard K of N (0 <= K < N): the targets whose line hashes to K.
+    /// N runs with K = 0..N-1 check every target once.
+    #[arg(
+        long,
+        value_name = "K/N",
+        requires = "targets",
+        help_heading = "Bulk runs"
+    )]
+    shard: Option<String>,
+    /// With --targets: targets checked at once.
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=1024), help_heading = "Bulk runs")]
+    concurrency: u16,
+    /// With --targets: connections open at once in the whole run (each server address also has
+    /// its --max-connections).
+    #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=4096), help_heading = "Bulk runs")]
+    max_open: u16,
+    /// With --targets: show progress on standard error also when it is not a terminal.
+    #[arg(long, requires = "targets", help_heading = "Bulk runs")]
+    progress: bool,
+    /// With --targets: write the summary (counts per verdict, finding and MX host) to FILE as JSON.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "targets",
+        help_heading = "Bulk runs"
+    )]
+    summary: Option<PathBuf>,
     /// Use STARTTLS whatever the port.
     #[arg(long, conflicts_with = "implicit_tls")]
     starttls: bool,
@@ -512,6 +558,21 @@ async fn run_check(a: CheckArgs) -> ExitCode {
         Ok(o) => o,
         Err(e) => return usage(e),
     };
+    if let Some(targets) = a.targets.clone() {
+        let args = bulk::BulkArgs {
+            targets,
+            output: a.output.clone(),
+            resume: a.resume,
+            shard: a.shard.clone(),
+            concurrency: usize::from(a.concurrency),
+            max_open: usize::from(a.max_open),
+            progress: a.progress,
+            summary: a.summary.clone(),
+            force_domain: a.domain,
+            port: a.port,
+        };
+        return bulk::run(args, opts).await;
+    }
     // A file that will not be written is refused before any connection.
     if let Some(path) = &a.export_chain
         && let Err(e) = doctor::check::export_writable(path, a.force)

@@ -4,6 +4,7 @@
 //! (`observe`), the observations judged (`judge`), and the report assembled. Saved observations
 //! (`replay`) enter at the judging stage. Imports every layer below it.
 
+pub mod bulk;
 pub mod capture;
 
 use crate::judge::endpoint::{finish_error, judge, judge_domain_report};
@@ -18,7 +19,9 @@ use crate::observe::dns::Dns;
 use crate::observe::domain::has_mx;
 use crate::observe::endpoint::{observe_endpoint, resolve};
 use crate::observe::probe::EndpointSpec;
+use crate::observe::shared::Shared;
 use std::net::IpAddr;
+use std::sync::Arc;
 use time::OffsetDateTime;
 
 /// The names the certificate must cover: the host (unless it is an address), then `--name`s.
@@ -56,8 +59,73 @@ fn missing_issuer(
     move |chain, fetched| crate::judge::cert::missing_issuer_url(chain, fetched, trust, now)
 }
 
+/// What the checks of one run share: connection caps, the observations and fetches made once
+/// ([`Shared`]), and one resolver (with a cache in a bulk run).
+/// The resolver is set up when first needed: a host check given by address never reads the
+/// system's DNS configuration.
+pub struct Context {
+    shared: Shared,
+    dns_config: crate::model::dns::DnsConfig,
+    dns_cache: Option<usize>,
+    dns: std::sync::OnceLock<Result<Arc<Dns>, Error>>,
+}
+
+impl Context {
+    /// For one check.
+    pub fn single(opts: &CheckOptions) -> Context {
+        Context {
+            shared: Shared::new(opts.scan.max_connections),
+            dns_config: opts.dns.clone(),
+            dns_cache: None,
+            dns: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// For a bulk run: every target checked under it shares its caches, the per-address
+    /// connection caps (`--max-connections`), and at most `open` connections in all.
+    pub fn bulk(opts: &CheckOptions, open: usize) -> Context {
+        Context {
+            shared: Shared::with_global(opts.scan.max_connections, Some(open)),
+            dns_config: opts.dns.clone(),
+            dns_cache: Some(DNS_ANSWERS_KEPT),
+            dns: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The run's resolver.
+    pub fn dns(&self) -> Result<Arc<Dns>, Error> {
+        self.dns
+            .get_or_init(|| {
+                Dns::new(self.dns_config.clone()).map(|d| {
+                    Arc::new(match self.dns_cache {
+                        Some(n) => d.with_cache(n),
+                        None => d,
+                    })
+                })
+            })
+            .clone()
+    }
+
+    /// Endpoints observed and still held for reuse.
+    pub fn endpoints_held(&self) -> usize {
+        self.shared.endpoints_held()
+    }
+}
+
+/// DNS answers a bulk run keeps (a few hundred bytes each).
+const DNS_ANSWERS_KEPT: usize = 50_000;
+
 /// Check one server `HOST[:PORT]`.
 pub async fn check(input: &str, opts: &CheckOptions) -> Result<CheckReport, Error> {
+    check_in(input, opts, &Context::single(opts)).await
+}
+
+/// [`check`] within a run.
+pub async fn check_in(
+    input: &str,
+    opts: &CheckOptions,
+    ctx: &Context,
+) -> Result<CheckReport, Error> {
     let mut opts = opts.clone();
     opts.timeouts.start(crate::model::options::DEADLINE_HOST);
     let opts = &opts;
@@ -92,12 +160,8 @@ pub async fn check(input: &str, opts: &CheckOptions) -> Result<CheckReport, Erro
         mode,
         sni,
     };
-    let sem = std::sync::Arc::new(tokio::sync::Semaphore::new(
-        opts.scan.max_connections.max(1),
-    ));
-    let aia = crate::observe::aia::Cache::default();
     let (obs, connections) =
-        observe_endpoint(&spec, opts, &missing_issuer(&trust, now), &aia, sem).await;
+        observe_endpoint(&spec, opts, &missing_issuer(&trust, now), &ctx.shared).await;
     let report = base_report(
         input,
         &target.host,
@@ -122,11 +186,23 @@ pub async fn check_domain(
     opts: &CheckOptions,
     dopts: &DomainOptions,
 ) -> Result<CheckReport, Error> {
+    let mut ctx = Context::single(opts);
+    ctx.dns_config = dopts.dns.clone();
+    check_domain_in(input, opts, dopts, &ctx).await
+}
+
+/// [`check_domain`] within a run (the run's resolver: `dopts.dns` is not read).
+pub async fn check_domain_in(
+    input: &str,
+    opts: &CheckOptions,
+    dopts: &DomainOptions,
+    ctx: &Context,
+) -> Result<CheckReport, Error> {
     let mut opts = opts.clone();
     opts.timeouts.start(crate::model::options::DEADLINE_DOMAIN);
     let opts = &opts;
     let trust = load_trust(opts)?;
-    let dns = crate::observe::dns::Dns::new(dopts.dns.clone())?;
+    let dns = ctx.dns()?;
     let now = OffsetDateTime::now_utc();
     let run = crate::observe::domain::observe_domain(
         input,
@@ -134,7 +210,7 @@ pub async fn check_domain(
         opts,
         dopts,
         &missing_issuer(&trust, now),
-        &crate::observe::aia::Cache::default(),
+        &ctx.shared,
     )
     .await?;
     let report = base_report(
@@ -275,6 +351,17 @@ pub async fn target_kind(
     force_domain: bool,
     port: Option<u16>,
 ) -> Result<TargetKind, Error> {
+    target_kind_in(input, opts, force_domain, port, &Context::single(opts)).await
+}
+
+/// [`target_kind`] within a run.
+pub async fn target_kind_in(
+    input: &str,
+    opts: &CheckOptions,
+    force_domain: bool,
+    port: Option<u16>,
+    ctx: &Context,
+) -> Result<TargetKind, Error> {
     load_trust(opts)?;
     let domain = |known_mx| {
         TargetKind::Domain(Box::new(DomainOptions {
@@ -296,7 +383,7 @@ pub async fn target_kind(
     if looks_like_domain(input) && !pinned {
         // Without DNS servers given, the system's resolver decides; when it cannot be read, a
         // host check.
-        if let Ok(dns) = Dns::new(opts.dns.clone()) {
+        if let Ok(dns) = ctx.dns() {
             let mx = has_mx(&name, &dns).await;
             if mx.outcome == Outcome::Records {
                 return Ok(domain(Some(mx)));
@@ -316,9 +403,20 @@ pub async fn run(
     force_domain: bool,
     port: Option<u16>,
 ) -> Result<CheckReport, Error> {
-    match target_kind(input, opts, force_domain, port).await? {
-        TargetKind::Domain(dopts) => check_domain(input, opts, &dopts).await,
-        TargetKind::Host(t) => check(&t, opts).await,
+    run_in(input, opts, force_domain, port, &Context::single(opts)).await
+}
+
+/// [`run`] within a run's [`Context`].
+pub async fn run_in(
+    input: &str,
+    opts: &CheckOptions,
+    force_domain: bool,
+    port: Option<u16>,
+    ctx: &Context,
+) -> Result<CheckReport, Error> {
+    match target_kind_in(input, opts, force_domain, port, ctx).await? {
+        TargetKind::Domain(dopts) => check_domain_in(input, opts, &dopts, ctx).await,
+        TargetKind::Host(t) => check_in(&t, opts, ctx).await,
     }
 }
 

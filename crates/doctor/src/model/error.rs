@@ -64,3 +64,24 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+impl Error {
+    /// A stable kebab-case name of the kind of error (the `error.kind` of a bulk run's line).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Target { .. } => "invalid-target",
+            Error::NotADomain { .. } => "not-a-domain",
+            Error::SystemTrust { .. } => "system-trust",
+            Error::CaFile { .. } => "ca-file",
+            Error::TrustStoreFile { .. } => "truststore-file",
+            Error::TrustStorePassword { .. } => "truststore-password",
+            Error::NoSystemResolver { .. } => "no-system-resolver",
+            Error::TrustAnchor { .. } => "trust-anchor",
+            Error::Dns { .. } => "dns",
+            Error::Profile { .. } => "profile",
+            Error::SavedReport { .. } => "saved-report",
+            Error::ExportChain { .. } => "export-chain",
+            Error::ExportExists { .. } => "export-exists",
+        }
+    }
+}

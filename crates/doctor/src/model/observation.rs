@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use wire::smtp::{Ehlo, Reply};
 
 /// How TLS is started on a connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Mode {
     /// Plain SMTP first, then `STARTTLS` (RFC 3207); ports 25 and 587.

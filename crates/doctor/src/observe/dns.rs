@@ -36,6 +36,8 @@ pub struct Dns {
     validating: Option<hickory_resolver::TokioResolver>,
     /// With a trust anchor file: the zones it anchors (None: the root's anchors, every name).
     anchored: Option<Vec<String>>,
+    /// A bulk run's answers, each question asked once ([`Dns::with_cache`]).
+    cache: Option<crate::observe::shared::OnceMap<(String, RecordType), DnsAnswer>>,
 }
 
 /// Most aliases followed for one name (RFC 1034 leaves it open; resolvers use 8 to 16).
@@ -87,7 +89,16 @@ impl Dns {
             servers,
             validating,
             anchored,
+            cache: None,
         })
+    }
+
+    /// Keep up to `capacity` answers and give them again when the same question is asked (a
+    /// bulk run: thousands of domains name the same few MX hosts). Answers are kept for the
+    /// run, whatever their TTL: a run is one measurement.
+    pub fn with_cache(mut self, capacity: usize) -> Dns {
+        self.cache = Some(crate::observe::shared::OnceMap::new(capacity));
+        self
     }
 
     /// What the report says about how DNSSEC was judged.
@@ -117,6 +128,17 @@ impl Dns {
     /// Look `name` up for `rtype`, following aliases.
     pub async fn lookup(&self, name: &str, rtype: RecordType) -> DnsAnswer {
         let name = name.trim_end_matches('.').to_ascii_lowercase();
+        match &self.cache {
+            Some(c) => {
+                c.get_or_run((name.clone(), rtype), || self.lookup_now(&name, rtype))
+                    .await
+            }
+            None => self.lookup_now(&name, rtype).await,
+        }
+    }
+
+    async fn lookup_now(&self, name: &str, rtype: RecordType) -> DnsAnswer {
+        let name = name.to_string();
         match &self.validating {
             Some(r) => {
                 let a = validated_lookup(r, &name, rtype, &self.servers).await;

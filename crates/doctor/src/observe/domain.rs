@@ -24,6 +24,7 @@ use crate::observe::dns::Rtype;
 use crate::observe::endpoint::{MissingIssuer, observe_endpoint};
 use crate::observe::http::{self, FetchError, Limits, Lookup, Request};
 use crate::observe::probe::EndpointSpec;
+use crate::observe::shared::Shared;
 use futures_util::future::join_all;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -46,7 +47,7 @@ pub async fn observe_domain(
     opts: &CheckOptions,
     dopts: &DomainOptions,
     missing_issuer: &MissingIssuer<'_>,
-    aia: &crate::observe::aia::Cache,
+    shared: &Shared,
 ) -> Result<DomainRun, Error> {
     let domain = domain.trim().trim_end_matches('.').to_ascii_lowercase();
     if !crate::model::options::is_hostname(&domain) {
@@ -119,45 +120,39 @@ pub async fn observe_domain(
             .any(|t| t.trim_start().to_ascii_lowercase().starts_with("v=sts"));
     let policy = async {
         if want_policy {
-            Some(fetch_policy(&domain, dns, opts).await)
+            Some(fetch_policy_shared(&domain, dns, opts, shared).await)
         } else {
             None
         }
     };
 
-    // Every endpoint, under a cap; each MX host has its own connection cap.
+    // Every endpoint, a few at a time; each server address has its connection cap (`shared`).
     let endpoints = async {
-        let mut specs: Vec<(EndpointSpec, Arc<tokio::sync::Semaphore>)> = Vec::new();
+        let mut specs: Vec<EndpointSpec> = Vec::new();
         for h in &hosts {
             if h.skipped.is_some() {
                 continue;
             }
-            let sem = Arc::new(tokio::sync::Semaphore::new(
-                opts.scan.max_connections.max(1),
-            ));
             for a in &h.addresses {
                 let sni = match &opts.sni {
                     Sni::None => None,
                     Sni::Name(n) => Some(n.clone()),
                     Sni::Default => Some(h.host.clone()),
                 };
-                specs.push((
-                    EndpointSpec {
-                        name: h.host.clone(),
-                        address: SocketAddr::new(*a, port),
-                        mode: opts.mode_for(port),
-                        sni,
-                    },
-                    sem.clone(),
-                ));
+                specs.push(EndpointSpec {
+                    name: h.host.clone(),
+                    address: SocketAddr::new(*a, port),
+                    mode: opts.mode_for(port),
+                    sni,
+                });
             }
         }
         let cap = Arc::new(tokio::sync::Semaphore::new(ENDPOINTS_AT_ONCE));
-        let runs = specs.into_iter().map(|(spec, sem)| {
+        let runs = specs.into_iter().map(|spec| {
             let cap = cap.clone();
             async move {
                 let _slot = cap.acquire().await.ok();
-                observe_endpoint(&spec, opts, missing_issuer, aia, sem).await
+                observe_endpoint(&spec, opts, missing_issuer, shared).await
             }
         });
         join_all(runs).await
@@ -265,6 +260,18 @@ async fn lookup_host(
         h.skipped = Some(format!("{host} has no address (no A or AAAA record)"));
     }
     h
+}
+
+/// [`fetch_policy`], once per run (`shared`).
+async fn fetch_policy_shared(
+    domain: &str,
+    dns: &Dns,
+    opts: &CheckOptions,
+    shared: &Shared,
+) -> PolicyFetch {
+    shared
+        .policy(domain.to_string(), || fetch_policy(domain, dns, opts))
+        .await
 }
 
 /// Fetch `https://mta-sts.DOMAIN/.well-known/mta-sts.txt` (RFC 8461 §3.3): certificate recorded

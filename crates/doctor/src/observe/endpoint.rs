@@ -5,6 +5,7 @@ use crate::model::observation::{EndpointObservation, Failure, FailureKind, Phase
 use crate::model::options::CheckOptions;
 use crate::observe::aia::Cache;
 use crate::observe::probe::{EndpointSpec, probe};
+use crate::observe::shared::{Caps, EndpointKey, Shared};
 use std::net::{IpAddr, SocketAddr};
 
 /// Asked while fetching: given the chain as sent and the certificates fetched so far, the
@@ -13,17 +14,36 @@ use std::net::{IpAddr, SocketAddr};
 pub type MissingIssuer<'a> = dyn Fn(&[Vec<u8>], &[Vec<u8>]) -> Option<String> + Send + Sync + 'a;
 
 /// Everything learnt from one endpoint: the modern handshake, then (unless `--quick`) the scan
-/// and the handshake without SNI side by side under the connection cap `sem`, then AIA fetches.
-/// The run's AIA fetches are shared through `aia` (one fetch per URL).
-/// Returns the observation and the number of TCP connections made.
+/// and the handshake without SNI side by side under the server address's connection cap, then
+/// AIA fetches. Within a run (`shared`) an endpoint is observed once: every target that names
+/// it gets the same observation (and the count of connections it took), and the AIA fetches
+/// are shared (one per URL). Returns the observation and the number of TCP connections made.
 pub async fn observe_endpoint(
     spec: &EndpointSpec,
     opts: &CheckOptions,
     missing_issuer: &MissingIssuer<'_>,
-    aia: &Cache,
-    sem: std::sync::Arc<tokio::sync::Semaphore>,
+    shared: &Shared,
 ) -> (EndpointObservation, u32) {
-    let (mut obs, mut connections) = first_connection(spec, opts, &sem).await;
+    let key = EndpointKey {
+        name: spec.name.clone(),
+        address: spec.address,
+        mode: spec.mode,
+        sni: spec.sni.clone(),
+    };
+    shared
+        .endpoint(key, || observe_once(spec, opts, missing_issuer, shared))
+        .await
+}
+
+async fn observe_once(
+    spec: &EndpointSpec,
+    opts: &CheckOptions,
+    missing_issuer: &MissingIssuer<'_>,
+    shared: &Shared,
+) -> (EndpointObservation, u32) {
+    let caps = shared.caps(spec.address);
+    let aia = shared.aia();
+    let (mut obs, mut connections) = first_connection(spec, opts, &caps).await;
     // The scan needs a server that gets as far as TLS; a refused or silent one is not asked again.
     // Beside it, under the same connection cap, the handshake without SNI: the certificate a peer
     // without SNI gets (Postfix and Exim send none by default).
@@ -32,7 +52,7 @@ pub async fn observe_endpoint(
         !opts.quick && spec.sni.is_some() && obs.tls.as_ref().is_some_and(|t| t.completed);
     let scan = async {
         if want_scan {
-            Some(crate::observe::scan::scan_with(spec, opts, &opts.scan, sem.clone()).await)
+            Some(crate::observe::scan::scan_with(spec, opts, &opts.scan, caps.clone()).await)
         } else {
             None
         }
@@ -41,7 +61,7 @@ pub async fn observe_endpoint(
         if !want_no_sni {
             return None;
         }
-        let _permit = sem.acquire().await.ok()?;
+        let _permits = caps.one().await?;
         let plain = EndpointSpec {
             sni: None,
             ..spec.clone()
@@ -70,14 +90,14 @@ pub async fn observe_endpoint(
 async fn first_connection(
     spec: &EndpointSpec,
     opts: &CheckOptions,
-    sem: &tokio::sync::Semaphore,
+    caps: &Caps,
 ) -> (EndpointObservation, u32) {
     let mut refused = Vec::new();
     let mut connections = 0;
     let mut round = 0;
     loop {
         let mut obs = {
-            let _permit = sem.acquire().await.ok();
+            let _permits = caps.one().await;
             probe(spec, opts).await
         };
         connections += 1;

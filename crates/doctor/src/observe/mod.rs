@@ -13,6 +13,7 @@ pub mod endpoint;
 pub mod http;
 pub mod probe;
 pub mod scan;
+pub mod shared;
 pub mod smtp_line;
 pub mod smtp_server;
 pub mod stream;

@@ -29,12 +29,12 @@ use crate::model::scan::VersionStatus;
 use crate::model::scan::version_key;
 use crate::observe::probe::EndpointSpec;
 use crate::observe::probe::open_for_tls;
+use crate::observe::shared::Caps;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Instant;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::sync::Semaphore;
 use wire::tls::client_hello::{ClientHelloSpec, build_client_hello, build_sslv2_client_hello};
 use wire::tls::flight::{FlightOutcome, FlightParser, KeyExchange};
 use wire::tls::suites::{Kx, suite_info, suites_for_version};
@@ -221,7 +221,7 @@ struct Scanner<'a> {
     spec: &'a EndpointSpec,
     opts: &'a CheckOptions,
     scan: &'a ScanOptions,
-    sem: std::sync::Arc<Semaphore>,
+    caps: Caps,
     connections: AtomicU32,
     /// Connections refused (421, closed before the greeting) and retried.
     refusals: AtomicU32,
@@ -264,11 +264,11 @@ impl Scanner<'_> {
             }
             // One connection at a time while the server refuses (all the cap's permits).
             let permits = if self.throttled.load(Ordering::Relaxed) {
-                u32::try_from(self.scan.max_connections.max(1)).unwrap_or(1)
+                self.caps.alone().await
             } else {
-                1
+                self.caps.one().await
             };
-            let Ok(_permit) = self.sem.acquire_many(permits).await else {
+            let Some(_permits) = permits else {
                 return Answer::Unknown("the scan was stopped".into());
             };
             self.connections.fetch_add(1, Ordering::Relaxed);
@@ -835,26 +835,32 @@ fn describe(f: &FlightOutcome) -> String {
 
 /// Scan one endpoint.
 pub async fn scan(spec: &EndpointSpec, opts: &CheckOptions, scan_opts: &ScanOptions) -> TlsScan {
-    let sem = std::sync::Arc::new(Semaphore::new(scan_opts.max_connections.max(1)));
-    scan_with(spec, opts, scan_opts, sem).await
+    scan_with(
+        spec,
+        opts,
+        scan_opts,
+        Caps::single(scan_opts.max_connections),
+    )
+    .await
 }
 
 /// Why a measurement is unknown when the whole check's time ran out.
 const DEADLINE: &str = "deadline: the whole check's time limit ran out before this was measured";
 
-/// Scan under a connection cap shared with other connections to the same host. `sem` holds
-/// `scan_opts.max_connections` permits: after a refusal the scan takes them all at once.
+/// Scan under connection caps shared with other connections to the same server address (and,
+/// in a bulk run, with every connection of the run): after a refusal the scan takes all of the
+/// server's permits at once.
 pub async fn scan_with(
     spec: &EndpointSpec,
     opts: &CheckOptions,
     scan_opts: &ScanOptions,
-    sem: std::sync::Arc<Semaphore>,
+    caps: Caps,
 ) -> TlsScan {
     let s = Scanner {
         spec,
         opts,
         scan: scan_opts,
-        sem,
+        caps,
         connections: AtomicU32::new(0),
         refusals: AtomicU32::new(0),
         throttled: std::sync::atomic::AtomicBool::new(false),
