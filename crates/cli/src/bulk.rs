@@ -16,6 +16,8 @@ use std::time::{Duration, Instant};
 const EXIT_INTERRUPTED: u8 = 130;
 /// Exit status after SIGTERM (128 + SIGTERM): a Kubernetes pod being stopped.
 const EXIT_TERMINATED: u8 = 143;
+/// The output (or the summary file) cannot be written (sysexits.h EX_IOERR).
+const EXIT_IO: u8 = 74;
 /// After Ctrl-C, the targets in flight get this long to finish.
 const GRACE: Duration = Duration::from_secs(2);
 
@@ -29,6 +31,7 @@ pub struct BulkArgs {
     pub max_open: usize,
     pub progress: bool,
     pub summary: Option<PathBuf>,
+    pub exit_zero: bool,
     pub force_domain: bool,
     pub port: Option<u16>,
 }
@@ -300,7 +303,7 @@ pub async fn run(args: BulkArgs, opts: CheckOptions) -> ExitCode {
                     .map(|p| p.display().to_string())
                     .unwrap_or_else(|| "standard output".into())
             );
-            return ExitCode::from(2);
+            return ExitCode::from(EXIT_IO);
         }
     };
     let summary = tally.summary(end.stopped);
@@ -321,11 +324,12 @@ pub async fn run(args: BulkArgs, opts: CheckOptions) -> ExitCode {
         let text = serde_json::to_string_pretty(&summary).unwrap_or_default();
         if let Err(e) = std::fs::write(p, text + "\n") {
             eprintln!("smtp-tls-doctor: --summary {}: {e}", p.display());
-            return ExitCode::from(2);
+            return ExitCode::from(EXIT_IO);
         }
     }
     match stop_code {
         Some(c) if end.stopped => ExitCode::from(c),
+        _ if args.exit_zero => ExitCode::SUCCESS,
         _ => ExitCode::from(tally.exit_code()),
     }
 }

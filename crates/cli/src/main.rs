@@ -69,9 +69,9 @@ const EXIT_USAGE: u8 = 64;
 
 /// The end of `--help`: the exit statuses, and the demo when the lab is built in.
 const AFTER_HELP: &str = if cfg!(feature = "lab") {
-    "Exit status: 0 nothing wrong (or warnings only), 1 problems that make some peer fail,\n2 the check could not be done (unreachable, refused, timed out), 64 usage error.\nWith --targets: 0 every line ok, 1 some line has problems, 2 some line could not be checked,\n130 stopped by Ctrl-C (143 by SIGTERM).\n\nTry `smtp-tls-doctor demo` to see every diagnosis against the built-in lab of broken servers."
+    "Exit status: 0 nothing wrong (or warnings only), 1 problems that make some peer fail,\n2 the check could not be done (unreachable, refused, timed out), 64 usage error.\nWith --targets: 0 every line ok, 1 some line has problems, 2 some line could not be checked,\n130 stopped by Ctrl-C (143 by SIGTERM), 74 the output could not be written.\n\nTry `smtp-tls-doctor demo` to see every diagnosis against the built-in lab of broken servers."
 } else {
-    "Exit status: 0 nothing wrong (or warnings only), 1 problems that make some peer fail,\n2 the check could not be done (unreachable, refused, timed out), 64 usage error.\nWith --targets: 0 every line ok, 1 some line has problems, 2 some line could not be checked,\n130 stopped by Ctrl-C (143 by SIGTERM)."
+    "Exit status: 0 nothing wrong (or warnings only), 1 problems that make some peer fail,\n2 the check could not be done (unreachable, refused, timed out), 64 usage error.\nWith --targets: 0 every line ok, 1 some line has problems, 2 some line could not be checked,\n130 stopped by Ctrl-C (143 by SIGTERM), 74 the output could not be written."
 };
 
 #[derive(Parser, Debug)]
@@ -162,6 +162,10 @@ struct CheckArgs {
         help_heading = "Bulk runs"
     )]
     summary: Option<PathBuf>,
+    /// With --targets: exit 0 when the run went through, whatever the verdicts (for job runners
+    /// such as Kubernetes that take any other status for a failed run).
+    #[arg(long, requires = "targets", help_heading = "Bulk runs")]
+    exit_zero: bool,
     /// Use STARTTLS whatever the port.
     #[arg(long, conflicts_with = "implicit_tls")]
     starttls: bool,
@@ -568,6 +572,7 @@ async fn run_check(a: CheckArgs) -> ExitCode {
             max_open: usize::from(a.max_open),
             progress: a.progress,
             summary: a.summary.clone(),
+            exit_zero: a.exit_zero,
             force_domain: a.domain,
             port: a.port,
         };
