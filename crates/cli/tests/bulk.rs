@@ -293,7 +293,8 @@ fn indexed_job_shards_partition_the_list() {
         .map(|a| a.trim_matches('"').to_string())
         .collect();
     assert!(
-        args.iter().any(|a| a == &format!("$(SHARD_INDEX)/{completions}")),
+        args.iter()
+            .any(|a| a == &format!("$(SHARD_INDEX)/{completions}")),
         "the manifest's --shard must use N = completions: {args:?}"
     );
     let outdir = lab.path("out");
@@ -304,7 +305,10 @@ fn indexed_job_shards_partition_the_list() {
             .iter()
             .map(|a| {
                 a.replace("$(SHARD_INDEX)", &index.to_string())
-                    .replace("/targets/targets.txt", lab.targets().to_str().expect("path"))
+                    .replace(
+                        "/targets/targets.txt",
+                        lab.targets().to_str().expect("path"),
+                    )
                     .replace("/out/", &format!("{}/", outdir.display()))
             })
             .collect();
@@ -362,7 +366,15 @@ fn kill_then_resume_gives_every_line_once() {
     // Two at a time, and the tarpits hold a slot for their 3 s deadline: the run is still going
     // when it is killed.
     let mut child = lab
-        .command(&["--output", outs, "--concurrency", "2", "--deadline", "3", "--quick"])
+        .command(&[
+            "--output",
+            outs,
+            "--concurrency",
+            "2",
+            "--deadline",
+            "3",
+            "--quick",
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -371,7 +383,10 @@ fn kill_then_resume_gives_every_line_once() {
     child.kill().expect("SIGKILL");
     let _ = child.wait();
     let first = read_lines(&out).len();
-    assert!(first < lab.target_lines().len(), "the run ended before the kill");
+    assert!(
+        first < lab.target_lines().len(),
+        "the run ended before the kill"
+    );
     // A line torn by the kill (a write cut short): resume cuts it off.
     std::fs::OpenOptions::new()
         .append(true)
@@ -436,7 +451,14 @@ fn ctrl_c_stops_cleanly_and_resume_goes_on() {
     let outs = out.to_str().expect("path");
     // The tarpits never answer within this run's patience (30 s): only the stop ends them.
     let mut child = lab
-        .command(&["--output", outs, "--concurrency", "4", "--banner-timeout", "30"])
+        .command(&[
+            "--output",
+            outs,
+            "--concurrency",
+            "4",
+            "--banner-timeout",
+            "30",
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

@@ -585,7 +585,7 @@ impl Summary {
             st("problems"),
             st("error"),
             if self.interrupted {
-                " (interrupted: --resume goes on)"
+                " (interrupted)"
             } else {
                 ""
             }

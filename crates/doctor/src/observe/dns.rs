@@ -37,7 +37,7 @@ pub struct Dns {
     /// With a trust anchor file: the zones it anchors (None: the root's anchors, every name).
     anchored: Option<Vec<String>>,
     /// A bulk run's answers, each question asked once ([`Dns::with_cache`]).
-    cache: Option<crate::observe::shared::OnceMap<(String, RecordType), DnsAnswer>>,
+    cache: Option<crate::observe::once::OnceMap<(String, RecordType), DnsAnswer>>,
 }
 
 /// Most aliases followed for one name (RFC 1034 leaves it open; resolvers use 8 to 16).
@@ -97,7 +97,7 @@ impl Dns {
     /// bulk run: thousands of domains name the same few MX hosts). Answers are kept for the
     /// run, whatever their TTL: a run is one measurement.
     pub fn with_cache(mut self, capacity: usize) -> Dns {
-        self.cache = Some(crate::observe::shared::OnceMap::new(capacity));
+        self.cache = Some(crate::observe::once::OnceMap::new(capacity));
         self
     }
 
