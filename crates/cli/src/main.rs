@@ -50,6 +50,7 @@ mod client;
 #[cfg(feature = "lab")]
 mod demo;
 mod explain;
+mod progress;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use doctor::model::error::Error;
@@ -435,6 +436,7 @@ fn options(a: &CheckArgs) -> Result<CheckOptions, String> {
             })
             .collect::<Result<_, _>>()?,
         dns: dns_config(a)?,
+        progress: Default::default(),
         scan: doctor::model::scan::ScanOptions {
             max_connections: usize::from(a.max_connections),
             retries: a.retries,
@@ -600,7 +602,18 @@ async fn run_check(a: CheckArgs) -> ExitCode {
                 }
             }
         }
-        (None, Some(t)) => doctor::check::run(t, &opts, a.domain, a.port).await,
+        (None, Some(t)) => {
+            let mut opts = opts.clone();
+            let bar = progress::CheckProgress::start(t).map(|(bar, p)| {
+                opts.progress = p;
+                bar
+            });
+            let r = doctor::check::run(t, &opts, a.domain, a.port).await;
+            if let Some(bar) = bar {
+                bar.finish();
+            }
+            r
+        }
         (None, None) => return usage("give HOST[:PORT] or --from-json FILE"),
     };
     let mut report = match result {

@@ -128,7 +128,7 @@ fn every_line_once_with_the_expected_findings() {
         .collect();
     let out = lab.path("out.jsonl");
     let summary = lab.path("summary.json");
-    let r = run(lab.command(&[
+    let r = run(&mut lab.command(&[
         "--quick",
         "--output",
         out.to_str().expect("path"),
@@ -210,7 +210,7 @@ fn every_line_once_with_the_expected_findings() {
 #[test]
 fn a_line_is_the_single_check_report() {
     let lab = Lab::start(30, false);
-    let r = run(lab.command(&[]));
+    let r = run(&mut lab.command(&[]));
     let lines = lines_of(&String::from_utf8_lossy(&r.stdout));
     let mut seen = BTreeSet::new();
     for e in &lab.world().expected {
@@ -393,7 +393,7 @@ fn kill_then_resume_gives_every_line_once() {
         .open(&out)
         .and_then(|mut f| f.write_all(b"{\"line\":9999,\"input\":\"torn"))
         .expect("append");
-    let r = run(lab.command(&[
+    let r = run(&mut lab.command(&[
         "--output",
         outs,
         "--resume",
@@ -420,7 +420,7 @@ fn kill_then_resume_gives_every_line_once() {
         "{stderr}"
     );
     // Resuming a finished run checks nothing more.
-    let again = run(lab.command(&["--output", outs, "--resume", "--quick"]));
+    let again = run(&mut lab.command(&["--output", outs, "--resume", "--quick"]));
     assert_eq!(read_lines(&out).len(), lines.len());
     assert_eq!(again.status.code(), r.status.code());
     // Another list's output is refused, untouched.
@@ -436,7 +436,7 @@ fn kill_then_resume_gives_every_line_once() {
     assert_eq!(refused.status.code(), Some(64));
     assert_eq!(read_lines(&out).len(), lines.len());
     // And a new run does not overwrite it.
-    let refused = run(lab.command(&["--output", outs]));
+    let refused = run(&mut lab.command(&["--output", outs]));
     assert_eq!(refused.status.code(), Some(64));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("--resume"));
 }
@@ -478,7 +478,7 @@ fn ctrl_c_stops_cleanly_and_resume_goes_on() {
     assert!(stderr.contains("interrupted"), "{stderr}");
     let first = read_lines(&out);
     assert!(first.len() < lab.target_lines().len());
-    let r = run(lab.command(&["--output", outs, "--resume", "--deadline", "3"]));
+    let r = run(&mut lab.command(&["--output", outs, "--resume", "--deadline", "3"]));
     assert!(matches!(r.status.code(), Some(1 | 2)));
     let numbers = line_numbers(&read_lines(&out));
     let unique: BTreeSet<usize> = numbers.iter().copied().collect();
@@ -491,7 +491,7 @@ fn ctrl_c_stops_cleanly_and_resume_goes_on() {
 #[test]
 fn a_tarpit_does_not_stall_the_run() {
     let lab = Lab::start(40, true);
-    let r = run(lab.command(&["--deadline", "3", "--quick"]));
+    let r = run(&mut lab.command(&["--deadline", "3", "--quick"]));
     let lines = lines_of(&String::from_utf8_lossy(&r.stdout));
     assert_eq!(
         line_numbers(&lines).into_iter().collect::<BTreeSet<_>>(),

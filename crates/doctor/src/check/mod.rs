@@ -160,6 +160,8 @@ pub async fn check_in(
         mode,
         sni,
     };
+    opts.progress
+        .emit(crate::model::progress::Event::Planned { endpoints: 1 });
     let (obs, connections) =
         observe_endpoint(&spec, opts, &missing_issuer(&trust, now), &ctx.shared).await;
     let report = base_report(

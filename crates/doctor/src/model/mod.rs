@@ -14,6 +14,7 @@ pub mod finding;
 pub mod observation;
 pub mod options;
 pub mod profile;
+pub mod progress;
 pub mod report;
 pub mod scan;
 pub mod signature;

@@ -143,6 +143,8 @@ pub struct CheckOptions {
     /// How names are looked up. With `--dns` servers, every lookup (the host, MX hosts, the
     /// MTA-STS policy host, AIA URLs) goes to them; without, host names go to the system resolver.
     pub dns: crate::model::dns::DnsConfig,
+    /// Who is told how the check goes (nobody by default).
+    pub progress: crate::model::progress::Progress,
 }
 
 /// Where a fetch of a URL that a server named (an AIA caIssuers URL) may connect. Loopback,
@@ -219,6 +221,7 @@ impl Default for CheckOptions {
             fetch_policy: FetchPolicy::default(),
             connect_to: Vec::new(),
             dns: crate::model::dns::DnsConfig::default(),
+            progress: crate::model::progress::Progress::default(),
         }
     }
 }

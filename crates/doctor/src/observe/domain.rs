@@ -147,6 +147,9 @@ pub async fn observe_domain(
                 });
             }
         }
+        opts.progress.emit(crate::model::progress::Event::Planned {
+            endpoints: specs.len(),
+        });
         let cap = Arc::new(tokio::sync::Semaphore::new(ENDPOINTS_AT_ONCE));
         let runs = specs.into_iter().map(|spec| {
             let cap = cap.clone();

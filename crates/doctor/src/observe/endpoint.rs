@@ -3,6 +3,7 @@
 
 use crate::model::observation::{EndpointObservation, Failure, FailureKind, Phase};
 use crate::model::options::CheckOptions;
+use crate::model::progress::Event;
 use crate::observe::aia::Cache;
 use crate::observe::probe::{EndpointSpec, probe};
 use crate::observe::shared::{Caps, EndpointKey, Shared};
@@ -80,6 +81,9 @@ async fn observe_once(
     if opts.fetch_aia {
         fetch_missing(&mut obs, opts, missing_issuer, aia).await;
     }
+    opts.progress.emit(Event::EndpointDone {
+        endpoint: spec.address,
+    });
     (obs, connections)
 }
 

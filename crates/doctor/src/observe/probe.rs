@@ -6,6 +6,7 @@
 
 use crate::model::observation::*;
 use crate::model::options::CheckOptions;
+use crate::model::progress::Event;
 use crate::observe::stream::{Recorder, Replay};
 use std::io;
 use std::net::SocketAddr;
@@ -112,12 +113,21 @@ impl Probe<'_> {
         obs: &mut EndpointObservation,
     ) -> Result<(), Failure> {
         let t = Instant::now();
+        let opts = self.opts;
+        let phase = |phase| {
+            opts.progress.emit(Event::Phase {
+                endpoint: spec.address,
+                phase,
+            })
+        };
+        phase(Phase::Connect);
         let tcp = self.connect(spec).await?;
         obs.timings.connect_ms = Some(ms(t.elapsed()));
 
         match spec.mode {
             Mode::Starttls => {
                 let mut d = Dialog::new(tcp);
+                phase(Phase::Banner);
                 if !self.greet(&mut d, obs).await? {
                     return Ok(());
                 }
@@ -131,6 +141,7 @@ impl Probe<'_> {
                     return Ok(());
                 }
                 let t = Instant::now();
+                phase(Phase::Starttls);
                 let reply = self
                     .command(
                         &mut d,
@@ -156,9 +167,11 @@ impl Probe<'_> {
                         crate::observe::tls::excerpt(&leftover)
                     ));
                 }
+                phase(Phase::Handshake);
                 let Some(tls) = self.handshake(spec, tcp, leftover, obs).await? else {
                     return Ok(());
                 };
+                phase(Phase::AfterTls);
                 let mut d = Dialog::new(tls);
                 let t = Instant::now();
                 let reply = self
@@ -177,10 +190,12 @@ impl Probe<'_> {
                 obs.timings.after_tls_ms = Some(ms(t.elapsed()));
             }
             Mode::ImplicitTls => {
+                phase(Phase::Handshake);
                 let Some(tls) = self.handshake(spec, tcp, Vec::new(), obs).await? else {
                     return Ok(());
                 };
                 let mut d = Dialog::new(tls);
+                phase(Phase::Banner);
                 if self.greet(&mut d, obs).await? {
                     self.quit(&mut d).await;
                 }

@@ -272,6 +272,11 @@ impl Scanner<'_> {
                 return Answer::Unknown("the scan was stopped".into());
             };
             self.connections.fetch_add(1, Ordering::Relaxed);
+            self.opts
+                .progress
+                .emit(crate::model::progress::Event::ScanConnection {
+                    endpoint: self.spec.address,
+                });
             let (mut tcp, leftover) = match open_for_tls(self.spec, self.opts).await {
                 Ok(x) => x,
                 Err(f) => {
