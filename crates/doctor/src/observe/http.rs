@@ -394,8 +394,8 @@ impl fmt::Display for FetchError {
             ),
             FetchError::TimeLimit { host, limit } => write!(
                 f,
-                "no complete answer from {host} within {} s",
-                limit.as_secs()
+                "no complete answer from {host} within {:.1} s",
+                limit.as_secs_f64()
             ),
         }
     }
@@ -445,16 +445,20 @@ pub async fn fetch(req: &Request<'_>) -> Fetched {
     };
     match Url::parse(req.url) {
         Err(e) => f.error = Some(FetchError::Url(e)),
-        Ok(url) => match tokio::time::timeout(req.limits.total, run(req, &url, &mut f)).await {
-            Err(_) => {
-                f.error = Some(FetchError::TimeLimit {
-                    host: url.host.clone(),
-                    limit: req.limits.total,
-                })
+        // The whole check's deadline cuts the fetch's own limit.
+        Ok(url) => {
+            let limit = req.opts.timeouts.within(req.limits.total);
+            match tokio::time::timeout(limit, run(req, &url, &mut f)).await {
+                Err(_) => {
+                    f.error = Some(FetchError::TimeLimit {
+                        host: url.host.clone(),
+                        limit,
+                    })
+                }
+                Ok(Err(e)) => f.error = Some(e),
+                Ok(Ok(())) => {}
             }
-            Ok(Err(e)) => f.error = Some(e),
-            Ok(Ok(())) => {}
-        },
+        }
     }
     f.elapsed = started.elapsed();
     f
@@ -926,6 +930,23 @@ mod tests {
         assert_eq!(f.stage, Stage::Http);
         assert!(f.received > 0, "what arrived is counted");
         assert!(f.response.is_none());
+        assert!(f.elapsed < Duration::from_secs(5), "{:?}", f.elapsed);
+
+        // The whole check's deadline cuts a longer limit of the fetch.
+        let (l, addr) = listener().await;
+        drip(l);
+        let mut short = CheckOptions::default();
+        short.timeouts.check = Some(Duration::from_millis(300));
+        short.timeouts.start(Duration::from_secs(120));
+        let url = format!("http://{addr}/slow");
+        let mut req = request(&url, &short);
+        req.limits = Limits::total(Duration::from_secs(30));
+        let f = fetch(&req).await;
+        assert!(
+            matches!(&f.error, Some(FetchError::TimeLimit { limit, .. }) if *limit <= Duration::from_millis(300)),
+            "{:?}",
+            f.error
+        );
         assert!(f.elapsed < Duration::from_secs(5), "{:?}", f.elapsed);
 
         // The same with a limit on the answer alone: the bytes received are told.
