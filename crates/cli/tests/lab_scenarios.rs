@@ -456,6 +456,18 @@ fn key_mismatch_is_the_verdict_and_every_peer_fails() {
             assert_eq!(p["result"], "fails", "{name}: {p}");
             assert_eq!(p["reason"], "bad-signature", "{name}: {p}");
         }
+        // The text's chain section does not leave "trusted" standing alone.
+        let text = check_scenario(name, &[]).stdout;
+        let path = text
+            .lines()
+            .position(|l| l.trim_start().starts_with("path "))
+            .unwrap_or_else(|| panic!("{name}: no path line\n{text}"));
+        let next = text.lines().nth(path + 1).unwrap_or_default();
+        assert!(
+            next.contains(&format!("{message} signature does not verify"))
+                && next.contains("not valid on this connection"),
+            "{name}: {next}\n{text}"
+        );
     }
 }
 

@@ -185,6 +185,28 @@ fn render_chain(o: &mut String, ep: &EndpointReport, a: &ChainAnalysis, c: bool)
         }
     }
     let _ = writeln!(o, "  path       {}", trust_text(&a.trust));
+    // A chain that leads to a trusted root proves nothing when the server could not sign with
+    // its key: on that connection the certificate is not valid for any verifying client.
+    if let Some(sig) = ep
+        .observation
+        .tls
+        .as_ref()
+        .and_then(|t| t.handshake_signature.as_ref())
+        .filter(|s| s.is_invalid())
+    {
+        let _ = writeln!(
+            o,
+            "  {}",
+            paint(
+                &format!(
+                    "but the server's {} signature does not verify with this certificate's key: not valid on this connection",
+                    sig.message
+                ),
+                "31",
+                c
+            )
+        );
+    }
 }
 
 /// One certificate: subject, issuer, names, validity, key and signature, fingerprint, caIssuers.
