@@ -246,7 +246,7 @@ def main():
     rp.add_argument("--results", required=True); rp.add_argument("--doc")
     rp.add_argument("--domains", default="?"); rp.add_argument("--rev", default="?")
     rp.add_argument("--machine", default="?"); rp.add_argument("--note", action="append")
-    rp.add_argument("--checkdmarc-n", default="200")
+    rp.add_argument("--checkdmarc-n", default="?")
     args = ap.parse_args()
     if args.cmd == "read":
         print(json.dumps(load(args.out), indent=1, sort_keys=True))
