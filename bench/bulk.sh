@@ -146,17 +146,26 @@ start_lab() {
   log "lab --bulk $n: $TARGET_LINES target lines, check args: ${ARGS[*]}"
 }
 
-# Sum of the connections the MX hosts accepted so far (the lab rewrites the file every 0.5 s).
+# Sum of the connections the MX hosts accepted so far (the lab rewrites the file every 0.5 s);
+# the file itself is kept as $1 for the per-host counts.
 conns_now() {
   sleep 1.2
-  awk -F'\t' '$3 ~ /^[0-9]+$/ { s += $3 } END { print s + 0 }' "$CONNS"
+  cp "$CONNS" "$1"
+  awk -F'\t' '$3 ~ /^[0-9]+$/ { s += $3 } END { print s + 0 }' "$1"
+}
+
+# per_host BEFORE AFTER: "mx1 3, mx2 0, ..." (the first label of each host that listens).
+per_host() {
+  awk -F'\t' 'NR == FNR { b[$1] = $3; next }
+    $3 ~ /^[0-9]+$/ { split($1, l, "."); out = out sep l[1] " " ($3 - b[$1]); sep = ", " }
+    END { print out }' "$1" "$2"
 }
 
 # ---------------------------------------------------------------------------------------------
 # 3. Measurements
 # ---------------------------------------------------------------------------------------------
 if [ "$MODE" = main ]; then
-  printf 'name\twall\trss\trc\tlines\tconns\tnote\n' > "$RESULTS"
+  printf 'name\twall\trss\trc\tlines\tconns\tnote\tper_host\n' > "$RESULTS"
 fi
 
 # measure NAME OUTPUT CMD...: one timed run; OUTPUT is the JSON Lines file or LINE.json directory
@@ -166,7 +175,7 @@ measure() {
   local before after t0 t1 rc wall rss note
   # check --output refuses a non-empty file (no earlier results are lost without --resume).
   case "$output" in *.jsonl) rm -f "$output" ;; esac
-  before=$(conns_now)
+  before=$(conns_now "$OUT/$name.conns.before")
   set +e
   t0=$EPOCHREALTIME
   /usr/bin/time -f '%e %M' -o "$OUT/$name.time" timeout "$TOOL_TIMEOUT" "$@" \
@@ -174,7 +183,7 @@ measure() {
   rc=$?
   t1=$EPOCHREALTIME
   set -e
-  after=$(conns_now)
+  after=$(conns_now "$OUT/$name.conns.after")
   wall=$(python3 -c "print(f'{$t1 - $t0:.3f}')")
   rss=$(grep -E '^[0-9.]+ [0-9]+$' "$OUT/$name.time" | tail -1 | cut -d' ' -f2)
   if [ "$output" = - ]; then
@@ -183,8 +192,9 @@ measure() {
     note=$(python3 "$COMPARE" agree "$EXPECTED" "$output" --brief)
     python3 "$COMPARE" agree "$EXPECTED" "$output" > "$OUT/$name.agreement.json"
   fi
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$wall" "${rss:--}" "$rc" "$TARGET_LINES" \
-    "$((after - before))" "$note" >> "$RESULTS"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$wall" "${rss:--}" "$rc" "$TARGET_LINES" \
+    "$((after - before))" "$note" \
+    "$(per_host "$OUT/$name.conns.before" "$OUT/$name.conns.after")" >> "$RESULTS"
   log "$name: ${wall}s, ${rss:-?} KB, exit $rc, $((after - before)) connections, $note"
 }
 
@@ -333,7 +343,7 @@ doc_args=()
 python3 "$COMPARE" report --results "$RESULTS" "${doc_args[@]}" --domains "$N" --checkdmarc-n "$CD_N" \
   --rev "$DOCTOR_REV" --machine "$MACHINE" \
   --note "Agreement: the verdict status and finding codes of each target line against the lab's TARGETS.expected.json (bench/bulk_compare.py); bulk \`--quick\` against the loop, line by line: $PAIR." \
-  --note "TCP connections: what the lab's MX hosts accepted during the run (its own counters), the dead and unreachable hosts excluded (nothing listens there)." \
+  --note "TCP connections: what the lab's MX hosts accepted during the run (its own counters, TARGETS.connections.tsv), the dead and unreachable hosts excluded (nothing listens there); per host above. The bulk mode observes each MX address once per run and shares it among the domains that name it; the loop connects once per MX host per target." \
   --note "Peak RSS: GNU time's %M, the largest single process (for the loop: the largest single check)." \
-  --note "Check flags of every run: ${ARGS[*]} ${EXTRA[*]:-}"
+  --note "Check flags of every run: the lab's \`--dns 127.0.0.1:PORT --port PORT --ca-file CA --no-fetch\`${EXTRA[*]:+ and ${EXTRA[*]}}."
 log "done: raw results in $OUT"

@@ -172,7 +172,8 @@ def report(args):
             name, wall, rss, rc, lines, conns, note = parts[:7]
             rows.append({"name": name, "wall": float(wall) if wall not in ("", "-") else None,
                          "rss": int(rss) if rss.isdigit() else None, "rc": rc, "lines": lines,
-                         "conns": conns, "note": note})
+                         "conns": conns, "note": note,
+                         "per_host": parts[7] if len(parts) > 7 else ""})
     def row(name):
         return next((r for r in rows if r["name"] == name and r["wall"]), None)
 
@@ -213,6 +214,12 @@ def report(args):
         rss = f"{r['rss'] / 1024:.0f} MiB" if r["rss"] else "-"
         wall = fmt_time(r["wall"]) if r["wall"] is not None else "not run"
         w(f"| {r['name']} | {wall} | {per} | {ratio} | {rss} | {r['rc']} | {r['lines']} | {r['conns']} | {r['note']} |")
+    w("")
+    w("TCP connections per MX host (mx1-mx5 good, each also a backup of another; mx-mismatch and mx-nostarttls broken):")
+    w("")
+    for r in rows:
+        if r["per_host"]:
+            w(f"- {r['name']}: {r['per_host']}")
     w("")
     for extra in args.note or []:
         w(f"- {extra}")
