@@ -345,5 +345,6 @@ python3 "$COMPARE" report --results "$RESULTS" "${doc_args[@]}" --domains "$N" -
   --note "Agreement: the verdict status and finding codes of each target line against the lab's TARGETS.expected.json (bench/bulk_compare.py); bulk \`--quick\` against the loop, line by line: $PAIR." \
   --note "TCP connections: what the lab's MX hosts accepted during the run (its own counters, TARGETS.connections.tsv), the dead and unreachable hosts excluded (nothing listens there); per host above. The bulk mode observes each MX address once per run and shares it among the domains that name it; the loop connects once per MX host per target." \
   --note "Peak RSS: GNU time's %M, the largest single process (for the loop: the largest single check)." \
+  --note "One run of each, not repeated: on a machine shared with other work, wall times (and so the ratios) can differ by a factor of up to 2 from one run of the script to the next; the agreement and connection counts do not vary." \
   --note "Check flags of every run: the lab's \`--dns 127.0.0.1:PORT --port PORT --ca-file CA --no-fetch\`${EXTRA[*]:+ and ${EXTRA[*]}}."
 log "done: raw results in $OUT"
