@@ -759,13 +759,17 @@ def report(args, ports):
       f"The tools' own run time was about {round_min:.1f} minutes per round here ({testssl_share:.0%} of it "
       f"testssl.sh)" + (f"; the whole script, build and pauses for Postfix's log included, took about "
                         f"{whole_min:.0f} minutes." if whole_min else ".") + "\n")
-    # bench/domain.sh owns the section "Domain checks" at the end of the file: keep it.
+    # bench/domain.sh owns the section "Domain checks" at the end of the file: keep it (and what
+    # follows it).
     text = "\n".join(doc)
     try:
         old = Path(args.doc).read_text()
     except OSError:
         old = ""
     i = old.find("\n## Domain checks\n")
+    if i < 0:
+        # bench/bulk.sh's section "Bulk" (it follows "Domain checks" when both exist): keep it.
+        i = old.find("\n## Bulk\n")
     if i >= 0:
         text = text.rstrip("\n") + "\n\n" + old[i + 1:]
     Path(args.doc).write_text(text)

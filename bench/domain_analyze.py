@@ -455,12 +455,20 @@ def report(args):
 
     section = "\n".join(L).rstrip("\n") + "\n"
     doc = open(args.doc).read()
+    # bench/bulk.sh owns the section "Bulk" after this one: keep it.
+    bulk = ""
+    b = doc.find("\n## Bulk\n")
+    if b >= 0:
+        bulk = doc[b + 1:]
+        doc = doc[: b + 1]
     i = doc.find("\n## Domain checks\n")
     if i >= 0:
         doc = doc[: i + 1]
     if not doc.endswith("\n"):
         doc += "\n"
     doc += "\n" + section if not doc.endswith("\n\n") else section
+    if bulk:
+        doc += "\n" + bulk
     with open(args.doc, "w") as f:
         f.write(doc)
 

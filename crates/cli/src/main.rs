@@ -327,6 +327,23 @@ struct LabArgs {
     /// MTA-STS policy server and an authoritative DNS server), to check with `check --dns`.
     #[arg(long)]
     domain: bool,
+    /// Instead of the scenarios: N mail domains for bulk checks (`check --targets`), in the zone
+    /// bulk.lab.test on a lab DNS server, sharing MX hosts on 127.0.0.150-158 (most good, a
+    /// quarter broken: name mismatch, no STARTTLS, dead address, MX without address,
+    /// NXDOMAIN), plus invalid, duplicate, comment and blank lines in the targets file. Writes
+    /// the targets file, FILE.expected.json (what a correct check reports per line) and
+    /// FILE.connections.tsv (TCP connections per MX host, kept up to date), and prints the
+    /// check command. At least 10.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(10..=1_000_000),
+          conflicts_with_all = ["only", "domain", "base_port"])]
+    bulk: Option<u64>,
+    /// With --bulk: where to write the targets file [default: DIR/targets.txt].
+    #[arg(long, value_name = "FILE", requires = "bulk")]
+    targets_out: Option<PathBuf>,
+    /// With --bulk: also a few domains whose MX accepts TCP and never answers (the printed
+    /// command then has --banner-timeout 3).
+    #[arg(long, requires = "bulk")]
+    tarpit: bool,
 }
 
 #[cfg(feature = "lab")]
@@ -762,6 +779,12 @@ async fn run_lab(a: LabArgs) -> ExitCode {
             }
         },
     };
+    if let Some(n) = a.bulk {
+        let Ok(n) = usize::try_from(n) else {
+            return usage(format!("--bulk {n}: too many domains"));
+        };
+        return bulk_lab::run(&dir, n, a.tarpit, a.targets_out).await;
+    }
     let mut cfg = lab::LabConfig::new(dir.clone());
     cfg.bind = a.bind;
     cfg.base_port = a.base_port;
@@ -864,3 +887,7 @@ mod tests {
         assert_eq!(shell_path(Path::new("-a b")), "'./-a b'");
     }
 }
+
+// `lab --bulk`: declared here, at the end, to keep clear of the module list above.
+#[cfg(feature = "lab")]
+mod bulk_lab;

@@ -207,6 +207,7 @@ fn norm(name: &str) -> String {
 }
 
 /// `name` equals `zone` or lies below it (both normalized).
+#[cfg(test)]
 fn is_within(name: &str, zone: &str) -> bool {
     name == zone
         || name
@@ -246,8 +247,12 @@ struct Zone {
 /// The data of every zone, ready to answer from.
 #[derive(Debug)]
 struct ZoneData {
-    /// Longest apex first, so that the first match is the closest zone.
+    /// Longest apex first (the order [`LabDns::zones`] reports).
     zones: Vec<Zone>,
+    /// Apex -> index in `zones`: the closest zone of a name is found by
+    /// walking up its labels, not by a scan of every zone (thousands of
+    /// domains may each be a zone).
+    by_apex: HashMap<String, usize>,
     /// Normalized owner -> its records (hickory form).
     records: HashMap<String, Vec<Record>>,
     /// Every owner and every name between an owner and its zone apex (the
@@ -298,10 +303,15 @@ impl ZoneData {
             });
         }
 
+        let by_apex: HashMap<String, usize> = zone_list
+            .iter()
+            .enumerate()
+            .map(|(i, z)| (z.apex.clone(), i))
+            .collect();
         let mut data: HashMap<String, Vec<Record>> = HashMap::new();
         let mut names: HashSet<String> = apexes.iter().cloned().collect();
         for (r, owner) in records.iter().zip(owners) {
-            let Some(zone) = zone_list.iter().find(|z| is_within(&owner, &z.apex)) else {
+            let Some(zone) = closest_zone(&zone_list, &by_apex, &owner) else {
                 return Err(invalid(format!(
                     "record {} {}: the owner is in none of the zones served ({})",
                     r.owner,
@@ -331,6 +341,7 @@ impl ZoneData {
         }
         Ok(ZoneData {
             zones: zone_list,
+            by_apex,
             records: data,
             names,
         })
@@ -338,7 +349,7 @@ impl ZoneData {
 
     /// The closest zone containing `name`.
     fn zone_of(&self, name: &str) -> Option<&Zone> {
-        self.zones.iter().find(|z| is_within(name, &z.apex))
+        closest_zone(&self.zones, &self.by_apex, name)
     }
 
     /// Fill the answer for `qname`/`qtype` into `resp` (rcode, AA, sections).
@@ -395,6 +406,23 @@ impl ZoneData {
             return;
         }
     }
+}
+
+/// The zone of `zones` closest to the normalized `name`: `name` itself, or
+/// the nearest of its ancestors that is an apex.
+fn closest_zone<'z>(
+    zones: &'z [Zone],
+    by_apex: &HashMap<String, usize>,
+    name: &str,
+) -> Option<&'z Zone> {
+    let mut n = name;
+    while !n.is_empty() {
+        if let Some(zone) = by_apex.get(n).and_then(|&i| zones.get(i)) {
+            return Some(zone);
+        }
+        n = parent(n);
+    }
+    None
 }
 
 fn to_rdata(owner: &str, d: &LabRData) -> Result<RData, LabError> {

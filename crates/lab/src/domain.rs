@@ -17,6 +17,7 @@ use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use rustls::crypto::{CryptoProvider, ring};
@@ -117,6 +118,8 @@ pub struct DomainLab {
     /// DER of the lab intermediate, issuer of the lab leaves.
     pub intermediate_der: Vec<u8>,
     pki: Pki,
+    /// MX name -> TCP connections accepted so far, on all its addresses.
+    accepted: HashMap<String, Arc<AtomicU64>>,
     tasks: crate::Tasks,
 }
 
@@ -205,6 +208,7 @@ impl DomainLab {
             root_der: pki.root.cert_der.clone(),
             intermediate_der: pki.intermediate.cert_der.clone(),
             pki,
+            accepted: HashMap::new(),
             tasks: crate::Tasks::default(),
         };
         for (index, (mx, built)) in mxs.iter().zip(built).enumerate() {
@@ -231,12 +235,17 @@ impl DomainLab {
                 config: smtp::config(Greeting::Banner(banner), starttls, false),
                 acceptor: built.acceptor,
             });
+            let counter = Arc::new(AtomicU64::new(0));
+            lab.accepted.insert(mx.name.clone(), Arc::clone(&counter));
             let mut addrs = Vec::new();
             for (owner, listener, addr) in std::mem::take(&mut listeners) {
                 if owner == index {
                     addrs.push(addr);
-                    lab.tasks
-                        .push(tokio::spawn(serve(listener, Arc::clone(&server))));
+                    lab.tasks.push(tokio::spawn(serve(
+                        listener,
+                        Arc::clone(&server),
+                        Arc::clone(&counter),
+                    )));
                 } else {
                     listeners.push((owner, listener, addr));
                 }
@@ -261,6 +270,13 @@ impl DomainLab {
     /// The addresses `mx` listens on (empty if unknown).
     pub fn addrs(&self, mx: &str) -> Vec<SocketAddr> {
         self.endpoints.get(mx).cloned().unwrap_or_default()
+    }
+
+    /// TCP connections `mx` has accepted so far, on all its addresses (those
+    /// closed at once for being over the per-address cap included); None for
+    /// a name the lab does not serve.
+    pub fn connections(&self, mx: &str) -> Option<u64> {
+        self.accepted.get(mx).map(|c| c.load(Ordering::Relaxed))
     }
 
     /// Stops all servers and waits until their tasks have ended.
@@ -521,11 +537,12 @@ impl Hooks for Upgrade<'_> {
 
 /// Accept loop of one address. Connection tasks live in a JoinSet owned by
 /// this task, so aborting it also aborts every open connection.
-async fn serve(listener: TcpListener, server: Arc<MxServer>) {
+async fn serve(listener: TcpListener, server: Arc<MxServer>, accepted: Arc<AtomicU64>) {
     let mut connections = JoinSet::new();
     loop {
         match listener.accept().await {
             Ok((tcp, _peer)) => {
+                accepted.fetch_add(1, Ordering::Relaxed);
                 while connections.try_join_next().is_some() {}
                 if connections.len() >= MAX_CONNECTIONS {
                     drop(tcp);

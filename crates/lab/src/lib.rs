@@ -31,6 +31,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::task::{JoinHandle, JoinSet};
 
+pub mod bulk;
 pub mod dns;
 pub mod domain;
 mod hostile;
