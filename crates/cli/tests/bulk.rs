@@ -53,11 +53,23 @@ impl Lab {
 
     /// `check --targets FILE` with the world's flags and `extra`.
     fn command(&self, extra: &[&str]) -> Command {
+        // A flag in `extra` replaces the world's (clap takes each once).
+        let mut world = Vec::new();
+        let mut args = self.world().check_args().into_iter();
+        while let Some(flag) = args.next() {
+            let value = (flag.starts_with("--") && flag != "--no-fetch")
+                .then(|| args.next())
+                .flatten();
+            if !extra.contains(&flag.as_str()) {
+                world.push(flag);
+                world.extend(value);
+            }
+        }
         let mut c = Command::new(env!("CARGO_BIN_EXE_smtp-tls-doctor"));
         c.arg("check")
             .arg("--targets")
             .arg(self.targets())
-            .args(self.world().check_args())
+            .args(world)
             .args(extra)
             .stdin(Stdio::null());
         c
@@ -251,7 +263,7 @@ fn a_line_is_the_single_check_report() {
 fn targets_from_standard_input() {
     let lab = Lab::start(12, false);
     let mut c = Command::new(env!("CARGO_BIN_EXE_smtp-tls-doctor"));
-    c.args(["check", "--targets", "-", "--quick"])
+    c.args(["check", "--targets", "-", "--quick", "--progress"])
         .args(lab.world().check_args())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -268,6 +280,13 @@ fn targets_from_standard_input() {
     let got: BTreeSet<usize> = line_numbers(&lines).into_iter().collect();
     assert_eq!(got, lab.target_lines());
     assert_eq!(lines.len(), got.len());
+    // --progress off a terminal: plain progress lines on standard error, the last one complete.
+    let stderr = String::from_utf8_lossy(&r.stderr);
+    let total = got.len();
+    assert!(
+        stderr.contains(&format!("progress: {total}/{total} (100%)")),
+        "{stderr}"
+    );
 }
 
 /// The Kubernetes Indexed Job's contract, run as local processes: each index gets
