@@ -68,6 +68,8 @@ pub struct Context {
     dns_config: crate::model::dns::DnsConfig,
     dns_cache: Option<usize>,
     dns: std::sync::OnceLock<Result<Arc<Dns>, Error>>,
+    /// The trust store, read once per run (the run's options are the same for every target).
+    trust: std::sync::OnceLock<Result<Arc<TrustStore>, Error>>,
 }
 
 impl Context {
@@ -78,6 +80,7 @@ impl Context {
             dns_config: opts.dns.clone(),
             dns_cache: None,
             dns: std::sync::OnceLock::new(),
+            trust: std::sync::OnceLock::new(),
         }
     }
 
@@ -89,6 +92,7 @@ impl Context {
             dns_config: opts.dns.clone(),
             dns_cache: Some(DNS_ANSWERS_KEPT),
             dns: std::sync::OnceLock::new(),
+            trust: std::sync::OnceLock::new(),
         }
     }
 
@@ -103,6 +107,13 @@ impl Context {
                     })
                 })
             })
+            .clone()
+    }
+
+    /// The trust store `opts` name, read on first use (`opts` must be the run's options).
+    pub fn trust(&self, opts: &CheckOptions) -> Result<Arc<TrustStore>, Error> {
+        self.trust
+            .get_or_init(|| load_trust(opts).map(Arc::new))
             .clone()
     }
 
@@ -133,7 +144,7 @@ pub async fn check_in(
         input: input.to_string(),
         reason,
     })?;
-    let trust = load_trust(opts)?;
+    let trust = ctx.trust(opts)?;
     let now = OffsetDateTime::now_utc();
     let names = required_names(&target.host, opts);
     let mode = opts.mode_for(target.port);
@@ -203,7 +214,7 @@ pub async fn check_domain_in(
     let mut opts = opts.clone();
     opts.timeouts.start(crate::model::options::DEADLINE_DOMAIN);
     let opts = &opts;
-    let trust = load_trust(opts)?;
+    let trust = ctx.trust(opts)?;
     let dns = ctx.dns()?;
     let now = OffsetDateTime::now_utc();
     let run = crate::observe::domain::observe_domain(
@@ -364,7 +375,7 @@ pub async fn target_kind_in(
     port: Option<u16>,
     ctx: &Context,
 ) -> Result<TargetKind, Error> {
-    load_trust(opts)?;
+    ctx.trust(opts)?;
     let domain = |known_mx| {
         TargetKind::Domain(Box::new(DomainOptions {
             dns: opts.dns.clone(),

@@ -595,7 +595,7 @@ fn trust_verdict(
 /// webpki's path building from one leaf, through the chain as sent, to the store's anchors.
 struct PathBuilder<'a> {
     trust: &'a TrustStore,
-    anchors: Vec<rustls_pki_types::TrustAnchor<'a>>,
+    anchors: &'a [rustls_pki_types::TrustAnchor<'static>],
     intermediates: Vec<CertificateDer<'a>>,
     leaf: CertificateDer<'a>,
     algs: Vec<&'static dyn SignatureVerificationAlgorithm>,
@@ -605,12 +605,7 @@ impl<'a> PathBuilder<'a> {
     fn new(input: &AnalysisInput<'a>, leaf: &Parsed<'a>) -> Self {
         PathBuilder {
             trust: input.trust,
-            anchors: input
-                .trust
-                .anchors
-                .iter()
-                .filter_map(|d| webpki::anchor_from_trusted_cert(d).ok())
-                .collect(),
+            anchors: &input.trust.prepared().webpki,
             intermediates: input
                 .chain
                 .iter()
@@ -627,7 +622,7 @@ impl<'a> PathBuilder<'a> {
         let ee = webpki::EndEntityCert::try_from(&self.leaf)?;
         let path = ee.verify_for_usage(
             &self.algs,
-            &self.anchors,
+            self.anchors,
             &self.intermediates,
             unix(t),
             webpki::KeyUsage::server_auth(),
@@ -641,15 +636,16 @@ impl<'a> PathBuilder<'a> {
 /// The subject of the store's anchor whose Name has the contents `anchor_subject`.
 fn anchor_name(trust: &TrustStore, anchor_subject: &[u8]) -> String {
     trust
-        .anchors
+        .prepared()
+        .names
         .iter()
-        .filter_map(|d| X509Certificate::from_der(d).ok().map(|(_, c)| c))
+        .flatten()
         // webpki keeps the Name's contents; x509-parser the whole TLV: compare past the header.
-        .find(|c| {
-            let raw = c.subject().as_raw();
+        .find(|n| {
+            let raw = &n.subject_raw;
             raw.ends_with(anchor_subject) && raw.len() - anchor_subject.len() <= 4
         })
-        .map(|c| c.subject().to_string())
+        .map(|n| n.subject.clone())
         .unwrap_or_else(|| "a trust anchor".into())
 }
 
@@ -677,12 +673,22 @@ fn moment_all_valid(parsed: &[Option<Parsed<'_>>], walk: &[usize]) -> Option<Off
 }
 
 /// The anchor that issued the top of the walk, or is it (same name and key), by names and
-/// signatures alone.
+/// signatures alone. Only the anchors whose subject is the top's issuer (or subject) are parsed.
 fn anchor_of_top<'t>(trust: &'t TrustStore, top: &Parsed<'_>) -> Option<X509Certificate<'t>> {
+    let issuer = top.cert.issuer().as_raw();
+    let subject = top.cert.subject().as_raw();
+    let key = top.cert.public_key().raw;
     trust
-        .anchors
+        .prepared()
+        .names
         .iter()
-        .filter_map(|d| X509Certificate::from_der(d).ok().map(|(_, c)| c))
+        .zip(&trust.anchors)
+        .filter(|(n, _)| {
+            n.as_ref().is_some_and(|n| {
+                n.subject_raw == issuer || (n.subject_raw == subject && n.spki_raw == key)
+            })
+        })
+        .filter_map(|(_, d)| X509Certificate::from_der(d).ok().map(|(_, c)| c))
         .find(|c| {
             issued_by(&top.cert, c)
                 || c.subject().as_raw() == top.cert.subject().as_raw()
@@ -874,10 +880,7 @@ mod tests {
     #[test]
     fn a_long_chain_is_cut_and_reported() {
         let chain: Vec<Vec<u8>> = (0..500u32).map(|i| i.to_be_bytes().to_vec()).collect();
-        let trust = TrustStore {
-            anchors: Vec::new(),
-            description: "none".into(),
-        };
+        let trust = TrustStore::new(Vec::new(), "none".into());
         let a = analyze(&AnalysisInput {
             chain: &chain,
             trust: &trust,

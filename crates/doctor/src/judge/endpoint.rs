@@ -551,10 +551,7 @@ mod tests {
                                scanned("c", &["BBBB"]), scanned("d", &["AAAA", "BBBB"])],
         }))
         .expect("fixture parses");
-        let trust = TrustStore {
-            anchors: Vec::new(),
-            description: "none".into(),
-        };
+        let trust = TrustStore::new(Vec::new(), "none".into());
         let names = vec!["mx.example.test".to_string()];
         let mut chains = ChainJudge::new(&trust, time::OffsetDateTime::UNIX_EPOCH, &names, 21);
         let judged = judge_chains(&obs, &mut chains);

@@ -79,9 +79,6 @@ impl TrustStore {
             }
             parts.push(format!("{} ({n})", path.display()));
         }
-        Ok(TrustStore {
-            anchors,
-            description: parts.join(" + "),
-        })
+        Ok(TrustStore::new(anchors, parts.join(" + ")))
     }
 }
