@@ -32,7 +32,9 @@
 //! `example.test`); [`LabDns::start_zones`] takes the zone apexes explicitly.
 //! Each zone gets a synthesized SOA (`ns.ZONE. hostmaster.ZONE. 1 3600 600
 //! 86400 60`), answered at the apex. Wildcards, NS delegations, zone transfers
-//! and DNSSEC are not supported.
+//! and DNSSEC signing are not supported; [`LabDns::start_bogus`] answers as a
+//! validating resolver does for data whose signatures fail (SERVFAIL, and the
+//! data with CD=1), which is what a checker behind such a resolver sees.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -474,6 +476,9 @@ struct Stats {
 struct Server {
     data: ZoneData,
     stats: Stats,
+    /// Owner names whose data a validating resolver would find DNSSEC-bogus
+    /// ([`LabDns::start_bogus`]).
+    bogus: HashSet<String>,
 }
 
 impl Server {
@@ -531,6 +536,19 @@ impl Server {
         }
         let qname = norm(&q.name().to_ascii());
         self.data.resolve(&qname, qtype, &mut resp);
+        if !req.metadata.checking_disabled
+            && resp
+                .answers
+                .iter()
+                .any(|r| self.bogus.contains(&norm(&r.name.to_ascii())))
+        {
+            // A validating resolver does not hand out data that fails validation.
+            resp.answers.clear();
+            resp.authorities.clear();
+            resp.additionals.clear();
+            resp.metadata.authoritative = false;
+            resp.metadata.response_code = ResponseCode::ServFail;
+        }
         let bytes = encode(&resp, limit)?;
         if resp_truncated(&bytes) {
             self.stats.truncated.fetch_add(1, Ordering::Relaxed);
@@ -589,7 +607,21 @@ impl LabDns {
     /// bytes, a CNAME beside other records) and a non-loopback address fail
     /// with [`LabError::Bind`] of kind `InvalidInput`.
     pub async fn start(bind: SocketAddr, records: Vec<LabRecord>) -> Result<LabDns, LabError> {
-        Self::start_inner(bind, None, records).await
+        Self::start_inner(bind, None, records, &[]).await
+    }
+
+    /// [`LabDns::start`], answering as a validating resolver does in front of
+    /// a signed zone whose signatures over the data of the `bogus` owner names
+    /// do not verify (expired, or made with a key the DS does not name): an
+    /// answer that holds their records is SERVFAIL to a query without the CD
+    /// bit, and the data itself, unvalidated, to a query with CD=1 (RFC 4035
+    /// §3.2.2 and §5.5; what Unbound and BIND do). The AD bit is never set.
+    pub async fn start_bogus(
+        bind: SocketAddr,
+        records: Vec<LabRecord>,
+        bogus: &[&str],
+    ) -> Result<LabDns, LabError> {
+        Self::start_inner(bind, None, records, bogus).await
     }
 
     /// [`LabDns::start`] with the zone apexes given: every record must lie in
@@ -599,13 +631,14 @@ impl LabDns {
         zones: &[&str],
         records: Vec<LabRecord>,
     ) -> Result<LabDns, LabError> {
-        Self::start_inner(bind, Some(zones), records).await
+        Self::start_inner(bind, Some(zones), records, &[]).await
     }
 
     async fn start_inner(
         bind: SocketAddr,
         zones: Option<&[&str]>,
         records: Vec<LabRecord>,
+        bogus: &[&str],
     ) -> Result<LabDns, LabError> {
         if !bind.ip().is_loopback() {
             return Err(LabError::Bind {
@@ -622,6 +655,7 @@ impl LabDns {
         let server = Arc::new(Server {
             data,
             stats: Stats::default(),
+            bogus: bogus.iter().map(|b| norm(b)).collect(),
         });
         let zones = server.data.zones.iter().map(|z| z.apex.clone()).collect();
         let tasks = vec![

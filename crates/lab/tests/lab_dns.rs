@@ -547,3 +547,32 @@ fn refuses_bad_configurations_and_stops_on_drop() {
     assert!(udp_raw(addr, &q, Duration::from_millis(300)).is_none());
     assert!(TcpStream::connect_timeout(&addr, T).is_err());
 }
+
+/// `start_bogus`: the data of a bogus owner is SERVFAIL without CD and served with CD=1, as a
+/// validating resolver answers; other names are answered as always, without AD.
+#[test]
+fn bogus_owners_are_servfail_unless_checking_is_disabled() {
+    let rt = runtime();
+    let mx1 = format!("mx1.{ZONE}");
+    let dns = rt
+        .block_on(LabDns::start_bogus(loopback(), records(), &[&mx1]))
+        .expect("start");
+    let (m, _) = udp(dns.addr, &mx1, RecordType::A, Some(1232));
+    assert_eq!(m.metadata.response_code, ResponseCode::ServFail);
+    assert!(m.answers.is_empty());
+    let (id, mut bytes) = query(&mx1, RecordType::A, Some(1232));
+    // CD is bit 4 of the fourth header byte (RFC 4035 §3.2.2).
+    bytes[3] |= 0x10;
+    let raw = udp_raw(dns.addr, &bytes, T).expect("an answer");
+    let m = Message::from_vec(&raw).expect("decode");
+    assert_eq!(m.metadata.id, id);
+    assert!(m.metadata.checking_disabled);
+    assert_eq!(m.metadata.response_code, ResponseCode::NoError);
+    assert_eq!(m.answers.len(), 2, "{:?}", m.answers);
+    assert!(!m.metadata.authentic_data);
+    // Another owner: answered as always.
+    let (m, _) = udp(dns.addr, ZONE, RecordType::MX, Some(1232));
+    assert_eq!(m.metadata.response_code, ResponseCode::NoError);
+    assert_eq!(m.answers.len(), 2);
+    assert!(!m.metadata.authentic_data);
+}
