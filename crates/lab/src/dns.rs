@@ -846,6 +846,7 @@ mod tests {
             data: ZoneData::build(None, vec![LabRecord::a("a.test", Ipv4Addr::LOCALHOST)])
                 .expect("zone"),
             stats: Stats::default(),
+            bogus: HashSet::new(),
         };
         let mut state = 0x1234_5678_u32;
         for len in 0..600 {
