@@ -537,3 +537,36 @@ fn a_tarpit_does_not_stall_the_run() {
         );
     }
 }
+
+/// `--shard K/3` for K = 0, 1, 2 (standard output this time): each line in exactly one shard,
+/// duplicates in the shard of their first copy.
+#[test]
+fn three_shards_partition_the_list() {
+    let lab = Lab::start(40, false);
+    let mut all: Vec<(usize, String)> = Vec::new();
+    for k in 0..3 {
+        let r = run(&mut lab.command(&["--quick", "--shard", &format!("{k}/3")]));
+        assert!(matches!(r.status.code(), Some(0..=2)));
+        let lines = lines_of(&String::from_utf8_lossy(&r.stdout));
+        assert!(!lines.is_empty(), "shard {k} is empty");
+        all.extend(lines.iter().map(|l| {
+            (
+                l["line"].as_u64().expect("line") as usize,
+                format!("{k}:{}", l["input"].as_str().expect("input")),
+            )
+        }));
+    }
+    let numbers: BTreeSet<usize> = all.iter().map(|(n, _)| *n).collect();
+    assert_eq!(numbers.len(), all.len(), "a line in two shards");
+    assert_eq!(numbers, lab.target_lines());
+    // The same input always lands in the same shard.
+    let mut shard_of: BTreeMap<String, String> = BTreeMap::new();
+    for (_, tagged) in &all {
+        let (k, input) = tagged.split_once(':').expect("tag");
+        let prev = shard_of.insert(input.to_string(), k.to_string());
+        assert!(
+            prev.as_deref().is_none_or(|p| p == k),
+            "{input} in shards {prev:?} and {k}"
+        );
+    }
+}
