@@ -17,4 +17,5 @@ pub mod profile;
 pub mod report;
 pub mod scan;
 pub mod signature;
+pub mod summary;
 pub mod trust;
