@@ -2,7 +2,7 @@
 //! `doctor::check::bulk`.
 
 use doctor::check::bulk::{
-    Outcome, Resumed, Settings, Shard, Tally, Target, check_resumed, line_json, read_resumed,
+    Outcome, Resumed, Settings, Shard, Tally, Target, check_resumed, line_json_with, read_resumed,
     read_targets, run_targets,
 };
 use doctor::model::options::CheckOptions;
@@ -32,6 +32,8 @@ pub struct BulkArgs {
     pub progress: bool,
     pub summary: Option<PathBuf>,
     pub exit_zero: bool,
+    /// The form of each line's report.
+    pub detail: doctor::model::summary::Detail,
     pub force_domain: bool,
     pub port: Option<u16>,
 }
@@ -282,7 +284,7 @@ pub async fn run(args: BulkArgs, opts: CheckOptions) -> ExitCode {
         {
             e.hint = doctor::judge::endpoint::hint_naming(e.phase, e.kind, &crate::flag_of);
         }
-        let line = line_json(t, &r);
+        let line = line_json_with(t, &r, args.detail);
         sink.line(&line)?;
         tally.add(&Outcome::of(&r), false);
         progress.update(tally.count_all(), total, tally.failures(), started);

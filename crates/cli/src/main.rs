@@ -227,6 +227,11 @@ struct CheckArgs {
     /// Print the whole result as JSON (see docs/json.md).
     #[arg(long)]
     json: bool,
+    /// How much the JSON holds (--json, --targets): full (everything observed and judged), or
+    /// summary (verdict, findings with their evidence, what was negotiated, the chain in brief:
+    /// a few KB per server; it cannot be judged again with --from-json).
+    #[arg(long, value_enum, default_value_t = DetailArg::Full)]
+    detail: DetailArg,
     /// Show the SMTP dialogue and every TLS handshake message.
     #[arg(short = 'v', long = "transcript")]
     transcript: bool,
@@ -298,6 +303,21 @@ enum TrustArg {
     Mozilla,
     System,
     None,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum DetailArg {
+    Full,
+    Summary,
+}
+
+impl From<DetailArg> for doctor::model::summary::Detail {
+    fn from(d: DetailArg) -> Self {
+        match d {
+            DetailArg::Full => doctor::model::summary::Detail::Full,
+            DetailArg::Summary => doctor::model::summary::Detail::Summary,
+        }
+    }
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -581,6 +601,9 @@ async fn run_check(a: CheckArgs) -> ExitCode {
         Ok(o) => o,
         Err(e) => return usage(e),
     };
+    if a.detail == DetailArg::Summary && !a.json && a.targets.is_none() {
+        return usage("--detail summary: the text report has one form; give --json (or --targets)");
+    }
     if let Some(targets) = a.targets.clone() {
         let args = bulk::BulkArgs {
             targets,
@@ -592,6 +615,7 @@ async fn run_check(a: CheckArgs) -> ExitCode {
             progress: a.progress,
             summary: a.summary.clone(),
             exit_zero: a.exit_zero,
+            detail: a.detail.into(),
             force_domain: a.domain,
             port: a.port,
         };
@@ -609,6 +633,12 @@ async fn run_check(a: CheckArgs) -> ExitCode {
                 Ok(t) => t,
                 Err(e) => return usage(format!("--from-json {}: {e}", path.display())),
             };
+            if doctor::model::summary::is_summary(&text) {
+                return usage(format!(
+                    "--from-json {}: a summary (--detail summary) has no observations to judge again; save the report with --detail full (the default) to replay it",
+                    path.display()
+                ));
+            }
             match serde_json::from_str::<CheckReport>(&text) {
                 Ok(saved) => doctor::check::replay(saved, &opts),
                 Err(e) => {
@@ -651,7 +681,13 @@ async fn run_check(a: CheckArgs) -> ExitCode {
         });
     }
     if a.json {
-        match serde_json::to_string_pretty(&report) {
+        let json = match a.detail {
+            DetailArg::Full => serde_json::to_string_pretty(&report),
+            DetailArg::Summary => {
+                serde_json::to_string_pretty(&doctor::model::summary::summarize(&report))
+            }
+        };
+        match json {
             Ok(s) => outln!("{s}"),
             Err(e) => {
                 eprintln!("smtp-tls-doctor: cannot write JSON: {e}");
@@ -669,6 +705,14 @@ async fn run_check(a: CheckArgs) -> ExitCode {
                 }
             )
         );
+        // The library notes a name without MX records; the flag that checks it as a domain is ours.
+        if report.findings().any(|f| f.code == "no-mx-record") {
+            outln!(
+                "\n{} has no MX record, so it was checked as one server; `smtp-tls-doctor check --domain {}` checks it as a mail domain (its implicit MX, MTA-STS, DANE, TLS-RPT).",
+                report.target.host,
+                report.target.host
+            );
+        }
     }
     ExitCode::from(report.exit_code() as u8)
 }

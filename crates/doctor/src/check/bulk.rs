@@ -11,7 +11,8 @@
 use crate::check::{Context, run_in};
 use crate::model::error::Error;
 use crate::model::options::CheckOptions;
-use crate::model::report::{CheckReport, SCHEMA_VERSION, Status, ToolInfo, Verdict};
+use crate::model::report::{CheckReport, MxResult, SCHEMA_VERSION, Status, ToolInfo, Verdict};
+use crate::model::summary::{Detail, ReportSummary, summarize};
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 use serde::{Deserialize, Serialize};
@@ -130,15 +131,38 @@ impl Outcome {
     }
 
     fn of_report(r: &CheckReport) -> Outcome {
+        Self::of_parts(
+            r.findings(),
+            r.domain.as_ref().map(|d| d.mx_results.as_slice()),
+            &r.target.host,
+            r.verdict.status,
+        )
+    }
+
+    /// The outcome of a summary line (`--detail summary` in the earlier run): the same.
+    fn of_summary(r: &ReportSummary) -> Outcome {
+        Self::of_parts(
+            r.findings(),
+            r.domain.as_ref().map(|d| d.mx_results.as_slice()),
+            &r.target.host,
+            r.verdict.status,
+        )
+    }
+
+    fn of_parts<'a>(
+        findings: impl Iterator<Item = &'a crate::model::finding::Finding>,
+        mx_results: Option<&[MxResult]>,
+        host: &str,
+        status: Status,
+    ) -> Outcome {
         let mut codes: Vec<String> = Vec::new();
-        for f in r.findings() {
+        for f in findings {
             if !codes.contains(&f.code) {
                 codes.push(f.code.clone());
             }
         }
-        let hosts = match &r.domain {
-            Some(d) => d
-                .mx_results
+        let hosts = match mx_results {
+            Some(mx) => mx
                 .iter()
                 .map(|m| {
                     let failed =
@@ -147,12 +171,12 @@ impl Outcome {
                 })
                 .collect(),
             None => vec![(
-                r.target.host.clone(),
-                matches!(r.verdict.status, Status::Problems | Status::Error),
+                host.to_string(),
+                matches!(status, Status::Problems | Status::Error),
             )],
         };
         Outcome {
-            status: status_str(r.verdict.status).to_string(),
+            status: status_str(status).to_string(),
             codes,
             hosts,
             error_kind: None,
@@ -169,8 +193,13 @@ impl Outcome {
             error: Option<serde_json::Value>,
         }
         let head: Head = serde_json::from_str(json).ok()?;
-        let outcome = match serde_json::from_str::<CheckReport>(json) {
-            Ok(r) => Self::of_report(&r),
+        let report = if crate::model::summary::is_summary(json) {
+            serde_json::from_str::<ReportSummary>(json).map(|r| Self::of_summary(&r))
+        } else {
+            serde_json::from_str::<CheckReport>(json).map(|r| Self::of_report(&r))
+        };
+        let outcome = match report {
+            Ok(o) => o,
             Err(_) => Outcome {
                 status: "error".into(),
                 error_kind: head
@@ -196,6 +225,15 @@ struct ReportLine<'a> {
     report: &'a CheckReport,
 }
 
+/// A line of the output in the summary form (`Detail::Summary`).
+#[derive(Serialize)]
+struct SummaryLine<'a> {
+    line: usize,
+    input: &'a str,
+    #[serde(flatten)]
+    report: &'a ReportSummary,
+}
+
 /// A line for a target that could not be checked at all.
 #[derive(Serialize)]
 struct ErrorLine<'a> {
@@ -214,15 +252,30 @@ struct LineError<'a> {
     message: String,
 }
 
-/// The JSON line (without its newline) for `target`'s result.
+/// The JSON line (without its newline) for `target`'s result: the full report.
 pub fn line_json(target: &Target, result: &Result<CheckReport, Error>) -> String {
-    let text = match result {
-        Ok(report) => serde_json::to_string(&ReportLine {
+    line_json_with(target, result, Detail::Full)
+}
+
+/// [`line_json`] with the report in the form `detail` asks for (a target that could not be
+/// checked at all has the same line in both).
+pub fn line_json_with(
+    target: &Target,
+    result: &Result<CheckReport, Error>,
+    detail: Detail,
+) -> String {
+    let text = match (result, detail) {
+        (Ok(report), Detail::Full) => serde_json::to_string(&ReportLine {
             line: target.line,
             input: &target.input,
             report,
         }),
-        Err(e) => serde_json::to_string(&ErrorLine {
+        (Ok(report), Detail::Summary) => serde_json::to_string(&SummaryLine {
+            line: target.line,
+            input: &target.input,
+            report: &summarize(report),
+        }),
+        (Err(e), _) => serde_json::to_string(&ErrorLine {
             line: target.line,
             input: &target.input,
             schema_version: SCHEMA_VERSION,

@@ -8,7 +8,7 @@ pub mod bulk;
 pub mod capture;
 
 use crate::judge::endpoint::{finish_error, judge, judge_domain_report};
-use crate::model::dns::Outcome;
+use crate::model::dns::{DnsAnswer, Outcome};
 use crate::model::domain::{DomainOptions, looks_like_domain};
 use crate::model::error::Error;
 use crate::model::observation::{EndpointObservation, Failure};
@@ -137,6 +137,17 @@ pub async fn check_in(
     opts: &CheckOptions,
     ctx: &Context,
 ) -> Result<CheckReport, Error> {
+    check_host_in(input, opts, ctx, None).await
+}
+
+/// [`check_in`] of a bare name whose MX lookup (`mx`, recorded in the report's target) found
+/// none: the judge notes it (`no-mx-record`).
+async fn check_host_in(
+    input: &str,
+    opts: &CheckOptions,
+    ctx: &Context,
+    mx: Option<DnsAnswer>,
+) -> Result<CheckReport, Error> {
     let mut opts = opts.clone();
     opts.timeouts.start(crate::model::options::DEADLINE_HOST);
     let opts = &opts;
@@ -161,7 +172,8 @@ pub async fn check_in(
     let address = match resolve(&target.host, target.port, opts).await {
         Ok(a) => a,
         Err(f) => {
-            let report = base_report(input, &target.host, target.port, &trust, &names, now, 0);
+            let mut report = base_report(input, &target.host, target.port, &trust, &names, now, 0);
+            report.target.mx = mx;
             return Ok(finish_error(report, &target.host, None, f));
         }
     };
@@ -175,7 +187,7 @@ pub async fn check_in(
         .emit(crate::model::progress::Event::Planned { endpoints: 1 });
     let (obs, connections) =
         observe_endpoint(&spec, opts, &missing_issuer(&trust, now), &ctx.shared).await;
-    let report = base_report(
+    let mut report = base_report(
         input,
         &target.host,
         target.port,
@@ -184,6 +196,7 @@ pub async fn check_in(
         now,
         connections,
     );
+    report.target.mx = mx;
     Ok(judge(
         report,
         vec![obs],
@@ -282,7 +295,7 @@ pub fn replay(saved: CheckReport, opts: &CheckOptions) -> Result<CheckReport, Er
             &opts.profiles,
         ));
     }
-    let report = base_report(
+    let mut report = base_report(
         &saved.target.input,
         &saved.target.host,
         saved.target.port,
@@ -291,6 +304,7 @@ pub fn replay(saved: CheckReport, opts: &CheckOptions) -> Result<CheckReport, Er
         now,
         saved.connections,
     );
+    report.target.mx = saved.target.mx;
     if let Some(e) = saved.error.filter(|_| observations.is_empty()) {
         let f = Failure {
             phase: e.phase,
@@ -330,6 +344,7 @@ fn base_report(
             input: input.to_string(),
             host: host.to_string(),
             port,
+            mx: None,
         },
         verdict: Verdict {
             status: Status::Ok,
@@ -348,8 +363,9 @@ fn base_report(
 /// What a target is: one server, or a mail domain.
 #[derive(Debug, Clone)]
 pub enum TargetKind {
-    /// `HOST[:PORT]` (the port asked for already added).
-    Host(String),
+    /// `HOST[:PORT]` (the port asked for already added), and for a bare name the MX lookup that
+    /// found no MX records (None when the name was not looked up, or the lookup failed).
+    Host(String, Option<Box<DnsAnswer>>),
     /// A mail domain: every MX host, MTA-STS, DANE, TLS-RPT.
     Domain(Box<DomainOptions>),
 }
@@ -393,20 +409,26 @@ pub async fn target_kind_in(
     }
     let name = input.trim().trim_end_matches('.').to_ascii_lowercase();
     let pinned = opts.resolve.iter().any(|r| r.name == name);
+    let mut no_mx = None;
     if looks_like_domain(input) && !pinned {
         // Without DNS servers given, the system's resolver decides; when it cannot be read, a
         // host check.
         if let Ok(dns) = ctx.dns() {
             let mx = has_mx(&name, &dns).await;
-            if mx.outcome == Outcome::Records {
-                return Ok(domain(Some(mx)));
+            match mx.outcome {
+                Outcome::Records => return Ok(domain(Some(mx))),
+                Outcome::NoData | Outcome::Nxdomain => no_mx = Some(Box::new(mx)),
+                Outcome::Error => {}
             }
         }
     }
-    Ok(TargetKind::Host(match port {
-        Some(p) if !input.contains(':') => format!("{input}:{p}"),
-        _ => input.to_string(),
-    }))
+    Ok(TargetKind::Host(
+        match port {
+            Some(p) if !input.contains(':') => format!("{input}:{p}"),
+            _ => input.to_string(),
+        },
+        no_mx,
+    ))
 }
 
 /// Decide what `input` is ([`target_kind`]) and check it.
@@ -429,7 +451,7 @@ pub async fn run_in(
 ) -> Result<CheckReport, Error> {
     match target_kind_in(input, opts, force_domain, port, ctx).await? {
         TargetKind::Domain(dopts) => check_domain_in(input, opts, &dopts, ctx).await,
-        TargetKind::Host(t) => check_in(&t, opts, ctx).await,
+        TargetKind::Host(t, mx) => check_host_in(&t, opts, ctx, mx.map(|m| *m)).await,
     }
 }
 

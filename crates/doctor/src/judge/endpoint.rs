@@ -225,6 +225,17 @@ pub fn judge(
             profiles,
         ));
     }
+    // A bare name without MX records: a note on the endpoint checked (none when none was).
+    if let (Some(note), Some(ep)) = (
+        r.target
+            .mx
+            .as_ref()
+            .and_then(crate::judge::domain::no_mx_record),
+        r.endpoints.first_mut(),
+    ) {
+        ep.findings.push(note);
+        rank(&mut ep.findings);
+    }
     let target = format!("{}:{}", r.target.host, r.target.port);
     let mut all: Vec<_> = r.findings().cloned().collect();
     rank(&mut all);

@@ -1636,6 +1636,17 @@ pub static REGISTRY: &[FindingDef] = &[
         }],
     },
     FindingDef {
+        code: "no-mx-record",
+        severity: Severity::Note,
+        title: "The name has no MX record: it was checked as one mail server",
+        why: "A bare name with MX records is checked as a mail domain (every MX host, MTA-STS, DANE, TLS-RPT); this one has none, so it was checked as a single server. Without MX records, RFC 5321 §5.1 makes senders deliver mail for the name to its own A/AAAA address (the implicit MX): this host is where its mail goes, and the domain-wide checks were not made.",
+        breaks: "Nothing fails because of it. If the name is meant to receive mail, senders use its own address; if another host was meant to, the MX record is missing.",
+        fixes: &[Fix {
+            software: "DNS zone",
+            text: "If the name should receive mail on another host, publish its MX record (example.com. IN MX 10 mx1.example.com.); if it takes no mail, a null MX (example.com. IN MX 0 .). To check its implicit MX, MTA-STS, DANE and TLS-RPT, check the name as a mail domain.",
+        }],
+    },
+    FindingDef {
         code: "mx-address-failed",
         severity: Severity::Warning,
         title: "One address of an MX host fails while its others work",

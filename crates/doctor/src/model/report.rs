@@ -22,6 +22,11 @@ pub struct TargetInfo {
     pub input: String,
     pub host: String,
     pub port: u16,
+    /// The MX lookup of a bare name checked as a host (it found no MX records, so the name is no
+    /// mail domain of its own); absent when the target was not looked up (a port or an address
+    /// given, a name pinned to an address, DNS not usable) and in a domain check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mx: Option<crate::model::dns::DnsAnswer>,
 }
 
 /// "ok": nothing wrong; "problems": findings of severity error; "warnings": warnings only;

@@ -12,6 +12,7 @@
 mod dnssec;
 mod mta_sts;
 mod mx;
+pub(crate) use mx::no_mx_record;
 mod policy;
 mod senders;
 mod state;

@@ -79,6 +79,25 @@ fn implicit_mx(obs: &DomainObservation) -> Option<Finding> {
     ))
 }
 
+/// `no-mx-record`: a bare name checked as a host whose MX lookup found none (no data, or no such
+/// name): mail for it goes to the host itself (the implicit MX, RFC 5321 §5.1). A failed lookup
+/// says nothing, so it gives no note.
+pub(crate) fn no_mx_record(mx: &crate::model::dns::DnsAnswer) -> Option<Finding> {
+    let how = match mx.outcome {
+        Outcome::NoData => "the name has no MX record",
+        Outcome::Nxdomain => "the name does not exist in DNS",
+        Outcome::Records | Outcome::Error => return None,
+    };
+    Some(finding(
+        "no-mx-record",
+        format!(
+            "{} has no MX record: mail for it goes to this host (implicit MX, RFC 5321 §5.1); checked as a mail domain it would also get its MTA-STS, DANE and TLS-RPT checked",
+            mx.name
+        ),
+        json!({"name": mx.name, "mx_lookup": how, "rcode": mx.rcode, "server": mx.server}),
+    ))
+}
+
 /// `mx-host-invalid`: a host that cannot be used (not one left out on purpose), with the errors of
 /// its address lookups.
 fn invalid_host(h: &MxHostObservation) -> Option<Finding> {
