@@ -650,7 +650,7 @@ async fn run_scenarios(dir: &std::path::Path, only: Vec<String>, ctx: &Ctx) -> O
     } else {
         let mut o = para(
             &format!(
-                "smtp-tls-doctor lab: {} deliberately broken SMTP servers for {} on {ip}, each checked as `smtp-tls-doctor check {}:PORT --resolve {}:{ip} --ca-file LAB-CA --banner-timeout 5 --no-fetch` checks it, a row as each check ends; then a mail domain, {DEMO_DOMAIN} (three MX hosts, MTA-STS, DANE, TLS-RPT, on the lab's own DNS server).",
+                "smtp-tls-doctor lab: {} deliberately broken SMTP servers for {} on {ip}, each checked (smtp-tls-doctor check {}:PORT --resolve {}:{ip} --ca-file LAB-CA --banner-timeout 5 --no-fetch), a row as its check ends; then a mail domain, {DEMO_DOMAIN} (three MX hosts, MTA-STS, DANE, TLS-RPT, on the lab's own DNS server).",
                 running.endpoints.len(),
                 running.host,
                 running.host,

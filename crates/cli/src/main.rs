@@ -334,7 +334,8 @@ pub struct DemoArgs {
     /// Show the SMTP dialogue and TLS messages in each report.
     #[arg(short = 'v', long = "transcript")]
     transcript: bool,
-    /// Check only these scenarios. Repeatable.
+    /// Check only these scenarios (`domain`: the mail domain), printing their full reports.
+    /// Repeatable.
     #[arg(long, value_name = "SCENARIO")]
     only: Vec<String>,
     /// Colour: auto, always, never.
