@@ -8,7 +8,10 @@ use doctor::model::report::CheckReport;
 use doctor::model::report::Status;
 use doctor::render::text::Style;
 use doctor::render::text::render_text;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -109,28 +112,321 @@ pub fn lab_table(l: &lab::RunningLab) -> String {
     o
 }
 
-/// What `check` found, compared with what the scenario should give.
-fn matches(s: &lab::Scenario, r: &CheckReport) -> bool {
-    if let Some(phase) = s.expect_error_phase {
-        return r.verdict.status == Status::Error
-            && r.error
-                .as_ref()
-                .is_some_and(|e| e.phase.as_str().eq_ignore_ascii_case(phase));
-    }
-    let mut got: Vec<&str> = r.findings().map(|f| f.code.as_str()).collect();
-    got.sort_unstable();
-    got.dedup();
-    let mut want: Vec<&str> = s.expect_findings.to_vec();
-    want.sort_unstable();
-    r.verdict.status != Status::Error && got == want
+/// What a scenario (or the mail domain) should give: a check that stops in a phase, or exactly
+/// these finding codes (none: OK).
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Expect {
+    Error(String),
+    Codes(Vec<String>),
 }
 
-/// One row of the summary table: name, expected, found, as expected.
-type Row = (&'static str, String, String, bool);
+impl Expect {
+    fn of(s: &lab::Scenario) -> Self {
+        match s.expect_error_phase {
+            Some(p) => Expect::Error(p.to_string()),
+            None => Expect::Codes(s.expect_findings.iter().map(|c| c.to_string()).collect()),
+        }
+    }
 
-pub async fn run(transcript: bool, only: Vec<String>, color: bool) -> ExitCode {
+    fn domain() -> Self {
+        Expect::Codes(DOMAIN_EXPECT.iter().map(|(c, _)| c.to_string()).collect())
+    }
+
+    /// As the tables show it.
+    fn text(&self) -> String {
+        match self {
+            Expect::Error(p) => format!("not checked ({p})"),
+            Expect::Codes(c) if c.is_empty() => "OK".to_string(),
+            Expect::Codes(c) => {
+                let mut c: Vec<&str> = c.iter().map(String::as_str).collect();
+                c.sort_unstable();
+                c.dedup();
+                c.join(", ")
+            }
+        }
+    }
+
+    /// Whether `check` found exactly this.
+    fn matches(&self, r: &CheckReport) -> bool {
+        match self {
+            Expect::Error(phase) => {
+                r.verdict.status == Status::Error
+                    && r.error
+                        .as_ref()
+                        .is_some_and(|e| e.phase.as_str().eq_ignore_ascii_case(phase))
+            }
+            Expect::Codes(want) => {
+                let mut got: Vec<&str> = r.findings().map(|f| f.code.as_str()).collect();
+                got.sort_unstable();
+                got.dedup();
+                let mut want: Vec<&str> = want.iter().map(String::as_str).collect();
+                want.sort_unstable();
+                want.dedup();
+                r.verdict.status != Status::Error && got == want
+            }
+        }
+    }
+}
+
+/// What `check` found, as the tables show it: the codes in alphabetical order (as
+/// [`Expect::text`], to compare at a glance), or the phase the check stopped in.
+fn found(r: &CheckReport) -> String {
+    if r.verdict.status == Status::Error {
+        return format!(
+            "not checked ({})",
+            r.error.as_ref().map(|e| e.phase.as_str()).unwrap_or("?")
+        );
+    }
+    let mut codes: Vec<&str> = r.findings().map(|f| f.code.as_str()).collect();
+    codes.sort_unstable();
+    codes.dedup();
+    if codes.is_empty() {
+        "OK".to_string()
+    } else {
+        codes.join(", ")
+    }
+}
+
+/// The `--expect SCENARIO=CODE[,CODE...]` overrides (`SCENARIO=OK`: no finding), by name.
+fn parse_expect(specs: &[String]) -> Result<HashMap<String, Expect>, String> {
+    let mut map = HashMap::new();
+    for spec in specs {
+        let Some((name, codes)) = spec.split_once('=') else {
+            return Err(format!(
+                "--expect {spec}: want SCENARIO=CODE[,CODE...] or SCENARIO=OK"
+            ));
+        };
+        if name != DOMAIN_DEMO {
+            known_scenarios(&[name.to_string()])?;
+        }
+        let codes = codes
+            .split(',')
+            .map(str::trim)
+            .filter(|c| !c.is_empty() && *c != "OK")
+            .map(String::from)
+            .collect();
+        map.insert(name.to_string(), Expect::Codes(codes));
+    }
+    Ok(map)
+}
+
+/// How a row came out.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Outcome {
+    Ok,
+    Mismatch,
+    Skipped,
+}
+
+/// One row of the results: scenario, expected, found, outcome.
+struct Row {
+    name: String,
+    want: String,
+    got: String,
+    outcome: Outcome,
+}
+
+/// The narrowest output the demo lays out for.
+const MIN_WIDTH: usize = 20;
+
+/// The width the demo's own lines keep within: `COLUMNS` when set, else the terminal's when
+/// standard output is one, else 80.
+fn out_width() -> usize {
+    let columns = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|&c| c > 0);
+    let terminal = || {
+        if std::io::stdout().is_terminal() {
+            console::Term::stdout()
+                .size_checked()
+                .map(|(_, cols)| usize::from(cols))
+                .filter(|&c| c > 0)
+        } else {
+            None
+        }
+    };
+    columns.or_else(terminal).unwrap_or(80).max(MIN_WIDTH)
+}
+
+/// `text` in lines of at most `width` characters, broken at spaces; a longer word is broken
+/// after its last '-' that fits or, failing that, at the width.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let mut word = word;
+        loop {
+            let used = line.chars().count();
+            let need = word.chars().count() + if used == 0 { 0 } else { used + 1 };
+            if need <= width {
+                if used > 0 {
+                    line.push(' ');
+                }
+                line.push_str(word);
+                break;
+            }
+            if used > 0 {
+                lines.push(std::mem::take(&mut line));
+                continue;
+            }
+            let (head, tail) = word.split_at(cut_at(word, width));
+            lines.push(head.to_string());
+            word = tail;
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// Where to break `word`, longer than `width` characters: after the last '-' within the first
+/// `width` characters, else after `width` characters (a byte index, on a character boundary,
+/// above 0).
+fn cut_at(word: &str, width: usize) -> usize {
+    let end = word
+        .char_indices()
+        .nth(width)
+        .map_or(word.len(), |(i, _)| i);
+    match word.get(..end).and_then(|head| head.rfind('-')) {
+        Some(i) if i > 0 => i + 1,
+        _ => end,
+    }
+}
+
+/// `text` wrapped to `width`, each line ended.
+fn para(text: &str, width: usize) -> String {
+    indented("", text, width)
+}
+
+/// `text` wrapped to `width`, each line ended and starting with `indent`.
+fn indented(indent: &str, text: &str, width: usize) -> String {
+    let mut o = String::new();
+    for l in wrap(text, width.saturating_sub(indent.len())) {
+        o.push_str(indent);
+        o.push_str(&l);
+        o.push('\n');
+    }
+    o
+}
+
+/// The results table: fixed column widths, long cells wrapped within their column, so that it
+/// can be printed a row at a time.
+struct Table {
+    name: usize,
+    want: usize,
+    got: usize,
+    color: bool,
+}
+
+const SEP: &str = "  ";
+/// "ok", "FAIL", "skip".
+const RESULT_WIDTH: usize = 4;
+
+impl Table {
+    /// Columns for names up to `longest` characters, the whole within `width`.
+    fn new(width: usize, longest: usize, color: bool) -> Self {
+        let avail = width.saturating_sub(RESULT_WIDTH + 3 * SEP.len());
+        let name = longest.max("SCENARIO".len()).min(avail / 3).max(1);
+        let codes = avail.saturating_sub(name);
+        let want = (codes / 2).max(1);
+        let got = codes.saturating_sub(want).max(1);
+        Table {
+            name,
+            want,
+            got,
+            color,
+        }
+    }
+
+    fn header(&self) -> String {
+        self.lines(["SCENARIO", "EXPECTED", "FOUND"], "")
+    }
+
+    fn row(&self, r: &Row) -> String {
+        let result = match (r.outcome, self.color) {
+            (Outcome::Ok, false) => "ok",
+            (Outcome::Mismatch, false) => "FAIL",
+            (Outcome::Skipped, false) => "skip",
+            (Outcome::Ok, true) => "\x1b[32mok\x1b[0m",
+            (Outcome::Mismatch, true) => "\x1b[1;31mFAIL\x1b[0m",
+            (Outcome::Skipped, true) => "\x1b[33mskip\x1b[0m",
+        };
+        self.lines([&r.name, &r.want, &r.got], result)
+    }
+
+    /// One row: its cells wrapped, the result on its first line.
+    fn lines(&self, cells: [&str; 3], result: &str) -> String {
+        let [name, want, got] = cells;
+        let cols = [
+            wrap(name, self.name),
+            wrap(want, self.want),
+            wrap(got, self.got),
+        ];
+        let height = cols.iter().map(Vec::len).max().unwrap_or(1);
+        let cell = |c: usize, i: usize| -> &str {
+            cols.get(c)
+                .and_then(|col| col.get(i))
+                .map_or("", String::as_str)
+        };
+        let mut o = String::new();
+        for i in 0..height {
+            let mut line = format!(
+                "{:<nw$}{SEP}{:<ww$}{SEP}{:<gw$}",
+                cell(0, i),
+                cell(1, i),
+                cell(2, i),
+                nw = self.name,
+                ww = self.want,
+                gw = self.got
+            );
+            if i == 0 && !result.is_empty() {
+                line.push_str(SEP);
+                line.push_str(result);
+            }
+            o.push_str(line.trim_end());
+            o.push('\n');
+        }
+        o
+    }
+}
+
+/// Scenarios done out of all, on standard error when it is a terminal; nothing otherwise.
+fn progress() -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template("checking {pos}/{len} {wide_bar} {msg}") {
+        pb.set_style(style);
+    }
+    pb
+}
+
+/// What the demo's parts share: how to print, where progress goes.
+struct Ctx {
+    /// Full reports (`--verbose`, `--only`), else one row per scenario as its check ends.
+    verbose: bool,
+    style: Style,
+    width: usize,
+    table: Table,
+    pb: ProgressBar,
+    expect: HashMap<String, Expect>,
+}
+
+impl Ctx {
+    /// Prints `text` without tearing the progress bar.
+    fn print(&self, text: &str) {
+        self.pb.suspend(|| out!("{text}"));
+    }
+}
+
+pub async fn run(color: bool, a: crate::DemoArgs) -> ExitCode {
     // `--only domain` selects the mail-domain demo; every other name is a lab scenario.
-    let scenarios: Vec<String> = only
+    let scenarios: Vec<String> = a
+        .only
         .iter()
         .filter(|n| n.as_str() != DOMAIN_DEMO)
         .cloned()
@@ -139,8 +435,35 @@ pub async fn run(transcript: bool, only: Vec<String>, color: bool) -> ExitCode {
         eprintln!("smtp-tls-doctor demo: {e}; and {DOMAIN_DEMO}, the mail-domain demo");
         return ExitCode::from(64);
     }
-    let want_domain = only.is_empty() || only.len() > scenarios.len();
-    let want_scenarios = only.is_empty() || !scenarios.is_empty();
+    let expect = match parse_expect(&a.expect) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("smtp-tls-doctor demo: {e}");
+            return ExitCode::from(64);
+        }
+    };
+    let want_domain = a.only.is_empty() || a.only.len() > scenarios.len();
+    let want_scenarios = a.only.is_empty() || !scenarios.is_empty();
+    let width = out_width();
+    let longest = lab::scenarios()
+        .iter()
+        .map(|s| s.name)
+        .chain([DOMAIN_DEMO])
+        .filter(|n| a.only.is_empty() || a.only.iter().any(|o| o == n))
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
+    let ctx = Ctx {
+        verbose: a.verbose || !a.only.is_empty(),
+        style: Style {
+            color,
+            transcript: a.transcript,
+        },
+        width,
+        table: Table::new(width, longest, color),
+        pb: progress(),
+        expect,
+    };
     // The lab's files (its CA, the mail domain's), removed when the demo ends.
     let temp = match lab_dir() {
         Ok(d) => d,
@@ -150,79 +473,160 @@ pub async fn run(transcript: bool, only: Vec<String>, color: bool) -> ExitCode {
         }
     };
     let dir = temp.path();
-    // The mail-domain demo runs beside the scenario checks; its report is printed after theirs.
+    // The mail-domain demo runs beside the scenario checks; its row (or report) comes after
+    // theirs.
     let scenario_part = async {
         if want_scenarios {
-            run_scenarios(dir, transcript, scenarios, color).await
+            run_scenarios(dir, scenarios, &ctx).await
         } else {
             Some(Vec::new())
         }
     };
     let domain_part = async {
         if want_domain {
-            Some(domain_demo(dir, Style { color, transcript }).await)
+            ctx.pb.inc_length(1);
+            let expect = ctx
+                .expect
+                .get(DOMAIN_DEMO)
+                .cloned()
+                .unwrap_or_else(Expect::domain);
+            let outcome = domain_demo(dir, ctx.style, &expect).await;
+            ctx.pb.inc(1);
+            Some((outcome, expect))
         } else {
             None
         }
     };
     let (scenario_rows, domain) = tokio::join!(scenario_part, domain_part);
     let lab_started = scenario_rows.is_some();
-    let mut summary: Vec<Row> = scenario_rows.unwrap_or_default();
-    let mut domain_skipped = false;
-    if let Some(outcome) = domain {
-        println!("\n{}", "=".repeat(100));
-        match outcome {
+    let mut rows: Vec<Row> = scenario_rows.unwrap_or_default();
+    let mut domain_skipped = None;
+    if let Some((outcome, expect)) = domain {
+        let bar = "=".repeat(100);
+        let (text, want, got, outcome) = match outcome {
             DomainOutcome::Ran {
                 text,
                 want,
                 got,
                 ok,
-            } => {
-                print!("{text}");
-                summary.push((DOMAIN_DEMO, want, got, ok));
-            }
+            } => (
+                text,
+                want,
+                got,
+                if ok { Outcome::Ok } else { Outcome::Mismatch },
+            ),
             DomainOutcome::Skipped(why) => {
-                println!("Mail domain {DEMO_DOMAIN}: skipped: {why}");
-                summary.push((DOMAIN_DEMO, domain_expected(), "skipped".into(), true));
-                domain_skipped = true;
+                let text = format!("Mail domain {DEMO_DOMAIN}: skipped: {why}\n");
+                domain_skipped = Some(why);
+                (text, expect.text(), "skipped".to_string(), Outcome::Skipped)
             }
-            DomainOutcome::Failed(why) => {
-                println!("Mail domain {DEMO_DOMAIN}: {why}");
-                summary.push((DOMAIN_DEMO, domain_expected(), why, false));
-            }
+            DomainOutcome::Failed(why) => (
+                format!("Mail domain {DEMO_DOMAIN}: {why}\n"),
+                expect.text(),
+                why,
+                Outcome::Mismatch,
+            ),
+        };
+        let row = Row {
+            name: DOMAIN_DEMO.to_string(),
+            want,
+            got,
+            outcome,
+        };
+        if ctx.verbose {
+            ctx.print(&format!("\n{bar}\n{text}"));
+        } else {
+            ctx.print(&ctx.table.row(&row));
+        }
+        rows.push(row);
+    }
+    ctx.pb.finish_and_clear();
+    let mismatched: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.outcome == Outcome::Mismatch)
+        .map(|r| r.name.as_str())
+        .collect();
+    let mut o = String::new();
+    if ctx.verbose {
+        let _ = writeln!(o, "\n{}", "=".repeat(100));
+        let _ = writeln!(
+            o,
+            "Summary: what each scenario should give, and what check found\n"
+        );
+        o.push_str(&ctx.table.header());
+        for r in &rows {
+            o.push_str(&ctx.table.row(r));
         }
     }
-    println!("\n{}", "=".repeat(100));
-    println!("Summary: what each scenario should give, and what check found\n");
-    println!("{:<24} {:<42} {:<42} ", "SCENARIO", "EXPECTED", "FOUND");
-    let mut all_ok = true;
-    for (name, want, got, ok) in &summary {
-        all_ok &= *ok;
-        println!(
-            "{name:<24} {want:<42} {got:<42} {}",
-            if *ok { "ok" } else { "MISMATCH" }
-        );
+    o.push('\n');
+    let total = rows.len();
+    let verdict = if mismatched.is_empty() {
+        format!("All {total} as expected.")
+    } else {
+        format!(
+            "{} of {total} not as expected: {}.",
+            mismatched.len(),
+            mismatched.join(", ")
+        )
+    };
+    o.push_str(&para(&verdict, width));
+    if let Some(why) = &domain_skipped
+        && !ctx.verbose
+    {
+        o.push_str(&para(
+            &format!("The mail domain {DEMO_DOMAIN} was skipped: {why}"),
+            width,
+        ));
     }
+    if !ctx.verbose {
+        let example = mismatched
+            .first()
+            .copied()
+            .or_else(|| {
+                rows.iter()
+                    .map(|r| r.name.as_str())
+                    .find(|n| *n == "wrong-name")
+            })
+            .or_else(|| rows.first().map(|r| r.name.as_str()))
+            .unwrap_or("wrong-name");
+        o.push_str(&para(
+            "One in full (its SMTP dialogue, certificates, findings and fixes):",
+            width,
+        ));
+        o.push_str(&indented(
+            "  ",
+            &format!("smtp-tls-doctor demo --only {example}"),
+            width,
+        ));
+        o.push_str(&para("Every report in full:", width));
+        o.push_str(&indented(
+            "  ",
+            "smtp-tls-doctor demo --verbose (--transcript adds the SMTP and TLS messages)",
+            width,
+        ));
+        o.push_str(&para(
+            "Each server's address and correct diagnosis, left running for your own client:",
+            width,
+        ));
+        o.push_str(&indented("  ", "smtp-tls-doctor lab", width));
+    }
+    out!("{o}");
     drop(temp);
-    if !lab_started || (domain_skipped && !want_scenarios) {
+    if !lab_started || (domain_skipped.is_some() && !want_scenarios) {
         // Nothing (or not what was asked for) could be checked.
         ExitCode::from(2)
-    } else if all_ok {
+    } else if mismatched.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     }
 }
 
-/// Start the lab (its files under `dir`) and check every scenario in `only` (all when empty),
-/// printing each report.
-/// The summary rows, or None when the lab cannot start.
-async fn run_scenarios(
-    dir: &std::path::Path,
-    transcript: bool,
-    only: Vec<String>,
-    color: bool,
-) -> Option<Vec<Row>> {
+/// Start the lab (its files under `dir`) and check every scenario in `only` (all when empty):
+/// a row printed as each check ends, or (`verbose`) the lab table, then every full report in
+/// the lab's order.
+/// The rows in the lab's order, or None when the lab cannot start.
+async fn run_scenarios(dir: &std::path::Path, only: Vec<String>, ctx: &Ctx) -> Option<Vec<Row>> {
     let mut cfg = lab::LabConfig::new(dir.to_path_buf());
     if !only.is_empty() {
         cfg.only = Some(only);
@@ -230,16 +634,34 @@ async fn run_scenarios(
     let running = match lab::start(cfg).await {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("smtp-tls-doctor demo: cannot start the lab: {e}");
+            ctx.pb
+                .suspend(|| eprintln!("smtp-tls-doctor demo: cannot start the lab: {e}"));
             return None;
         }
     };
-    print!("{}", lab_table(&running));
     let ip = running
         .endpoints
         .first()
         .map(|e| e.addr.ip())
         .unwrap_or(std::net::IpAddr::from([127, 0, 0, 1]));
+    ctx.pb.inc_length(running.endpoints.len() as u64);
+    if ctx.verbose {
+        ctx.print(&lab_table(&running));
+    } else {
+        let mut o = para(
+            &format!(
+                "smtp-tls-doctor lab: {} deliberately broken SMTP servers for {} on {ip}, each checked (smtp-tls-doctor check {}:PORT --resolve {}:{ip} --ca-file LAB-CA --banner-timeout 5 --no-fetch), a row as its check ends; then a mail domain, {DEMO_DOMAIN} (three MX hosts, MTA-STS, DANE, TLS-RPT, on the lab's own DNS server).",
+                running.endpoints.len(),
+                running.host,
+                running.host,
+                running.host,
+            ),
+            ctx.width,
+        );
+        o.push('\n');
+        o.push_str(&ctx.table.header());
+        ctx.print(&o);
+    }
     let mut opts = CheckOptions {
         trust: TrustBase::Mozilla,
         ca_files: vec![running.ca_file.clone()],
@@ -274,63 +696,72 @@ async fn run_scenarios(
             )
         });
     }
-    let mut results = Vec::new();
+    let mut rows = Vec::new();
+    let mut reports = Vec::new();
     while let Some(r) = set.join_next().await {
-        if let Ok(r) = r {
-            results.push(r);
-        }
-    }
-    results.sort_by_key(|r| r.0);
-    let mut summary = Vec::new();
-    for (i, target, result) in results {
+        let Ok((i, target, result)) = r else {
+            continue;
+        };
         let Some(e) = running.endpoints.get(i) else {
             continue;
         };
         let s = e.scenario;
-        println!("\n{}", "=".repeat(100));
-        println!(
-            "Scenario {}: {}\n$ smtp-tls-doctor check {target}{} --resolve {}:{} --ca-file {} --banner-timeout 5 --no-fetch\n",
-            s.name,
-            s.summary,
-            if s.mode == lab::Mode::Implicit {
-                " --implicit-tls"
-            } else {
-                ""
-            },
-            running.host,
-            e.addr.ip(),
-            running.ca_file.display()
-        );
-        match result {
-            Ok(report) => {
-                print!("{}", render_text(&report, Style { color, transcript }));
-                let got = if report.verdict.status == Status::Error {
-                    format!(
-                        "not checked ({})",
-                        report
-                            .error
-                            .as_ref()
-                            .map(|e| e.phase.as_str())
-                            .unwrap_or("?")
-                    )
+        let expect = ctx
+            .expect
+            .get(s.name)
+            .cloned()
+            .unwrap_or_else(|| Expect::of(s));
+        let (got, outcome, text) = match result {
+            Ok(report) => (
+                found(&report),
+                if expect.matches(&report) {
+                    Outcome::Ok
                 } else {
-                    let codes: Vec<&str> = report.findings().map(|f| f.code.as_str()).collect();
-                    if codes.is_empty() {
-                        "OK".to_string()
-                    } else {
-                        codes.join(", ")
-                    }
-                };
-                summary.push((s.name, expected(s), got, matches(s, &report)));
-            }
-            Err(err) => {
-                println!("error: {err}");
-                summary.push((s.name, expected(s), format!("usage error: {err}"), false));
-            }
+                    Outcome::Mismatch
+                },
+                render_text(&report, ctx.style),
+            ),
+            Err(err) => (
+                format!("usage error: {err}"),
+                Outcome::Mismatch,
+                format!("error: {err}\n"),
+            ),
+        };
+        let row = Row {
+            name: s.name.to_string(),
+            want: expect.text(),
+            got,
+            outcome,
+        };
+        ctx.pb.set_message(s.name);
+        ctx.pb.inc(1);
+        if ctx.verbose {
+            let heading = format!(
+                "Scenario {}: {}\n$ smtp-tls-doctor check {target}{} --resolve {}:{} --ca-file {} --banner-timeout 5 --no-fetch\n",
+                s.name,
+                s.summary,
+                if s.mode == lab::Mode::Implicit {
+                    " --implicit-tls"
+                } else {
+                    ""
+                },
+                running.host,
+                e.addr.ip(),
+                running.ca_file.display()
+            );
+            reports.push((i, format!("\n{}\n{heading}\n{text}", "=".repeat(100))));
+        } else {
+            ctx.print(&ctx.table.row(&row));
         }
+        rows.push((i, row));
     }
+    reports.sort_by_key(|r| r.0);
+    for (_, text) in reports {
+        ctx.print(&text);
+    }
+    rows.sort_by_key(|r| r.0);
     running.shutdown().await;
-    Some(summary)
+    Some(rows.into_iter().map(|(_, r)| r).collect())
 }
 
 // ---- The mail-domain demo ----
@@ -373,12 +804,6 @@ const DOMAIN_EXPECT: &[(&str, &str)] = &[
         "mx2's certificate is not valid while mx1's and mx3's are: delivery depends on which MX a sender picks",
     ),
 ];
-
-fn domain_expected() -> String {
-    let mut codes: Vec<&str> = DOMAIN_EXPECT.iter().map(|(c, _)| *c).collect();
-    codes.sort_unstable();
-    codes.join(", ")
-}
 
 /// What became of the mail-domain demo.
 pub enum DomainOutcome {
@@ -589,8 +1014,8 @@ pub async fn start_domain_world(dir: &std::path::Path) -> Result<DomainWorld, Do
 }
 
 /// Start the demo's mail domain (its files under `dir`), check it as `check demo.lab.test
-/// --domain` does, and compare with [`DOMAIN_EXPECT`].
-async fn domain_demo(dir: &std::path::Path, style: Style) -> DomainOutcome {
+/// --domain` does, and compare with `expect` ([`DOMAIN_EXPECT`] unless overridden).
+async fn domain_demo(dir: &std::path::Path, style: Style, expect: &Expect) -> DomainOutcome {
     let w = match start_domain_world(dir).await {
         Ok(w) => w,
         Err(o) => return o,
@@ -636,37 +1061,18 @@ async fn domain_demo(dir: &std::path::Path, style: Style) -> DomainOutcome {
     let outcome = match result {
         Ok(report) => {
             o.push_str(&render_text(&report, style));
-            let mut got: Vec<&str> = report.findings().map(|f| f.code.as_str()).collect();
-            got.sort_unstable();
-            got.dedup();
-            let want = domain_expected();
-            let found = if report.verdict.status == Status::Error {
-                format!(
-                    "not checked ({})",
-                    report
-                        .error
-                        .as_ref()
-                        .map(|e| e.phase.as_str())
-                        .unwrap_or("?")
-                )
-            } else if got.is_empty() {
-                "OK".to_string()
-            } else {
-                got.join(", ")
-            };
-            let ok = report.verdict.status != Status::Error && found == want;
             DomainOutcome::Ran {
                 text: o,
-                want,
-                got: found,
-                ok,
+                want: expect.text(),
+                got: found(&report),
+                ok: expect.matches(&report),
             }
         }
         Err(e) => {
             let _ = writeln!(o, "error: {e}");
             DomainOutcome::Ran {
                 text: o,
-                want: domain_expected(),
+                want: expect.text(),
                 got: format!("usage error: {e}"),
                 ok: false,
             }
@@ -674,4 +1080,68 @@ async fn domain_demo(dir: &std::path::Path, style: Style) -> DomainOutcome {
     };
     w.shutdown().await;
     outcome
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Outcome, Row, Table, wrap};
+
+    #[test]
+    fn wrap_breaks_at_spaces_then_hyphens_then_anywhere() {
+        assert_eq!(wrap("a, b, c", 80), ["a, b, c"]);
+        assert_eq!(wrap("a-b, cc-dd", 6), ["a-b,", "cc-dd"]);
+        assert_eq!(
+            wrap("handshake-signature-invalid", 12),
+            ["handshake-", "signature-", "invalid"]
+        );
+        assert_eq!(wrap("abcdefgh", 3), ["abc", "def", "gh"]);
+        assert_eq!(wrap("", 5), [""]);
+        for w in 1..30 {
+            for l in wrap("tls-handshake-failed, protocol-tls10, é-ü x", w) {
+                assert!(l.chars().count() <= w, "{w}: {l:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn table_rows_keep_within_the_width() {
+        let r = Row {
+            name: "tls12-narrow-preference".into(),
+            want: "tls-handshake-failed, protocol-tls10, protocol-tls11, cipher-no-forward-secrecy"
+                .into(),
+            got: "OK".into(),
+            outcome: Outcome::Mismatch,
+        };
+        for width in [20, 40, 60, 80, 200] {
+            let t = Table::new(width, r.name.len(), false);
+            let text = t.row(&r);
+            assert!(text.lines().all(|l| l.chars().count() <= width), "{text}");
+            assert!(
+                text.lines().next().is_some_and(|l| l.ends_with("FAIL")),
+                "{text}"
+            );
+            // Nothing is lost: each column, read down and rejoined, is its cell (hyphen breaks
+            // only from 40 columns on; narrower, names are cut anywhere).
+            if width < 40 {
+                continue;
+            }
+            let starts = [0, t.name + 2, t.name + 2 + t.want + 2];
+            let widths = [t.name, t.want, t.got];
+            for (c, cell) in [&r.name, &r.want, &r.got].into_iter().enumerate() {
+                let mut joined = String::new();
+                for l in text.lines() {
+                    let frag: String = l.chars().skip(starts[c]).take(widths[c]).collect();
+                    let frag = frag.trim();
+                    if frag.is_empty() {
+                        continue;
+                    }
+                    if !joined.is_empty() && !joined.ends_with('-') {
+                        joined.push(' ');
+                    }
+                    joined.push_str(frag);
+                }
+                assert_eq!(&joined, cell, "{width}:\n{text}");
+            }
+        }
+    }
 }

@@ -372,12 +372,20 @@ pub struct DemoArgs {
     /// Show the SMTP dialogue and TLS messages in each report.
     #[arg(short = 'v', long = "transcript")]
     transcript: bool,
-    /// Check only these scenarios. Repeatable.
+    /// Check only these scenarios (`domain`: the mail domain), printing their full reports.
+    /// Repeatable.
     #[arg(long, value_name = "SCENARIO")]
     only: Vec<String>,
     /// Colour: auto, always, never.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     color: ColorArg,
+    /// Print every scenario's full report, then the table [default: one row per scenario].
+    #[arg(long)]
+    verbose: bool,
+    /// SCENARIO=CODE[,CODE...] (or SCENARIO=OK): expect this instead of the scenario's own
+    /// expectation; the tests use it to see a mismatch reported. Repeatable.
+    #[arg(long, hide = true, value_name = "SCENARIO=CODES")]
+    expect: Vec<String>,
 }
 
 fn color_on(c: ColorArg) -> bool {
@@ -904,7 +912,7 @@ fn main() -> ExitCode {
             #[cfg(feature = "lab")]
             Command::Lab(a) => run_lab(a).await,
             #[cfg(feature = "lab")]
-            Command::Demo(a) => demo::run(a.transcript, a.only, color_on(a.color)).await,
+            Command::Demo(a) => demo::run(color_on(a.color), a).await,
             Command::Client(a) => client::run(a).await,
         }
     })
