@@ -132,6 +132,10 @@ impl Expect {
         Expect::Codes(DOMAIN_EXPECT.iter().map(|(c, _)| c.to_string()).collect())
     }
 
+    fn bogus() -> Self {
+        Expect::Codes(BOGUS_EXPECT.iter().map(|(c, _)| c.to_string()).collect())
+    }
+
     /// As the tables show it.
     fn text(&self) -> String {
         match self {
@@ -196,7 +200,7 @@ fn parse_expect(specs: &[String]) -> Result<HashMap<String, Expect>, String> {
                 "--expect {spec}: want SCENARIO=CODE[,CODE...] or SCENARIO=OK"
             ));
         };
-        if name != DOMAIN_DEMO {
+        if !DOMAIN_ROWS.contains(&name) {
             known_scenarios(&[name.to_string()])?;
         }
         let codes = codes
@@ -428,11 +432,13 @@ pub async fn run(color: bool, a: crate::DemoArgs) -> ExitCode {
     let scenarios: Vec<String> = a
         .only
         .iter()
-        .filter(|n| n.as_str() != DOMAIN_DEMO)
+        .filter(|n| !DOMAIN_ROWS.contains(&n.as_str()))
         .cloned()
         .collect();
     if let Err(e) = known_scenarios(&scenarios) {
-        eprintln!("smtp-tls-doctor demo: {e}; and {DOMAIN_DEMO}, the mail-domain demo");
+        eprintln!(
+            "smtp-tls-doctor demo: {e}; and {DOMAIN_DEMO} and {BOGUS_DEMO}, the mail-domain demos"
+        );
         return ExitCode::from(64);
     }
     let expect = match parse_expect(&a.expect) {
@@ -448,7 +454,7 @@ pub async fn run(color: bool, a: crate::DemoArgs) -> ExitCode {
     let longest = lab::scenarios()
         .iter()
         .map(|s| s.name)
-        .chain([DOMAIN_DEMO])
+        .chain(DOMAIN_ROWS)
         .filter(|n| a.only.is_empty() || a.only.iter().any(|o| o == n))
         .map(str::len)
         .max()
@@ -484,15 +490,27 @@ pub async fn run(color: bool, a: crate::DemoArgs) -> ExitCode {
     };
     let domain_part = async {
         if want_domain {
-            ctx.pb.inc_length(1);
+            ctx.pb.inc_length(DOMAIN_ROWS.len() as u64);
             let expect = ctx
                 .expect
                 .get(DOMAIN_DEMO)
                 .cloned()
                 .unwrap_or_else(Expect::domain);
-            let outcome = domain_demo(dir, ctx.style, &expect).await;
-            ctx.pb.inc(1);
-            Some((outcome, expect))
+            let bogus = ctx
+                .expect
+                .get(BOGUS_DEMO)
+                .cloned()
+                .unwrap_or_else(Expect::bogus);
+            let outcomes = domain_demo(dir, ctx.style, [&expect, &bogus]).await;
+            ctx.pb.inc(DOMAIN_ROWS.len() as u64);
+            Some(
+                outcomes
+                    .into_iter()
+                    .zip([expect, bogus])
+                    .zip(DOMAIN_ROWS)
+                    .map(|((o, e), n)| (n, o, e))
+                    .collect::<Vec<_>>(),
+            )
         } else {
             None
         }
@@ -501,7 +519,10 @@ pub async fn run(color: bool, a: crate::DemoArgs) -> ExitCode {
     let lab_started = scenario_rows.is_some();
     let mut rows: Vec<Row> = scenario_rows.unwrap_or_default();
     let mut domain_skipped = None;
-    if let Some((outcome, expect)) = domain {
+    for (name, outcome, expect) in domain.into_iter().flatten() {
+        if !a.only.is_empty() && !a.only.iter().any(|o| o == name) {
+            continue;
+        }
         let bar = "=".repeat(100);
         let (text, want, got, outcome) = match outcome {
             DomainOutcome::Ran {
@@ -528,7 +549,7 @@ pub async fn run(color: bool, a: crate::DemoArgs) -> ExitCode {
             ),
         };
         let row = Row {
-            name: DOMAIN_DEMO.to_string(),
+            name: name.to_string(),
             want,
             got,
             outcome,
@@ -769,6 +790,23 @@ async fn run_scenarios(dir: &std::path::Path, only: Vec<String>, ctx: &Ctx) -> O
 /// The `--only` name of the mail-domain demo.
 pub const DOMAIN_DEMO: &str = "domain";
 
+/// The row of the second mail domain: one whose MX host's address is DNSSEC-bogus.
+pub const BOGUS_DEMO: &str = "dnssec-bogus";
+
+/// That domain, and its MX host (A record to mx1's address, bogus: the lab DNS server answers
+/// as a validating resolver does, SERVFAIL, and the data with CD=1).
+const BOGUS_DOMAIN: &str = "bogus.lab.test";
+const BOGUS_MX: &str = "mx.bogus.lab.test";
+
+/// The exact findings a correct check of the bogus domain reports, and why.
+const BOGUS_EXPECT: &[(&str, &str)] = &[(
+    "dnssec-bogus",
+    "the MX host's address fails DNSSEC validation (SERVFAIL; an answer only with checking disabled): validating senders cannot look it up",
+)];
+
+/// The rows of the mail-domain part (names for --only and --expect).
+const DOMAIN_ROWS: [&str; 2] = [DOMAIN_DEMO, BOGUS_DEMO];
+
 /// The demo's mail domain, served by the lab's DNS server.
 const DEMO_DOMAIN: &str = "demo.lab.test";
 
@@ -917,6 +955,10 @@ impl DomainWorld {
         for line in DEMO_POLICY.lines() {
             let _ = writeln!(o, "  {line}");
         }
+        let _ = writeln!(
+            o,
+            "\nMail domain {BOGUS_DOMAIN}: its MX host {BOGUS_MX} has an address whose DNSSEC signatures fail; the DNS server answers it as a validating resolver does (SERVFAIL; the data only with CD=1)"
+        );
         o
     }
 }
@@ -996,8 +1038,10 @@ pub async fn start_domain_world(dir: &std::path::Path) -> Result<DomainWorld, Do
             &format!("_smtp._tls.{d}"),
             &["v=TLSRPTv1; rua=mailto:tlsrpt@demo.lab.test"],
         ),
+        LabRecord::mx(BOGUS_DOMAIN, 10, BOGUS_MX),
+        LabRecord::addr(BOGUS_MX, a1),
     ];
-    let dns = match LabDns::start(loopback, records.clone()).await {
+    let dns = match LabDns::start_bogus(loopback, records.clone(), &[BOGUS_MX]).await {
         Ok(s) => s,
         Err(e) => {
             return Err(DomainOutcome::Failed(format!(
@@ -1013,12 +1057,35 @@ pub async fn start_domain_world(dir: &std::path::Path) -> Result<DomainWorld, Do
     })
 }
 
-/// Start the demo's mail domain (its files under `dir`), check it as `check demo.lab.test
-/// --domain` does, and compare with `expect` ([`DOMAIN_EXPECT`] unless overridden).
-async fn domain_demo(dir: &std::path::Path, style: Style, expect: &Expect) -> DomainOutcome {
+/// Start the demo's mail domains (their files under `dir`), check demo.lab.test as `check
+/// demo.lab.test --domain` does and bogus.lab.test likewise, and compare each with its `expect`
+/// ([`DOMAIN_EXPECT`], [`BOGUS_EXPECT`] unless overridden).
+async fn domain_demo(
+    dir: &std::path::Path,
+    style: Style,
+    expect: [&Expect; 2],
+) -> [DomainOutcome; 2] {
     let w = match start_domain_world(dir).await {
         Ok(w) => w,
-        Err(o) => return o,
+        Err(DomainOutcome::Skipped(why)) => {
+            return [
+                DomainOutcome::Skipped(why.clone()),
+                DomainOutcome::Skipped(why),
+            ];
+        }
+        Err(DomainOutcome::Failed(why)) => {
+            return [
+                DomainOutcome::Failed(why.clone()),
+                DomainOutcome::Failed(why),
+            ];
+        }
+        Err(DomainOutcome::Ran { .. }) => {
+            let why = "the mail domains did not start".to_string();
+            return [
+                DomainOutcome::Failed(why.clone()),
+                DomainOutcome::Failed(why),
+            ];
+        }
     };
     let d = DEMO_DOMAIN;
     let sts_host = format!("mta-sts.{d}");
@@ -1050,7 +1117,10 @@ async fn domain_demo(dir: &std::path::Path, style: Style, expect: &Expect) -> Do
         port,
         known_mx: None,
     };
-    let result = doctor::check::check_domain(d, &opts, &dopts).await;
+    let (result, bogus) = tokio::join!(
+        doctor::check::check_domain(d, &opts, &dopts),
+        doctor::check::check_domain(BOGUS_DOMAIN, &opts, &dopts)
+    );
 
     let mut o = w.describe();
     let _ = writeln!(o, "\nWhat a correct check reports, and why:");
@@ -1058,28 +1128,43 @@ async fn domain_demo(dir: &std::path::Path, style: Style, expect: &Expect) -> Do
         let _ = writeln!(o, "  {code:<28} {why}");
     }
     let _ = writeln!(o, "\n$ {} --quick --banner-timeout 5\n", w.command());
-    let outcome = match result {
+    let mut b = format!("Mail domain {BOGUS_DOMAIN}\n\nWhat a correct check reports, and why:\n");
+    for (code, why) in BOGUS_EXPECT {
+        let _ = writeln!(b, "  {code:<28} {why}");
+    }
+    let _ = writeln!(
+        b,
+        "\n$ {} --quick\n",
+        w.command().replace(
+            &format!("check {DEMO_DOMAIN} "),
+            &format!("check {BOGUS_DOMAIN} ")
+        )
+    );
+    let outcome = |mut text: String,
+                   result: Result<CheckReport, doctor::model::error::Error>,
+                   expect: &Expect| match result {
         Ok(report) => {
-            o.push_str(&render_text(&report, style));
+            text.push_str(&render_text(&report, style));
             DomainOutcome::Ran {
-                text: o,
+                text,
                 want: expect.text(),
                 got: found(&report),
                 ok: expect.matches(&report),
             }
         }
         Err(e) => {
-            let _ = writeln!(o, "error: {e}");
+            let _ = writeln!(text, "error: {e}");
             DomainOutcome::Ran {
-                text: o,
+                text,
                 want: expect.text(),
                 got: format!("usage error: {e}"),
                 ok: false,
             }
         }
     };
+    let out = [outcome(o, result, expect[0]), outcome(b, bogus, expect[1])];
     w.shutdown().await;
-    outcome
+    out
 }
 
 #[cfg(test)]

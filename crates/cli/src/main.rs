@@ -101,7 +101,7 @@ enum Command {
     /// Run the lab of deliberately broken SMTP servers on loopback until Ctrl-C.
     #[cfg(feature = "lab")]
     Lab(LabArgs),
-    /// Start the lab and check every scenario in it, printing each report (no network needed).
+    /// Start the lab and check every scenario in it, a row each as its check ends (no network needed).
     #[cfg(feature = "lab")]
     Demo(DemoArgs),
     /// Run a capture SMTP server for testing a sending application: what its ClientHello offers,

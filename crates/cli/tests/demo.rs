@@ -123,14 +123,25 @@ fn default_output_fits_a_screen_and_every_scenario_is_ok() {
     let domain =
         cells(&r.stdout, "domain").unwrap_or_else(|| panic!("no domain row:\n{}", r.stdout));
     assert!(domain[3] == "ok" || domain[3] == "skip", "{domain:?}");
+    // The second mail domain: its MX host's address is DNSSEC-bogus, and nothing else is wrong.
+    let bogus = cells(&r.stdout, "dnssec-bogus")
+        .unwrap_or_else(|| panic!("no dnssec-bogus row:\n{}", r.stdout));
+    if bogus[3] != "skip" {
+        assert_eq!(
+            bogus,
+            ["dnssec-bogus", "dnssec-bogus", "dnssec-bogus", "ok"].map(String::from),
+            "{}",
+            r.stdout
+        );
+    }
     assert_eq!(
         table(&r.stdout).len(),
-        lab::scenarios().len() + 1,
+        lab::scenarios().len() + 2,
         "one row each:\n{}",
         r.stdout
     );
     assert!(!r.stdout.contains("FAIL"), "{}", r.stdout);
-    let rows = lab::scenarios().len() + 1;
+    let rows = lab::scenarios().len() + 2;
     assert!(
         r.stdout.contains(&format!("All {rows} as expected.")),
         "{}",
@@ -180,7 +191,7 @@ fn a_mismatch_exits_1_and_narrow_columns_wrap() {
         assert_eq!(got, want, "{}", r.stdout);
         assert_eq!(result, "ok", "{}", r.stdout);
     }
-    let rows = lab::scenarios().len() + 1;
+    let rows = lab::scenarios().len() + 2;
     assert!(
         r.stdout
             .contains(&format!("1 of {rows} not as expected: wrong-name.")),

@@ -257,10 +257,15 @@ async fn lookup_host(
                 .await,
         );
     }
+    let lookup_failed = a.outcome == Outcome::Error || aaaa.outcome == Outcome::Error;
     h.a = Some(a);
     h.aaaa = Some(aaaa);
     if h.addresses.is_empty() {
-        h.skipped = Some(format!("{host} has no address (no A or AAAA record)"));
+        h.skipped = Some(if lookup_failed {
+            format!("{host}: no address could be looked up")
+        } else {
+            format!("{host} has no address (no A or AAAA record)")
+        });
     }
     h
 }

@@ -5,7 +5,7 @@ use crate::judge::diagnose::finding;
 use crate::judge::domain::state::EpState;
 use crate::judge::domain::state::endpoint_text;
 use crate::judge::domain::state::of_host;
-use crate::model::dns::Outcome;
+use crate::model::dns::{Dnssec, Outcome};
 use crate::model::domain::DomainObservation;
 use crate::model::domain::MxHostObservation;
 use crate::model::finding::Finding;
@@ -105,6 +105,14 @@ fn invalid_host(h: &MxHostObservation) -> Option<Finding> {
         .skipped
         .as_ref()
         .filter(|w| !w.starts_with("not checked:"))?;
+    // An address lookup that fails DNSSEC validation is `dnssec-bogus` (the zone's fault, with
+    // its own fix); the host itself may be fine.
+    if [&h.a, &h.aaaa]
+        .iter()
+        .any(|q| q.as_ref().is_some_and(|q| q.dnssec == Dnssec::Bogus))
+    {
+        return None;
+    }
     let errors: Vec<String> = [&h.a, &h.aaaa]
         .iter()
         .filter_map(|q| q.as_ref().and_then(|q| q.error.clone()))
