@@ -152,9 +152,7 @@ impl Progress {
                 Some(total as u64),
                 indicatif::ProgressDrawTarget::stderr(),
             );
-            let style = indicatif::ProgressStyle::with_template(
-                "{bar:30} {pos}/{len} {per_sec} ETA {eta} {msg}",
-            );
+            let style = indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}");
             if let Ok(s) = style {
                 bar.set_style(s);
             }
@@ -173,21 +171,16 @@ impl Progress {
         match self {
             Progress::Off => {}
             Progress::Bar(b) => {
+                let (rate, eta) = rate_eta(done, total, started);
+                b.set_message(format!("{rate:.1}/s, ETA {eta}, {failures} failing"));
                 b.set_position(done as u64);
-                b.set_message(format!("{failures} failing"));
             }
             Progress::Lines { last, every } => {
                 if last.elapsed() < *every && done < total {
                     return;
                 }
                 *last = Instant::now();
-                let secs = started.elapsed().as_secs_f64().max(0.001);
-                let rate = done as f64 / secs;
-                let eta = if rate > 0.0 {
-                    format!("{:.0} s", (total - done.min(total)) as f64 / rate)
-                } else {
-                    "?".into()
-                };
+                let (rate, eta) = rate_eta(done, total, started);
                 eprintln!(
                     "progress: {done}/{total} ({:.0}%), {rate:.1}/s, ETA {eta}, {failures} failing",
                     if total == 0 {
@@ -205,6 +198,18 @@ impl Progress {
             b.finish_and_clear();
         }
     }
+}
+
+/// Lines per second so far, and the time left at that rate.
+fn rate_eta(done: usize, total: usize, started: Instant) -> (f64, String) {
+    let secs = started.elapsed().as_secs_f64().max(0.001);
+    let rate = done as f64 / secs;
+    let eta = if rate > 0.0 {
+        format!("{:.0} s", (total - done.min(total)) as f64 / rate)
+    } else {
+        "?".into()
+    };
+    (rate, eta)
 }
 
 pub async fn run(args: BulkArgs, opts: CheckOptions) -> ExitCode {
