@@ -160,7 +160,7 @@ pub async fn run(transcript: bool, only: Vec<String>, color: bool) -> ExitCode {
     };
     let domain_part = async {
         if want_domain {
-            Some(domain_demo(dir, Style { color, transcript }).await)
+            Some(domain_demo(dir, crate::text_style(color, transcript)).await)
         } else {
             None
         }
@@ -303,7 +303,10 @@ async fn run_scenarios(
         );
         match result {
             Ok(report) => {
-                print!("{}", render_text(&report, Style { color, transcript }));
+                print!(
+                    "{}",
+                    render_text(&report, crate::text_style(color, transcript))
+                );
                 let got = if report.verdict.status == Status::Error {
                     format!(
                         "not checked ({})",

@@ -353,6 +353,30 @@ fn color_on(c: ColorArg) -> bool {
     }
 }
 
+/// The columns the text report wraps to: `COLUMNS` when set (a number), else the width of the
+/// terminal standard output is, else 80.
+pub(crate) fn text_width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|&w| w > 0)
+        .or_else(|| {
+            terminal_size::terminal_size_of(std::io::stdout())
+                .map(|(terminal_size::Width(w), _)| usize::from(w))
+        })
+        .unwrap_or(80)
+}
+
+/// The text report's style for this run: colour as given, the width as [`text_width`] finds it.
+#[cfg(feature = "lab")]
+pub(crate) fn text_style(color: bool, transcript: bool) -> Style {
+    Style {
+        color,
+        transcript,
+        width: text_width(),
+    }
+}
+
 fn seconds(flag: &str, v: f64) -> Result<Duration, String> {
     if v.is_finite() && v > 0.0 && v <= 3600.0 {
         Ok(Duration::from_secs_f64(v))
@@ -635,7 +659,8 @@ async fn run_check(a: CheckArgs) -> ExitCode {
                 &report,
                 Style {
                     color: color_on(a.color),
-                    transcript: a.transcript
+                    transcript: a.transcript,
+                    width: text_width(),
                 }
             )
         );
