@@ -74,10 +74,27 @@ const AFTER_HELP: &str = if cfg!(feature = "lab") {
     "Exit status: 0 nothing wrong (or warnings only), 1 problems that make some peer fail,\n2 the check could not be done (unreachable, refused, timed out), 64 usage error.\nWith --targets: 0 every line ok, 1 some line has problems, 2 some line could not be checked,\n130 stopped by Ctrl-C (143 by SIGTERM), 74 the output could not be written."
 };
 
+/// `--version`: the version, the commit built (build.rs) and whether the lab is in.
+const VERSION: &str = if cfg!(feature = "lab") {
+    concat!(
+        env!("CARGO_PKG_VERSION"),
+        " (commit ",
+        env!("SMTP_TLS_DOCTOR_COMMIT"),
+        ", lab built in)"
+    )
+} else {
+    concat!(
+        env!("CARGO_PKG_VERSION"),
+        " (commit ",
+        env!("SMTP_TLS_DOCTOR_COMMIT"),
+        ", without the lab)"
+    )
+};
+
 #[derive(Parser, Debug)]
 #[command(
     name = "smtp-tls-doctor",
-    version,
+    version = VERSION,
     about = "Explains why a TLS connection to a mail server fails, and what exactly to change",
     after_help = AFTER_HELP
 )]
