@@ -47,6 +47,7 @@ fn write_out(args: std::fmt::Arguments<'_>) {
 mod bulk;
 mod capture_pki;
 mod client;
+mod completions;
 #[cfg(feature = "lab")]
 mod demo;
 mod explain;
@@ -123,6 +124,14 @@ enum Command {
     /// Run a capture SMTP server for testing a sending application: what its ClientHello offers,
     /// what it negotiates, whether it verifies certificates (--verify-test), what it does in SMTP.
     Client(client::ClientArgs),
+    /// Print a completion script for SHELL on standard output (see the README to install it).
+    Completions {
+        /// The shell the script is for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) on standard output, e.g. `smtp-tls-doctor man | man -l -`.
+    Man,
 }
 
 #[derive(Args, Debug)]
@@ -847,6 +856,11 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    match cli.command {
+        Command::Completions { shell } => return completions::completions(shell),
+        Command::Man => return completions::man(),
+        _ => {}
+    }
     doctor::install_crypto();
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -868,6 +882,7 @@ fn main() -> ExitCode {
             #[cfg(feature = "lab")]
             Command::Demo(a) => demo::run(a.transcript, a.only, color_on(a.color)).await,
             Command::Client(a) => client::run(a).await,
+            Command::Completions { .. } | Command::Man => ExitCode::SUCCESS,
         }
     })
 }
