@@ -82,10 +82,14 @@ fn subsections(part: &[u8]) -> Vec<u8> {
     for line in text.lines() {
         match line.strip_prefix(".SH ") {
             Some(title) => {
-                // SYNOPSIS → Synopsis: the section's own headings stay in capitals.
+                // SYNOPSIS → Synopsis, "BULK RUNS" → "Bulk runs": the command's own heading
+                // stays the one in capitals.
                 let lower = title.to_lowercase();
-                let mut chars = lower.chars();
+                let at = lower.find(|c: char| c.is_alphabetic()).unwrap_or(0);
+                let (before, rest) = lower.split_at(at);
+                let mut chars = rest.chars();
                 out.push_str(".SS ");
+                out.push_str(before);
                 if let Some(first) = chars.next() {
                     out.extend(first.to_uppercase());
                 }
@@ -123,10 +127,10 @@ mod tests {
 
     #[test]
     fn sections_become_subsections() {
-        let s = subsections(b".SH SYNOPSIS\n\\fBx\\fR\n.SH OPTIONS\n.TP\n");
+        let s = subsections(b".SH SYNOPSIS\n\\fBx\\fR\n.SH OPTIONS\n.TP\n.SH \"BULK RUNS\"\n");
         assert_eq!(
             String::from_utf8(s).unwrap(),
-            ".SS Synopsis\n\\fBx\\fR\n.SS Options\n.TP\n"
+            ".SS Synopsis\n\\fBx\\fR\n.SS Options\n.TP\n.SS \"Bulk runs\"\n"
         );
     }
 }

@@ -159,10 +159,11 @@ fn the_manual_page_renders() {
     for want in [
         "smtp-tls-doctor",
         "SMTP-TLS-DOCTOR CHECK",
-        "--targets",
-        "--deadline",
-        "--export-chain",
-        "--as",
+        // In the options, with their values (the synopsis names them too, without).
+        "Bulk runs --targets <FILE>",
+        "--deadline <SECONDS>",
+        "--export-chain <FILE>",
+        "--as <PROFILE>",
         "SMTP-TLS-DOCTOR COMPLETIONS",
         "Exit status",
     ] {
