@@ -21,7 +21,10 @@ fn main() {
 
 /// `git` run in `dir`, its standard output trimmed when it succeeded.
 fn git(dir: &Path, args: &[&str]) -> Option<String> {
+    // --no-optional-locks: `git status` must not refresh (write) the index, which would make
+    // the next build run this script again.
     let out = Command::new("git")
+        .arg("--no-optional-locks")
         .args(args)
         .current_dir(dir)
         .stderr(std::process::Stdio::null())
