@@ -461,10 +461,7 @@ pub async fn run(color: bool, a: crate::DemoArgs) -> ExitCode {
         .unwrap_or(0);
     let ctx = Ctx {
         verbose: a.verbose || !a.only.is_empty(),
-        style: Style {
-            color,
-            transcript: a.transcript,
-        },
+        style: crate::text_style(color, a.transcript),
         width,
         table: Table::new(width, longest, color),
         pb: progress(),

@@ -47,6 +47,7 @@ fn write_out(args: std::fmt::Arguments<'_>) {
 mod bulk;
 mod capture_pki;
 mod client;
+mod completions;
 #[cfg(feature = "lab")]
 mod demo;
 mod explain;
@@ -75,10 +76,27 @@ const AFTER_HELP: &str = if cfg!(feature = "lab") {
     "Exit status: 0 nothing wrong (or warnings only), 1 problems that make some peer fail,\n2 the check could not be done (unreachable, refused, timed out), 64 usage error.\nWith --targets: 0 every line ok, 1 some line has problems, 2 some line could not be checked,\n130 stopped by Ctrl-C (143 by SIGTERM), 74 the output could not be written."
 };
 
+/// `--version`: the version, the commit built (build.rs) and whether the lab is in.
+const VERSION: &str = if cfg!(feature = "lab") {
+    concat!(
+        env!("CARGO_PKG_VERSION"),
+        " (commit ",
+        env!("SMTP_TLS_DOCTOR_COMMIT"),
+        ", lab built in)"
+    )
+} else {
+    concat!(
+        env!("CARGO_PKG_VERSION"),
+        " (commit ",
+        env!("SMTP_TLS_DOCTOR_COMMIT"),
+        ", without the lab)"
+    )
+};
+
 #[derive(Parser, Debug)]
 #[command(
     name = "smtp-tls-doctor",
-    version,
+    version = VERSION,
     about = "Explains why a TLS connection to a mail server fails, and what exactly to change",
     after_help = AFTER_HELP
 )]
@@ -107,6 +125,14 @@ enum Command {
     /// Run a capture SMTP server for testing a sending application: what its ClientHello offers,
     /// what it negotiates, whether it verifies certificates (--verify-test), what it does in SMTP.
     Client(client::ClientArgs),
+    /// Print a completion script for SHELL on standard output (see the README to install it).
+    Completions {
+        /// The shell the script is for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) on standard output, e.g. `smtp-tls-doctor man | man -l -`.
+    Man,
 }
 
 #[derive(Args, Debug)]
@@ -396,6 +422,30 @@ fn color_on(c: ColorArg) -> bool {
             std::io::stdout().is_terminal()
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         }
+    }
+}
+
+/// The columns the text report wraps to: `COLUMNS` when set (a number), else the width of the
+/// terminal standard output is, else 80.
+pub(crate) fn text_width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|&w| w > 0)
+        .or_else(|| {
+            terminal_size::terminal_size_of(std::io::stdout())
+                .map(|(terminal_size::Width(w), _)| usize::from(w))
+        })
+        .unwrap_or(80)
+}
+
+/// The text report's style for this run: colour as given, the width as [`text_width`] finds it.
+#[cfg(feature = "lab")]
+pub(crate) fn text_style(color: bool, transcript: bool) -> Style {
+    Style {
+        color,
+        transcript,
+        width: text_width(),
     }
 }
 
@@ -709,7 +759,8 @@ async fn run_check(a: CheckArgs) -> ExitCode {
                 &report,
                 Style {
                     color: color_on(a.color),
-                    transcript: a.transcript
+                    transcript: a.transcript,
+                    width: text_width(),
                 }
             )
         );
@@ -893,6 +944,11 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    match cli.command {
+        Command::Completions { shell } => return completions::completions(shell),
+        Command::Man => return completions::man(),
+        _ => {}
+    }
     doctor::install_crypto();
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -914,6 +970,7 @@ fn main() -> ExitCode {
             #[cfg(feature = "lab")]
             Command::Demo(a) => demo::run(color_on(a.color), a).await,
             Command::Client(a) => client::run(a).await,
+            Command::Completions { .. } | Command::Man => ExitCode::SUCCESS,
         }
     })
 }

@@ -40,6 +40,12 @@ pub enum Need {
     Curl,
     /// iproute2's `ip` (network namespaces; with [`Need::Root`]).
     Ip,
+    /// zsh (its `-n` checks a completion script).
+    Zsh,
+    /// fish (its `-n` checks a completion script).
+    Fish,
+    /// man-db's `man` (`man -l -` renders the manual page).
+    Man,
     /// The effective user is root.
     Root,
 }
@@ -58,6 +64,9 @@ impl Need {
             Need::Python3 => &["python3"],
             Need::Curl => &["curl"],
             Need::Ip => &["ip"],
+            Need::Zsh => &["zsh"],
+            Need::Fish => &["fish"],
+            Need::Man => &["man"],
             Need::Root => &[],
         }
     }
@@ -75,6 +84,9 @@ impl Need {
             Need::Python3 => "python3",
             Need::Curl => "curl",
             Need::Ip => "iproute2",
+            Need::Zsh => "zsh",
+            Need::Fish => "fish",
+            Need::Man => "man-db",
             Need::Root => "",
         }
     }

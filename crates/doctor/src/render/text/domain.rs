@@ -2,8 +2,11 @@
 //! TLS-RPT and the DNS resolver.
 
 use super::Style;
+use super::field;
+use super::fix_line;
 use super::paint;
 use super::sev_label;
+use super::wrap_text;
 use crate::judge::registry::lookup;
 use crate::model::dns::DnsAnswer;
 use crate::model::finding::Finding;
@@ -13,38 +16,35 @@ use std::fmt::Write as _;
 
 /// The domain's sections, in order.
 pub(super) fn render_domain(o: &mut String, d: &DomainReport, style: Style) {
-    let c = style.color;
-    render_senders(o, d, c);
+    let (c, w) = (style.color, style.width);
+    render_senders(o, d, style);
     if !d.findings.is_empty() {
         let _ = writeln!(
             o,
             "\n{}",
             paint(&format!("Domain findings ({})", d.findings.len()), "1", c)
         );
-        render_finding_list(o, &d.findings, c);
+        render_finding_list(o, &d.findings, style);
     }
-    render_mx_hosts(o, d, c);
-    render_mta_sts(o, d, c);
+    render_mx_hosts(o, d, style);
+    render_mta_sts(o, d, style);
     let obs = &d.observation;
     let _ = writeln!(o, "\n{}", paint("TLS-RPT (RFC 8460)", "1", c));
-    let _ = writeln!(
-        o,
-        "  TXT      _smtp._tls.{}: {}",
-        obs.domain,
-        txt_text(&obs.tlsrpt_txt)
-    );
+    let text = format!("_smtp._tls.{}: {}", obs.domain, txt_text(&obs.tlsrpt_txt));
+    field(o, "  TXT      ", &text, w);
     let _ = writeln!(o, "\n{}", paint("DNS", "1", c));
-    let _ = writeln!(
-        o,
-        "  resolver {}{}",
+    let text = format!(
+        "{}{}",
         obs.dns.servers.join(", "),
         if obs.dns.system { " (system)" } else { "" }
     );
-    let _ = writeln!(o, "  DNSSEC   {}", obs.dns.dnssec);
+    field(o, "  resolver ", &text, w);
+    field(o, "  DNSSEC   ", &obs.dns.dnssec.to_string(), w);
 }
 
 /// Who delivers how: each kind of sender's result and detail.
-fn render_senders(o: &mut String, d: &DomainReport, c: bool) {
+fn render_senders(o: &mut String, d: &DomainReport, style: Style) {
+    let c = style.color;
     let _ = writeln!(o, "\n{}", paint("Who delivers how", "1", c));
     for s in &d.senders {
         let res = match s.result.as_str() {
@@ -55,25 +55,25 @@ fn render_senders(o: &mut String, d: &DomainReport, c: bool) {
             other => other.to_string(),
         };
         let _ = writeln!(o, "  {:<16} {}", res, s.name);
-        let _ = writeln!(o, "                   {}", s.detail);
+        field(o, "                   ", &s.detail, style.width);
     }
 }
 
 /// Findings with the first fix of each and where to read more.
-fn render_finding_list(o: &mut String, findings: &[Finding], c: bool) {
+fn render_finding_list(o: &mut String, findings: &[Finding], style: Style) {
+    let (c, w) = (style.color, style.width);
     for f in findings {
-        let _ = writeln!(
-            o,
-            "  {} {}  {}",
+        let head = format!(
+            "  {} {}  ",
             sev_label(f.severity, c),
-            paint(&f.code, "1", c),
-            f.summary
+            paint(&f.code, "1", c)
         );
+        wrap_text(o, &head, &f.summary, 12, w);
         if let Some(def) = lookup(&f.code) {
             if let Some(fix) = def.fixes.first() {
                 let _ = writeln!(o, "            fix ({}):", fix.software);
                 for line in fix.text.lines() {
-                    let _ = writeln!(o, "              {line}");
+                    fix_line(o, line, 14, w);
                 }
             }
             let _ = writeln!(o, "            more: smtp-tls-doctor explain {}", f.code);
@@ -92,26 +92,26 @@ fn txt_text(a: &DnsAnswer) -> String {
 }
 
 /// The MX hosts, by preference, each with its addresses and their TLSA results.
-fn render_mx_hosts(o: &mut String, d: &DomainReport, c: bool) {
+fn render_mx_hosts(o: &mut String, d: &DomainReport, style: Style) {
+    let c = style.color;
     let obs = &d.observation;
     let _ = writeln!(o, "\n{}", paint("MX hosts", "1", c));
     if d.mx_results.is_empty() {
-        let _ = writeln!(
-            o,
-            "  none ({})",
-            obs.mx
-                .error
-                .clone()
-                .unwrap_or_else(|| format!("MX lookup: {:?}", obs.mx.outcome))
-        );
+        let why = obs
+            .mx
+            .error
+            .clone()
+            .unwrap_or_else(|| format!("MX lookup: {:?}", obs.mx.outcome));
+        wrap_text(o, "  ", &format!("none ({why})"), 4, style.width);
     }
     for m in &d.mx_results {
-        render_mx_host(o, m, c);
+        render_mx_host(o, m, style);
     }
 }
 
 /// One MX host: preference, name, MTA-STS coverage and TLSA state; then its addresses.
-fn render_mx_host(o: &mut String, m: &MxResult, c: bool) {
+fn render_mx_host(o: &mut String, m: &MxResult, style: Style) {
+    let (c, w) = (style.color, style.width);
     let pref = m
         .preference
         .map(|p| p.to_string())
@@ -121,42 +121,41 @@ fn render_mx_host(o: &mut String, m: &MxResult, c: bool) {
         Some(false) => "MTA-STS: NOT covered",
         None => "MTA-STS: -",
     };
-    let _ = writeln!(o, "  {:>8}  {}   ({sts}, TLSA: {})", pref, m.host, m.tlsa);
+    let head = format!("  {:>8}  ", pref);
+    wrap_text(
+        o,
+        &head,
+        &format!("{}   ({sts}, TLSA: {})", m.host, m.tlsa),
+        14,
+        w,
+    );
     if let Some(why) = &m.skipped {
-        let _ = writeln!(o, "            not checked: {why}");
+        field(o, "            not checked: ", why, w);
     }
     for a in &m.addresses {
         let st = match a.status.as_str() {
             "ok" => paint("ok", "32", c),
             other => paint(other, "31", c),
         };
-        let _ = writeln!(o, "            {:<40} {st}  {}", a.address, a.detail);
+        let head = format!("            {:<40} {st}  ", a.address);
+        wrap_text(o, &head, &a.detail, 14, w);
         for t in &a.tlsa_results {
-            let _ = writeln!(
-                o,
-                "              TLSA {}  {}: {}",
-                t.record.text(),
-                t.result,
-                t.detail
-            );
+            let text = format!("{}  {}: {}", t.record.text(), t.result, t.detail);
+            wrap_text(o, "              TLSA ", &text, 19, w);
         }
     }
 }
 
 /// MTA-STS: the TXT record, the policy fetch, and the policy read.
-fn render_mta_sts(o: &mut String, d: &DomainReport, c: bool) {
+fn render_mta_sts(o: &mut String, d: &DomainReport, style: Style) {
+    let (c, w) = (style.color, style.width);
     let obs = &d.observation;
     let _ = writeln!(o, "\n{}", paint("MTA-STS (RFC 8461)", "1", c));
-    let _ = writeln!(
-        o,
-        "  TXT      _mta-sts.{}: {}",
-        obs.domain,
-        txt_text(&obs.mta_sts_txt)
-    );
+    let text = format!("_mta-sts.{}: {}", obs.domain, txt_text(&obs.mta_sts_txt));
+    field(o, "  TXT      ", &text, w);
     if let Some(p) = &obs.mta_sts_policy {
-        let _ = writeln!(
-            o,
-            "  policy   {} → {}{}",
+        let text = format!(
+            "{} → {}{}",
             p.url,
             p.status
                 .map(|s| format!("HTTP {s}"))
@@ -166,11 +165,11 @@ fn render_mta_sts(o: &mut String, d: &DomainReport, c: bool) {
                 .map(|e| format!(" ({e})"))
                 .unwrap_or_default()
         );
+        field(o, "  policy   ", &text, w);
     }
     if let Some(ps) = &d.policy {
-        let _ = writeln!(
-            o,
-            "  mode     {}, max_age {}, mx {}{}",
+        let text = format!(
+            "{}, max_age {}, mx {}{}",
             ps.mode.as_deref().unwrap_or("?"),
             ps.max_age
                 .map(|m| m.to_string())
@@ -182,5 +181,6 @@ fn render_mta_sts(o: &mut String, d: &DomainReport, c: bool) {
             },
             if ps.usable { "" } else { "  (unusable)" }
         );
+        field(o, "  mode     ", &text, w);
     }
 }

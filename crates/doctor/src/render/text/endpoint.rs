@@ -2,11 +2,14 @@
 //! the chain as sent, the SMTP dialogue, the timings and (with -v) the transcript.
 
 use super::Style;
+use super::field;
+use super::fix_line;
 use super::ms;
 use super::paint;
 use super::peers::render_profiles;
 use super::scan::render_scan;
 use super::sev_label;
+use super::wrap_text;
 use crate::judge::registry::lookup;
 use crate::model::cert::CertDetails;
 use crate::model::cert::ChainAnalysis;
@@ -22,35 +25,39 @@ use std::fmt::Write as _;
 pub(super) fn render_endpoint(o: &mut String, r: &CheckReport, ep: &EndpointReport, style: Style) {
     let c = style.color;
     let obs = &ep.observation;
-    render_findings(o, &ep.findings, c);
+    render_findings(o, &ep.findings, style);
     if !ep.profiles.is_empty() {
-        render_profiles(o, &ep.profiles, c);
+        render_profiles(o, &ep.profiles, style);
     }
-    render_connection(o, r, obs, c);
+    render_connection(o, r, obs, style);
     if let (None, Some(sc)) = (&ep.chain_analysis, &obs.scan) {
-        render_scan(o, sc, c);
+        render_scan(o, sc, style);
     }
     if let Some(a) = &ep.chain_analysis {
-        render_names(o, a, c);
+        render_names(o, a, style);
         if let Some(sc) = &obs.scan {
-            render_scan(o, sc, c);
+            render_scan(o, sc, style);
         }
-        render_chain(o, ep, a, c);
+        render_chain(o, ep, a, style);
     }
-    render_smtp(o, obs, c);
-    render_timings(o, r, obs, c);
+    render_smtp(o, obs, style);
+    render_timings(o, r, obs, style);
     if style.transcript {
         render_transcript(o, obs, c);
     } else {
-        let _ = writeln!(
+        wrap_text(
             o,
-            "(the whole SMTP and TLS dialogue, and every connection of the scan: add -v)"
+            "",
+            "(the whole SMTP and TLS dialogue, and every connection of the scan: add -v)",
+            1,
+            style.width,
         );
     }
 }
 
 /// The findings, each with up to two fixes (Postfix, Exim or any server) and where to read more.
-fn render_findings(o: &mut String, findings: &[Finding], c: bool) {
+fn render_findings(o: &mut String, findings: &[Finding], style: Style) {
+    let (c, w) = (style.color, style.width);
     if findings.is_empty() {
         return;
     }
@@ -60,13 +67,12 @@ fn render_findings(o: &mut String, findings: &[Finding], c: bool) {
         paint(&format!("Findings ({})", findings.len()), "1", c)
     );
     for f in findings {
-        let _ = writeln!(
-            o,
-            "  {} {}  {}",
+        let head = format!(
+            "  {} {}  ",
             sev_label(f.severity, c),
-            paint(&f.code, "1", c),
-            f.summary
+            paint(&f.code, "1", c)
         );
+        wrap_text(o, &head, &f.summary, 12, w);
         if let Some(def) = lookup(&f.code) {
             for fix in def
                 .fixes
@@ -76,7 +82,7 @@ fn render_findings(o: &mut String, findings: &[Finding], c: bool) {
             {
                 let _ = writeln!(o, "            fix ({}):", fix.software);
                 for line in fix.text.lines() {
-                    let _ = writeln!(o, "              {line}");
+                    fix_line(o, line, 14, w);
                 }
             }
             let _ = writeln!(o, "            more: smtp-tls-doctor explain {}", f.code);
@@ -85,27 +91,28 @@ fn render_findings(o: &mut String, findings: &[Finding], c: bool) {
 }
 
 /// The connection: server, EHLO name, SNI, what TLS negotiated, the trust store.
-fn render_connection(o: &mut String, r: &CheckReport, obs: &EndpointObservation, c: bool) {
+fn render_connection(o: &mut String, r: &CheckReport, obs: &EndpointObservation, style: Style) {
+    let (c, w) = (style.color, style.width);
     let _ = writeln!(o, "\n{}", paint("Connection", "1", c));
-    let _ = writeln!(
-        o,
-        "  server     {}:{} → {} ({})",
+    let server = format!(
+        "{}:{} → {} ({})",
         obs.name,
         r.target.port,
         obs.address,
         obs.mode.as_str()
     );
-    let _ = writeln!(o, "  EHLO name  {}", obs.ehlo_name);
+    field(o, "  server     ", &server, w);
+    field(o, "  EHLO name  ", &obs.ehlo_name, w);
     if let Some(tls) = &obs.tls {
-        let _ = writeln!(
+        field(
             o,
-            "  SNI        {}",
-            tls.sni.as_deref().unwrap_or("(none sent)")
+            "  SNI        ",
+            tls.sni.as_deref().unwrap_or("(none sent)"),
+            w,
         );
         if tls.completed {
-            let _ = writeln!(
-                o,
-                "  TLS        {}, {} ({}), key exchange {}",
+            let text = format!(
+                "{}, {} ({}), key exchange {}",
                 tls.version.as_deref().unwrap_or("?"),
                 tls.cipher_suite
                     .as_ref()
@@ -117,42 +124,47 @@ fn render_connection(o: &mut String, r: &CheckReport, obs: &EndpointObservation,
                     .unwrap_or("?"),
                 tls.group.as_deref().unwrap_or("?")
             );
+            field(o, "  TLS        ", &text, w);
         } else {
             let _ = writeln!(o, "  TLS        handshake failed");
         }
         if let Some(p) = &tls.signature_problem {
-            let _ = writeln!(
+            field(
                 o,
-                "  note       the server's handshake signature did not verify: {p}"
+                "  note       ",
+                &format!("the server's handshake signature did not verify: {p}"),
+                w,
             );
         }
     }
-    let _ = writeln!(o, "  trust      {}", r.trust_store);
+    field(o, "  trust      ", &r.trust_store, w);
 }
 
 /// Each name checked: covered (and by which pattern) or not.
-fn render_names(o: &mut String, a: &ChainAnalysis, c: bool) {
+fn render_names(o: &mut String, a: &ChainAnalysis, style: Style) {
+    let c = style.color;
     for n in &a.names {
         let mark = if n.covered {
             paint("covered", "32", c)
         } else {
             paint("NOT covered", "31", c)
         };
-        let _ = writeln!(
-            o,
-            "  name       {} {mark}{}",
+        let text = format!(
+            "{} {mark}{}",
             n.name,
             n.matched_by
                 .as_ref()
                 .map(|m| format!(" (by {m})"))
                 .unwrap_or_default()
         );
+        field(o, "  name       ", &text, style.width);
     }
 }
 
 /// The chain as sent: every certificate, the unreadable ones, the other chains the server
 /// sends for other suites, and the path's verdict.
-fn render_chain(o: &mut String, ep: &EndpointReport, a: &ChainAnalysis, c: bool) {
+fn render_chain(o: &mut String, ep: &EndpointReport, a: &ChainAnalysis, style: Style) {
+    let (c, w) = (style.color, style.width);
     let _ = writeln!(
         o,
         "\n{}",
@@ -163,7 +175,7 @@ fn render_chain(o: &mut String, ep: &EndpointReport, a: &ChainAnalysis, c: bool)
         )
     );
     for (i, d) in a.certificates.iter().enumerate() {
-        render_certificate(o, i, d);
+        render_certificate(o, i, d, w);
     }
     for (i, e) in &a.unparsable {
         let _ = writeln!(o, "  #{i} unreadable: {e}");
@@ -171,9 +183,8 @@ fn render_chain(o: &mut String, ep: &EndpointReport, a: &ChainAnalysis, c: bool)
     for other in &ep.other_chain_analyses {
         let oa = &other.analysis;
         if let Some(leaf) = oa.certificates.first() {
-            let _ = writeln!(
-                o,
-                "  another certificate, sent for {} ({}): {} — {}, {} certificate{} in the chain, names {}",
+            let text = format!(
+                "another certificate, sent for {} ({}): {} — {}, {} certificate{} in the chain, names {}",
                 other.suite,
                 other.version,
                 leaf.subject,
@@ -182,9 +193,10 @@ fn render_chain(o: &mut String, ep: &EndpointReport, a: &ChainAnalysis, c: bool)
                 if oa.certificates.len() == 1 { "" } else { "s" },
                 leaf.sans.join(", ")
             );
+            wrap_text(o, "  ", &text, 4, w);
         }
     }
-    let _ = writeln!(o, "  path       {}", trust_text(&a.trust));
+    field(o, "  path       ", &trust_text(&a.trust), w);
     // A chain that leads to a trusted root proves nothing when the server could not sign with
     // its key: on that connection the certificate is not valid for any verifying client.
     if let Some(sig) = ep
@@ -194,39 +206,36 @@ fn render_chain(o: &mut String, ep: &EndpointReport, a: &ChainAnalysis, c: bool)
         .and_then(|t| t.handshake_signature.as_ref())
         .filter(|s| s.is_invalid())
     {
-        let _ = writeln!(
-            o,
-            "  {}",
-            paint(
-                &format!(
-                    "but the server's {} signature does not verify with this certificate's key: not valid on this connection",
-                    sig.message
-                ),
-                "31",
-                c
-            )
+        let text = format!(
+            "but the server's {} signature does not verify with this certificate's key: not valid on this connection",
+            sig.message
         );
+        wrap_text(o, "  ", &paint(&text, "31", c), 2, w);
     }
 }
 
 /// One certificate: subject, issuer, names, validity, key and signature, fingerprint, caIssuers.
-fn render_certificate(o: &mut String, i: usize, d: &CertDetails) {
-    let _ = writeln!(o, "  #{i} subject    {}", d.subject);
-    let _ = writeln!(
+fn render_certificate(o: &mut String, i: usize, d: &CertDetails, w: usize) {
+    field(o, &format!("  #{i} subject    "), &d.subject, w);
+    field(
         o,
-        "     issuer     {}{}",
-        d.issuer,
-        if d.self_signed { " (self-signed)" } else { "" }
+        "     issuer     ",
+        &format!(
+            "{}{}",
+            d.issuer,
+            if d.self_signed { " (self-signed)" } else { "" }
+        ),
+        w,
     );
     if !d.sans.is_empty() {
-        let _ = writeln!(o, "     names      {}", d.sans.join(", "));
+        field(o, "     names      ", &d.sans.join(", "), w);
     }
     let _ = writeln!(o, "     valid      {} → {}", d.not_before, d.not_after);
-    let _ = writeln!(
+    field(
         o,
-        "     key        {}; signed with {}",
-        key_text(d),
-        d.signature_algorithm
+        "     key        ",
+        &format!("{}; signed with {}", key_text(d), d.signature_algorithm),
+        w,
     );
     let _ = writeln!(o, "     sha256     {}", d.sha256);
     for u in &d.ca_issuers {
@@ -258,41 +267,46 @@ fn trust_text(t: &TrustVerdict) -> String {
 }
 
 /// The SMTP dialogue's answers: banner, EHLO (or its refusal), HELO, STARTTLS, EHLO after TLS.
-fn render_smtp(o: &mut String, obs: &EndpointObservation, c: bool) {
+fn render_smtp(o: &mut String, obs: &EndpointObservation, style: Style) {
+    let (c, w) = (style.color, style.width);
     let s = &obs.smtp;
     let Some(b) = &s.banner else {
         return;
     };
     let _ = writeln!(o, "\n{}", paint("SMTP", "1", c));
-    let _ = writeln!(o, "  banner        {}", b.to_wire_lines().join(" / "));
+    field(o, "  banner        ", &b.to_wire_lines().join(" / "), w);
     if let Some(caps) = &s.capabilities {
         let label = if obs.mode == crate::model::observation::Mode::Starttls {
             "EHLO (plain)"
         } else {
             "EHLO"
         };
-        let _ = writeln!(o, "  {label:<13} {}", caps.keywords().join(", "));
+        field(
+            o,
+            &format!("  {label:<13} "),
+            &caps.keywords().join(", "),
+            w,
+        );
     } else if let Some(e) = &s.ehlo {
-        let _ = writeln!(o, "  EHLO          {}", e.to_wire_lines().join(" / "));
+        field(o, "  EHLO          ", &e.to_wire_lines().join(" / "), w);
     }
     if let Some(h) = &s.helo {
-        let _ = writeln!(o, "  HELO          {}", h.to_wire_lines().join(" / "));
+        field(o, "  HELO          ", &h.to_wire_lines().join(" / "), w);
     }
     if let Some(st) = &s.starttls {
-        let _ = writeln!(o, "  STARTTLS      {}", st.to_wire_lines().join(" / "));
+        field(o, "  STARTTLS      ", &st.to_wire_lines().join(" / "), w);
     }
     if let Some(caps) = &s.capabilities_after_tls {
-        let _ = writeln!(o, "  EHLO (TLS)    {}", caps.keywords().join(", "));
+        field(o, "  EHLO (TLS)    ", &caps.keywords().join(", "), w);
     }
 }
 
 /// The time of each phase, and the connections the whole check made.
-fn render_timings(o: &mut String, r: &CheckReport, obs: &EndpointObservation, c: bool) {
+fn render_timings(o: &mut String, r: &CheckReport, obs: &EndpointObservation, style: Style) {
     let t = &obs.timings;
-    let _ = writeln!(
-        o,
-        "\n{}  connect {} · banner {} · EHLO {} · STARTTLS {} · handshake {} · total {} · {} connection{}",
-        paint("Timings", "1", c),
+    let _ = writeln!(o);
+    let text = format!(
+        "connect {} · banner {} · EHLO {} · STARTTLS {} · handshake {} · total {} · {} connection{}",
         ms(t.connect_ms),
         ms(t.banner_ms),
         ms(t.ehlo_ms),
@@ -302,6 +316,15 @@ fn render_timings(o: &mut String, r: &CheckReport, obs: &EndpointObservation, c:
         r.connections,
         if r.connections == 1 { "" } else { "s" }
     );
+    // Each "phase time" pair stays on one line.
+    let text = text
+        .replace(" · ", "\u{1f}·\u{1f}")
+        .replace(' ', "\u{a0}")
+        .replace('\u{1f}', " ");
+    let head = format!("{}  ", paint("Timings", "1", style.color));
+    let mut lines = String::new();
+    wrap_text(&mut lines, &head, &text, 9, style.width);
+    o.push_str(&lines.replace('\u{a0}', " "));
 }
 
 /// The whole SMTP and TLS dialogue, then every connection of the scan.

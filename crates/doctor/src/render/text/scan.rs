@@ -1,14 +1,18 @@
 //! The scan for people: each version with its suites, the groups, the DHE group, and the
 //! certificates chosen by suite.
 
+use super::Style;
+use super::field;
 use super::paint;
+use super::wrap_text;
 use crate::model::scan::TlsScan;
 use crate::model::scan::VersionResult;
 use crate::model::scan::VersionStatus;
 use std::fmt::Write as _;
 
 /// The scan's section.
-pub(super) fn render_scan(o: &mut String, sc: &TlsScan, c: bool) {
+pub(super) fn render_scan(o: &mut String, sc: &TlsScan, style: Style) {
+    let (c, w) = (style.color, style.width);
     let _ = writeln!(
         o,
         "\n{}",
@@ -22,23 +26,23 @@ pub(super) fn render_scan(o: &mut String, sc: &TlsScan, c: bool) {
         )
     );
     for (k, v) in &sc.versions {
-        render_version(o, k, v, c);
+        render_version(o, k, v, style);
     }
     if let Some(g) = &sc.groups_tls13 {
-        let _ = writeln!(
-            o,
-            "  groups    TLS 1.3 key shares: {}{}",
+        let text = format!(
+            "TLS 1.3 key shares: {}{}",
             g.groups.join(", "),
             if g.complete { "" } else { " (incomplete)" }
         );
+        field(o, "  groups    ", &text, w);
     }
     if let Some(g) = &sc.groups_tls12 {
-        let _ = writeln!(
-            o,
-            "  curves    TLS 1.2 ECDHE: {}{}",
+        let text = format!(
+            "TLS 1.2 ECDHE: {}{}",
             g.groups.join(", "),
             if g.complete { "" } else { " (incomplete)" }
         );
+        field(o, "  curves    ", &text, w);
     }
     if let Some(b) = sc.dhe_bits {
         let _ = writeln!(o, "  DHE       {b}-bit group");
@@ -47,7 +51,8 @@ pub(super) fn render_scan(o: &mut String, sc: &TlsScan, c: bool) {
 }
 
 /// One version: offered or not (and why), whose order decides, and its suites.
-fn render_version(o: &mut String, k: &str, v: &VersionResult, c: bool) {
+fn render_version(o: &mut String, k: &str, v: &VersionResult, style: Style) {
+    let c = style.color;
     let status = match v.status {
         VersionStatus::Offered => paint(
             "offered",
@@ -72,13 +77,16 @@ fn render_version(o: &mut String, k: &str, v: &VersionResult, c: bool) {
         (Some(r), _) if !v.complete => format!(" (incomplete: {r})"),
         _ => String::new(),
     };
-    let _ = writeln!(o, "  {k:<9} {status}{order}{why}");
+    field(
+        o,
+        &format!("  {k:<9} "),
+        &format!("{status}{order}{why}"),
+        style.width,
+    );
     for s in &v.suites {
-        let _ = writeln!(
-            o,
-            "      {:<8} {:<45} {:<31} {}/{} {} {} {}{}",
-            s.id,
-            s.iana,
+        let id = format!("      {:<8} {:<45} ", s.id, s.iana);
+        let rest = format!(
+            "{:<31} {}/{} {} {} {}{}",
             s.openssl.as_deref().unwrap_or("-"),
             s.kx,
             s.auth,
@@ -87,6 +95,14 @@ fn render_version(o: &mut String, k: &str, v: &VersionResult, c: bool) {
             s.bits,
             if s.forward_secrecy { " FS" } else { "" }
         );
+        // A row wider than the terminal: the IANA name, then the rest under it.
+        if style.width != 0 && id.chars().count() + rest.chars().count() > style.width {
+            let _ = writeln!(o, "{}", id.trim_end());
+            let rest = rest.split_whitespace().collect::<Vec<_>>().join(" ");
+            wrap_text(o, &" ".repeat(15), &rest, 15, style.width);
+        } else {
+            let _ = writeln!(o, "{id}{rest}");
+        }
     }
 }
 
