@@ -92,7 +92,8 @@ fn report(obs: DomainObservation) -> CheckReport {
 
 /// The first raw control character of `text` other than a newline (C0, DEL or C1).
 fn raw_control(text: &str) -> Option<(usize, char)> {
-    text.char_indices().find(|&(_, c)| c != '\n' && c.is_control())
+    text.char_indices()
+        .find(|&(_, c)| c != '\n' && c.is_control())
 }
 
 #[test]

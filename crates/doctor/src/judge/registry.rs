@@ -2065,7 +2065,11 @@ mod tests {
         for client in ["OpenSSL", "Python", "Java"] {
             assert!(def.breaks.contains(client), "breaks does not name {client}");
         }
-        assert!(def.breaks.contains("bad signature"), "breaks: {}", def.breaks);
+        assert!(
+            def.breaks.contains("bad signature"),
+            "breaks: {}",
+            def.breaks
+        );
         let fix = |software: &str| {
             def.fixes
                 .iter()
@@ -2073,7 +2077,12 @@ mod tests {
                 .unwrap_or_else(|| panic!("no {software} fix"))
                 .text
         };
-        let all: String = def.fixes.iter().map(|f| f.text).collect::<Vec<_>>().join("\n");
+        let all: String = def
+            .fixes
+            .iter()
+            .map(|f| f.text)
+            .collect::<Vec<_>>()
+            .join("\n");
         // The comparison of the two public keys, as commands to run.
         assert!(all.contains("openssl x509 -noout -pubkey"), "{all}");
         assert!(all.contains("openssl pkey -pubout"), "{all}");
@@ -2090,7 +2099,7 @@ mod tests {
             .split(',')
             .map(str::trim)
             .collect();
-        assert!(files.len() >= 2 && files.len() % 2 == 0, "{line}");
+        assert!(files.len() >= 2 && files.len().is_multiple_of(2), "{line}");
         for pair in files.chunks(2) {
             assert!(pair[0].contains("key"), "a key first: {line}");
             assert!(!pair[1].contains("key"), "then its certificate: {line}");

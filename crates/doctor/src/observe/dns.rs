@@ -903,7 +903,9 @@ mod tests {
         .expect("a resolver");
         const N: usize = 16;
         for i in 0..N {
-            let a = dns.lookup(&format!("host{i}.example.test"), RecordType::A).await;
+            let a = dns
+                .lookup(&format!("host{i}.example.test"), RecordType::A)
+                .await;
             assert_eq!(a.outcome, Outcome::NoData, "{a:?}");
         }
         task.abort();
