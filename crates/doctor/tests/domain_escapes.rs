@@ -147,7 +147,12 @@ fn domain_strings_from_the_network_are_escaped_in_text_and_exact_in_json() {
     }
 }
 
-/// `text` without the SGR sequences the renderer paints with (`ESC [` digits and `;` then `m`).
+/// The SGR parameters the text renderer paints with (its `paint` calls, and the reset).
+const OWN_SGR: &[&str] = &[
+    "0", "1", "1;31", "1;32", "1;33", "1;36", "31", "32", "33", "36",
+];
+
+/// `text` without the renderer's own SGR sequences ([`OWN_SGR`]); any other escape stays.
 fn strip_sgr(text: &str) -> String {
     let mut out = String::new();
     let mut rest = text;
@@ -157,7 +162,7 @@ fn strip_sgr(text: &str) -> String {
         let end = after
             .find(|c: char| !(c.is_ascii_digit() || c == ';'))
             .unwrap_or(after.len());
-        if after[end..].starts_with('m') {
+        if after[end..].starts_with('m') && OWN_SGR.contains(&&after[..end]) {
             rest = &after[end + 1..];
         } else {
             out.push('\u{1b}');
