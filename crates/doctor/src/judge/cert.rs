@@ -907,6 +907,135 @@ mod tests {
         assert_eq!(short.sent_more, None);
     }
 
+    /// A small PKI made with rcgen: CAs and leaves, each as DER.
+    mod pki {
+        use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+
+        pub struct Ca {
+            pub der: Vec<u8>,
+            params: CertificateParams,
+            key: KeyPair,
+        }
+
+        fn params(cn: &str, ca: bool) -> CertificateParams {
+            let mut p = CertificateParams::new(vec![format!("{}.example.test", cn.to_lowercase())])
+                .expect("params");
+            p.distinguished_name.push(DnType::CommonName, cn);
+            p.is_ca = if ca {
+                IsCa::Ca(BasicConstraints::Unconstrained)
+            } else {
+                IsCa::ExplicitNoCa
+            };
+            p
+        }
+
+        /// A self-signed CA.
+        pub fn root(cn: &str) -> Ca {
+            let key = KeyPair::generate().expect("a key");
+            let params = params(cn, true);
+            let der = params.self_signed(&key).expect("signs").der().to_vec();
+            Ca { der, params, key }
+        }
+
+        /// A CA issued by `parent`.
+        pub fn intermediate(cn: &str, parent: &Ca) -> Ca {
+            let key = KeyPair::generate().expect("a key");
+            let params = params(cn, true);
+            let der = params
+                .signed_by(&key, &Issuer::from_params(&parent.params, &parent.key))
+                .expect("signs")
+                .der()
+                .to_vec();
+            Ca { der, params, key }
+        }
+
+        /// A server certificate issued by `ca`.
+        pub fn leaf(cn: &str, ca: &Ca) -> Vec<u8> {
+            let key = KeyPair::generate().expect("a key");
+            params(cn, false)
+                .signed_by(&key, &Issuer::from_params(&ca.params, &ca.key))
+                .expect("signs")
+                .der()
+                .to_vec()
+        }
+    }
+
+    fn store(anchors: &[&[u8]]) -> TrustStore {
+        TrustStore::new(
+            anchors
+                .iter()
+                .map(|d| rustls_pki_types::CertificateDer::from(d.to_vec()))
+                .collect(),
+            "test".into(),
+        )
+    }
+
+    /// `--export-chain` exports a fetched certificate only when it verifies as the missing
+    /// issuer, is not self-signed, and with it the chain reaches an anchor of the trust store.
+    #[test]
+    fn exportable_issuers_lead_to_a_root_and_are_never_self_signed() {
+        use super::{exportable_issuers, fetched_issuers};
+        let now = time::OffsetDateTime::now_utc();
+        let root = pki::root("Root");
+        let inter = pki::intermediate("Inter", &root);
+        let chain = vec![pki::leaf("MX", &inter)];
+        let trust = store(&[&root.der]);
+
+        // The missing intermediate, leading to the store's root: exported.
+        let fetched = vec![inter.der.clone()];
+        assert_eq!(
+            exportable_issuers(&chain, &fetched, &trust, now),
+            vec![inter.der.clone()]
+        );
+        // With the root fetched too: the intermediate only, never the self-signed root.
+        let fetched = vec![root.der.clone(), inter.der.clone()];
+        assert_eq!(
+            fetched_issuers(&chain, &fetched).len(),
+            2,
+            "both verify as issuers"
+        );
+        assert_eq!(
+            exportable_issuers(&chain, &fetched, &trust, now),
+            vec![inter.der.clone()]
+        );
+
+        // A self-signed issuer fetched over the network is never exported, even when it is the
+        // issuer and an anchor of the store.
+        let direct = vec![pki::leaf("Direct", &root)];
+        let fetched = vec![root.der.clone()];
+        assert_eq!(
+            fetched_issuers(&direct, &fetched),
+            vec![root.der.as_slice()],
+            "the root verifies as the issuer"
+        );
+        assert!(exportable_issuers(&direct, &fetched, &trust, now).is_empty());
+        let own = pki::root("Own");
+        let own_leaf = vec![pki::leaf("Own-MX", &own)];
+        let fetched = vec![own.der.clone()];
+        assert_eq!(fetched_issuers(&own_leaf, &fetched).len(), 1);
+        assert!(exportable_issuers(&own_leaf, &fetched, &trust, now).is_empty());
+        assert!(exportable_issuers(&own_leaf, &fetched, &store(&[&own.der]), now).is_empty());
+
+        // A real issuer that leads to a root outside the store: not exported.
+        let other_root = pki::root("Other Root");
+        let other = pki::intermediate("Other", &other_root);
+        let other_chain = vec![pki::leaf("Other-MX", &other)];
+        let fetched = vec![other.der.clone()];
+        assert_eq!(
+            fetched_issuers(&other_chain, &fetched),
+            vec![other.der.as_slice()]
+        );
+        assert!(exportable_issuers(&other_chain, &fetched, &trust, now).is_empty());
+        assert_eq!(
+            exportable_issuers(&other_chain, &fetched, &store(&[&other_root.der]), now),
+            vec![other.der.clone()],
+            "the same issuer is exported against a store with its root"
+        );
+        // A fetched certificate that is not the issuer: nothing.
+        let fetched = vec![other.der.clone()];
+        assert!(exportable_issuers(&chain, &fetched, &trust, now).is_empty());
+    }
+
     #[test]
     fn wildcards() {
         assert!(name_matches("mx.example.com", "MX.example.com."));

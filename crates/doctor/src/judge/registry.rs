@@ -2057,4 +2057,57 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn handshake_signature_invalid_names_the_failures_and_the_fixes() {
+        let def = lookup("handshake-signature-invalid").expect("the entry is declared");
+        assert_eq!(def.severity, Severity::Error);
+        for client in ["OpenSSL", "Python", "Java"] {
+            assert!(def.breaks.contains(client), "breaks does not name {client}");
+        }
+        assert!(
+            def.breaks.contains("bad signature"),
+            "breaks: {}",
+            def.breaks
+        );
+        let fix = |software: &str| {
+            def.fixes
+                .iter()
+                .find(|f| f.software == software)
+                .unwrap_or_else(|| panic!("no {software} fix"))
+                .text
+        };
+        let all: String = def
+            .fixes
+            .iter()
+            .map(|f| f.text)
+            .collect::<Vec<_>>()
+            .join("\n");
+        // The comparison of the two public keys, as commands to run.
+        assert!(all.contains("openssl x509 -noout -pubkey"), "{all}");
+        assert!(all.contains("openssl pkey -pubout"), "{all}");
+        // Postfix: smtpd_tls_chain_files lists each key before its certificate.
+        let postfix = fix("Postfix");
+        let line = postfix
+            .lines()
+            .find(|l| l.trim_start().starts_with("smtpd_tls_chain_files ="))
+            .expect("an smtpd_tls_chain_files example");
+        let files: Vec<&str> = line
+            .split_once('=')
+            .unwrap()
+            .1
+            .split(',')
+            .map(str::trim)
+            .collect();
+        assert!(files.len() >= 2 && files.len().is_multiple_of(2), "{line}");
+        for pair in files.chunks(2) {
+            assert!(pair[0].contains("key"), "a key first: {line}");
+            assert!(!pair[1].contains("key"), "then its certificate: {line}");
+        }
+        assert!(postfix.contains("key comes first"), "{postfix}");
+        // Exim: both options, naming a certificate and its key.
+        let exim = fix("Exim");
+        assert!(exim.contains("tls_certificate = "), "{exim}");
+        assert!(exim.contains("tls_privatekey = "), "{exim}");
+    }
 }

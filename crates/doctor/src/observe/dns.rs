@@ -861,4 +861,64 @@ mod tests {
         assert!(check_answer(&answer(Some(other_class)), 7, &asked_mx()).is_err());
         assert!(check_answer(&answer(None), 7, &asked_mx()).is_err());
     }
+
+    /// RFC 5452: every query leaves from its own random port with a random ID. A loopback
+    /// server records what each of several lookups sent and answers "no data".
+    #[tokio::test]
+    async fn queries_use_random_ids_and_source_ports() {
+        let server = tokio::net::UdpSocket::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = server.local_addr().expect("address");
+        let seen = Arc::new(std::sync::Mutex::new(Vec::<(u16, u16)>::new()));
+        let record = Arc::clone(&seen);
+        let task = tokio::spawn(async move {
+            let mut buf = vec![0u8; 2048];
+            loop {
+                let Ok((n, from)) = server.recv_from(&mut buf).await else {
+                    return;
+                };
+                let Ok(q) = Message::from_vec(buf.get(..n).unwrap_or_default()) else {
+                    continue;
+                };
+                record
+                    .lock()
+                    .expect("not poisoned")
+                    .push((q.metadata.id, from.port()));
+                let mut r = Message::new(q.metadata.id, MessageType::Response, OpCode::Query);
+                for question in &q.queries {
+                    r.add_query(question.clone());
+                }
+                if let Ok(bytes) = r.to_vec() {
+                    let _ = server.send_to(&bytes, from).await;
+                }
+            }
+        });
+        let dns = Dns::new(DnsConfig {
+            servers: vec![addr],
+            timeout: Duration::from_secs(2),
+            attempts: 1,
+            ..DnsConfig::default()
+        })
+        .expect("a resolver");
+        const N: usize = 16;
+        for i in 0..N {
+            let a = dns
+                .lookup(&format!("host{i}.example.test"), RecordType::A)
+                .await;
+            assert_eq!(a.outcome, Outcome::NoData, "{a:?}");
+        }
+        task.abort();
+        let seen = seen.lock().expect("not poisoned").clone();
+        assert_eq!(seen.len(), N, "one query per lookup: {seen:?}");
+        let ids: Vec<u16> = seen.iter().map(|q| q.0).collect();
+        let ports: Vec<u16> = seen.iter().map(|q| q.1).collect();
+        let distinct = |v: &[u16]| v.iter().collect::<std::collections::HashSet<_>>().len();
+        // 16 random values of 16 bits collide rarely; a counter or a constant is caught.
+        assert!(distinct(&ids) >= N - 2, "IDs repeat: {ids:?}");
+        assert!(distinct(&ports) >= N - 2, "source ports repeat: {ports:?}");
+        let steps = |v: &[u16]| v.windows(2).all(|w| w[1].wrapping_sub(w[0]) <= 2);
+        assert!(!steps(&ids), "IDs count up: {ids:?}");
+        assert!(!steps(&ports), "source ports count up: {ports:?}");
+    }
 }

@@ -756,6 +756,69 @@ mod tests {
         }
     }
 
+    #[test]
+    fn the_command_lines_policy_admits_private_ranges_only() {
+        // The policy the command line uses (`FetchPolicy::default()`, also the options').
+        let cli = FetchPolicy::default();
+        assert!(cli.allow_private);
+        assert_eq!(CheckOptions::default().fetch_policy, cli);
+        let serve = FetchPolicy {
+            allow_private: false,
+        };
+        let judge = |policy: FetchPolicy, ip: &str, source: Source| {
+            let rule = admit_named_by_server(policy);
+            let address = SocketAddr::new(ip.parse().unwrap(), 80);
+            rule(&Destination {
+                host: "ca.example.test",
+                port: 80,
+                address,
+                source,
+            })
+        };
+        let private = [
+            "10.0.0.1",
+            "172.16.5.5",
+            "192.168.1.1",
+            "100.64.0.1",
+            "fc00::1",
+        ];
+        for ip in private {
+            for source in [Source::Literal, Source::Dns, Source::System] {
+                assert_eq!(judge(cli, ip, source), Ok(()), "{ip} {source:?}");
+                assert_eq!(
+                    judge(serve, ip, source),
+                    Err(format!("the URL points at a private address ({ip})")),
+                    "{ip} {source:?}"
+                );
+            }
+        }
+        for (ip, what) in [
+            ("127.0.0.1", "a loopback address"),
+            ("::1", "a loopback address"),
+            ("169.254.169.254", "a link-local address"),
+            ("169.254.0.1", "a link-local address"),
+            ("fe80::1", "a link-local address"),
+            ("0.0.0.0", "an unspecified address"),
+            ("::", "an unspecified address"),
+            ("224.0.0.251", "a multicast address"),
+            ("ff02::1", "a multicast address"),
+        ] {
+            for policy in [cli, serve] {
+                for source in [Source::Literal, Source::Dns, Source::System] {
+                    assert_eq!(
+                        judge(policy, ip, source),
+                        Err(format!("the URL points at {what} ({ip})")),
+                        "{ip} {source:?} {policy:?}"
+                    );
+                }
+            }
+        }
+        // What the user mapped is admitted whatever it is.
+        for ip in ["127.0.0.1", "fe80::1", "10.0.0.1"] {
+            assert_eq!(judge(serve, ip, Source::Mapped), Ok(()), "{ip}");
+        }
+    }
+
     #[tokio::test]
     async fn the_rule_for_urls_a_server_names() {
         let (l, addr) = listener().await;
