@@ -655,6 +655,47 @@ fn a_silent_client_does_not_hold_up_another() {
     drop(silent);
 }
 
+/// Sixteen sessions at once, not more: sixteen silent clients are all greeted, a seventeenth
+/// waits with its connection open (no greeting) until one of them leaves, then is greeted.
+#[test]
+fn sixteen_sessions_at_once_and_the_next_waits_for_a_slot() {
+    use std::io::BufRead;
+    let cap = start(&["--count", "17", "--json"]);
+    let greet = |s: &std::net::TcpStream, wait: Duration| -> Option<String> {
+        s.set_read_timeout(Some(wait)).expect("timeout");
+        let mut line = String::new();
+        match BufReader::new(s.try_clone().expect("clone")).read_line(&mut line) {
+            Ok(n) if n > 0 => Some(line),
+            _ => None,
+        }
+    };
+    let mut silent = Vec::new();
+    for i in 0..16 {
+        let s = std::net::TcpStream::connect(("127.0.0.1", cap.port)).expect("connect");
+        let banner = greet(&s, Duration::from_secs(10));
+        assert!(
+            banner.as_deref().is_some_and(|b| b.starts_with("220 ")),
+            "client {i}: {banner:?}"
+        );
+        silent.push(s);
+    }
+    let next = std::net::TcpStream::connect(("127.0.0.1", cap.port)).expect("connect");
+    assert_eq!(
+        greet(&next, Duration::from_secs(1)),
+        None,
+        "a 17th session was served"
+    );
+    drop(silent.pop());
+    let banner = greet(&next, Duration::from_secs(10));
+    assert!(
+        banner.as_deref().is_some_and(|b| b.starts_with("220 ")),
+        "{banner:?}"
+    );
+    drop(next);
+    drop(silent);
+    let _ = cap.finish();
+}
+
 /// The EHLO name the escape test's client gives: window title, clear screen, blink.
 const EVIL_EHLO: &str = "\x1b]0;pwned\x07evil\x1b[2J\x1b[5m.example";
 

@@ -121,6 +121,8 @@ fn domain_strings_from_the_network_are_escaped_in_text_and_exact_in_json() {
                 Style {
                     color,
                     transcript: true,
+                    // Unwrapped, so that each escaped string stands on one line.
+                    width: 0,
                 },
             );
             // Without colour nothing may be raw; with colour only the renderer's own SGR codes

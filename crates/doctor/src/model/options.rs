@@ -386,6 +386,32 @@ impl CheckOptions {
 mod tests {
     use super::*;
 
+    /// The whole check's limit: 120 s for a host and 300 s for a domain unless `--deadline`
+    /// says otherwise; every phase's limit is cut to what remains, and nothing is left after it.
+    #[test]
+    fn deadlines_by_default_and_given() {
+        assert_eq!(DEADLINE_HOST, Duration::from_secs(120));
+        assert_eq!(DEADLINE_DOMAIN, Duration::from_secs(300));
+        let long = Duration::from_secs(3600);
+        let mut t = Timeouts::default();
+        assert_eq!(t.within(long), long, "no deadline before the check starts");
+        t.start(DEADLINE_HOST);
+        let left = t.within(long);
+        assert!(left <= DEADLINE_HOST && left > DEADLINE_HOST - Duration::from_secs(5));
+        let mut t = Timeouts::default();
+        t.start(DEADLINE_DOMAIN);
+        assert!(t.within(long) > DEADLINE_HOST);
+        let mut t = Timeouts {
+            check: Some(Duration::from_millis(1)),
+            ..Timeouts::default()
+        };
+        t.start(DEADLINE_DOMAIN);
+        std::thread::sleep(Duration::from_millis(5));
+        assert!(t.expired());
+        assert_eq!(t.within(long), Duration::ZERO);
+        assert_eq!(t.connect(), Duration::ZERO);
+    }
+
     #[test]
     fn a_secret_never_shows_in_debug() {
         let opts = CheckOptions {
