@@ -696,6 +696,60 @@ fn sixteen_sessions_at_once_and_the_next_waits_for_a_slot() {
     let _ = cap.finish();
 }
 
+/// The capture server's own limits on the wire: EHLO announces SIZE 26214400 (the DATA cap,
+/// 25 MiB); a command line of 4,000 bytes is answered and the session goes on; one over 4,096
+/// bytes (the RFC 5321 limits with slack) gets 500 and the connection is closed.
+#[test]
+fn the_capture_servers_line_and_size_limits() {
+    use std::io::{BufRead, Write};
+    let cap = start(&["--count", "1", "--json"]);
+    let s = std::net::TcpStream::connect(("127.0.0.1", cap.port)).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let mut w = s.try_clone().expect("clone");
+    let mut r = BufReader::new(s);
+    let reply = |r: &mut BufReader<std::net::TcpStream>| -> Vec<String> {
+        let mut lines = Vec::new();
+        loop {
+            let mut line = String::new();
+            if r.read_line(&mut line).unwrap_or(0) == 0 {
+                return lines;
+            }
+            let last = line.as_bytes().get(3) != Some(&b'-');
+            lines.push(line.trim_end().to_string());
+            if last {
+                return lines;
+            }
+        }
+    };
+    assert!(reply(&mut r)[0].starts_with("220 "));
+    w.write_all(b"EHLO limits.test\r\n").expect("write");
+    let ehlo = reply(&mut r);
+    assert!(
+        ehlo.iter()
+            .any(|l| l[4..].eq_ignore_ascii_case("SIZE 26214400")),
+        "{ehlo:?}"
+    );
+    let long = format!("NOOP {}\r\n", "x".repeat(3995));
+    w.write_all(long.as_bytes()).expect("write");
+    let answer = reply(&mut r);
+    assert!(
+        answer.first().is_some_and(|l| l.starts_with("250")),
+        "{answer:?}"
+    );
+    let too_long = format!("NOOP {}\r\n", "x".repeat(5000));
+    w.write_all(too_long.as_bytes()).expect("write");
+    let answer = reply(&mut r);
+    assert!(
+        answer.first().is_some_and(|l| l.starts_with("500")),
+        "{answer:?}"
+    );
+    // Closed: nothing more comes.
+    assert!(reply(&mut r).is_empty());
+    drop(w);
+    let _ = cap.finish();
+}
+
 /// The EHLO name the escape test's client gives: window title, clear screen, blink.
 const EVIL_EHLO: &str = "\x1b]0;pwned\x07evil\x1b[2J\x1b[5m.example";
 
