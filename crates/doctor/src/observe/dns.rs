@@ -389,11 +389,15 @@ pub async fn first_address(cfg: &DnsConfig, host: &str) -> Result<IpAddr, String
         return Ok(ip);
     }
     let errors: Vec<String> = [&a, &aaaa].iter().filter_map(|q| q.error.clone()).collect();
-    Err(if errors.is_empty() {
-        format!("{host} has no address (no A or AAAA record)")
-    } else {
-        errors.join("; ")
-    })
+    Err(
+        if a.outcome == Outcome::Nxdomain && aaaa.outcome == Outcome::Nxdomain {
+            format!("{host} does not exist (NXDOMAIN)")
+        } else if errors.is_empty() {
+            format!("{host} has no address (no A or AAAA record)")
+        } else {
+            errors.join("; ")
+        },
+    )
 }
 
 fn query_id(name: &str, attempt: usize) -> u16 {
