@@ -5,5 +5,6 @@
 //! before the text is made.
 
 pub mod capture;
+pub mod metrics;
 pub mod safe;
 pub mod text;
