@@ -305,3 +305,282 @@ fn domain_metrics(d: &DomainReport, mta_sts: &mut Family, dane: &mut Family, mx_
         mx_ok.add(&[&m.host], flag(good));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value, json};
+    use std::collections::BTreeMap;
+
+    /// The hostile subject: a double quote, a backslash, a newline, a carriage return.
+    const SUBJECT: &str = "CN=evil\"quote\\back\nslash\rcr";
+
+    fn cert(subject: &str, not_before: &str, not_after: &str, sha: &str) -> Value {
+        json!({
+            "subject": subject, "issuer": "CN=Lab CA", "serial": "01", "sans": [],
+            "not_before": not_before, "not_after": not_after, "key_type": "ECDSA",
+            "key_bits": 256, "key_curve": "P-256", "signature_algorithm": "ecdsa-with-SHA256",
+            "sha256": sha, "ca_issuers": [], "is_ca": false, "self_signed": false
+        })
+    }
+
+    fn chain(certs: Vec<Value>) -> Value {
+        json!({
+            "certificates": certs, "unparsable": [], "trust": {"status": "self-signed"},
+            "order_problems": [], "time_problems": [], "covered_names": [], "names": [],
+            "weak_keys": [], "weak_signatures": []
+        })
+    }
+
+    fn version(status: &str) -> Value {
+        json!({"status": status, "reason": null, "suites": [], "server_order": null, "complete": true})
+    }
+
+    fn finding(code: &str, severity: &str) -> Value {
+        json!({"code": code, "severity": severity, "summary": "s", "evidence": {}})
+    }
+
+    fn endpoint(address: &str, findings: Vec<Value>) -> Value {
+        json!({
+            "name": "mx.example.test", "address": address, "mode": "starttls",
+            "ehlo_name": "probe.example.test", "smtp": {},
+            "tls": {
+                "completed": true, "sni": "mx.example.test", "version": "TLSv1.3",
+                "cipher_suite": {"id": "0x1302", "iana": "TLS_AES_256_GCM_SHA384"},
+                "group": "X25519", "chain": []
+            },
+            "failure": null,
+            "timings": {"connect_ms": 1.5, "handshake_ms": 20.0, "total_ms": 42.0},
+            "transcript": [],
+            "versions": {"TLSv1.0": version("not-offered"), "TLSv1.2": version("offered"),
+                         "TLSv1.3": version("offered"), "SSLv3": version("unknown")},
+            "scanned_chains": [], "scan_connections": 4, "scan_steps": [],
+            "chain_analysis": chain(vec![
+                cert(SUBJECT, "2020-01-01T00:00:00Z", "2021-01-01T00:00:00Z", "AA:BB"),
+                cert("CN=Lab CA", "2019-01-01T00:00:00Z", "2030-01-01T00:00:00Z", "CC:DD"),
+            ]),
+            "findings": findings
+        })
+    }
+
+    fn report(status: &str, endpoints: Vec<Value>, domain: Option<Value>) -> CheckReport {
+        let mut r = json!({
+            "schema_version": 1,
+            "tool": {"name": "smtp-tls-doctor", "version": "0.0.0"},
+            "checked_at": "2026-01-01T00:00:00Z",
+            "target": {"input": "example.test", "host": "example.test", "port": 25},
+            "verdict": {"status": status, "code": null, "text": ""},
+            "error": null, "trust_store": "none", "names_checked": [], "connections": 2,
+            "endpoints": endpoints
+        });
+        if let (Some(d), Some(o)) = (domain, r.as_object_mut()) {
+            o.insert("domain".into(), d);
+        }
+        serde_json::from_value(r).expect("report fixture parses")
+    }
+
+    fn address(status: &str, tlsa: &[&str]) -> Value {
+        let results: Vec<Value> = tlsa
+            .iter()
+            .map(|r| {
+                json!({"record": {"usage": 3, "selector": 1, "matching": 1, "data": "ab"},
+                       "result": r, "detail": ""})
+            })
+            .collect();
+        json!({"address": "192.0.2.1:25", "status": status, "detail": "", "tls_version": null,
+               "certificate_valid": true, "tlsa_results": results})
+    }
+
+    fn mx(host: &str, addresses: Vec<Value>, tlsa: bool) -> Value {
+        let records = if tlsa {
+            json!([{"usage": 3, "selector": 1, "matching": 1, "data": "ab"}])
+        } else {
+            json!([])
+        };
+        json!({"host": host, "preference": 10, "addresses": addresses, "mta_sts_covered": null,
+               "tlsa": "secure", "tlsa_records": records})
+    }
+
+    fn domain(mx_results: Vec<Value>) -> Value {
+        let none = |rtype: &str| {
+            json!({"name": "example.test", "rtype": rtype, "outcome": "records", "records": [],
+                   "cname_chain": [], "dnssec": "unauthenticated", "rcode": "NOERROR",
+                   "error": null, "server": "192.0.2.53:53"})
+        };
+        json!({
+            "domain": "example.test", "port": 25,
+            "dns": {"servers": ["192.0.2.53:53"], "system": false, "dnssec": "AD bit"},
+            "mx": none("MX"), "hosts": [], "mta_sts_txt": none("TXT"), "mta_sts_policy": null,
+            "tlsrpt_txt": none("TXT"),
+            "policy": {"mode": "enforce", "max_age": 86400, "mx": [], "errors": [],
+                       "warnings": [], "usable": true},
+            "mx_results": mx_results, "senders": [], "findings": [finding("tlsrpt-missing", "note")]
+        })
+    }
+
+    /// Every sample line as (name, label text, value); comments apart.
+    fn samples(text: &str) -> Vec<(String, String, String)> {
+        text.lines()
+            .filter(|l| !l.starts_with('#'))
+            .map(|l| {
+                let (series, value) = l.rsplit_once(' ').expect("a value");
+                let (name, labels) = series.split_once('{').unwrap_or((series, ""));
+                (name.to_string(), labels.to_string(), value.to_string())
+            })
+            .collect()
+    }
+
+    fn check_well_formed(text: &str) {
+        assert!(text.ends_with('\n'));
+        let mut help = BTreeMap::<String, usize>::new();
+        let mut types = BTreeMap::<String, usize>::new();
+        for l in text.lines() {
+            let mut words = l.split(' ');
+            match (words.next(), words.next(), words.next()) {
+                (Some("#"), Some("HELP"), Some(name)) => *help.entry(name.into()).or_default() += 1,
+                (Some("#"), Some("TYPE"), Some(name)) => {
+                    assert_eq!(words.next(), Some("gauge"), "{l}");
+                    *types.entry(name.into()).or_default() += 1
+                }
+                _ => {}
+            }
+        }
+        let mut series = BTreeSet::new();
+        let mut label_names = BTreeMap::<String, Vec<String>>::new();
+        for (name, labels, value) in samples(text) {
+            assert_eq!(help.get(&name), Some(&1), "HELP once for {name}");
+            assert_eq!(types.get(&name), Some(&1), "TYPE once for {name}");
+            assert!(value.parse::<f64>().is_ok(), "{name} {value}");
+            assert!(
+                series.insert(format!("{name}{{{labels}")),
+                "duplicate series {name}{{{labels}"
+            );
+            let names: Vec<String> = labels
+                .split("\",")
+                .filter_map(|p| p.split_once('=').map(|(n, _)| n.to_string()))
+                .collect();
+            let expected = label_names.entry(name.clone()).or_insert(names.clone());
+            assert_eq!(*expected, names, "label names of {name}");
+        }
+        for name in help.keys() {
+            assert!(
+                samples(text).iter().any(|s| &s.0 == name),
+                "{name} has samples"
+            );
+        }
+    }
+
+    #[test]
+    fn a_hostile_subject_is_escaped_and_breaks_no_line() {
+        let r = report("problems", vec![endpoint("192.0.2.1:25", vec![])], None);
+        let text = render_metrics(&r, Duration::from_millis(1500));
+        check_well_formed(&text);
+        assert!(
+            text.contains(r#"subject="CN=evil\"quote\\back\nslash\\x0dcr""#),
+            "{text}"
+        );
+        assert!(!text.contains('\r'));
+        for l in text.lines() {
+            assert!(
+                l.starts_with("# ") || l.starts_with("smtp_tls_"),
+                "a line broken: {l:?}"
+            );
+        }
+        assert_eq!(escape_label_value("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+    }
+
+    #[test]
+    fn a_host_report_has_its_metrics() {
+        let r = report(
+            "problems",
+            vec![endpoint(
+                "192.0.2.1:25",
+                vec![
+                    finding("cert-expired", "error"),
+                    finding("cert-expired", "error"),
+                    finding("tls10-offered", "warning"),
+                ],
+            )],
+            None,
+        );
+        let text = render_metrics(&r, Duration::from_millis(1500));
+        check_well_formed(&text);
+        for line in [
+            "smtp_tls_probe_success 1",
+            "smtp_tls_ok 0",
+            r#"smtp_tls_finding{code="cert-expired",severity="error"} 1"#,
+            r#"smtp_tls_finding{code="tls10-offered",severity="warning"} 1"#,
+            r#"smtp_tls_cert_not_after_seconds{endpoint="192.0.2.1:25",position="1",subject="CN=Lab CA",issuer="CN=Lab CA",sha256="CC:DD"} 1893456000"#,
+            r#"smtp_tls_cert_not_before_seconds{endpoint="192.0.2.1:25",position="1",subject="CN=Lab CA",issuer="CN=Lab CA",sha256="CC:DD"} 1546300800"#,
+            r#"smtp_tls_protocol_offered{endpoint="192.0.2.1:25",version="TLSv1.0"} 0"#,
+            r#"smtp_tls_protocol_offered{endpoint="192.0.2.1:25",version="TLSv1.3"} 1"#,
+            r#"smtp_tls_negotiated_info{endpoint="192.0.2.1:25",version="TLSv1.3",suite="TLS_AES_256_GCM_SHA384",group="X25519"} 1"#,
+            r#"smtp_tls_check_duration_seconds{endpoint="",phase="total"} 1.5"#,
+            r#"smtp_tls_check_duration_seconds{endpoint="192.0.2.1:25",phase="handshake"} 0.02"#,
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} missing in\n{text}");
+        }
+        assert_eq!(text.matches("smtp_tls_finding{").count(), 2, "{text}");
+        assert!(!text.contains("SSLv3"), "an unknown version is no series");
+        assert!(
+            !text.contains("smtp_tls_mx_ok"),
+            "no domain metrics for a host"
+        );
+    }
+
+    #[test]
+    fn an_error_report_is_no_success() {
+        let r = report("error", vec![], None);
+        let text = render_metrics(&r, Duration::from_secs(3));
+        check_well_formed(&text);
+        assert!(text.lines().any(|l| l == "smtp_tls_probe_success 0"));
+        assert!(text.lines().any(|l| l == "smtp_tls_ok 0"));
+        assert!(!text.contains("smtp_tls_finding"));
+    }
+
+    #[test]
+    fn a_domain_report_has_one_series_per_endpoint_and_mx() {
+        let d = domain(vec![
+            mx(
+                "mx1.example.test",
+                vec![address("ok", &["match"]), address("ok", &["match"])],
+                true,
+            ),
+            mx("mx2.example.test", vec![address("tls-failed", &[])], false),
+        ]);
+        let r = report(
+            "warnings",
+            vec![
+                endpoint("192.0.2.1:25", vec![]),
+                endpoint("[2001:db8::1]:25", vec![]),
+            ],
+            Some(d),
+        );
+        let text = render_metrics(&r, Duration::from_secs(2));
+        check_well_formed(&text);
+        for line in [
+            "smtp_tls_ok 1",
+            r#"smtp_tls_finding{code="tlsrpt-missing",severity="note"} 1"#,
+            r#"smtp_tls_mta_sts_mode{mode="enforce"} 1"#,
+            "smtp_tls_dane_valid 1",
+            r#"smtp_tls_mx_ok{mx="mx1.example.test"} 1"#,
+            r#"smtp_tls_mx_ok{mx="mx2.example.test"} 0"#,
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} missing in\n{text}");
+        }
+        assert_eq!(
+            text.matches("smtp_tls_cert_not_after_seconds{").count(),
+            4,
+            "two certificates at each of two endpoints:\n{text}"
+        );
+
+        let d = domain(vec![mx(
+            "mx1.example.test",
+            vec![address("ok", &["no-match"])],
+            true,
+        )]);
+        let text = render_metrics(&report("problems", vec![], Some(d)), Duration::ZERO);
+        check_well_formed(&text);
+        assert!(text.lines().any(|l| l == "smtp_tls_dane_valid 0"), "{text}");
+    }
+}
