@@ -100,3 +100,18 @@ fn prometheus_conflicts_with_targets() {
     assert!(r.stderr.contains("--prometheus"), "{}", r.stderr);
     assert!(!prom.exists());
 }
+
+#[test]
+fn an_unwritable_prometheus_file_is_an_error_and_leaves_nothing() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("missing-dir").join("smtp_tls.prom");
+    let path_text = path.to_string_lossy().into_owned();
+    let r = check_scenario("expired", &["--prometheus", path_text.as_str()]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("--prometheus") && r.stderr.contains("missing-dir"),
+        "{}",
+        r.stderr
+    );
+    assert!(!path.exists());
+}

@@ -1,5 +1,5 @@
 //! The report as Prometheus metrics, in the text exposition format (version 0.0.4): for
-//! node_exporter's textfile collector (`check --prometheus FILE`) and `serve`'s `/probe`.
+//! node_exporter's textfile collector (the CLI writes a file of them) and `serve`'s `/probe`.
 //! docs/metrics.md lists every metric.
 //!
 //! Every metric family is written once, with its `# HELP` and `# TYPE` lines, and each series
