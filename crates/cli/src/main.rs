@@ -250,6 +250,10 @@ struct CheckArgs {
     /// never followed).
     #[arg(long, requires = "export_chain")]
     force: bool,
+    /// Also write the check's Prometheus metrics to FILE (docs/metrics.md), atomically (FILE.tmp
+    /// then a rename), e.g. for node_exporter's textfile collector.
+    #[arg(long, value_name = "FILE", conflicts_with = "targets")]
+    prometheus: Option<PathBuf>,
     /// Print the whole result as JSON (see docs/json.md).
     #[arg(long)]
     json: bool,
@@ -655,6 +659,7 @@ fn usage_text(e: &Error) -> String {
 }
 
 async fn run_check(a: CheckArgs) -> ExitCode {
+    let started = std::time::Instant::now();
     let opts = match options(&a) {
         Ok(o) => o,
         Err(e) => return usage(e),
@@ -738,6 +743,13 @@ async fn run_check(a: CheckArgs) -> ExitCode {
             _ => 2,
         });
     }
+    if let Some(path) = &a.prometheus {
+        let metrics = doctor::render::metrics::render_metrics(&report, started.elapsed());
+        if let Err(e) = write_atomically(path, &metrics) {
+            eprintln!("smtp-tls-doctor: --prometheus {}: {e}", path.display());
+            return ExitCode::from(2);
+        }
+    }
     if a.json {
         let json = match a.detail {
             DetailArg::Full => serde_json::to_string_pretty(&report),
@@ -777,6 +789,26 @@ async fn run_check(a: CheckArgs) -> ExitCode {
 }
 
 /// Write the fetched certificates a client lacks, and say how to add them to the client's store.
+/// Writes FILE.tmp beside FILE, then renames it over FILE: a reader (node_exporter's textfile
+/// collector) sees the old file or the new one, never half of one.
+fn write_atomically(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    let written = std::fs::File::create(&tmp).and_then(|mut f| {
+        f.write_all(text.as_bytes())?;
+        f.sync_all()
+    });
+    match written.and_then(|()| std::fs::rename(&tmp, path)) {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
+}
+
 fn export_chain(
     path: &std::path::Path,
     report: &CheckReport,

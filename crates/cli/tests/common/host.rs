@@ -46,6 +46,8 @@ pub enum Need {
     Fish,
     /// man-db's `man` (`man -l -` renders the manual page).
     Man,
+    /// Prometheus's `promtool` (`check metrics` judges the exposition format).
+    Promtool,
     /// The effective user is root.
     Root,
 }
@@ -67,6 +69,7 @@ impl Need {
             Need::Zsh => &["zsh"],
             Need::Fish => &["fish"],
             Need::Man => &["man"],
+            Need::Promtool => &["promtool"],
             Need::Root => &[],
         }
     }
@@ -87,6 +90,7 @@ impl Need {
             Need::Zsh => "zsh",
             Need::Fish => "fish",
             Need::Man => "man-db",
+            Need::Promtool => "prometheus",
             Need::Root => "",
         }
     }

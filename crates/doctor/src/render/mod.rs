@@ -1,9 +1,11 @@
-//! Rendering: the report model as text for people (HTML and metrics will join here).
+//! Rendering: the report model as text for people, and as Prometheus metrics ([`metrics`]; HTML
+//! will join here).
 //!
 //! Imports `model` and `judge` (the registry's words). Every string that came from the network
 //! is made safe for its medium here: for the terminal by [`safe`], applied to the whole report
-//! before the text is made.
+//! before the text is made; for the metrics' label values by [`metrics::escape_label_value`].
 
 pub mod capture;
+pub mod metrics;
 pub mod safe;
 pub mod text;
