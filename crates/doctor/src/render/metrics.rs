@@ -86,13 +86,15 @@ pub fn escape_label_value(v: &str) -> String {
     out
 }
 
-/// A sample value: integers without a fraction, others as Rust prints them (which Prometheus
-/// parses); never NaN or infinite from this module.
+/// A sample value: integers without a fraction, others to the microsecond (durations in seconds
+/// are the only fractions here), trailing zeros dropped; never NaN or infinite from this module.
 fn number(v: f64) -> String {
     if v.is_finite() && v.fract() == 0.0 && v.abs() < 1e15 {
         format!("{v:.0}")
     } else {
-        format!("{v}")
+        let s = format!("{v:.6}");
+        let s = s.trim_end_matches('0');
+        s.strip_suffix('.').unwrap_or(s).to_string()
     }
 }
 
