@@ -5,5 +5,6 @@
 //! before the text is made.
 
 pub mod capture;
+pub mod html;
 pub mod safe;
 pub mod text;
