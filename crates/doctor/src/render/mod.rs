@@ -1,8 +1,9 @@
-//! Rendering: the report model as text for people (HTML and metrics will join here).
+//! Rendering: the report model as text for people and as one HTML page (`html`); metrics will
+//! join here.
 //!
 //! Imports `model` and `judge` (the registry's words). Every string that came from the network
 //! is made safe for its medium here: for the terminal by [`safe`], applied to the whole report
-//! before the text is made.
+//! before the text (or the page, then escaped for HTML too) is made.
 
 pub mod capture;
 pub mod html;
