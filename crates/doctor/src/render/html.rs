@@ -63,12 +63,9 @@ pub fn render_html(report: &CheckReport) -> String {
     match safe::escaped(report) {
         Some(clean) => render(&clean),
         // Not expected (the report reads back from its JSON); the page is still made, each
-        // string HTML-escaped, with the verdict's text escaped for control characters.
-        None => {
-            let mut r = report.clone();
-            r.verdict.text = safe::escape(&r.verdict.text).into_owned();
-            render(&r)
-        }
+        // string HTML-escaped, and then every control character of it (the page's own text has
+        // none but newlines) shown as an escape.
+        None => safe::escape_keeping_lines(&render(report)).into_owned(),
     }
 }
 
@@ -220,12 +217,50 @@ fn render_endpoint(o: &mut String, r: &CheckReport, ep: &EndpointReport) {
             o.push_str("<tr><th>TLS</th><td class=\"badt\">handshake failed</td></tr>");
         }
     }
+    if let Some(b) = &obs.smtp.banner {
+        let _ = write!(
+            o,
+            "<tr><th>banner</th><td><code>{}</code></td></tr>",
+            esc(&b.to_wire_lines().join(" / "))
+        );
+    }
+    if let Some(st) = &obs.smtp.starttls {
+        let _ = write!(
+            o,
+            "<tr><th>STARTTLS</th><td><code>{}</code></td></tr>",
+            esc(&st.to_wire_lines().join(" / "))
+        );
+    }
     o.push_str("</table></div>\n");
     if let Some(sc) = &obs.scan {
         render_scan(o, sc);
     }
     if let Some(a) = &ep.chain_analysis {
         render_chain(o, r, a);
+    }
+    for other in &ep.other_chain_analyses {
+        if let Some(leaf) = other.analysis.certificates.first() {
+            let _ = write!(
+                o,
+                "<p>Another certificate, sent for {} ({}): {}, names {}</p>",
+                esc(&other.suite),
+                esc(&other.version),
+                esc(&leaf.subject),
+                esc(&leaf.sans.join(", "))
+            );
+        }
+    }
+    if let Some(leaf) = ep
+        .no_sni_analysis
+        .as_ref()
+        .and_then(|a| a.certificates.first())
+    {
+        let _ = write!(
+            o,
+            "<p>Without SNI the server sends another certificate: {}, names {}</p>",
+            esc(&leaf.subject),
+            esc(&leaf.sans.join(", "))
+        );
     }
 }
 
@@ -562,7 +597,8 @@ mod tests {
             "connections": 1,
             "endpoints": [{
                 "name": "mx.example.test", "address": "192.0.2.1:25", "mode": "starttls",
-                "ehlo_name": "probe.example.test", "smtp": {}, "tls": null, "failure": null,
+                "ehlo_name": "probe.example.test",
+                "smtp": {"banner": {"code": 220, "lines": [HOSTILE]}}, "tls": null, "failure": null,
                 "timings": {"total_ms": 1.0}, "transcript": [],
                 "chain_analysis": {
                     "certificates": [cert(HOSTILE, "CN=Lab CA"), cert("CN=Lab CA", "CN=Lab Root")],
@@ -593,6 +629,8 @@ mod tests {
         assert!(!page.chars().any(|c| c != '\n' && c.is_control()));
         assert!(page.contains("PROBLEM"));
         assert!(page.contains("banner problems"));
+        // The server's banner too.
+        assert!(page.contains("<code>220 &lt;script&gt;"), "{page}");
     }
 
     #[test]
@@ -628,6 +666,22 @@ mod tests {
         assert!(page.contains("NOT matched"));
         // 2026-01-01 lies inside 2025-06-01..2026-06-01: the bar is not marked bad.
         assert!(page.contains("class=\"span\""));
+    }
+
+    #[test]
+    fn an_expired_certificate_bar_is_marked_and_now_lies_after_it() {
+        let mut r = report();
+        let leaf = &mut r.endpoints[0]
+            .chain_analysis
+            .as_mut()
+            .expect("a chain")
+            .certificates[0];
+        leaf.not_after = "2025-12-01T00:00:00Z".into();
+        let bar = validity_bar(leaf, parse_time(&r.checked_at));
+        assert!(bar.contains("class=\"span bad\""), "{bar}");
+        // The window is 2025-06-01 .. 2026-01-01 padded by a tenth each side: now at 11/12 of it.
+        assert!(bar.contains("class=\"now\" style=\"left:91.7%\""), "{bar}");
+        assert!(render_html(&r).contains("span bad"));
     }
 
     #[test]
