@@ -51,6 +51,7 @@ mod completions;
 #[cfg(feature = "lab")]
 mod demo;
 mod explain;
+mod html_out;
 mod progress;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -136,6 +137,7 @@ enum Command {
 }
 
 #[derive(Args, Debug)]
+#[command(group(clap::ArgGroup::new("written_file").args(["export_chain", "html"]).multiple(true)))]
 struct CheckArgs {
     /// HOST[:PORT]: a host name or address; port 25 by default. Port 465 means implicit TLS.
     /// Or DOMAIN: a mail domain (a bare name with MX records, or --domain): every MX host.
@@ -246,14 +248,17 @@ struct CheckArgs {
     /// that add them.
     #[arg(long, value_name = "FILE")]
     export_chain: Option<PathBuf>,
-    /// With --export-chain: replace FILE when it exists (a regular file only; a symbolic link is
-    /// never followed).
-    #[arg(long, requires = "export_chain")]
+    /// With --export-chain or --html: replace FILE when it exists (a regular file only; a
+    /// symbolic link is never followed).
+    #[arg(long, requires = "written_file")]
     force: bool,
     /// Also write the check's Prometheus metrics to FILE (docs/metrics.md), atomically (FILE.tmp
     /// then a rename), e.g. for node_exporter's textfile collector.
     #[arg(long, value_name = "FILE", conflicts_with = "targets")]
     prometheus: Option<PathBuf>,
+    /// Also write the report as one self-contained HTML page to a new FILE (docs/html.md).
+    #[arg(long, value_name = "FILE", conflicts_with = "targets")]
+    html: Option<PathBuf>,
     /// Print the whole result as JSON (see docs/json.md).
     #[arg(long)]
     json: bool,
@@ -690,6 +695,11 @@ async fn run_check(a: CheckArgs) -> ExitCode {
     {
         return usage(usage_text(&e));
     }
+    if let Some(path) = &a.html
+        && let Err(e) = html_out::writable(path, a.force)
+    {
+        return usage(e);
+    }
     let result = match (&a.from_json, &a.target) {
         (Some(path), _) => {
             let text = match std::fs::read_to_string(path) {
@@ -749,6 +759,12 @@ async fn run_check(a: CheckArgs) -> ExitCode {
             eprintln!("smtp-tls-doctor: --prometheus {}: {e}", path.display());
             return ExitCode::from(2);
         }
+    }
+    if let Some(path) = &a.html
+        && let Err((exists, e)) = html_out::write(path, &report, a.force)
+    {
+        eprintln!("smtp-tls-doctor: {e}");
+        return ExitCode::from(if exists { EXIT_USAGE } else { 2 });
     }
     if a.json {
         let json = match a.detail {
