@@ -292,6 +292,11 @@ struct CheckArgs {
     /// One modern handshake only: skip the scan of every protocol version, cipher suite and group.
     #[arg(long)]
     quick: bool,
+    /// The server's software, when you know it better than the guess from its banner (Postfix,
+    /// Exim, Sendmail, "Microsoft Exchange", "Exchange Online", Gmail, OpenSMTPD, Haraka,
+    /// hMailServer, MDaemon, qmail, Courier): named in the report, its fixes shown first.
+    #[arg(long, value_name = "NAME")]
+    mta: Option<String>,
     /// Connections the scan keeps open at once to the server (real MTAs punish bursts).
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
     max_connections: u16,
@@ -541,6 +546,7 @@ fn options(a: &CheckArgs) -> Result<CheckOptions, String> {
             .collect::<Result<_, _>>()?,
         dns: dns_config(a)?,
         progress: Default::default(),
+        mta: a.mta.as_deref().map(mta_name).transpose()?,
         scan: doctor::model::scan::ScanOptions {
             max_connections: usize::from(a.max_connections),
             retries: a.retries,
@@ -551,6 +557,18 @@ fn options(a: &CheckArgs) -> Result<CheckOptions, String> {
             },
         },
     })
+}
+
+/// `--mta NAME`: a known software name (case and punctuation ignored, a few aliases).
+fn mta_name(name: &str) -> Result<String, String> {
+    doctor::judge::software::canonical(name)
+        .map(str::to_string)
+        .ok_or_else(|| {
+            format!(
+                "--mta '{name}': unknown software; known: {}",
+                doctor::judge::software::KNOWN.join(", ")
+            )
+        })
 }
 
 /// The trust store's password: from the environment, asked without echo (`-`), or from the

@@ -197,13 +197,24 @@ async fn check_host_in(
         connections,
     );
     report.target.mx = mx;
-    Ok(judge(
-        report,
-        vec![obs],
-        &trust,
-        opts.expiry_warn_days,
-        &opts.profiles,
+    Ok(with_mta(
+        judge(
+            report,
+            vec![obs],
+            &trust,
+            opts.expiry_warn_days,
+            &opts.profiles,
+        ),
+        opts,
     ))
+}
+
+/// The server software given by the user (`CheckOptions::mta`) replaces the guess.
+fn with_mta(mut r: CheckReport, opts: &CheckOptions) -> CheckReport {
+    if let Some(name) = opts.mta.as_deref() {
+        crate::judge::software::override_all(&mut r, name);
+    }
+    r
 }
 
 /// Check a mail domain: every MX host on every address, MTA-STS, DANE, TLS-RPT.
@@ -248,13 +259,16 @@ pub async fn check_domain_in(
         now,
         run.connections,
     );
-    Ok(judge_domain_report(
-        report,
-        run.observation,
-        run.endpoints,
-        &trust,
-        opts.expiry_warn_days,
-        &opts.profiles,
+    Ok(with_mta(
+        judge_domain_report(
+            report,
+            run.observation,
+            run.endpoints,
+            &trust,
+            opts.expiry_warn_days,
+            &opts.profiles,
+        ),
+        opts,
     ))
 }
 
@@ -286,13 +300,16 @@ pub fn replay(saved: CheckReport, opts: &CheckOptions) -> Result<CheckReport, Er
             now,
             saved.connections,
         );
-        return Ok(judge_domain_report(
-            report,
-            d.observation,
-            observations,
-            &trust,
-            opts.expiry_warn_days,
-            &opts.profiles,
+        return Ok(with_mta(
+            judge_domain_report(
+                report,
+                d.observation,
+                observations,
+                &trust,
+                opts.expiry_warn_days,
+                &opts.profiles,
+            ),
+            opts,
         ));
     }
     let mut report = base_report(
@@ -313,12 +330,15 @@ pub fn replay(saved: CheckReport, opts: &CheckOptions) -> Result<CheckReport, Er
         };
         return Ok(finish_error(report, &e.host, e.address, f));
     }
-    Ok(judge(
-        report,
-        observations,
-        &trust,
-        opts.expiry_warn_days,
-        &opts.profiles,
+    Ok(with_mta(
+        judge(
+            report,
+            observations,
+            &trust,
+            opts.expiry_warn_days,
+            &opts.profiles,
+        ),
+        opts,
     ))
 }
 

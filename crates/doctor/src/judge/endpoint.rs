@@ -328,6 +328,7 @@ pub(crate) fn judge_endpoint(
         findings.push(crate::judge::diagnose::sni_cert_differs(ns));
     }
     findings.extend(judged.other_findings);
+    findings.extend(crate::judge::injection::finding(&obs));
     rank(&mut findings);
     let mut sims: Vec<_> = profiles
         .iter()
@@ -342,6 +343,8 @@ pub(crate) fn judge_endpoint(
         })
         .collect();
     crate::judge::simulate::order(&mut sims);
+    let checks = crate::judge::injection::checks(&obs);
+    let server_software = crate::judge::software::identify(&obs);
     EndpointReport {
         observation: obs,
         chain_analysis: judged.primary,
@@ -349,6 +352,8 @@ pub(crate) fn judge_endpoint(
         no_sni_analysis: judged.no_sni,
         findings,
         profiles: sims,
+        checks,
+        server_software,
     }
 }
 

@@ -9,7 +9,9 @@
 //! * [`endpoint`]: one endpoint's report and the verdict of a whole check;
 //! * [`dane`], [`domain`]: TLSA matching and the mail domain's judgement;
 //! * [`simulate`]: what a peer (profile) would negotiate, or why it fails;
-//! * [`capture`]: the capture server's verdict on a client.
+//! * [`capture`]: the capture server's verdict on a client;
+//! * [`software`]: which MTA an endpoint looks like, and the order of a finding's fixes for it;
+//! * [`injection`]: the STARTTLS command injection check and its finding.
 
 pub mod capture;
 pub mod cert;
@@ -17,5 +19,7 @@ pub mod dane;
 pub mod diagnose;
 pub mod domain;
 pub mod endpoint;
+pub mod injection;
 pub mod registry;
 pub mod simulate;
+pub mod software;

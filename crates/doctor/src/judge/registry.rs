@@ -1431,6 +1431,56 @@ pub static REGISTRY: &[FindingDef] = &[
             },
         ],
     },
+    // CVE-2011-0411 and CERT VU#555316 (2011-03-07: plaintext command injection after STARTTLS
+    // in Postfix, Ipswitch IMail, Kerio, Oracle, qmail-smtpd TLS patches, Cyrus and others);
+    // Wietse Venema's announcement "Postfix STARTTLS plaintext injection" (fixed in 2.8.0 and
+    // the patch releases 2.7.3, 2.6.9, 2.5.12, 2.4.16); RFC 3207 section 4.2 (the client must
+    // discard what it knew before TLS; the server its pending input). Severity error: a
+    // man-in-the-middle can run commands inside the session both ends believe protected (say,
+    // a RCPT TO of its own in every TLS session), which is what TLS on this port is for.
+    FindingDef {
+        code: "starttls-injection",
+        severity: Severity::Error,
+        title: "Commands pipelined after STARTTLS run inside the TLS session",
+        why: "The server keeps the bytes that arrive after the STARTTLS command in its input \
+              buffer and executes them once TLS is up, as if the client had sent them over \
+              TLS. The probe sent STARTTLS and RSET in one packet and got the reply to RSET \
+              inside the encrypted session. This is the plaintext command injection flaw of \
+              CVE-2011-0411, found in Postfix before 2.8.0 and in many other servers' TLS \
+              code of the time (CERT VU#555316): the buffered input should be thrown away \
+              when TLS starts.",
+        breaks: "No delivery fails. Anyone on the path (an open Wi-Fi, a compromised router) \
+                 can append plaintext commands to a client's STARTTLS and have them executed \
+                 in the session the client then protects with TLS: for example a MAIL FROM \
+                 and RCPT TO of the attacker's, which makes the client's message go where the \
+                 attacker wants, or an AUTH exchange that captures the client's credentials \
+                 in a later reply. The client cannot see it happen. Every sender using \
+                 STARTTLS with this server is exposed, including those that verify the \
+                 certificate (MTA-STS, DANE).",
+        fixes: &[
+            Fix {
+                software: "Postfix",
+                text: "Upgrade Postfix: 2.8.0 and later discard input pipelined after \
+                       STARTTLS, as do the patch releases 2.7.3, 2.6.9, 2.5.12 and 2.4.16 \
+                       (`postconf mail_version` prints the running version). Every supported \
+                       Postfix is fixed; a server this old also lacks years of other fixes.",
+            },
+            Fix {
+                software: "Exim",
+                text: "Exim discards input pipelined after STARTTLS (it was not affected by \
+                       CVE-2011-0411): if this is an Exim, something in front of it (a proxy \
+                       or a filter that terminates SMTP) has the flaw. Check with `exim -bV` \
+                       which binary answers, and look for a proxy on the path.",
+            },
+            Fix {
+                software: "Any server",
+                text: "Upgrade the mail server, or the proxy or filter that terminates SMTP in \
+                       front of it, to a release that empties its input buffer when TLS \
+                       starts (the vendors' fixes for CVE-2011-0411 date from March 2011). \
+                       Then run the check again: the RSET must get no reply inside TLS.",
+            },
+        ],
+    },
     // RFC 3207 section 4.2 (discard pre-TLS knowledge, EHLO again); CVE-2011-0411 (Postfix
     // STARTTLS plaintext command injection, the server-side counterpart).
     FindingDef {

@@ -6,11 +6,13 @@
 
 pub mod capture;
 pub mod cert;
+pub mod checks;
 pub mod dane;
 pub mod dns;
 pub mod domain;
 pub mod error;
 pub mod finding;
+pub mod injection;
 pub mod observation;
 pub mod options;
 pub mod profile;
@@ -18,5 +20,6 @@ pub mod progress;
 pub mod report;
 pub mod scan;
 pub mod signature;
+pub mod software;
 pub mod summary;
 pub mod trust;

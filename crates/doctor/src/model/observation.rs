@@ -229,6 +229,10 @@ pub struct EndpointObservation {
     /// or closed before greeting), retried with the scan's back-off: what each got.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub refused_before: Vec<String>,
+    /// The STARTTLS command injection probe (absent with `--quick`, in implicit TLS, without
+    /// STARTTLS, and in reports saved before it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starttls_injection: Option<crate::model::injection::InjectionObservation>,
 }
 
 /// One fetch, as observed.

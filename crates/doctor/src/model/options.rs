@@ -145,6 +145,9 @@ pub struct CheckOptions {
     pub dns: crate::model::dns::DnsConfig,
     /// Who is told how the check goes (nobody by default).
     pub progress: crate::model::progress::Progress,
+    /// The server software as the user knows it (one of `judge::software::KNOWN`): it replaces
+    /// the guess on every endpoint, and its fixes come first. None: guessed.
+    pub mta: Option<String>,
 }
 
 /// Where a fetch of a URL that a server named (an AIA caIssuers URL) may connect. Loopback,
@@ -222,6 +225,7 @@ impl Default for CheckOptions {
             connect_to: Vec::new(),
             dns: crate::model::dns::DnsConfig::default(),
             progress: crate::model::progress::Progress::default(),
+            mta: None,
         }
     }
 }

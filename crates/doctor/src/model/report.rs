@@ -78,6 +78,13 @@ pub struct EndpointReport {
     /// Simulated peers (`--as`), failing ones first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub profiles: Vec<crate::model::profile::Simulation>,
+    /// Named checks by id (`starttls-injection`, ...), each with its status and evidence.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub checks: crate::model::checks::Checks,
+    /// The MTA the server looks like (`judge::software`), or as given by the user; null when
+    /// nothing told.
+    #[serde(default)]
+    pub server_software: Option<crate::model::software::ServerSoftware>,
 }
 
 /// A further certificate chain and the suite that made the server send it.

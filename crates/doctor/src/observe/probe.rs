@@ -74,6 +74,7 @@ impl EndpointObservation {
             no_sni: None,
             aia_fetches: Vec::new(),
             refused_before: Vec::new(),
+            starttls_injection: None,
         }
     }
 }

@@ -131,7 +131,8 @@ fn render(r: &CheckReport) -> String {
 }
 
 /// One finding: severity, code, summary, evidence, fixes from the registry.
-fn render_findings(o: &mut String, findings: &[Finding]) {
+/// `software`: the server's software (its fix comes first, `judge::software::fix_order`).
+fn render_findings(o: &mut String, findings: &[Finding], software: Option<&str>) {
     if findings.is_empty() {
         return;
     }
@@ -157,7 +158,7 @@ fn render_findings(o: &mut String, findings: &[Finding]) {
             );
         }
         if let Some(def) = lookup(&f.code) {
-            for fix in def.fixes {
+            for fix in crate::judge::software::fix_order(def.fixes, software).1 {
                 let _ = write!(
                     o,
                     "<p><b>fix ({}):</b></p><pre>{}</pre>",
@@ -183,7 +184,11 @@ fn render_endpoint(o: &mut String, r: &CheckReport, ep: &EndpointReport) {
         esc(&obs.name),
         esc(&obs.address.to_string())
     );
-    render_findings(o, &ep.findings);
+    render_findings(
+        o,
+        &ep.findings,
+        ep.server_software.as_ref().map(|s| s.name.as_str()),
+    );
     let _ = write!(
         o,
         "<h3>Connection</h3><div class=\"tbl\"><table><tr><th>server</th><td>{}:{} → {} ({})</td></tr>\
@@ -461,7 +466,7 @@ fn render_domain(o: &mut String, d: &DomainReport) {
         );
     }
     o.push_str("</table></div>\n");
-    render_findings(o, &d.findings);
+    render_findings(o, &d.findings, None);
     o.push_str(
         "<h3>MX hosts</h3><div class=\"tbl\"><table class=\"mx\"><tr><th>pref</th><th>host</th>\
 <th>address</th><th>status</th><th>TLS</th><th>MTA-STS</th><th>DANE/TLSA</th></tr>",

@@ -25,11 +25,13 @@ use std::fmt::Write as _;
 pub(super) fn render_endpoint(o: &mut String, r: &CheckReport, ep: &EndpointReport, style: Style) {
     let c = style.color;
     let obs = &ep.observation;
-    render_findings(o, &ep.findings, style);
+    super::mta::render_software(o, ep, style);
+    render_findings(o, &ep.findings, ep.server_software.as_ref(), style);
     if !ep.profiles.is_empty() {
         render_profiles(o, &ep.profiles, style);
     }
     render_connection(o, r, obs, style);
+    super::mta::render_injection(o, ep, style);
     if let (None, Some(sc)) = (&ep.chain_analysis, &obs.scan) {
         render_scan(o, sc, style);
     }
@@ -55,8 +57,15 @@ pub(super) fn render_endpoint(o: &mut String, r: &CheckReport, ep: &EndpointRepo
     }
 }
 
-/// The findings, each with up to two fixes (Postfix, Exim or any server) and where to read more.
-fn render_findings(o: &mut String, findings: &[Finding], style: Style) {
+/// The findings, each with up to two fixes (Postfix, Exim or any server) and where to read more;
+/// when the server's software is known and has a fix of its own, that fix first and the others
+/// folded into one line (`judge::software::fix_order`).
+fn render_findings(
+    o: &mut String,
+    findings: &[Finding],
+    software: Option<&crate::model::software::ServerSoftware>,
+    style: Style,
+) {
     let (c, w) = (style.color, style.width);
     if findings.is_empty() {
         return;
@@ -74,6 +83,11 @@ fn render_findings(o: &mut String, findings: &[Finding], style: Style) {
         );
         wrap_text(o, &head, &f.summary, 12, w);
         if let Some(def) = lookup(&f.code) {
+            let (own, ordered) =
+                crate::judge::software::fix_order(def.fixes, software.map(|s| s.name.as_str()));
+            if own && super::mta::render_own_fix(o, &f.code, &ordered, w) {
+                continue;
+            }
             for fix in def
                 .fixes
                 .iter()

@@ -7,6 +7,7 @@
 
 mod domain;
 mod endpoint;
+mod mta;
 mod peers;
 mod scan;
 
