@@ -63,7 +63,7 @@ const fn starttls_enum(
     }
 }
 
-static SCENARIOS: [Scenario; 46] = [
+static SCENARIOS: [Scenario; 47] = [
     starttls(
         "good",
         "correct setup: ECDSA leaf for mx.lab.test plus intermediate, TLS 1.2 and 1.3",
@@ -424,6 +424,13 @@ static SCENARIOS: [Scenario; 46] = [
         &["handshake-signature-invalid"],
         None,
     ),
+    starttls(
+        "starttls-injection",
+        "like Postfix before 2.8.0: commands pipelined after STARTTLS stay in its input buffer and run inside TLS",
+        "STARTTLS command injection (CVE-2011-0411): a command sent in plaintext after STARTTLS is answered inside TLS",
+        &["starttls-injection"],
+        None,
+    ),
 ];
 
 /// What the terminal-escapes scenario puts in its banner and in its EHLO keyword X-TERMINAL: set
@@ -675,6 +682,8 @@ enum Kind {
         config: Box<Config>,
         /// Every write goes out one byte at a time (one-byte-segments).
         one_byte_writes: bool,
+        /// Bytes pipelined after STARTTLS are run as commands inside TLS (starttls-injection).
+        keeps_pipelined: bool,
     },
     /// Greets with 421 too many connections and closes.
     Banner421,
@@ -1070,6 +1079,7 @@ pub(crate) fn build(
                         false,
                     )),
                     one_byte_writes: false,
+                    keeps_pipelined: false,
                 },
             });
         }
@@ -1101,7 +1111,7 @@ pub(crate) fn build(
                 kind: Kind::Drip(cfg.drip_pause),
             });
         }
-        "terminal-escapes" => {
+        "terminal-escapes" | "starttls-injection" => {
             let leaf = good()?;
             rustls_server(&[&leaf, &pki.intermediate], &leaf)?
         }
@@ -1142,6 +1152,7 @@ pub(crate) fn build(
             tls,
             config: Box::new(config),
             one_byte_writes,
+            keeps_pipelined: name == "starttls-injection",
         },
     })
 }
@@ -1166,13 +1177,19 @@ impl Server {
                 tls,
                 config,
                 one_byte_writes,
+                keeps_pipelined,
             } => {
                 let io: BoxIo = if *one_byte_writes {
                     Box::new(OneByteWrites::new(tcp))
                 } else {
                     Box::new(tcp)
                 };
-                serve(io, *mode, config, tls.as_ref()).await;
+                let mut hooks = Upgrade {
+                    tls: tls.as_ref(),
+                    keeps_pipelined: *keeps_pipelined,
+                };
+                doctor::observe::smtp_server::serve(io, smtp::mode(*mode), config, &mut hooks)
+                    .await;
             }
             Kind::Drip(pause) => drip(tcp, *pause).await,
             Kind::Reset => {
@@ -1214,16 +1231,29 @@ impl Server {
 
 /// Runs the SMTP session on `io`, with `tls` as the upgrade.
 async fn serve(io: BoxIo, mode: Mode, config: &Config, tls: Option<&Tls>) {
-    doctor::observe::smtp_server::serve(io, smtp::mode(mode), config, &mut Upgrade(tls)).await;
+    let mut hooks = Upgrade {
+        tls,
+        keeps_pipelined: false,
+    };
+    doctor::observe::smtp_server::serve(io, smtp::mode(mode), config, &mut hooks).await;
 }
 
 /// A scenario's hooks: its TLS server (none: the connection is dropped). Bytes a client
-/// pipelined after STARTTLS are discarded.
-struct Upgrade<'a>(Option<&'a Tls>);
+/// pipelined after STARTTLS are discarded, except by the starttls-injection server, which (like
+/// Postfix before 2.8.0, CVE-2011-0411) leaves them in its input and reads them as the first
+/// commands of the TLS session.
+struct Upgrade<'a> {
+    tls: Option<&'a Tls>,
+    keeps_pipelined: bool,
+}
 
 impl Hooks for Upgrade<'_> {
-    async fn upgrade(&mut self, io: BoxIo, _pending: Vec<u8>) -> Option<BoxIo> {
-        self.0?.accept(io).await
+    async fn upgrade(&mut self, io: BoxIo, pending: Vec<u8>) -> Option<BoxIo> {
+        let tls = self.tls?.accept(io).await?;
+        if self.keeps_pipelined && !pending.is_empty() {
+            return Some(Box::new(doctor::observe::stream::Replay::new(tls, pending)));
+        }
+        Some(tls)
     }
 }
 

@@ -131,8 +131,13 @@ pub fn checks(obs: &EndpointObservation) -> Checks {
 
 /// The finding when the server is vulnerable.
 pub fn finding(obs: &EndpointObservation) -> Option<Finding> {
-    let r = check(obs).filter(|r| r.status == CheckStatus::Vulnerable)?;
+    check(obs).filter(|r| r.status == CheckStatus::Vulnerable)?;
     let inj = obs.starttls_injection.as_ref()?;
+    let answer = if inj.tls_replies.is_empty() {
+        inj.tls_excerpt.clone().unwrap_or_default()
+    } else {
+        inj.tls_replies.join(" / ")
+    };
     let mut evidence = Map::new();
     evidence.insert("sent".into(), json!(inj.sent));
     evidence.insert("tls_replies".into(), json!(inj.tls_replies));
@@ -151,8 +156,7 @@ pub fn finding(obs: &EndpointObservation) -> Option<Finding> {
         code: CHECK.to_string(),
         severity: Severity::Error,
         summary: format!(
-            "commands pipelined after STARTTLS run inside TLS (CVE-2011-0411 class): {}",
-            r.evidence
+            "a command pipelined after STARTTLS runs inside TLS (CVE-2011-0411 class): the RSET sent with STARTTLS was answered \"{answer}\" in the TLS session"
         ),
         evidence,
     })

@@ -69,7 +69,22 @@ async fn observe_once(
         };
         Some(probe(&plain, opts).await)
     };
-    let (sc, plain) = tokio::join!(scan, no_sni);
+    // The STARTTLS injection probe, under the same cap: a server that got us through TLS once.
+    let want_injection = !opts.quick
+        && spec.mode == crate::model::observation::Mode::Starttls
+        && obs.tls.as_ref().is_some_and(|t| t.completed);
+    let injection = async {
+        if !want_injection {
+            return None;
+        }
+        let _permits = caps.one().await?;
+        Some(crate::observe::injection::probe_injection(spec, opts).await)
+    };
+    let (sc, plain, inj) = tokio::join!(scan, no_sni, injection);
+    if let Some(i) = inj {
+        connections += 1;
+        obs.starttls_injection = Some(i);
+    }
     if let Some(sc) = sc {
         connections += sc.scan_connections;
         obs.scan = Some(sc);

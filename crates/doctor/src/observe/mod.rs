@@ -11,6 +11,7 @@ pub mod dns;
 pub mod domain;
 pub mod endpoint;
 pub mod http;
+pub mod injection;
 pub mod once;
 pub mod probe;
 pub mod scan;

@@ -21,9 +21,9 @@ const TAP_LIMIT: usize = 512 * 1024;
 
 /// One connection's worth of probing.
 pub struct Probe<'a> {
-    opts: &'a CheckOptions,
-    start: Instant,
-    transcript: Vec<TranscriptEntry>,
+    pub(crate) opts: &'a CheckOptions,
+    pub(crate) start: Instant,
+    pub(crate) transcript: Vec<TranscriptEntry>,
 }
 
 /// What to connect to and how.
@@ -59,7 +59,7 @@ pub async fn probe(spec: &EndpointSpec, opts: &CheckOptions) -> EndpointObservat
 
 impl EndpointObservation {
     /// Nothing observed yet.
-    fn empty(spec: &EndpointSpec, opts: &CheckOptions) -> Self {
+    pub(crate) fn empty(spec: &EndpointSpec, opts: &CheckOptions) -> Self {
         EndpointObservation {
             name: spec.name.clone(),
             address: spec.address,
@@ -205,7 +205,7 @@ impl Probe<'_> {
         Ok(())
     }
 
-    async fn connect(&mut self, spec: &EndpointSpec) -> Result<TcpStream, Failure> {
+    pub(crate) async fn connect(&mut self, spec: &EndpointSpec) -> Result<TcpStream, Failure> {
         self.note(format!(
             "connecting to {} ({})",
             spec.address,
@@ -236,7 +236,7 @@ impl Probe<'_> {
     }
 
     /// Banner and EHLO (HELO when EHLO is refused). Returns false when the server refused us.
-    async fn greet<S: AsyncRead + AsyncWrite + Unpin>(
+    pub(crate) async fn greet<S: AsyncRead + AsyncWrite + Unpin>(
         &mut self,
         d: &mut Dialog<S>,
         obs: &mut EndpointObservation,
@@ -295,7 +295,7 @@ impl Probe<'_> {
         Ok(true)
     }
 
-    async fn quit<S: AsyncRead + AsyncWrite + Unpin>(&mut self, d: &mut Dialog<S>) {
+    pub(crate) async fn quit<S: AsyncRead + AsyncWrite + Unpin>(&mut self, d: &mut Dialog<S>) {
         // Politeness only: failures here change nothing of what was observed.
         let limit = self.opts.timeouts.command().min(Duration::from_secs(5));
         if self
@@ -307,7 +307,7 @@ impl Probe<'_> {
         }
     }
 
-    async fn command<S: AsyncRead + AsyncWrite + Unpin>(
+    pub(crate) async fn command<S: AsyncRead + AsyncWrite + Unpin>(
         &mut self,
         d: &mut Dialog<S>,
         cmd: &str,
@@ -349,7 +349,7 @@ impl Probe<'_> {
     }
 
     /// The TLS handshake. `Ok(None)` when it failed (recorded in `obs.tls`, which a finding reads).
-    async fn handshake(
+    pub(crate) async fn handshake(
         &mut self,
         spec: &EndpointSpec,
         tcp: TcpStream,
@@ -619,16 +619,16 @@ fn io_failure(phase: Phase, e: &io::Error, doing: &str) -> Failure {
 
 /// A byte-exact SMTP reader over any stream: what it buffered past a reply stays visible, so
 /// the handshake after STARTTLS starts at exactly the right byte.
-struct Dialog<S> {
-    stream: S,
-    buf: Vec<u8>,
+pub(crate) struct Dialog<S> {
+    pub(crate) stream: S,
+    pub(crate) buf: Vec<u8>,
     limits: Limits,
     /// Times the buffer was parsed (a test checks that a drip does not parse once per byte).
     parses: usize,
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Dialog<S> {
-    fn new(stream: S) -> Self {
+    pub(crate) fn new(stream: S) -> Self {
         Dialog {
             stream,
             buf: Vec::new(),
@@ -637,11 +637,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Dialog<S> {
         }
     }
 
-    fn into_parts(self) -> (S, Vec<u8>) {
+    pub(crate) fn into_parts(self) -> (S, Vec<u8>) {
         (self.stream, self.buf)
     }
 
-    async fn read_reply(&mut self, phase: Phase, limit: Duration) -> Result<Reply, Failure> {
+    pub(crate) async fn read_reply(
+        &mut self,
+        phase: Phase,
+        limit: Duration,
+    ) -> Result<Reply, Failure> {
         let deadline = tokio::time::Instant::now() + limit;
         let mut chunk = [0u8; 4096];
         // A reply can only complete at a line end, a line only be too long past the limit, and a

@@ -1,0 +1,168 @@
+//! The STARTTLS command injection probe (CVE-2011-0411 class): one connection that greets,
+//! sends `STARTTLS\r\nRSET\r\n` in a single write, reads the STARTTLS reply and whatever else
+//! comes in plaintext, does the handshake (recording, never enforcing, the certificate), then
+//! reads inside TLS before sending anything there. A server that kept the pipelined RSET in its
+//! input buffer answers it now, inside TLS. Then EHLO and QUIT. It records; `judge::injection`
+//! decides.
+
+use crate::model::injection::InjectionObservation;
+use crate::model::observation::{EndpointObservation, Failure, Phase};
+use crate::model::options::CheckOptions;
+use crate::observe::probe::{Dialog, EndpointSpec, Probe};
+use std::time::{Duration, Instant};
+use tokio::io::AsyncWriteExt;
+use wire::smtp::Reply;
+
+/// What is sent after EHLO, in one write: a command pipelined after STARTTLS.
+pub const INJECTED: &str = "STARTTLS\r\nRSET\r\n";
+/// How long plaintext replies to the pipelined command are waited for after the 220 (a server
+/// that answers RSET before the handshake does so at once).
+const PLAINTEXT_WAIT: Duration = Duration::from_millis(300);
+/// How long the probe waits inside TLS for a reply it did not ask for there (a vulnerable
+/// server answers the buffered RSET right after the handshake).
+const TLS_WAIT: Duration = Duration::from_millis(1000);
+/// Replies read in plaintext after the STARTTLS reply, at most.
+const MAX_PLAINTEXT_REPLIES: usize = 4;
+
+fn ms(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1e6).round() / 1e3
+}
+
+/// "250 2.0.0 Ok" for the evidence: the code and the first line.
+fn short(r: &Reply) -> String {
+    format!(
+        "{} {}",
+        r.code,
+        r.lines.first().map(String::as_str).unwrap_or_default()
+    )
+}
+
+/// Runs the probe on one STARTTLS endpoint. Never fails: problems are in `failure`.
+pub async fn probe_injection(spec: &EndpointSpec, opts: &CheckOptions) -> InjectionObservation {
+    let start = Instant::now();
+    let mut p = Probe {
+        opts,
+        start,
+        transcript: Vec::new(),
+    };
+    let mut scratch = EndpointObservation::empty(spec, opts);
+    let mut inj = InjectionObservation {
+        sent: INJECTED.to_string(),
+        ..InjectionObservation::default()
+    };
+    if let Err(f) = run(&mut p, spec, &mut scratch, &mut inj).await {
+        inj.failure = Some(format!("{} phase: {}", f.phase.as_str(), f.message));
+    }
+    inj.total_ms = ms(start.elapsed());
+    inj
+}
+
+async fn run(
+    p: &mut Probe<'_>,
+    spec: &EndpointSpec,
+    scratch: &mut EndpointObservation,
+    inj: &mut InjectionObservation,
+) -> Result<(), Failure> {
+    let opts = p.opts;
+    let tcp = p.connect(spec).await?;
+    let mut d = Dialog::new(tcp);
+    if !p.greet(&mut d, scratch).await? {
+        inj.failure = Some("the server refused the session before STARTTLS".into());
+        return Ok(());
+    }
+    let caps = scratch.smtp.capabilities.as_ref();
+    inj.pipelining_advertised = caps.is_some_and(|c| c.has("PIPELINING"));
+    if !caps.is_some_and(|c| c.has("STARTTLS")) {
+        inj.failure = Some("STARTTLS is not offered".into());
+        p.quit(&mut d).await;
+        return Ok(());
+    }
+    // The injection: STARTTLS and RSET in one write (one TCP segment on any sane path).
+    let send = async {
+        d.stream.write_all(INJECTED.as_bytes()).await?;
+        d.stream.flush().await
+    };
+    match tokio::time::timeout(opts.timeouts.command(), send).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            return Err(Failure {
+                phase: Phase::Starttls,
+                kind: crate::model::observation::FailureKind::Io,
+                message: format!("sending STARTTLS: {e}"),
+            });
+        }
+        Err(_) => {
+            return Err(Failure {
+                phase: Phase::Starttls,
+                kind: crate::model::observation::FailureKind::Timeout,
+                message: "could not send STARTTLS in time".into(),
+            });
+        }
+    }
+    let reply = d
+        .read_reply(Phase::Starttls, opts.timeouts.command())
+        .await?;
+    inj.starttls_reply = Some(short(&reply));
+    if reply.code != 220 {
+        // The pipelined RSET may be answered too; QUIT after it.
+        p.quit(&mut d).await;
+        return Ok(());
+    }
+    // Replies to the pipelined command in plaintext, before the handshake.
+    while inj.plaintext_replies.len() < MAX_PLAINTEXT_REPLIES {
+        match d.read_reply(Phase::Starttls, PLAINTEXT_WAIT).await {
+            Ok(r) => inj.plaintext_replies.push(short(&r)),
+            Err(_) => break,
+        }
+    }
+    let (tcp, leftover) = d.into_parts();
+    inj.plaintext_bytes = leftover.len();
+    let Some(tls) = p.handshake(spec, tcp, leftover, scratch).await? else {
+        inj.failure = scratch
+            .failure
+            .as_ref()
+            .map(|f| format!("{} phase: {}", f.phase.as_str(), f.message));
+        return Ok(());
+    };
+    inj.handshake_completed = true;
+    // Inside TLS, before sending anything: any reply now answers the injected RSET.
+    let mut d = Dialog::new(tls);
+    let wait = opts.timeouts.command().min(TLS_WAIT);
+    let t = Instant::now();
+    let mut seen: Vec<u8> = Vec::new();
+    match d.read_reply(Phase::AfterTls, wait).await {
+        Ok(r) => {
+            for l in r.to_wire_lines() {
+                seen.extend_from_slice(l.as_bytes());
+                seen.extend_from_slice(b"\r\n");
+            }
+            inj.tls_replies.push(short(&r));
+        }
+        Err(f) if f.kind == crate::model::observation::FailureKind::Timeout => {}
+        Err(f) => {
+            // Bytes that are no reply, or a close: recorded, then nothing more to ask.
+            seen.extend_from_slice(&d.buf);
+            inj.tls_bytes_before_command = seen.len();
+            inj.tls_excerpt = (!seen.is_empty()).then(|| crate::observe::tls::excerpt(&seen));
+            inj.tls_wait_ms = ms(t.elapsed());
+            inj.failure = Some(format!("{} phase: {}", f.phase.as_str(), f.message));
+            return Ok(());
+        }
+    }
+    seen.extend_from_slice(&d.buf);
+    inj.tls_wait_ms = ms(t.elapsed());
+    inj.tls_bytes_before_command = seen.len();
+    inj.tls_excerpt = (!seen.is_empty()).then(|| crate::observe::tls::excerpt(&seen));
+    d.buf.clear();
+    let ehlo = p
+        .command(
+            &mut d,
+            &format!("EHLO {}", opts.ehlo_name),
+            Phase::AfterTls,
+            opts.timeouts.command(),
+        )
+        .await?;
+    inj.ehlo_after_tls = Some(ehlo.code);
+    p.quit(&mut d).await;
+    Ok(())
+}
