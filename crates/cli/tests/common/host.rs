@@ -48,6 +48,10 @@ pub enum Need {
     Man,
     /// Prometheus's `promtool` (`check metrics` judges the exposition format).
     Promtool,
+    /// A real Exim (`exim4`, Debian's exim4-daemon-light); its daemon also needs [`Need::Root`].
+    /// Debian's Exim and Postfix packages conflict, so `scripts/test` unpacks Exim's binary
+    /// beside Postfix instead of installing the package.
+    Exim,
     /// The effective user is root.
     Root,
 }
@@ -70,6 +74,7 @@ impl Need {
             Need::Fish => &["fish"],
             Need::Man => &["man"],
             Need::Promtool => &["promtool"],
+            Need::Exim => &["exim4"],
             Need::Root => &[],
         }
     }
@@ -91,6 +96,7 @@ impl Need {
             Need::Fish => "fish",
             Need::Man => "man-db",
             Need::Promtool => "prometheus",
+            Need::Exim => "exim4-daemon-light",
             Need::Root => "",
         }
     }
