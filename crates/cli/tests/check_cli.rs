@@ -89,8 +89,16 @@ fn good_report_details() {
     }
     assert!(ep["timings"]["handshake_ms"].as_f64().is_some());
     let scan = ep["scan_connections"].as_u64().expect("a scan by default");
-    // the modern handshake, the scan, and one handshake without SNI
-    assert_eq!(v["connections"].as_u64(), Some(2 + scan));
+    // the modern handshake, the scan, one handshake without SNI and the STARTTLS injection probe
+    assert_eq!(v["connections"].as_u64(), Some(3 + scan));
+    assert_eq!(
+        ep["checks"]["starttls-injection"]["status"], "ok",
+        "{}",
+        ep["checks"]
+    );
+    // The lab names itself in its banner.
+    assert_eq!(ep["server_software"]["name"], "smtp-tls-doctor lab");
+    assert_eq!(ep["server_software"]["confidence"], "high");
 }
 
 #[test]
@@ -287,6 +295,7 @@ fn explain_lists_and_explains() {
         "starttls-refused",
         "tls-handshake-failed",
         "smtp-rejected",
+        "starttls-injection",
     ] {
         assert!(r.stdout.contains(code), "explain lists {code}");
         let e = run(&["explain", code]);
@@ -297,6 +306,65 @@ fn explain_lists_and_explains() {
     assert!(
         e.stdout.contains("Postfix") && e.stdout.contains("Exim") && e.stdout.contains("keytool")
     );
+    // Why, who is exposed, and the fix per MTA (Postfix's fixed releases named).
+    let e = run(&["explain", "starttls-injection"]);
+    for needle in [
+        "CVE-2011-0411",
+        "2.8.0",
+        "2.7.3",
+        "2.4.16",
+        "Exim",
+        "Anyone on the path",
+    ] {
+        assert!(e.stdout.contains(needle), "{needle}:\n{}", e.stdout);
+    }
+}
+
+/// The STARTTLS injection check across the lab: the vulnerable responder is caught end to end,
+/// a correct server is ok, and where the probe cannot apply it says so.
+#[test]
+fn starttls_injection_across_the_lab() {
+    let r = check_scenario("starttls-injection", &["--json"]);
+    let v = r.json();
+    let ep = &v["endpoints"][0];
+    let c = &ep["checks"]["starttls-injection"];
+    assert_eq!(c["status"], "vulnerable", "{c}");
+    assert_eq!(
+        ep["starttls_injection"]["tls_replies"][0], "250 2.0.0 Ok",
+        "{ep}"
+    );
+    assert_eq!(ep["starttls_injection"]["pipelining_advertised"], true);
+    assert_eq!(r.code, 1, "an error finding");
+    assert_eq!(v["verdict"]["code"], "starttls-injection");
+    // The text names the check and the guess.
+    let t = check_scenario("starttls-injection", &[]);
+    assert!(t.stdout.contains("injection  vulnerable:"), "{}", t.stdout);
+    assert!(
+        t.stdout
+            .contains("the server looks like smtp-tls-doctor lab (banner"),
+        "{}",
+        t.stdout
+    );
+    // --quick runs no probe: no entry, one connection.
+    let q = check_scenario("starttls-injection", &["--json", "--quick"]);
+    let qv = q.json();
+    assert!(qv["endpoints"][0]["checks"]["starttls-injection"].is_null());
+    assert!(qv["endpoints"][0]["starttls_injection"].is_null());
+    assert_eq!(qv["connections"], 1);
+    assert_eq!(q.code, 0);
+    for (name, status) in [
+        ("implicit-tls", "not-applicable"),
+        ("starttls-not-offered", "not-applicable"),
+        ("dual-cert", "ok"),
+    ] {
+        let r = check_scenario(name, &["--json"]);
+        let v = r.json();
+        assert_eq!(
+            v["endpoints"][0]["checks"]["starttls-injection"]["status"], status,
+            "{name}: {}",
+            v["endpoints"][0]["checks"]
+        );
+    }
 }
 
 #[test]

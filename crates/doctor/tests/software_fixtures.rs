@@ -398,3 +398,26 @@ fn the_fix_for_the_software_comes_first() {
     let (own, _) = fix_order(def.fixes, None);
     assert!(!own);
 }
+
+proptest::proptest! {
+    /// Any banner and EHLO text: a guess or none, never a panic; a version is always text the
+    /// banner carried, and a name is one the tool knows.
+    #[test]
+    fn any_server_text_gives_a_known_name_or_none(
+        banner in "[ -~\u{80}-\u{10ff}]{0,120}",
+        greeting in "[ -~]{0,60}",
+        keywords in proptest::collection::vec("[A-Z0-9_=-]{1,16}( [ -~]{0,10})?", 0..12),
+        starttls in proptest::option::of("[ -~]{0,40}"),
+    ) {
+        let mut ehlo = vec![greeting.as_str()];
+        ehlo.extend(keywords.iter().map(String::as_str));
+        let o = obs(&[banner.as_str()], &ehlo, starttls.as_deref());
+        if let Some(s) = identify(&o) {
+            proptest::prop_assert!(doctor::judge::software::KNOWN.contains(&s.name.as_str()));
+            if let Some(v) = &s.version {
+                proptest::prop_assert!(banner.contains(v.as_str()), "{v} not in {banner}");
+            }
+            proptest::prop_assert!(!s.evidence.is_empty());
+        }
+    }
+}
