@@ -328,6 +328,12 @@ pub(crate) fn judge_endpoint(
         findings.push(crate::judge::diagnose::sni_cert_differs(ns));
     }
     findings.extend(judged.other_findings);
+    let checks = if crate::judge::diagnose::is_check_error(&obs) {
+        Default::default()
+    } else {
+        crate::judge::battery::checks(&obs)
+    };
+    findings.extend(crate::judge::battery::battery_findings(&checks));
     rank(&mut findings);
     let mut sims: Vec<_> = profiles
         .iter()
@@ -348,6 +354,7 @@ pub(crate) fn judge_endpoint(
         other_chain_analyses: judged.others,
         no_sni_analysis: judged.no_sni,
         findings,
+        checks,
         profiles: sims,
     }
 }

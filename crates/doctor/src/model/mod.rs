@@ -6,6 +6,7 @@
 
 pub mod capture;
 pub mod cert;
+pub mod checks;
 pub mod dane;
 pub mod dns;
 pub mod domain;
