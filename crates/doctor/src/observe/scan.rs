@@ -768,6 +768,16 @@ impl Scanner<'_> {
     }
 }
 
+/// A TLS 1.2-or-older hello like the scan's: `max_version`, `suites`, SNI, the battery's
+/// extensions and compression methods.
+pub(crate) fn legacy_hello(sni: Option<String>, max_version: u16, suites: Vec<u16>) -> Vec<u8> {
+    let mut spec = ClientHelloSpec::modern(max_version);
+    spec.suites = suites;
+    spec.sni = sni;
+    battery_extensions(&mut spec);
+    build_client_hello(&spec, &random32(), &[])
+}
+
 /// encrypt_then_mac (RFC 7366).
 const ENCRYPT_THEN_MAC: u16 = 22;
 
