@@ -110,6 +110,7 @@ scenarios! {
     terminal_escapes => "terminal-escapes",
     key_mismatch_tls12 => "key-mismatch-tls12",
     key_mismatch_tls13 => "key-mismatch-tls13",
+    battery_scripted => "battery-scripted",
 }
 
 #[test]

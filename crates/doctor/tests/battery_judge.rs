@@ -144,7 +144,7 @@ fn the_legacy_server_is_vulnerable_to_everything_it_shows() {
     assert_eq!(status(&o, "robot"), CheckStatus::Unknown);
     assert!(checks(&o)["robot"].evidence.starts_with("not measured"));
     assert_eq!(status(&o, "client-renegotiation"), CheckStatus::Unknown);
-    let codes: Vec<String> = battery_findings(&checks(&o))
+    let codes: Vec<String> = battery_findings(&checks(&o), &o)
         .into_iter()
         .map(|f| f.code)
         .collect();
@@ -193,7 +193,7 @@ fn the_modern_server_is_clean() {
     assert_eq!(c["ccs-injection"].status, CheckStatus::Ok);
     assert_eq!(c["robot"].status, CheckStatus::NotApplicable);
     assert_eq!(c["session-resumption"].status, CheckStatus::NotSupported);
-    assert!(battery_findings(&c).is_empty());
+    assert!(battery_findings(&c, &o).is_empty());
     // The JSON shape: kebab-case statuses.
     let v = serde_json::to_value(&c).unwrap();
     assert_eq!(v["robot"]["status"], "not-applicable");
@@ -235,4 +235,35 @@ fn without_a_scan_there_are_no_checks() {
     let mut o = modern_server();
     o.scan = None;
     assert!(checks(&o).is_empty());
+}
+
+#[test]
+fn a_downgrade_sentinel_is_protection_without_the_scsv() {
+    let mut o = modern_server();
+    let probes = o
+        .scan
+        .as_mut()
+        .and_then(|s| s.probes.as_mut())
+        .expect("probes");
+    let f = probes.fallback_scsv.as_mut().expect("fallback probe");
+    f.answer = doctor::model::scan::ProbeAnswer::Accepted;
+    f.downgrade_sentinel = true;
+    let c = checks(&o);
+    assert_eq!(c["fallback-scsv"].status, CheckStatus::NotSupported);
+    assert!(
+        battery_findings(&c, &o).is_empty(),
+        "rustls' way: the RFC 8446 sentinel"
+    );
+    let f = o
+        .scan
+        .as_mut()
+        .and_then(|s| s.probes.as_mut())
+        .and_then(|p| p.fallback_scsv.as_mut())
+        .expect("fallback probe");
+    f.downgrade_sentinel = false;
+    let codes: Vec<String> = battery_findings(&checks(&o), &o)
+        .into_iter()
+        .map(|f| f.code)
+        .collect();
+    assert_eq!(codes, vec!["no-fallback-scsv"]);
 }

@@ -96,10 +96,21 @@ pub fn finding_for(id: &str, r: &CheckResult) -> Option<(&'static str, bool)> {
         .map(|(_, code, own)| (*code, *own))
 }
 
-/// The battery's own findings for its checks (the others are the scan rules').
-pub fn battery_findings(checks: &Checks) -> Vec<Finding> {
+/// The battery's own findings for its checks (the others are the scan rules'). A server that
+/// ignores TLS_FALLBACK_SCSV but marks the downgrade with the RFC 8446 sentinel (rustls does
+/// so, on purpose) protects TLS 1.3 clients, which are the ones that matter today: no finding.
+pub fn battery_findings(checks: &Checks, obs: &EndpointObservation) -> Vec<Finding> {
+    let sentinel = obs
+        .scan
+        .as_ref()
+        .and_then(|s| s.probes.as_ref())
+        .and_then(|p| p.fallback_scsv.as_ref())
+        .is_some_and(|f| f.downgrade_sentinel);
     let mut out = Vec::new();
     for (id, r) in checks {
+        if id == "fallback-scsv" && sentinel {
+            continue;
+        }
         if let Some((code, true)) = finding_for(id, r) {
             out.push(finding(
                 code,
@@ -683,15 +694,15 @@ fn beast(v: &View) -> Judged {
     if v.nothing_known() {
         return not_measured();
     }
-    let mut cbc = cbc_in(v, "SSLv3");
-    cbc.extend(cbc_in(v, "TLSv1.0"));
+    // SSLv3's CBC suites are POODLE's (protocol-sslv3), a worse and simpler attack.
+    let cbc = cbc_in(v, "TLSv1.0");
     if cbc.is_empty() {
         return st(
             CheckStatus::Ok,
-            if v.offered("TLSv1.0") || v.offered("SSLv3") {
-                "the server accepts TLS 1.0 or SSLv3, but no CBC suite with it"
+            if v.offered("TLSv1.0") {
+                "the server accepts TLS 1.0, but no CBC suite with it"
             } else {
-                "the server refuses TLS 1.0 and SSLv3"
+                "the server refuses TLS 1.0"
             },
         );
     }
@@ -699,9 +710,8 @@ fn beast(v: &View) -> Judged {
     st(
         CheckStatus::Vulnerable,
         format!(
-            "the server accepts CBC suites in {} ({}); BEAST needs chosen plaintext from a \
+            "the server accepts CBC suites in TLS 1.0 ({}); BEAST needs chosen plaintext from a \
              browser-like client, which mail relaying does not give an attacker",
-            versions_of(&list),
             suite_names(&list)
         ),
     )
@@ -711,13 +721,14 @@ fn lucky13(v: &View) -> Judged {
     if v.nothing_known() {
         return not_measured();
     }
+    // SSLv2's and SSLv3's CBC flaws are worse (protocol-sslv2, POODLE under protocol-sslv3).
     let cbc: Vec<_> = v
         .suites()
         .into_iter()
-        .filter(|(k, s)| *k != "SSLv2" && is_cbc(s))
+        .filter(|(k, s)| !matches!(*k, "SSLv2" | "SSLv3") && is_cbc(s))
         .collect();
     if cbc.is_empty() {
-        return st(CheckStatus::Ok, "the server accepts no CBC suite");
+        return st(CheckStatus::Ok, "the server accepts no CBC suite in TLS");
     }
     let feats = v.features();
     let hellos: u32 = feats.iter().map(|(_, f)| f.cbc_hellos).sum();

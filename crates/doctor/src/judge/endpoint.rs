@@ -333,7 +333,7 @@ pub(crate) fn judge_endpoint(
     } else {
         crate::judge::battery::checks(&obs)
     };
-    findings.extend(crate::judge::battery::battery_findings(&checks));
+    findings.extend(crate::judge::battery::battery_findings(&checks, &obs));
     rank(&mut findings);
     let mut sims: Vec<_> = profiles
         .iter()

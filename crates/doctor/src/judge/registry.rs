@@ -1002,8 +1002,8 @@ pub static REGISTRY: &[FindingDef] = &[
     FindingDef {
         code: "cbc-tls10",
         severity: Severity::Note,
-        title: "The server accepts CBC suites in TLS 1.0 or SSLv3 (BEAST)",
-        why: "In TLS 1.0 and SSLv3 a CBC record's IV is the last block of the previous one, \
+        title: "The server accepts CBC suites in TLS 1.0 (BEAST)",
+        why: "In TLS 1.0 (as in SSLv3) a CBC record's IV is the last block of the previous one, \
               which BEAST (CVE-2011-3389) uses to guess secrets a block at a time. It needs an \
               attacker who makes the client send chosen plaintext next to the secret, as a \
               script in a browser can; mail relaying gives no such handle, and current clients \

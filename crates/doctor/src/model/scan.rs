@@ -207,6 +207,10 @@ pub struct ProbeResult {
     pub version: String,
     pub answer: ProbeAnswer,
     pub detail: String,
+    /// The fallback probe's ServerHello carried the RFC 8446 section 4.1.3 downgrade sentinel
+    /// in its random: a TLS 1.3 client detects the downgrade even though the SCSV was ignored.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub downgrade_sentinel: bool,
 }
 
 /// The battery's active probes, each one connection, each run only where it can apply.

@@ -111,6 +111,7 @@ where
         version: String::new(),
         answer: ProbeAnswer::Unknown,
         detail,
+        downgrade_sentinel: false,
     };
     if opts.timeouts.expired() {
         return unknown("deadline: the whole check's time limit ran out before this probe".into());
@@ -137,6 +138,7 @@ fn result(v: u16, answer: ProbeAnswer, detail: impl Into<String>) -> ProbeResult
         version: version_key(v).to_string(),
         answer,
         detail: detail.into(),
+        downgrade_sentinel: false,
     }
 }
 
@@ -263,14 +265,25 @@ async fn fallback(
                  inappropriate_fallback (86)",
             )
         }
-        Ok(FlightOutcome::Hello { hello, .. }) if hello.selected_version == v => result(
-            v,
-            ProbeAnswer::Accepted,
-            format!(
-                "a hello for this lower version with TLS_FALLBACK_SCSV got a ServerHello ({})",
-                wire::tls::cipher_suite_display(hello.cipher_suite)
-            ),
-        ),
+        Ok(FlightOutcome::Hello { hello, .. }) if hello.selected_version == v => {
+            let sentinel = hello.downgrade_sentinel.is_some();
+            ProbeResult {
+                downgrade_sentinel: sentinel,
+                ..result(
+                    v,
+                    ProbeAnswer::Accepted,
+                    format!(
+                        "a hello for this lower version with TLS_FALLBACK_SCSV got a ServerHello                          ({}){}",
+                        wire::tls::cipher_suite_display(hello.cipher_suite),
+                        if sentinel {
+                            ", whose random carries the RFC 8446 downgrade sentinel that TLS 1.3                              clients check"
+                        } else {
+                            ""
+                        }
+                    ),
+                )
+            }
+        }
         Ok(FlightOutcome::Alert { description, .. }) => result(
             v,
             ProbeAnswer::Unknown,
