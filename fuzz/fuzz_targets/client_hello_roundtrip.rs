@@ -74,6 +74,9 @@ fuzz_target!(|data: &[u8]| {
         session_ticket: bit(3),
         status_request: bit(4),
         no_extensions: bit(5),
+                encrypt_then_mac: false,
+                heartbeat: false,
+                compression: Vec::new(),
     };
 
     let wire = build_client_hello(&spec, &random, &session_id);

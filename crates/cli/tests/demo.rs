@@ -102,7 +102,8 @@ fn longest_line(stdout: &str) -> usize {
     stdout.lines().map(|l| l.chars().count()).max().unwrap_or(0)
 }
 
-/// The default: at most 100 lines in all, none wider than 80 columns, a row ending in "ok" for
+/// The default: at most 105 lines in all (100 before the vulnerability battery's scenario and
+/// codes), none wider than 80 columns, a row ending in "ok" for
 /// every scenario of the lab (and the mail domain: "ok", or "skip" where 127.0.0.2-4 are
 /// missing), no full report, the way to see one, and status 0.
 #[test]
@@ -110,7 +111,7 @@ fn default_output_fits_a_screen_and_every_scenario_is_ok() {
     let r = demo(&[], None);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     let lines = r.stdout.lines().count();
-    assert!(lines <= 100, "{lines} lines:\n{}", r.stdout);
+    assert!(lines <= 105, "{lines} lines:\n{}", r.stdout);
     assert!(longest_line(&r.stdout) <= 80, "{}", r.stdout);
     for s in lab::scenarios() {
         let [name, want, got, result] = cells(&r.stdout, s.name)

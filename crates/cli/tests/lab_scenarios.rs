@@ -111,6 +111,7 @@ scenarios! {
     key_mismatch_tls12 => "key-mismatch-tls12",
     key_mismatch_tls13 => "key-mismatch-tls13",
     starttls_injection => "starttls-injection",
+    battery_scripted => "battery-scripted",
 }
 
 #[test]

@@ -136,7 +136,7 @@ impl Legacy {
 
 /// The client's first record.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum FirstRecord {
+pub(crate) enum FirstRecord {
     /// An SSL 2.0 record with a two-byte header: its data.
     Sslv2(Vec<u8>),
     /// A TLS handshake record, header included.
@@ -145,7 +145,7 @@ enum FirstRecord {
 
 /// Reads the client's first record (bounded size and time): an SSL 2.0
 /// record with a two-byte header (high bit set) or a TLS handshake record.
-async fn read_first_record(io: &mut BoxIo) -> Option<FirstRecord> {
+pub(crate) async fn read_first_record(io: &mut BoxIo) -> Option<FirstRecord> {
     let read = async {
         let mut head = [0u8; 2];
         io.read_exact(&mut head).await.ok()?;
@@ -323,7 +323,7 @@ pub(crate) fn sslv3_flight(
 
 /// A Certificate handshake message: each certificate and the list with a
 /// 3-byte length.
-fn certificate_message(chain: &[Vec<u8>]) -> Vec<u8> {
+pub(crate) fn certificate_message(chain: &[Vec<u8>]) -> Vec<u8> {
     let mut list = Vec::new();
     for cert in chain {
         list.extend_from_slice(&len24(cert.len()));

@@ -39,6 +39,7 @@ pub mod https;
 mod legacy;
 pub mod pki;
 mod scenarios;
+mod scripted;
 mod smtp;
 
 pub use scenarios::{TERMINAL_ESCAPES, scenarios};

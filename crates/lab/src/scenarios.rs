@@ -63,7 +63,7 @@ const fn starttls_enum(
     }
 }
 
-static SCENARIOS: [Scenario; 47] = [
+static SCENARIOS: [Scenario; 48] = [
     starttls(
         "good",
         "correct setup: ECDSA leaf for mx.lab.test plus intermediate, TLS 1.2 and 1.3",
@@ -221,7 +221,12 @@ static SCENARIOS: [Scenario; 47] = [
         "tls10-only",
         "supports only TLS 1.0 (OpenSSL, security level 0)",
         "TLS handshake failed: the server supports only the obsolete TLS 1.0",
-        &["no-tls12", "protocol-tls10", "no-server-preference"],
+        &[
+            "no-tls12",
+            "protocol-tls10",
+            "no-server-preference",
+            "cbc-tls10",
+        ],
         None,
     ),
     starttls(
@@ -269,6 +274,7 @@ static SCENARIOS: [Scenario; 47] = [
             "protocol-tls11",
             "cipher-no-forward-secrecy",
             "no-server-preference",
+            "cbc-tls10",
         ],
         None,
         &TLS10_TLS12_CBC,
@@ -406,6 +412,9 @@ static SCENARIOS: [Scenario; 47] = [
             "protocol-sslv3",
             "cipher-weak",
             "cipher-no-forward-secrecy",
+            // The battery: a ServerHello without renegotiation_info (its CBC suites are
+            // POODLE's, under protocol-sslv3).
+            "no-secure-renegotiation",
         ],
         None,
         &SSLV3_SCRIPTED,
@@ -429,6 +438,23 @@ static SCENARIOS: [Scenario; 47] = [
         "like Postfix before 2.8.0: commands pipelined after STARTTLS stay in its input buffer and run inside TLS",
         "STARTTLS command injection (CVE-2011-0411): a command sent in plaintext after STARTTLS is answered inside TLS",
         &["starttls-injection"],
+        None,
+    ),
+    starttls(
+        "battery-scripted",
+        "TLS 1.1 and 1.2 and SSL 2.0 (scripted) with the battery's weaknesses: export RSA, RC4 and 3DES suites (static RSA), DEFLATE, fallback SCSV ignored, heartbeat over-read echoed, early CCS accepted, SSLv2 with the TLS key",
+        "an ancient TLS stack: Heartbleed and CCS injection (memory and keys exposed), SSLv2 with the TLS key (DROWN), export, RC4 and 3DES suites, compression, no fallback protection",
+        &[
+            "tls-handshake-failed",
+            "heartbleed",
+            "ccs-injection",
+            "protocol-sslv2",
+            "protocol-tls11",
+            "cipher-weak",
+            "cipher-no-forward-secrecy",
+            "no-fallback-scsv",
+            "tls-compression",
+        ],
         None,
     ),
 ];
@@ -640,6 +666,8 @@ enum Tls {
     Hostile(Hostile),
     /// A scripted SSL 2.0 or SSL 3.0 server.
     Legacy(Legacy),
+    /// The scripted server with every weakness of the vulnerability battery.
+    Battery(crate::scripted::Battery),
 }
 
 impl Tls {
@@ -668,6 +696,10 @@ impl Tls {
             }
             Tls::Legacy(legacy) => {
                 legacy.run(io).await;
+                None
+            }
+            Tls::Battery(battery) => {
+                battery.run(io).await;
                 None
             }
         }
@@ -1016,6 +1048,12 @@ pub(crate) fn build(
             let leaf = rsa_leaf()?;
             Some(Tls::Legacy(Legacy::Sslv2 {
                 certificate: leaf.cert_der,
+            }))
+        }
+        "battery-scripted" => {
+            let leaf = rsa_leaf()?;
+            Some(Tls::Battery(crate::scripted::Battery {
+                chain: vec![leaf.cert_der, pki.intermediate.cert_der.clone()],
             }))
         }
         "sslv3-scripted" => {

@@ -212,6 +212,9 @@ fn arb_spec() -> impl Strategy<Value = ClientHelloSpec> {
                 session_ticket: f[3],
                 status_request: f[4],
                 no_extensions: f[5] && f[6],
+                encrypt_then_mac: false,
+                heartbeat: false,
+                compression: Vec::new(),
             }
         },
     )

@@ -329,6 +329,12 @@ pub(crate) fn judge_endpoint(
     }
     findings.extend(judged.other_findings);
     findings.extend(crate::judge::injection::finding(&obs));
+    let mut checks = if crate::judge::diagnose::is_check_error(&obs) {
+        Default::default()
+    } else {
+        crate::judge::battery::checks(&obs)
+    };
+    findings.extend(crate::judge::battery::battery_findings(&checks, &obs));
     rank(&mut findings);
     let mut sims: Vec<_> = profiles
         .iter()
@@ -343,7 +349,7 @@ pub(crate) fn judge_endpoint(
         })
         .collect();
     crate::judge::simulate::order(&mut sims);
-    let checks = crate::judge::injection::checks(&obs);
+    checks.extend(crate::judge::injection::checks(&obs));
     let server_software = crate::judge::software::identify(&obs);
     EndpointReport {
         observation: obs,
@@ -351,8 +357,8 @@ pub(crate) fn judge_endpoint(
         other_chain_analyses: judged.others,
         no_sni_analysis: judged.no_sni,
         findings,
-        profiles: sims,
         checks,
+        profiles: sims,
         server_software,
     }
 }

@@ -847,6 +847,210 @@ pub static REGISTRY: &[FindingDef] = &[
             },
         ],
     },
+    // CVE-2014-0160 (Heartbleed; OpenSSL 1.0.1 to 1.0.1f, fixed in 1.0.1g); RFC 6520
+    // section 4 (a heartbeat whose payload_length is too large must be discarded); Postfix and
+    // Exim link the system OpenSSL.
+    FindingDef {
+        code: "heartbleed",
+        severity: Severity::Error,
+        title: "The server leaks its memory through heartbeats (Heartbleed)",
+        why: "The server answered a heartbeat request that claimed more payload than it carried \
+              with a response of the claimed length: it copied memory beyond the request, which \
+              is Heartbleed (CVE-2014-0160, OpenSSL 1.0.1 to 1.0.1f). Anyone who can connect can \
+              read up to 64 KiB of the server process's memory per request, without a trace in \
+              the mail log: private keys, passwords of SMTP AUTH, pieces of other sessions' mail. \
+              The probe claimed only 16 bytes more than it sent and never read them.",
+        breaks: "Nothing fails; every client keeps working, which is why vulnerable servers \
+                 linger. Assume the private key and any credentials used on this server are \
+                 known to others.",
+        fixes: &[
+            Fix {
+                software: "Postfix",
+                text: "Postfix uses the system's OpenSSL: update it (1.0.1g or later; today a \
+                       supported 3.x release), then `postfix stop; postfix start` so that no \
+                       process keeps the old library. Then replace the key and certificate \
+                       (smtpd_tls_chain_files), revoke the old certificate, and change the \
+                       passwords used for SMTP AUTH.",
+            },
+            Fix {
+                software: "Exim",
+                text: "Update OpenSSL (or the Exim package built against it), restart Exim, \
+                       then issue a new key and certificate (tls_certificate, tls_privatekey), \
+                       revoke the old one and change the SMTP AUTH passwords.",
+            },
+            Fix {
+                software: "Any server",
+                text: "Update the TLS library or the appliance firmware, restart, then replace \
+                       the key and certificate: the old key must be taken as stolen.",
+            },
+        ],
+    },
+    // CVE-2014-0224 (Masashi Kikuchi, "CCS Injection"; OpenSSL before 0.9.8za, 1.0.0m and
+    // 1.0.1h); sslyze's probe (early ChangeCipherSpec, then bad_record_mac on a record).
+    FindingDef {
+        code: "ccs-injection",
+        severity: Severity::Error,
+        title: "The server accepts an early ChangeCipherSpec (CCS injection)",
+        why: "The server accepted a ChangeCipherSpec before any key exchange and then tried to \
+              decrypt the next record with keys from an empty master secret (it answered \
+              bad_record_mac instead of unexpected_message). This is CVE-2014-0224 in OpenSSL \
+              before 0.9.8za, 1.0.0m and 1.0.1h: a man in the middle between two vulnerable \
+              OpenSSL peers can make them use keys he knows and read or change the mail.",
+        breaks: "Nothing fails. The exposure is to an attacker on the network path when the \
+                 sending MTA runs a vulnerable OpenSSL too (0.9.8 or 1.0.1 of 2014).",
+        fixes: &[
+            Fix {
+                software: "Postfix",
+                text: "Update the system's OpenSSL to a supported release and restart Postfix \
+                       (`postfix stop; postfix start`).",
+            },
+            Fix {
+                software: "Exim",
+                text: "Update OpenSSL (or the Exim package built against it) and restart Exim.",
+            },
+        ],
+    },
+    // RFC 5746 (renegotiation_info) and CVE-2009-3555 (Ray and Dispensa, renegotiation
+    // prefix injection); OpenSSL 0.9.8m and later support RFC 5746; RFC 7457 section 2.4.
+    FindingDef {
+        code: "no-secure-renegotiation",
+        severity: Severity::Warning,
+        title: "The server does not support secure renegotiation (RFC 5746)",
+        why: "The scan's hellos offered the renegotiation_info extension (or its SCSV) and the \
+              server did not echo it, so it does not implement RFC 5746. Without it, a server \
+              that allows renegotiation can be fooled into gluing an attacker's data in front \
+              of a client's session (CVE-2009-3555): for SMTP, commands injected ahead of the \
+              client's own. Every TLS library since 2010 supports RFC 5746, so its absence \
+              points to a very old library or a TLS-terminating appliance.",
+        breaks: "Strict clients refuse such servers: OpenSSL clients built with \
+                 SSL_OP_LEGACY_SERVER_CONNECT off (the default since OpenSSL 3.0) fail with \
+                 \"unsafe legacy renegotiation disabled\", so Postfix, Exim and Python on \
+                 OpenSSL 3 may be unable to start TLS here and fall back to plaintext or defer.",
+        fixes: &[
+            Fix {
+                software: "Postfix",
+                text: "Update OpenSSL (0.9.8m and later support RFC 5746; use a supported 3.x) \
+                       and restart Postfix.",
+            },
+            Fix {
+                software: "Exim",
+                text: "Update the TLS library (OpenSSL or GnuTLS) and restart Exim.",
+            },
+            Fix {
+                software: "Any server",
+                text: "Update the appliance or the TLS terminator in front of the mail server; \
+                       disable renegotiation if it offers a switch.",
+            },
+        ],
+    },
+    // RFC 7507 (TLS_FALLBACK_SCSV, inappropriate_fallback); RFC 8446 section 4.1.3 (the
+    // downgrade sentinel of TLS 1.3 servers); OpenSSL 1.0.1j and later honour the SCSV.
+    FindingDef {
+        code: "no-fallback-scsv",
+        severity: Severity::Note,
+        title: "The server ignores TLS_FALLBACK_SCSV (no downgrade protection, RFC 7507)",
+        why: "A hello for a lower version than the server's best, carrying TLS_FALLBACK_SCSV, \
+              got a ServerHello instead of the inappropriate_fallback alert. A client that \
+              retries with a lower version after a failure (as browsers once did) can then be \
+              pushed down by an attacker who breaks its first attempt. Mail clients rarely \
+              retry that way, and TLS 1.3 servers also mark a downgrade in their random (RFC \
+              8446), so this matters little for SMTP.",
+        breaks: "Nothing breaks; it is a missing safety net for clients that fall back.",
+        fixes: &[
+            Fix {
+                software: "Postfix",
+                text: "Update OpenSSL (1.0.1j and later honour the SCSV) and restart Postfix; \
+                       turning off the old versions (smtpd_tls_protocols = >=TLSv1.2) leaves \
+                       nothing to fall back to.",
+            },
+            Fix {
+                software: "Exim",
+                text: "Update the TLS library and restart Exim, or turn off the old versions \
+                       (openssl_options = +no_sslv3 +no_tlsv1 +no_tlsv1_1).",
+            },
+        ],
+    },
+    // CRIME (Rizzo and Duong, 2012); RFC 3749 (DEFLATE); RFC 7457 section 2.6; RFC 8446
+    // (TLS 1.3 removed compression); OpenSSL 1.1.0 disables compression by default.
+    FindingDef {
+        code: "tls-compression",
+        severity: Severity::Note,
+        title: "The server compresses TLS records (CRIME)",
+        why: "Offered DEFLATE and null, the server chose DEFLATE. Compressing before encrypting \
+              leaks how well attacker-chosen text compresses against secrets in the same \
+              stream (CRIME). The attack needs the attacker to inject chosen text next to the \
+              secret many times over, as a script in a victim's browser can; an SMTP client \
+              relaying mail offers no such handle, so this is a note for mail. Compression also \
+              costs memory per connection.",
+        breaks: "Nothing breaks; peers that do not compress simply do not (OpenSSL 1.1.0 and \
+                 later never offer it by default).",
+        fixes: &[
+            Fix {
+                software: "Postfix",
+                text: "tls_ssl_options = NO_COMPRESSION\n\
+                       (Postfix 2.11 and later), then `postfix reload`.",
+            },
+            Fix {
+                software: "Exim",
+                text: "openssl_options = +no_compression\n\
+                       and restart Exim.",
+            },
+        ],
+    },
+    // BEAST (Rizzo and Duong, 2011, CVE-2011-3389); RFC 8996 (TLS 1.0 and 1.1 deprecated);
+    // the 1/n-1 record split of clients (OpenSSL and NSS) that mitigates it.
+    FindingDef {
+        code: "cbc-tls10",
+        severity: Severity::Note,
+        title: "The server accepts CBC suites in TLS 1.0 (BEAST)",
+        why: "In TLS 1.0 (as in SSLv3) a CBC record's IV is the last block of the previous one, \
+              which BEAST (CVE-2011-3389) uses to guess secrets a block at a time. It needs an \
+              attacker who makes the client send chosen plaintext next to the secret, as a \
+              script in a browser can; mail relaying gives no such handle, and current clients \
+              split records (1/n-1) to defeat it. For mail this is a note; turning off TLS 1.0 \
+              (protocol-tls10) ends it.",
+        breaks: "Nothing breaks.",
+        fixes: &[
+            Fix {
+                software: "Postfix",
+                text: "smtpd_tls_protocols = >=TLSv1.2\n\
+                       (Postfix 3.6 syntax; older: !SSLv2, !SSLv3, !TLSv1, !TLSv1.1), then \
+                       `postfix reload`. Keep in mind very old senders then use plaintext.",
+            },
+            Fix {
+                software: "Exim",
+                text: "openssl_options = +no_sslv3 +no_tlsv1 +no_tlsv1_1\n\
+                       then restart Exim.",
+            },
+        ],
+    },
+    // Lucky Thirteen (AlFardan and Paterson, 2013, CVE-2013-0169); RFC 7366 (encrypt-then-MAC);
+    // OpenSSL 1.0.1d made the CBC MAC check constant-time.
+    FindingDef {
+        code: "cbc-lucky13",
+        severity: Severity::Note,
+        title: "The server accepts CBC suites with MAC-then-encrypt (Lucky13)",
+        why: "CBC suites check the padding and the MAC of a record in an order whose timing can \
+              reveal plaintext (Lucky Thirteen, CVE-2013-0169). Current libraries check in \
+              constant time, which cannot be seen from outside; the attack needs many \
+              connections repeating the same secret, unusual for mail. Encrypt-then-MAC (RFC \
+              7366) removes the problem, and the server did not use it for its CBC suites.",
+        breaks: "Nothing breaks.",
+        fixes: &[
+            Fix {
+                software: "Postfix",
+                text: "Prefer AEAD suites with tls_preempt_cipherlist = yes; where TLS is \
+                       mandatory drop CBC: smtpd_tls_mandatory_exclude_ciphers = SHA1, SHA256, \
+                       SHA384 (the CBC suites' MACs). OpenSSL 1.1.0 and later use \
+                       encrypt-then-MAC with clients that ask for it.",
+            },
+            Fix {
+                software: "Exim",
+                text: "tls_require_ciphers = ECDHE+AESGCM:ECDHE+CHACHA20:!aNULL\n\
+                       (OpenSSL) leaves CBC out; weigh it against very old senders.",
+            },
+        ],
+    },
     // RFC 5246 section 7.4.2 and RFC 8446 section 4.4.2 (the server sends its chain);
     // RFC 5280 section 4.2.2.1 (Authority Information Access); Postfix postconf(5)
     // (smtpd_tls_chain_files, smtpd_tls_cert_file); Let's Encrypt / certbot file layout.

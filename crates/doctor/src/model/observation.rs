@@ -163,6 +163,10 @@ pub struct TlsObservation {
     pub handshake_signature: Option<crate::model::signature::SignatureCheck>,
     /// An alert the server sent.
     pub alert: Option<Alert>,
+    /// Whether the server stapled an OCSP response (rustls asks for one in every handshake);
+    /// absent when the handshake did not get that far, or in a saved report from before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ocsp_stapled: Option<bool>,
 }
 
 /// Time spent per phase, in milliseconds.

@@ -75,6 +75,10 @@ pub struct EndpointReport {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub no_sni_analysis: Option<ChainAnalysis>,
     pub findings: Vec<Finding>,
+    /// The vulnerability battery and other judged checks, keyed by id (docs/json.md); empty
+    /// without a scan.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub checks: crate::model::checks::Checks,
     /// Simulated peers (`--as`), failing ones first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub profiles: Vec<crate::model::profile::Simulation>,

@@ -148,4 +148,84 @@ pub struct TlsScan {
     pub refusals: u32,
     /// One line per connection of the scan.
     pub scan_steps: Vec<ScanStep>,
+    /// What the ServerHellos of each version answered to the extensions and compression the
+    /// scan's hellos offer (keyed like `versions`; TLS 1.2 and below).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub hello_features: BTreeMap<String, HelloFeatures>,
+    /// The certificate of an SSLv2 SERVER-HELLO.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sslv2_certificate: Option<CertBytes>,
+    /// The active probes of the vulnerability battery (absent when none was run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probes: Option<BatteryProbes>,
+}
+
+/// What the ServerHellos of one version answered. The scan's hellos (TLS 1.2 and below) offer
+/// renegotiation_info, extended_master_secret, encrypt_then_mac, session_ticket,
+/// status_request and heartbeat, and the compression methods DEFLATE and null: echoing an
+/// extension (or choosing DEFLATE) is the server's answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HelloFeatures {
+    /// ServerHellos seen for this version.
+    pub hellos: u32,
+    /// Extensions echoed in any of them (IANA names, e.g. "renegotiation_info"), each once.
+    pub extensions: Vec<String>,
+    /// ServerHellos that chose a compression method other than null.
+    pub compressed: u32,
+    /// ServerHellos with a non-empty session id.
+    pub session_ids: u32,
+    /// Flights that carried a CertificateStatus message (a stapled OCSP response).
+    pub certificate_status: u32,
+    /// ServerHellos that chose a CBC suite, and how many of them echoed encrypt_then_mac.
+    pub cbc_hellos: u32,
+    pub cbc_encrypt_then_mac: u32,
+}
+
+impl HelloFeatures {
+    /// Whether the extension named `name` was echoed.
+    pub fn echoed(&self, name: &str) -> bool {
+        self.extensions.iter().any(|e| e == name)
+    }
+}
+
+/// How a server answered one probe record or hello of the battery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProbeAnswer {
+    /// It refused as a fixed server does (the expected alert, a close).
+    Refused,
+    /// It did what only a vulnerable server does.
+    Accepted,
+    /// Nothing could be concluded (see the detail).
+    Unknown,
+}
+
+/// One active probe: the version it spoke, the answer and what was seen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProbeResult {
+    pub version: String,
+    pub answer: ProbeAnswer,
+    pub detail: String,
+    /// The fallback probe's ServerHello carried the RFC 8446 section 4.1.3 downgrade sentinel
+    /// in its random: a TLS 1.3 client detects the downgrade even though the SCSV was ignored.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub downgrade_sentinel: bool,
+}
+
+/// The battery's active probes, each one connection, each run only where it can apply.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BatteryProbes {
+    /// A hello for a lower version than the server's highest, with TLS_FALLBACK_SCSV.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fallback_scsv: Option<ProbeResult>,
+    /// A heartbeat request claiming more payload than it carries, after the first flight.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub heartbleed: Option<ProbeResult>,
+    /// An early ChangeCipherSpec, then an application-data record, after the first flight.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ccs_injection: Option<ProbeResult>,
+    /// TCP connections the probes made.
+    pub connections: u32,
 }

@@ -1,5 +1,6 @@
 //! One endpoint observed: the modern handshake, then (unless quick) the scan and the handshake
-//! without SNI under one connection cap, then the AIA fetches of a missing issuer.
+//! without SNI under one connection cap, the battery's active probes the scan calls for, then the
+//! AIA fetches of a missing issuer.
 
 use crate::model::observation::{EndpointObservation, Failure, FailureKind, Phase};
 use crate::model::options::CheckOptions;
@@ -85,8 +86,11 @@ async fn observe_once(
         connections += 1;
         obs.starttls_injection = Some(i);
     }
-    if let Some(sc) = sc {
+    if let Some(mut sc) = sc {
         connections += sc.scan_connections;
+        // The battery's active probes, each only where the scan shows it can apply.
+        sc.probes = crate::observe::battery::probes(spec, opts, &caps, &sc).await;
+        connections += sc.probes.as_ref().map_or(0, |p| p.connections);
         obs.scan = Some(sc);
     }
     if let Some(o) = plain {

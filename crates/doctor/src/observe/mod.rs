@@ -6,6 +6,7 @@
 //! only (and the `wire` crate).
 
 pub mod aia;
+pub mod battery;
 pub mod capture;
 pub mod dns;
 pub mod domain;

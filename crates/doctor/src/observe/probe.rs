@@ -389,6 +389,7 @@ impl Probe<'_> {
             .collect();
         tls.signature_problem = verifier.signature_problem();
         tls.handshake_signature = verifier.handshake_signature();
+        tls.ocsp_stapled = verifier.ocsp_stapled();
         let chunks = log.take();
         self.decode_tls(&chunks);
         if let Some(c) = tls.handshake_signature.as_ref().filter(|c| c.is_invalid()) {

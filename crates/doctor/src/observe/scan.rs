@@ -12,6 +12,7 @@ use crate::model::cert::CertBytes;
 use crate::model::observation::FailureKind;
 use crate::model::options::CheckOptions;
 use crate::model::scan::GroupsResult;
+use crate::model::scan::HelloFeatures;
 use crate::model::scan::SSLV2;
 use crate::model::scan::SSLV3;
 use crate::model::scan::ScanOptions;
@@ -231,6 +232,10 @@ struct Scanner<'a> {
     steps: Mutex<Vec<ScanStep>>,
     /// TLS 1.2 ServerKeyExchange signatures checked, one per suite.
     signatures: Mutex<Vec<ScannedSignature>>,
+    /// What the ServerHellos answered to the offered extensions, per version.
+    features: Mutex<BTreeMap<String, HelloFeatures>>,
+    /// The certificate of an SSLv2 SERVER-HELLO.
+    sslv2_certificate: Mutex<Option<Vec<u8>>>,
     start: Instant,
 }
 
@@ -333,8 +338,53 @@ impl Scanner<'_> {
         let answer = self.read_flight(tcp, leftover, hello, &mut parser).await;
         if let Answer::Flight(o) = &answer {
             self.check_signature(hello, &parser, o);
+            self.note_features(&parser, o);
         }
         answer
+    }
+
+    /// What a complete TLS 1.2-or-older flight answered to the offered extensions and
+    /// compression methods.
+    fn note_features(&self, parser: &FlightParser, outcome: &FlightOutcome) {
+        let FlightOutcome::Hello {
+            hello,
+            complete: true,
+            ..
+        } = outcome
+        else {
+            return;
+        };
+        if !(SSLV3..=TLS12).contains(&hello.selected_version) {
+            return;
+        }
+        let Ok(mut map) = self.features.lock() else {
+            return;
+        };
+        let f = map
+            .entry(version_key(hello.selected_version).to_string())
+            .or_default();
+        f.hellos += 1;
+        for &e in &hello.extensions {
+            let name = wire::tls::extension_name(e);
+            if !f.extensions.contains(&name) {
+                f.extensions.push(name);
+            }
+        }
+        if hello.compression_method != 0 {
+            f.compressed += 1;
+        }
+        if hello.session_id_len > 0 {
+            f.session_ids += 1;
+        }
+        if parser.certificate_status() {
+            f.certificate_status += 1;
+        }
+        if suite_info(hello.cipher_suite).is_some_and(|i| i.enc.contains("CBC")) {
+            f.cbc_hellos += 1;
+            if hello.extensions.contains(&ENCRYPT_THEN_MAC) {
+                f.cbc_encrypt_then_mac += 1;
+            }
+        }
     }
 
     /// A TLS 1.2 ServerKeyExchange signature in the flight, checked against the leaf of the
@@ -441,6 +491,7 @@ impl Scanner<'_> {
             spec.key_shares = k;
         }
         spec.sni = self.spec.sni.clone();
+        battery_extensions(&mut spec);
         let mut session_id = [0u8; 32];
         session_id.copy_from_slice(&random32());
         build_client_hello(
@@ -675,7 +726,16 @@ impl Scanner<'_> {
         challenge.copy_from_slice(&random32()[..16]);
         let hello = build_sslv2_client_hello(&specs, &challenge);
         match self.attempt("SSLv2", &hello, true).await {
-            Answer::Flight(FlightOutcome::Sslv2Hello { cipher_specs, .. }) => {
+            Answer::Flight(FlightOutcome::Sslv2Hello {
+                cipher_specs,
+                certificate,
+                ..
+            }) => {
+                if !certificate.is_empty()
+                    && let Ok(mut c) = self.sslv2_certificate.lock()
+                {
+                    *c = Some(certificate);
+                }
                 let offered: Vec<u32> = cipher_specs
                     .into_iter()
                     .filter(|s| specs.contains(s))
@@ -706,6 +766,42 @@ impl Scanner<'_> {
             },
         }
     }
+}
+
+/// A TLS 1.2-or-older hello like the scan's: `max_version`, `suites`, SNI, the battery's
+/// extensions and compression methods.
+pub(crate) fn legacy_hello(sni: Option<String>, max_version: u16, suites: Vec<u16>) -> Vec<u8> {
+    let mut spec = ClientHelloSpec::modern(max_version);
+    spec.suites = suites;
+    spec.sni = sni;
+    battery_extensions(&mut spec);
+    build_client_hello(&spec, &random32(), &[])
+}
+
+/// encrypt_then_mac (RFC 7366).
+const ENCRYPT_THEN_MAC: u16 = 22;
+
+/// The extensions and compression methods of the battery, offered harmlessly in every TLS 1.2
+/// or older hello of the scan (a server's choice of suite does not depend on them): the
+/// ServerHellos' answers are the observations of secure renegotiation (RFC 5746), extended
+/// master secret (RFC 7627), encrypt-then-MAC (RFC 7366), session tickets (RFC 5077), OCSP
+/// stapling (RFC 6066), heartbeat (RFC 6520) and compression (CRIME). A TLS 1.3 hello keeps
+/// the null compression method alone (RFC 8446 section 4.1.2).
+fn battery_extensions(spec: &mut ClientHelloSpec) {
+    let tls13 = spec.max_version >= TLS13;
+    if !tls13 {
+        spec.compression = vec![1, 0];
+    }
+    if spec.no_extensions {
+        // SSLv3: the renegotiation SCSV stands for renegotiation_info.
+        return;
+    }
+    spec.renegotiation_info = true;
+    spec.extended_master_secret = true;
+    spec.session_ticket = true;
+    spec.status_request = !tls13;
+    spec.encrypt_then_mac = !tls13;
+    spec.heartbeat = !tls13;
 }
 
 fn not_offered(why: String) -> VersionResult {
@@ -871,6 +967,8 @@ pub async fn scan_with(
         throttled: std::sync::atomic::AtomicBool::new(false),
         steps: Mutex::new(Vec::new()),
         signatures: Mutex::new(Vec::new()),
+        features: Mutex::new(BTreeMap::new()),
+        sslv2_certificate: Mutex::new(None),
         start: Instant::now(),
     };
     let sslv2 = s.sslv2();
@@ -988,5 +1086,12 @@ pub async fn scan_with(
     out.refusals = s.refusals.load(Ordering::Relaxed);
     out.scan_steps = s.steps.into_inner().unwrap_or_default();
     out.scanned_signatures = s.signatures.into_inner().unwrap_or_default();
+    out.hello_features = s.features.into_inner().unwrap_or_default();
+    out.sslv2_certificate = s
+        .sslv2_certificate
+        .into_inner()
+        .ok()
+        .flatten()
+        .map(CertBytes);
     out
 }

@@ -28,6 +28,7 @@ pub struct RecordingVerifier {
     chain: Mutex<Vec<Vec<u8>>>,
     signature_problem: Mutex<Option<String>>,
     signature: Mutex<Option<SignatureCheck>>,
+    ocsp_stapled: Mutex<Option<bool>>,
 }
 
 impl RecordingVerifier {
@@ -37,6 +38,7 @@ impl RecordingVerifier {
             chain: Mutex::new(Vec::new()),
             signature_problem: Mutex::new(None),
             signature: Mutex::new(None),
+            ocsp_stapled: Mutex::new(None),
         }
     }
 
@@ -44,6 +46,12 @@ impl RecordingVerifier {
     /// server sent one.
     pub fn handshake_signature(&self) -> Option<SignatureCheck> {
         self.signature.lock().ok().and_then(|s| s.clone())
+    }
+
+    /// Whether an OCSP response came with the certificate (`None` before the certificate was
+    /// verified).
+    pub fn ocsp_stapled(&self) -> Option<bool> {
+        self.ocsp_stapled.lock().ok().and_then(|s| *s)
     }
 
     pub fn chain(&self) -> Vec<Vec<u8>> {
@@ -87,9 +95,12 @@ impl ServerCertVerifier for RecordingVerifier {
         end_entity: &CertificateDer<'_>,
         intermediates: &[CertificateDer<'_>],
         _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
+        ocsp_response: &[u8],
         _now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
+        if let Ok(mut s) = self.ocsp_stapled.lock() {
+            *s = Some(!ocsp_response.is_empty());
+        }
         if let Ok(mut c) = self.chain.lock() {
             *c = std::iter::once(end_entity)
                 .chain(intermediates)

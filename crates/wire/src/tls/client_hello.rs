@@ -48,6 +48,10 @@ mod ext {
     pub const PSK_KEY_EXCHANGE_MODES: u16 = 45;
     /// renegotiation_info (RFC 5746)
     pub const RENEGOTIATION_INFO: u16 = 0xff01;
+    /// heartbeat (RFC 6520)
+    pub const HEARTBEAT: u16 = 15;
+    /// encrypt_then_mac (RFC 7366)
+    pub const ENCRYPT_THEN_MAC: u16 = 22;
 }
 
 /// TLS_EMPTY_RENEGOTIATION_INFO_SCSV (RFC 5746 section 3.3).
@@ -99,6 +103,14 @@ pub struct ClientHelloSpec {
     pub status_request: bool,
     /// An SSLv3-style hello without any extension block.
     pub no_extensions: bool,
+    /// An empty encrypt_then_mac extension (RFC 7366).
+    pub encrypt_then_mac: bool,
+    /// A heartbeat extension with mode peer_allowed_to_send (RFC 6520).
+    pub heartbeat: bool,
+    /// The compression methods offered, in order (RFC 5246 section 7.4.1.2; 1 = DEFLATE,
+    /// RFC 3749); empty means `[0]` (null only). A 0 is appended when missing: a hello must
+    /// offer the null method.
+    pub compression: Vec<u8>,
 }
 
 /// OpenSSL 3.0's default TLS 1.2 suites, in its order (as sent by
@@ -166,6 +178,9 @@ impl ClientHelloSpec {
             session_ticket: !sslv3,
             status_request: false,
             no_extensions: sslv3,
+            encrypt_then_mac: false,
+            heartbeat: false,
+            compression: Vec::new(),
         }
     }
 
@@ -451,7 +466,13 @@ fn client_hello_message(spec: &ClientHelloSpec, random: &[u8; 32], session_id: &
                 w.u16(EMPTY_RENEGOTIATION_INFO_SCSV);
             }
         });
-        w.vec(Prefix::U8, |w| w.u8(0)); // compression: null only
+        w.vec(Prefix::U8, |w| {
+            let methods = clamp(&spec.compression, 254);
+            w.bytes(methods);
+            if !methods.contains(&0) {
+                w.u8(0); // null, which every hello must offer
+            }
+        });
         if !spec.no_extensions {
             w.vec(Prefix::U16, |w| extensions(w, spec));
         }
@@ -490,6 +511,13 @@ fn extensions(w: &mut Writer, spec: &ClientHelloSpec) {
             w.vec(Prefix::U16, |_| {}); // responder_id_list
             w.vec(Prefix::U16, |_| {}); // request_extensions
         });
+    }
+    if spec.heartbeat {
+        // peer_allowed_to_send (1)
+        w.ext(ext::HEARTBEAT, |w| w.u8(1));
+    }
+    if spec.encrypt_then_mac {
+        w.ext(ext::ENCRYPT_THEN_MAC, |_| {});
     }
     if spec.extended_master_secret {
         w.ext(ext::EXTENDED_MASTER_SECRET, |_| {});

@@ -212,6 +212,8 @@ pub struct FlightParser {
     /// The last warning alert (level 1, not close_notify), which does not
     /// end the flight.
     warning: Option<(u8, u8)>,
+    /// A CertificateStatus message (a stapled OCSP response) came in the flight.
+    certificate_status: bool,
     decided: Option<FlightOutcome>,
 }
 
@@ -241,6 +243,7 @@ impl FlightParser {
             server_random: None,
             server_key_exchange: None,
             warning: None,
+            certificate_status: false,
             decided: None,
         }
     }
@@ -587,11 +590,18 @@ impl FlightParser {
                 self.server_key_exchange = Some(body.to_vec());
             }
             handshake_type::SERVER_HELLO_DONE => self.decide_hello(true),
+            handshake_type::CERTIFICATE_STATUS => self.certificate_status = true,
             handshake_type::SERVER_HELLO => self.malformed("a second ServerHello".to_owned()),
             // CertificateRequest, CertificateStatus, SupplementalData,
             // and anything unknown: not needed here.
             _ => {}
         }
+    }
+
+    /// Whether the flight carried a CertificateStatus message (OCSP stapling, RFC 6066
+    /// section 8), before the outcome was decided.
+    pub fn certificate_status(&self) -> bool {
+        self.certificate_status
     }
 
     /// The signed part of a TLS 1.2 ServerKeyExchange for an ECDHE or DHE

@@ -287,6 +287,8 @@ pub struct ServerHelloInfo {
     pub extensions: Vec<u16>,
     /// The selected compression method (0 = none).
     pub compression_method: u8,
+    /// Length of the session id (0: the session will not be cached, RFC 5246 section 7.4.1.3).
+    pub session_id_len: u8,
     /// The ALPN protocol selected, if any (lossy UTF-8).
     pub alpn: Option<String>,
     /// RFC 8446 section 4.1.3 downgrade protection: `Some(0x0303)` if the
@@ -315,6 +317,7 @@ pub fn parse_server_hello(body: &[u8]) -> Result<ServerHelloInfo, ParseError> {
             what: "ServerHello session id length",
         });
     }
+    let session_id_len = u8::try_from(session_id.remaining()).unwrap_or(32);
     let cipher_suite = r.u16().or_truncated("ServerHello cipher suite")?;
     let compression_method = r.u8().or_truncated("ServerHello compression method")?;
 
@@ -356,6 +359,7 @@ pub fn parse_server_hello(body: &[u8]) -> Result<ServerHelloInfo, ParseError> {
         is_hello_retry,
         extensions,
         compression_method,
+        session_id_len,
         alpn,
         downgrade_sentinel,
     })

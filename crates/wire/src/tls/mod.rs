@@ -5,13 +5,15 @@
 //! For probing a server's versions, suites and groups: the cipher-suite
 //! registry as data ([`suites`]), hand-built ClientHellos
 //! ([`client_hello`]), an incremental parser of the server's first flight
-//! ([`flight`]) and SSL 2.0 ([`sslv2`]).
+//! ([`flight`]) and SSL 2.0 ([`sslv2`]); the records of the vulnerability probes and the
+//! reader of the reply to them ([`probe`]).
 
 pub mod client_hello;
 pub mod fingerprint;
 pub mod flight;
 mod handshake;
 mod names;
+pub mod probe;
 mod reader;
 mod record;
 pub mod sslv2;

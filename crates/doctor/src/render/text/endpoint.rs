@@ -2,6 +2,7 @@
 //! the chain as sent, the SMTP dialogue, the timings and (with -v) the transcript.
 
 use super::Style;
+use super::checks::render_checks;
 use super::field;
 use super::fix_line;
 use super::ms;
@@ -32,13 +33,20 @@ pub(super) fn render_endpoint(o: &mut String, r: &CheckReport, ep: &EndpointRepo
     }
     render_connection(o, r, obs, style);
     super::mta::render_injection(o, ep, style);
+    let probes = obs
+        .scan
+        .as_ref()
+        .and_then(|s| s.probes.as_ref())
+        .map_or(0, |p| p.connections);
     if let (None, Some(sc)) = (&ep.chain_analysis, &obs.scan) {
         render_scan(o, sc, style);
+        render_checks(o, &ep.checks, probes, style);
     }
     if let Some(a) = &ep.chain_analysis {
         render_names(o, a, style);
         if let Some(sc) = &obs.scan {
             render_scan(o, sc, style);
+            render_checks(o, &ep.checks, probes, style);
         }
         render_chain(o, ep, a, style);
     }

@@ -3,8 +3,10 @@
 //! * `domain`: a mail domain's senders, findings, MX hosts, MTA-STS, TLS-RPT and DNS;
 //! * `endpoint`: one endpoint's findings, connection, chain, SMTP, timings and transcript;
 //! * `scan`: the protocols, suites and groups the scan measured;
+//! * `checks`: the vulnerability battery (vulnerable checks with their evidence, the rest in brief);
 //! * `peers`: the simulated peers.
 
+mod checks;
 mod domain;
 mod endpoint;
 mod mta;

@@ -1,0 +1,147 @@
+//! The vulnerability battery end to end against the lab: the scripted servers as the positive
+//! cases (each weakness observed on the wire and judged), real rustls and OpenSSL servers as the
+//! negative ones, and the text section. The real Postfix is in postfix.rs.
+
+mod common;
+use common::*;
+
+fn checks(scenario: &str) -> (serde_json::Value, Run) {
+    let r = check_scenario(scenario, &["--json"]);
+    let v = r.json();
+    (v["endpoints"][0].clone(), r)
+}
+
+fn assert_checks(ep: &serde_json::Value, want: &[(&str, &str)], out: &str) {
+    for (id, status) in want {
+        assert_eq!(
+            ep["checks"][id]["status"], *status,
+            "{id}: {}\n{out}",
+            ep["checks"][id]
+        );
+        assert!(
+            !ep["checks"][id]["evidence"]
+                .as_str()
+                .unwrap_or_default()
+                .is_empty(),
+            "{id}: evidence"
+        );
+    }
+}
+
+#[test]
+fn battery_scripted_shows_every_weakness() {
+    let (ep, r) = checks("battery-scripted");
+    assert_checks(
+        &ep,
+        &[
+            ("heartbleed", "vulnerable"),
+            ("ccs-injection", "vulnerable"),
+            ("compression", "vulnerable"),
+            ("fallback-scsv", "not-supported"),
+            ("freak", "vulnerable"),
+            ("rc4", "vulnerable"),
+            ("sweet32", "vulnerable"),
+            ("drown", "vulnerable"),
+            ("secure-renegotiation", "supported"),
+            ("extended-master-secret", "not-supported"),
+            ("encrypt-then-mac", "supported"),
+            ("lucky13", "ok"),
+            ("beast", "ok"),
+            ("poodle", "ok"),
+            ("session-tickets", "supported"),
+            ("robot", "unknown"),
+        ],
+        &r.stdout,
+    );
+    let drown = ep["checks"]["drown"]["evidence"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(drown.contains("same RSA key"), "{drown}");
+    // Each probe applied once, and the heartbeat response was seen, not its leaked bytes.
+    let p = &ep["probes"];
+    assert_eq!(p["connections"], 3, "{p}");
+    for probe in ["fallback_scsv", "heartbleed", "ccs_injection"] {
+        assert_eq!(p[probe]["answer"], "accepted", "{probe}: {p}");
+    }
+    assert_eq!(p["heartbleed"]["version"], "TLSv1.2");
+    assert_eq!(p["fallback_scsv"]["version"], "TLSv1.1");
+    let text = check_scenario("battery-scripted", &[]).stdout;
+    assert!(
+        text.contains("Vulnerability checks (20, 3 probe connections)"),
+        "{text}"
+    );
+    assert!(text.contains("VULNERABLE heartbleed:"), "{text}");
+}
+
+#[test]
+fn sslv3_scripted_has_no_secure_renegotiation_and_is_poodle() {
+    let (ep, r) = checks("sslv3-scripted");
+    assert_checks(
+        &ep,
+        &[
+            ("poodle", "vulnerable"),
+            ("secure-renegotiation", "not-supported"),
+            ("heartbleed", "ok"),
+            // SSL 3.0 only: probed (an early CCS closes the scripted server), refused.
+            ("ccs-injection", "ok"),
+            ("fallback-scsv", "not-applicable"),
+            ("beast", "ok"),
+        ],
+        &r.stdout,
+    );
+    assert_eq!(ep["probes"]["connections"], 1);
+}
+
+#[test]
+fn openssl_tls10_to_12_honours_the_fallback_scsv() {
+    let (ep, r) = checks("tls10-tls12-cbc");
+    assert_checks(
+        &ep,
+        &[
+            ("beast", "vulnerable"),
+            ("fallback-scsv", "supported"),
+            ("lucky13", "ok"),
+            ("encrypt-then-mac", "supported"),
+            ("secure-renegotiation", "supported"),
+            ("extended-master-secret", "supported"),
+            ("heartbleed", "ok"),
+            ("ccs-injection", "ok"),
+            ("compression", "ok"),
+        ],
+        &r.stdout,
+    );
+}
+
+#[test]
+fn rustls_marks_the_downgrade_instead() {
+    let (ep, r) = checks("good");
+    assert_checks(
+        &ep,
+        &[
+            ("fallback-scsv", "not-supported"),
+            ("heartbleed", "ok"),
+            ("ccs-injection", "ok"),
+            ("compression", "ok"),
+            ("robot", "not-applicable"),
+        ],
+        &r.stdout,
+    );
+    assert_eq!(ep["probes"]["fallback_scsv"]["downgrade_sentinel"], true);
+    assert_eq!(ep["probes"]["connections"], 1);
+    assert!(
+        ep["findings"].as_array().is_some_and(Vec::is_empty),
+        "{}",
+        r.stdout
+    );
+    for (id, c) in ep["checks"].as_object().expect("checks") {
+        assert_ne!(c["status"], "vulnerable", "{id}: {c}");
+    }
+}
+
+#[test]
+fn quick_runs_no_battery() {
+    let r = check_scenario("good", &["--json", "--quick"]);
+    let v = r.json();
+    assert!(v["endpoints"][0].get("checks").is_none(), "{}", r.stdout);
+    assert_eq!(v["connections"], 1);
+}

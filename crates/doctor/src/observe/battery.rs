@@ -1,0 +1,451 @@
+//! The vulnerability battery's active probes, each one connection, each sent only where the
+//! scan shows it can apply (so a modern server pays for one at most):
+//!
+//! * fallback-scsv: when the server accepts a version below its best, a hello for that lower
+//!   version with TLS_FALLBACK_SCSV (RFC 7507): inappropriate_fallback is the right answer, a
+//!   ServerHello the wrong one;
+//! * heartbleed: when a scan ServerHello echoed the heartbeat extension, a heartbeat request
+//!   claiming 16 bytes more than it carries, right after the server's first flight; a response
+//!   echoing the claimed length proves the over-read (only its 8 header bytes are read);
+//! * ccs-injection: when the server speaks TLS 1.2 or older and not TLS 1.3 (a TLS 1.3 server
+//!   has a library from long after the fix, sslyze's reasoning), an early ChangeCipherSpec and a
+//!   short application-data record after the first flight: bad_record_mac shows the server
+//!   switched keys (vulnerable), unexpected_message or a close that it refused.
+//!
+//! Every probe stops at the first answer that decides it, under the handshake timeout.
+
+use crate::model::options::CheckOptions;
+use crate::model::progress::Event;
+use crate::model::scan::{
+    BatteryProbes, ProbeAnswer, ProbeResult, SSLV3, TLS10, TLS11, TLS12, TLS13, TlsScan,
+    VersionStatus, version_key,
+};
+use crate::observe::probe::{EndpointSpec, open_for_tls};
+use crate::observe::shared::Caps;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use wire::tls::flight::{FlightOutcome, FlightParser};
+use wire::tls::probe::{ProbeReply, ReplyReader};
+
+/// TLS_FALLBACK_SCSV (RFC 7507 section 2).
+const FALLBACK_SCSV: u16 = 0x5600;
+/// inappropriate_fallback (RFC 7507 section 2).
+const INAPPROPRIATE_FALLBACK: u8 = 86;
+/// bad_record_mac (RFC 5246 section 7.2.2).
+const BAD_RECORD_MAC: u8 = 20;
+/// How much more than it carries the heartbeat request claims.
+const HEARTBEAT_EXTRA: u16 = 16;
+/// The longest wait for an answer to a probe record after the flight.
+const REPLY_WAIT: Duration = Duration::from_secs(5);
+
+/// The probes that apply to what the scan found; `None` when none does.
+pub async fn probes(
+    spec: &EndpointSpec,
+    opts: &CheckOptions,
+    caps: &Caps,
+    scan: &TlsScan,
+) -> Option<BatteryProbes> {
+    let offered = |v: u16| {
+        scan.versions
+            .get(version_key(v))
+            .is_some_and(|r| r.status == VersionStatus::Offered)
+    };
+    let versions: Vec<u16> = [SSLV3, TLS10, TLS11, TLS12, TLS13]
+        .into_iter()
+        .filter(|v| offered(*v))
+        .collect();
+    let legacy: Vec<u16> = versions.iter().copied().filter(|v| *v <= TLS12).collect();
+    let mut out = BatteryProbes::default();
+    let mut any = false;
+
+    // A lower version than the best one the server accepts.
+    if let [.., lower, _best] = versions.as_slice() {
+        let r = run(spec, opts, caps, &mut out, |tcp, left| {
+            fallback(tcp, left, spec, opts, *lower)
+        })
+        .await;
+        out.fallback_scsv = Some(r);
+        any = true;
+    }
+    // The highest version whose ServerHellos echoed heartbeat.
+    let heartbeat = legacy.iter().rev().copied().find(|v| {
+        scan.hello_features
+            .get(version_key(*v))
+            .is_some_and(|f| f.echoed("heartbeat"))
+    });
+    if let Some(v) = heartbeat {
+        let r = run(spec, opts, caps, &mut out, |tcp, left| {
+            heartbleed(tcp, left, spec, opts, v)
+        })
+        .await;
+        out.heartbleed = Some(r);
+        any = true;
+    }
+    if let Some(&v) = legacy.last()
+        && !offered(TLS13)
+    {
+        let r = run(spec, opts, caps, &mut out, |tcp, left| {
+            ccs_injection(tcp, left, spec, opts, v)
+        })
+        .await;
+        out.ccs_injection = Some(r);
+        any = true;
+    }
+    any.then_some(out)
+}
+
+/// One probe connection under the cap: SMTP up to STARTTLS, then `probe`.
+async fn run<'a, F, Fut>(
+    spec: &'a EndpointSpec,
+    opts: &'a CheckOptions,
+    caps: &'a Caps,
+    out: &mut BatteryProbes,
+    probe: F,
+) -> ProbeResult
+where
+    F: FnOnce(TcpStream, Vec<u8>) -> Fut,
+    Fut: std::future::Future<Output = ProbeResult>,
+{
+    let unknown = |detail: String| ProbeResult {
+        version: String::new(),
+        answer: ProbeAnswer::Unknown,
+        detail,
+        downgrade_sentinel: false,
+    };
+    if opts.timeouts.expired() {
+        return unknown("deadline: the whole check's time limit ran out before this probe".into());
+    }
+    let Some(_permits) = caps.one().await else {
+        return unknown("the check was stopped".into());
+    };
+    out.connections += 1;
+    opts.progress.emit(Event::ScanConnection {
+        endpoint: spec.address,
+    });
+    match open_for_tls(spec, opts).await {
+        Ok((tcp, leftover)) => probe(tcp, leftover).await,
+        Err(f) => unknown(format!(
+            "could not start TLS ({} phase: {})",
+            f.phase.as_str(),
+            f.message
+        )),
+    }
+}
+
+fn result(v: u16, answer: ProbeAnswer, detail: impl Into<String>) -> ProbeResult {
+    ProbeResult {
+        version: version_key(v).to_string(),
+        answer,
+        detail: detail.into(),
+        downgrade_sentinel: false,
+    }
+}
+
+fn alert_name(d: u8) -> String {
+    format!(
+        "{} ({d})",
+        wire::tls::alert_description_name(d).unwrap_or("unknown")
+    )
+}
+
+/// Sends `hello` and reads the server's first flight.
+async fn flight(
+    tcp: &mut TcpStream,
+    leftover: Vec<u8>,
+    hello: &[u8],
+    opts: &CheckOptions,
+) -> Result<FlightOutcome, String> {
+    let limit = opts.timeouts.handshake();
+    match tokio::time::timeout(limit, tcp.write_all(hello)).await {
+        Ok(Ok(())) => {}
+        _ => return Err("could not send the ClientHello".into()),
+    }
+    let mut parser = FlightParser::new(false);
+    if !leftover.is_empty()
+        && let Some(o) = parser.feed(&leftover)
+    {
+        return Ok(o);
+    }
+    let deadline = tokio::time::Instant::now() + limit;
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        match tokio::time::timeout_at(deadline, tcp.read(&mut buf)).await {
+            Err(_) | Ok(Ok(0)) | Ok(Err(_)) => {
+                return parser.finish().map_err(|e| e.reason);
+            }
+            Ok(Ok(n)) => {
+                if let Some(o) = parser.feed(buf.get(..n).unwrap_or_default()) {
+                    return Ok(o);
+                }
+            }
+        }
+    }
+}
+
+/// What came back after a probe record: the first record's header (and heartbeat header), the
+/// close, or silence.
+enum After {
+    Reply(ProbeReply),
+    Closed,
+    Silent,
+}
+
+async fn after(tcp: &mut TcpStream, sent: &[u8], opts: &CheckOptions) -> Result<After, String> {
+    let limit = opts.timeouts.within(REPLY_WAIT);
+    match tokio::time::timeout(limit, tcp.write_all(sent)).await {
+        Ok(Ok(())) => {}
+        // A server that closed on us before we wrote refused in its way.
+        Ok(Err(_)) => return Ok(After::Closed),
+        Err(_) => return Err("could not send the probe record".into()),
+    }
+    let mut reader = ReplyReader::new();
+    let deadline = tokio::time::Instant::now() + limit;
+    // Never more than the reader needs (8 bytes): the rest of a reply is not read.
+    let mut buf = [0u8; 8];
+    loop {
+        let want = 8usize.saturating_sub(reader.seen()).max(1);
+        let slot = buf.get_mut(..want).unwrap_or_default();
+        match tokio::time::timeout_at(deadline, tcp.read(slot)).await {
+            Err(_) => return Ok(After::Silent),
+            Ok(Ok(0)) | Ok(Err(_)) => return Ok(After::Closed),
+            Ok(Ok(n)) => {
+                if let Some(r) = reader.feed(slot.get(..n).unwrap_or_default()) {
+                    return Ok(After::Reply(r));
+                }
+            }
+        }
+    }
+}
+
+/// A hello for version `v` with every suite of that version and the scan's extensions, plus
+/// `extra` suites at the end.
+fn hello(spec: &EndpointSpec, v: u16, extra: &[u16]) -> Vec<u8> {
+    let mut suites = wire::tls::suites_for_version(v);
+    suites.extend_from_slice(extra);
+    crate::observe::scan::legacy_hello(spec.sni.clone(), v, suites)
+}
+
+/// A complete TLS 1.2-or-older first flight of version `v`, or why not.
+fn complete_flight(o: Result<FlightOutcome, String>, v: u16) -> Result<(), String> {
+    match o {
+        Ok(FlightOutcome::Hello {
+            hello,
+            complete: true,
+            ..
+        }) if hello.selected_version == v => Ok(()),
+        Ok(FlightOutcome::Hello { hello, .. }) if hello.selected_version != v => Err(format!(
+            "the server answered with {} instead",
+            wire::tls::version_name(hello.selected_version)
+        )),
+        Ok(FlightOutcome::Hello { .. }) => Err("the server did not finish its first flight".into()),
+        Ok(FlightOutcome::Alert { description, .. }) => Err(format!(
+            "the server refused the hello with the alert {}",
+            alert_name(description)
+        )),
+        Ok(other) => Err(format!("an unexpected first flight: {other:?}")),
+        Err(e) => Err(e),
+    }
+}
+
+async fn fallback(
+    mut tcp: TcpStream,
+    leftover: Vec<u8>,
+    spec: &EndpointSpec,
+    opts: &CheckOptions,
+    v: u16,
+) -> ProbeResult {
+    let h = hello(spec, v, &[FALLBACK_SCSV]);
+    match flight(&mut tcp, leftover, &h, opts).await {
+        Ok(FlightOutcome::Alert { description, .. }) if description == INAPPROPRIATE_FALLBACK => {
+            result(
+                v,
+                ProbeAnswer::Refused,
+                "a hello for this lower version with TLS_FALLBACK_SCSV got the alert \
+                 inappropriate_fallback (86)",
+            )
+        }
+        Ok(FlightOutcome::Hello { hello, .. }) if hello.selected_version == v => {
+            let sentinel = hello.downgrade_sentinel.is_some();
+            ProbeResult {
+                downgrade_sentinel: sentinel,
+                ..result(
+                    v,
+                    ProbeAnswer::Accepted,
+                    format!(
+                        "a hello for this lower version with TLS_FALLBACK_SCSV got a ServerHello                          ({}){}",
+                        wire::tls::cipher_suite_display(hello.cipher_suite),
+                        if sentinel {
+                            ", whose random carries the RFC 8446 downgrade sentinel that TLS 1.3                              clients check"
+                        } else {
+                            ""
+                        }
+                    ),
+                )
+            }
+        }
+        Ok(FlightOutcome::Alert { description, .. }) => result(
+            v,
+            ProbeAnswer::Unknown,
+            format!(
+                "a hello with TLS_FALLBACK_SCSV got the alert {}, not inappropriate_fallback",
+                alert_name(description)
+            ),
+        ),
+        Ok(other) => result(
+            v,
+            ProbeAnswer::Unknown,
+            format!("a hello with TLS_FALLBACK_SCSV got {}", short(&other)),
+        ),
+        Err(e) => result(v, ProbeAnswer::Unknown, e),
+    }
+}
+
+fn short(o: &FlightOutcome) -> String {
+    match o {
+        FlightOutcome::Hello { hello, .. } | FlightOutcome::HelloRetryRequest { hello } => {
+            format!(
+                "a ServerHello for {}",
+                wire::tls::version_name(hello.selected_version)
+            )
+        }
+        FlightOutcome::Alert { description, .. } => {
+            format!("the alert {}", alert_name(*description))
+        }
+        FlightOutcome::Sslv2Hello { .. } | FlightOutcome::Sslv2Error { .. } => {
+            "an SSLv2 answer".into()
+        }
+        FlightOutcome::NotTls { excerpt } => format!("bytes that are not TLS: {excerpt}"),
+        FlightOutcome::Malformed { reason } => format!("a malformed answer: {reason}"),
+    }
+}
+
+async fn heartbleed(
+    mut tcp: TcpStream,
+    leftover: Vec<u8>,
+    spec: &EndpointSpec,
+    opts: &CheckOptions,
+    v: u16,
+) -> ProbeResult {
+    let h = hello(spec, v, &[]);
+    if let Err(e) = complete_flight(flight(&mut tcp, leftover, &h, opts).await, v) {
+        return result(v, ProbeAnswer::Unknown, e);
+    }
+    let request = wire::tls::probe::heartbeat_request(v, 0x42, HEARTBEAT_EXTRA);
+    let sent = wire::tls::probe::HEARTBEAT_PAYLOAD;
+    let claimed = sent + usize::from(HEARTBEAT_EXTRA);
+    match after(&mut tcp, &request, opts).await {
+        Ok(After::Reply(r)) if r.is_heartbleed() => {
+            let n = match r {
+                ProbeReply::Heartbeat { payload_length, .. } => payload_length,
+                _ => 0,
+            };
+            result(
+                v,
+                ProbeAnswer::Accepted,
+                format!(
+                    "a heartbeat request carrying {sent} bytes and claiming {claimed} got a \
+                     heartbeat response claiming {n}: the server read past the payload (the \
+                     leaked bytes were not read)"
+                ),
+            )
+        }
+        Ok(After::Reply(ProbeReply::Heartbeat { payload_length, .. })) => result(
+            v,
+            ProbeAnswer::Refused,
+            format!(
+                "a heartbeat request claiming {claimed} bytes got a response of {payload_length}, \
+                 no more than it carried"
+            ),
+        ),
+        Ok(After::Reply(ProbeReply::Alert { description, .. })) => result(
+            v,
+            ProbeAnswer::Refused,
+            format!(
+                "a heartbeat request claiming {claimed} bytes but carrying {sent} got the alert {}",
+                alert_name(description)
+            ),
+        ),
+        Ok(After::Reply(ProbeReply::Record { content_type, .. })) => result(
+            v,
+            ProbeAnswer::Refused,
+            format!(
+                "a heartbeat request claiming {claimed} bytes got {} record, no heartbeat response",
+                wire::tls::content_type_name(content_type)
+            ),
+        ),
+        Ok(After::Reply(ProbeReply::Malformed { reason })) => result(
+            v,
+            ProbeAnswer::Unknown,
+            format!("the answer to a heartbeat request was not TLS: {reason}"),
+        ),
+        Ok(After::Closed) => result(
+            v,
+            ProbeAnswer::Refused,
+            format!(
+                "the server closed the connection on a heartbeat request claiming {claimed} bytes \
+                 but carrying {sent}"
+            ),
+        ),
+        Ok(After::Silent) => result(
+            v,
+            ProbeAnswer::Refused,
+            format!(
+                "a heartbeat request claiming {claimed} bytes but carrying {sent} got no answer \
+                 (discarded, as RFC 6520 asks)"
+            ),
+        ),
+        Err(e) => result(v, ProbeAnswer::Unknown, e),
+    }
+}
+
+async fn ccs_injection(
+    mut tcp: TcpStream,
+    leftover: Vec<u8>,
+    spec: &EndpointSpec,
+    opts: &CheckOptions,
+    v: u16,
+) -> ProbeResult {
+    let h = hello(spec, v, &[]);
+    if let Err(e) = complete_flight(flight(&mut tcp, leftover, &h, opts).await, v) {
+        return result(v, ProbeAnswer::Unknown, e);
+    }
+    let mut records = wire::tls::probe::change_cipher_spec(v);
+    records.extend(wire::tls::probe::application_data(v, &[0, 0]));
+    match after(&mut tcp, &records, opts).await {
+        Ok(After::Reply(ProbeReply::Alert { description, .. }))
+            if description == BAD_RECORD_MAC =>
+        {
+            result(
+                v,
+                ProbeAnswer::Accepted,
+                "an early ChangeCipherSpec was accepted: the record after it got bad_record_mac \
+                 (20), so the server had switched to keys from an empty master secret",
+            )
+        }
+        Ok(After::Reply(ProbeReply::Alert { description, .. })) => result(
+            v,
+            ProbeAnswer::Refused,
+            format!(
+                "an early ChangeCipherSpec got the alert {}",
+                alert_name(description)
+            ),
+        ),
+        Ok(After::Closed) => result(
+            v,
+            ProbeAnswer::Refused,
+            "the server closed the connection on an early ChangeCipherSpec",
+        ),
+        Ok(After::Silent) => result(
+            v,
+            ProbeAnswer::Unknown,
+            "no answer to an early ChangeCipherSpec and a record after it",
+        ),
+        Ok(After::Reply(r)) => result(
+            v,
+            ProbeAnswer::Unknown,
+            format!("an early ChangeCipherSpec got {r:?}"),
+        ),
+        Err(e) => result(v, ProbeAnswer::Unknown, e),
+    }
+}

@@ -1,0 +1,269 @@
+//! The vulnerability battery's judgement (judge::battery) from observations written as JSON,
+//! as in a saved report: a legacy server with every weakness, a modern one with none.
+
+use doctor::judge::battery::{battery_findings, checks};
+use doctor::model::checks::CheckStatus;
+use doctor::model::observation::EndpointObservation;
+use serde_json::{Value, json};
+
+fn suite(id: &str, iana: &str, kx: &str, enc: &str) -> Value {
+    json!({"id": id, "iana": iana, "openssl": null, "kx": kx, "auth": "rsa", "enc": enc,
+           "mac": "SHA1", "bits": 128, "forward_secrecy": false})
+}
+
+fn version(status: &str, suites: Vec<Value>) -> Value {
+    json!({"status": status, "reason": null, "suites": suites, "server_order": null, "complete": true})
+}
+
+fn obs(scan: Value, ocsp: Option<bool>) -> EndpointObservation {
+    let mut v = json!({
+        "name": "mx.example.test", "address": "192.0.2.1:25", "mode": "starttls",
+        "ehlo_name": "probe.example.test",
+        "smtp": {}, "tls": {"completed": true, "sni": null, "version": "TLSv1.2", "cipher_suite": null,
+                            "group": null, "chain": [], "signature_problem": null, "alert": null,
+                            "ocsp_stapled": ocsp},
+        "failure": null, "timings": {"total_ms": 1.0}, "transcript": [],
+        "groups_tls13": null, "groups_tls12": null, "dhe_bits": null, "dhe_suite": null,
+        "scanned_chains": [], "scan_connections": 10, "scan_steps": []
+    });
+    if let (Some(o), Value::Object(s)) = (v.as_object_mut(), scan) {
+        o.extend(s);
+    }
+    serde_json::from_value(v).expect("fixture parses")
+}
+
+fn legacy_server() -> EndpointObservation {
+    let cbc = suite(
+        "0x002F",
+        "TLS_RSA_WITH_AES_128_CBC_SHA",
+        "rsa",
+        "AES-128-CBC",
+    );
+    obs(
+        json!({
+            "versions": {
+                "SSLv2": version("offered", vec![suite("0x0700C0", "SSL_CK_DES_192_EDE3_CBC_WITH_MD5", "rsa", "DES_192_EDE3_CBC")]),
+                "SSLv3": version("offered", vec![cbc.clone(), suite("0x0005", "TLS_RSA_WITH_RC4_128_SHA", "rsa", "RC4-128")]),
+                "TLSv1.0": version("offered", vec![cbc.clone(), suite("0x0003", "TLS_RSA_EXPORT_WITH_RC4_40_MD5", "rsa-export", "RC4-40")]),
+                "TLSv1.1": version("not-offered", vec![]),
+                "TLSv1.2": version("offered", vec![cbc, suite("0x0014", "TLS_DHE_RSA_EXPORT_WITH_DES40_CBC_SHA", "dhe-export", "DES40-CBC")]),
+                "TLSv1.3": version("not-offered", vec![]),
+            },
+            "hello_features": {
+                "SSLv3": {"hellos": 2, "extensions": [], "compressed": 2, "session_ids": 2, "certificate_status": 0, "cbc_hellos": 1, "cbc_encrypt_then_mac": 0},
+                "TLSv1.0": {"hellos": 2, "extensions": ["heartbeat"], "compressed": 2, "session_ids": 2, "certificate_status": 0, "cbc_hellos": 1, "cbc_encrypt_then_mac": 0},
+                "TLSv1.2": {"hellos": 2, "extensions": ["heartbeat", "session_ticket"], "compressed": 2, "session_ids": 2, "certificate_status": 0, "cbc_hellos": 2, "cbc_encrypt_then_mac": 0}
+            },
+            "probes": {
+                "heartbleed": {"version": "TLSv1.2", "answer": "accepted", "detail": "a heartbeat response claiming 32 bytes"},
+                "ccs_injection": {"version": "TLSv1.2", "answer": "accepted", "detail": "bad_record_mac"},
+                "fallback_scsv": {"version": "TLSv1.0", "answer": "accepted", "detail": "a ServerHello"},
+                "connections": 3
+            }
+        }),
+        Some(false),
+    )
+}
+
+fn modern_server() -> EndpointObservation {
+    let gcm = suite(
+        "0xC02F",
+        "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+        "ecdhe",
+        "AES-128-GCM",
+    );
+    let cbc = suite(
+        "0xC013",
+        "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+        "ecdhe",
+        "AES-128-CBC",
+    );
+    obs(
+        json!({
+            "versions": {
+                "SSLv2": version("not-offered", vec![]),
+                "SSLv3": version("not-offered", vec![]),
+                "TLSv1.0": version("not-offered", vec![]),
+                "TLSv1.1": version("not-offered", vec![]),
+                "TLSv1.2": version("offered", vec![gcm, cbc]),
+                "TLSv1.3": version("offered", vec![suite("0x1301", "TLS_AES_128_GCM_SHA256", "tls13", "AES-128-GCM")]),
+            },
+            "hello_features": {
+                "TLSv1.2": {"hellos": 3, "extensions": ["renegotiation_info", "extended_master_secret", "session_ticket", "encrypt_then_mac"],
+                            "compressed": 0, "session_ids": 0, "certificate_status": 0, "cbc_hellos": 1, "cbc_encrypt_then_mac": 1}
+            },
+            "probes": {
+                "fallback_scsv": {"version": "TLSv1.2", "answer": "refused", "detail": "alert inappropriate_fallback"},
+                "connections": 1
+            }
+        }),
+        Some(false),
+    )
+}
+
+fn status(o: &EndpointObservation, id: &str) -> CheckStatus {
+    checks(o)
+        .get(id)
+        .unwrap_or_else(|| panic!("no check {id}"))
+        .status
+}
+
+#[test]
+fn the_legacy_server_is_vulnerable_to_everything_it_shows() {
+    let o = legacy_server();
+    for id in [
+        "heartbleed",
+        "ccs-injection",
+        "compression",
+        "sweet32",
+        "freak",
+        "logjam",
+        "drown",
+        "poodle",
+        "beast",
+        "lucky13",
+        "rc4",
+    ] {
+        assert_eq!(
+            status(&o, id),
+            CheckStatus::Vulnerable,
+            "{id}: {:?}",
+            checks(&o).get(id)
+        );
+    }
+    for id in [
+        "secure-renegotiation",
+        "fallback-scsv",
+        "extended-master-secret",
+        "ocsp-stapling",
+        "encrypt-then-mac",
+    ] {
+        assert_eq!(status(&o, id), CheckStatus::NotSupported, "{id}");
+    }
+    assert_eq!(status(&o, "session-tickets"), CheckStatus::Supported);
+    assert_eq!(status(&o, "robot"), CheckStatus::Unknown);
+    assert!(checks(&o)["robot"].evidence.starts_with("not measured"));
+    assert_eq!(status(&o, "client-renegotiation"), CheckStatus::Unknown);
+    let codes: Vec<String> = battery_findings(&checks(&o), &o)
+        .into_iter()
+        .map(|f| f.code)
+        .collect();
+    for code in [
+        "heartbleed",
+        "ccs-injection",
+        "tls-compression",
+        "no-secure-renegotiation",
+        "no-fallback-scsv",
+        "cbc-tls10",
+        "cbc-lucky13",
+    ] {
+        assert!(codes.contains(&code.to_string()), "{code} in {codes:?}");
+    }
+    // Export, RC4, 3DES and SSLv2 are the scan rules' findings, named in the evidence only.
+    assert!(
+        !codes
+            .iter()
+            .any(|c| c == "cipher-weak" || c == "protocol-sslv2")
+    );
+    assert!(checks(&o)["freak"].evidence.contains("cipher-weak"));
+    assert!(checks(&o)["logjam"].evidence.contains("EXPORT"));
+    // BEAST and CRIME say why they matter little for mail.
+    assert!(checks(&o)["beast"].evidence.contains("browser"));
+    assert!(checks(&o)["compression"].evidence.contains("SMTP"));
+}
+
+#[test]
+fn the_modern_server_is_clean() {
+    let o = modern_server();
+    let c = checks(&o);
+    for (id, r) in &c {
+        assert!(
+            !matches!(
+                r.status,
+                CheckStatus::Vulnerable | CheckStatus::NotSupported
+            ) || matches!(id.as_str(), "ocsp-stapling" | "session-resumption"),
+            "{id}: {r:?}"
+        );
+    }
+    assert_eq!(c["lucky13"].status, CheckStatus::Ok, "{:?}", c["lucky13"]);
+    assert_eq!(c["encrypt-then-mac"].status, CheckStatus::Supported);
+    assert_eq!(c["secure-renegotiation"].status, CheckStatus::Supported);
+    assert_eq!(c["fallback-scsv"].status, CheckStatus::Supported);
+    assert_eq!(c["heartbleed"].status, CheckStatus::Ok);
+    assert_eq!(c["ccs-injection"].status, CheckStatus::Ok);
+    assert_eq!(c["robot"].status, CheckStatus::NotApplicable);
+    assert_eq!(c["session-resumption"].status, CheckStatus::NotSupported);
+    assert!(battery_findings(&c, &o).is_empty());
+    // The JSON shape: kebab-case statuses.
+    let v = serde_json::to_value(&c).unwrap();
+    assert_eq!(v["robot"]["status"], "not-applicable");
+    assert_eq!(v["encrypt-then-mac"]["status"], "supported");
+}
+
+#[test]
+fn a_tls13_only_server_has_nothing_to_renegotiate() {
+    let o = obs(
+        json!({"versions": {
+            "SSLv2": version("not-offered", vec![]), "SSLv3": version("not-offered", vec![]),
+            "TLSv1.0": version("not-offered", vec![]), "TLSv1.1": version("not-offered", vec![]),
+            "TLSv1.2": version("not-offered", vec![]),
+            "TLSv1.3": version("offered", vec![suite("0x1301", "TLS_AES_128_GCM_SHA256", "tls13", "AES-128-GCM")]),
+        }}),
+        Some(true),
+    );
+    let c = checks(&o);
+    for id in [
+        "secure-renegotiation",
+        "client-renegotiation",
+        "heartbleed",
+        "ccs-injection",
+        "fallback-scsv",
+        "encrypt-then-mac",
+    ] {
+        assert_eq!(
+            c[id].status,
+            CheckStatus::NotApplicable,
+            "{id}: {:?}",
+            c[id]
+        );
+    }
+    assert_eq!(c["ocsp-stapling"].status, CheckStatus::Supported);
+}
+
+#[test]
+fn without_a_scan_there_are_no_checks() {
+    let mut o = modern_server();
+    o.scan = None;
+    assert!(checks(&o).is_empty());
+}
+
+#[test]
+fn a_downgrade_sentinel_is_protection_without_the_scsv() {
+    let mut o = modern_server();
+    let probes = o
+        .scan
+        .as_mut()
+        .and_then(|s| s.probes.as_mut())
+        .expect("probes");
+    let f = probes.fallback_scsv.as_mut().expect("fallback probe");
+    f.answer = doctor::model::scan::ProbeAnswer::Accepted;
+    f.downgrade_sentinel = true;
+    let c = checks(&o);
+    assert_eq!(c["fallback-scsv"].status, CheckStatus::NotSupported);
+    assert!(
+        battery_findings(&c, &o).is_empty(),
+        "rustls' way: the RFC 8446 sentinel"
+    );
+    let f = o
+        .scan
+        .as_mut()
+        .and_then(|s| s.probes.as_mut())
+        .and_then(|p| p.fallback_scsv.as_mut())
+        .expect("fallback probe");
+    f.downgrade_sentinel = false;
+    let codes: Vec<String> = battery_findings(&checks(&o), &o)
+        .into_iter()
+        .map(|f| f.code)
+        .collect();
+    assert_eq!(codes, vec!["no-fallback-scsv"]);
+}
