@@ -75,16 +75,13 @@ pub struct EndpointReport {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub no_sni_analysis: Option<ChainAnalysis>,
     pub findings: Vec<Finding>,
-    /// The vulnerability battery and other judged checks, keyed by id (docs/json.md); empty
-    /// without a scan.
+    /// The vulnerability battery and the other judged checks (`starttls-injection`), keyed by
+    /// id, each with its status and evidence (docs/json.md); empty without a scan or probe.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub checks: crate::model::checks::Checks,
     /// Simulated peers (`--as`), failing ones first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub profiles: Vec<crate::model::profile::Simulation>,
-    /// Named checks by id (`starttls-injection`, ...), each with its status and evidence.
-    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
-    pub checks: crate::model::checks::Checks,
     /// The MTA the server looks like (`judge::software`), or as given by the user; null when
     /// nothing told.
     #[serde(default)]
