@@ -616,3 +616,45 @@ fn lab_directory_is_private_while_it_runs_and_removed_after() {
         assert!(!dir.exists(), "{} is left behind", dir.display());
     }
 }
+
+/// `--mta NAME` on a lab server: the report names the software as given, and its fix comes
+/// first in the text (the others folded into one line) and in the HTML page.
+#[test]
+fn mta_given_orders_the_fixes() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("report.html");
+    let p = page.to_str().unwrap();
+    let r = check_scenario("chain-incomplete", &["--mta", "exim", "--html", p]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout.contains("the server is Exim (as given)"),
+        "{}",
+        r.stdout
+    );
+    let fixes: Vec<&str> = r
+        .stdout
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("fix ("))
+        .collect();
+    assert_eq!(fixes, ["fix (Exim):"], "{}", r.stdout);
+    assert!(
+        r.stdout.contains("fixes for Postfix") || r.stdout.contains("fixes for Any server"),
+        "{}",
+        r.stdout
+    );
+    let html = std::fs::read_to_string(&page).unwrap();
+    let exim = html.find("fix (Exim)").expect("Exim's fix in the page");
+    let postfix = html
+        .find("fix (Postfix)")
+        .expect("Postfix's fix in the page");
+    assert!(exim < postfix, "Exim's fix first in the page");
+    // Without --mta the lab is named from its banner and has no fix of its own: Postfix first.
+    let r = check_scenario("chain-incomplete", &[]);
+    let first = r
+        .stdout
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("fix ("));
+    assert_eq!(first, Some("fix (Postfix):"), "{}", r.stdout);
+}

@@ -390,7 +390,10 @@ fn the_fix_for_the_software_comes_first() {
     let (own, order) = fix_order(def.fixes, Some("Exim"));
     assert!(own);
     let labels: Vec<&str> = order.iter().map(|f| f.software).collect();
-    assert_eq!(labels, ["Exim", "Any server", "Postfix"]);
+    assert_eq!(labels, ["Exim", "Any server", "Postfix", "qmail"]);
+    let (own, order) = fix_order(def.fixes, Some("qmail"));
+    assert!(own);
+    assert_eq!(order[0].software, "qmail");
     let (own, order) = fix_order(def.fixes, Some("Sendmail"));
     assert!(!own);
     assert_eq!(order.len(), def.fixes.len());

@@ -37,12 +37,13 @@ const FINDING_CODES: &[&str] = &[
     "no-server-preference",
     "sni-cert-differs",
     "handshake-signature-invalid",
+    "starttls-injection",
 ];
 
 #[test]
 fn scenario_table() {
     let all = lab::scenarios();
-    assert_eq!(all.len(), 46);
+    assert_eq!(all.len(), 47);
     assert_eq!(all[0].name, "good");
     let implicit: Vec<&str> = all
         .iter()

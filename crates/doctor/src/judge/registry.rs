@@ -1636,7 +1636,8 @@ pub static REGISTRY: &[FindingDef] = &[
         ],
     },
     // CVE-2011-0411 and CERT VU#555316 (2011-03-07: plaintext command injection after STARTTLS
-    // in Postfix, Ipswitch IMail, Kerio, Oracle, qmail-smtpd TLS patches, Cyrus and others);
+    // in Postfix, Ipswitch IMail, Kerio, Oracle, qmail-smtpd TLS patches, Cyrus and others;
+    // the qmail mailing list, June 2011, on the fix for netqmail-1.06-tls);
     // Wietse Venema's announcement "Postfix STARTTLS plaintext injection" (fixed in 2.8.0 and
     // the patch releases 2.7.3, 2.6.9, 2.5.12, 2.4.16); RFC 3207 section 4.2 (the client must
     // discard what it knew before TLS; the server its pending input). Severity error: a
@@ -1651,8 +1652,8 @@ pub static REGISTRY: &[FindingDef] = &[
               TLS. The probe sent STARTTLS and RSET in one packet and got the reply to RSET \
               inside the encrypted session. This is the plaintext command injection flaw of \
               CVE-2011-0411, found in Postfix before 2.8.0 and in many other servers' TLS \
-              code of the time (CERT VU#555316): the buffered input should be thrown away \
-              when TLS starts.",
+              code of the time (CERT VU#555316; in Postfix from 2.2 on): the buffered input \
+              should be thrown away when TLS starts.",
         breaks: "No delivery fails. Anyone on the path (an open Wi-Fi, a compromised router) \
                  can append plaintext commands to a client's STARTTLS and have them executed \
                  in the session the client then protects with TLS: for example a MAIL FROM \
@@ -1675,6 +1676,14 @@ pub static REGISTRY: &[FindingDef] = &[
                        CVE-2011-0411): if this is an Exim, something in front of it (a proxy \
                        or a filter that terminates SMTP) has the flaw. Check with `exim -bV` \
                        which binary answers, and look for a proxy on the path.",
+            },
+            Fix {
+                software: "qmail",
+                text: "qmail-smtpd has no STARTTLS of its own: it comes from the TLS patch it \
+                       was built with (netqmail-1.06-tls, the qmail-1.03 TLS patch), whose \
+                       releases before the 2011 fix carry this flaw. Rebuild qmail-smtpd with \
+                       the current release of that patch (or of the patch collection that \
+                       includes it) and restart it.",
             },
             Fix {
                 software: "Any server",
@@ -2153,6 +2162,7 @@ mod tests {
         "Client",
         "DNS zone",
         "Web server",
+        "qmail",
     ];
 
     fn is_kebab_case(code: &str) -> bool {

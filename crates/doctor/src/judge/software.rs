@@ -413,8 +413,7 @@ pub fn identify(obs: &EndpointObservation) -> Option<ServerSoftware> {
             evidence.push(h.evidence.clone());
         }
     }
-    // Two medium hints that agree (and nothing against them) make a high one only when the
-    // banner named it; otherwise the best rule's confidence stands.
+    // Agreeing hints add evidence, not confidence: only the banner makes a guess high.
     Some(ServerSoftware {
         name: name.to_string(),
         version: hints

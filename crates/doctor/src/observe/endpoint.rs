@@ -1,6 +1,6 @@
-//! One endpoint observed: the modern handshake, then (unless quick) the scan and the handshake
-//! without SNI under one connection cap, the battery's active probes the scan calls for, then the
-//! AIA fetches of a missing issuer.
+//! One endpoint observed: the modern handshake, then (unless quick) the scan, the handshake
+//! without SNI and the STARTTLS injection probe under one connection cap, the battery's active
+//! probes the scan calls for, then the AIA fetches of a missing issuer.
 
 use crate::model::observation::{EndpointObservation, Failure, FailureKind, Phase};
 use crate::model::options::CheckOptions;

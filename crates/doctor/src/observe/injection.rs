@@ -15,14 +15,26 @@ use wire::smtp::Reply;
 
 /// What is sent after EHLO, in one write: a command pipelined after STARTTLS.
 pub const INJECTED: &str = "STARTTLS\r\nRSET\r\n";
-/// How long plaintext replies to the pipelined command are waited for after the 220 (a server
-/// that answers RSET before the handshake does so at once).
-const PLAINTEXT_WAIT: Duration = Duration::from_millis(300);
-/// How long the probe waits inside TLS for a reply it did not ask for there (a vulnerable
-/// server answers the buffered RSET right after the handshake).
-const TLS_WAIT: Duration = Duration::from_millis(1000);
+/// How long plaintext replies to the pipelined command are waited for after the 220: twice the
+/// EHLO's round trip, within these bounds (a server that answers RSET before the handshake does
+/// so at once, right behind its 220).
+const PLAINTEXT_WAIT: (Duration, Duration) =
+    (Duration::from_millis(150), Duration::from_millis(500));
+/// How long the probe waits inside TLS for a reply it did not ask for there: twice the
+/// handshake's time, within these bounds (a vulnerable server answers the buffered RSET as soon
+/// as its side of the handshake is done, at most a round trip after ours).
+const TLS_WAIT: (Duration, Duration) = (Duration::from_millis(500), Duration::from_millis(1500));
 /// Replies read in plaintext after the STARTTLS reply, at most.
 const MAX_PLAINTEXT_REPLIES: usize = 4;
+
+/// Twice `measured` (milliseconds, when measured), within `bounds`, and never past `limit`.
+fn wait(measured: Option<f64>, bounds: (Duration, Duration), limit: Duration) -> Duration {
+    let twice = measured
+        .filter(|m| m.is_finite() && *m >= 0.0)
+        .map(|m| Duration::from_secs_f64((m * 2.0 / 1000.0).min(3600.0)))
+        .unwrap_or(bounds.1);
+    twice.clamp(bounds.0, bounds.1).min(limit)
+}
 
 fn ms(d: Duration) -> f64 {
     (d.as_secs_f64() * 1e6).round() / 1e3
@@ -109,8 +121,13 @@ async fn run(
         return Ok(());
     }
     // Replies to the pipelined command in plaintext, before the handshake.
+    let plaintext_wait = wait(
+        scratch.timings.ehlo_ms,
+        PLAINTEXT_WAIT,
+        opts.timeouts.command(),
+    );
     while inj.plaintext_replies.len() < MAX_PLAINTEXT_REPLIES {
-        match d.read_reply(Phase::Starttls, PLAINTEXT_WAIT).await {
+        match d.read_reply(Phase::Starttls, plaintext_wait).await {
             Ok(r) => inj.plaintext_replies.push(short(&r)),
             Err(_) => break,
         }
@@ -127,10 +144,14 @@ async fn run(
     inj.handshake_completed = true;
     // Inside TLS, before sending anything: any reply now answers the injected RSET.
     let mut d = Dialog::new(tls);
-    let wait = opts.timeouts.command().min(TLS_WAIT);
+    let tls_wait = wait(
+        scratch.timings.handshake_ms,
+        TLS_WAIT,
+        opts.timeouts.command(),
+    );
     let t = Instant::now();
     let mut seen: Vec<u8> = Vec::new();
-    match d.read_reply(Phase::AfterTls, wait).await {
+    match d.read_reply(Phase::AfterTls, tls_wait).await {
         Ok(r) => {
             for l in r.to_wire_lines() {
                 seen.extend_from_slice(l.as_bytes());
@@ -165,4 +186,29 @@ async fn run(
     inj.ehlo_after_tls = Some(ehlo.code);
     p.quit(&mut d).await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waits_follow_the_round_trip_within_bounds() {
+        let limit = Duration::from_secs(30);
+        assert_eq!(wait(Some(1.0), TLS_WAIT, limit), TLS_WAIT.0);
+        assert_eq!(
+            wait(Some(400.0), TLS_WAIT, limit),
+            Duration::from_millis(800)
+        );
+        assert_eq!(wait(Some(5000.0), TLS_WAIT, limit), TLS_WAIT.1);
+        assert_eq!(wait(None, TLS_WAIT, limit), TLS_WAIT.1);
+        assert_eq!(
+            wait(Some(f64::NAN), PLAINTEXT_WAIT, limit),
+            PLAINTEXT_WAIT.1
+        );
+        assert_eq!(
+            wait(Some(400.0), TLS_WAIT, Duration::from_millis(100)),
+            Duration::from_millis(100)
+        );
+    }
 }
