@@ -59,7 +59,10 @@ fn battery_scripted_shows_every_weakness() {
     assert!(drown.contains("same RSA key"), "{drown}");
     // Each probe applied once, and the heartbeat response was seen, not its leaked bytes.
     let p = &ep["probes"];
-    assert_eq!(p["connections"], 3, "{p}");
+    // Four: the three probes, and one TLS 1.2 handshake of the resumption probe, which fails
+    // (the tool's TLS library shares no suite with this server), so the check stays unknown.
+    assert_eq!(p["connections"], 4, "{p}");
+    assert_eq!(p["session_resumption"]["answer"], "unknown", "{p}");
     for probe in ["fallback_scsv", "heartbleed", "ccs_injection"] {
         assert_eq!(p[probe]["answer"], "accepted", "{probe}: {p}");
     }
@@ -67,7 +70,7 @@ fn battery_scripted_shows_every_weakness() {
     assert_eq!(p["fallback_scsv"]["version"], "TLSv1.1");
     let text = check_scenario("battery-scripted", &[]).stdout;
     assert!(
-        text.contains("Vulnerability checks (20, 3 probe connections)"),
+        text.contains("Vulnerability checks (20, 4 probe connections)"),
         "{text}"
     );
     assert!(text.contains("VULNERABLE heartbleed:"), "{text}");
@@ -123,11 +126,13 @@ fn rustls_marks_the_downgrade_instead() {
             ("ccs-injection", "ok"),
             ("compression", "ok"),
             ("robot", "not-applicable"),
+            // rustls keeps TLS 1.2 sessions by id: two handshakes, the second resumed.
+            ("session-resumption", "supported"),
         ],
         &r.stdout,
     );
     assert_eq!(ep["probes"]["fallback_scsv"]["downgrade_sentinel"], true);
-    assert_eq!(ep["probes"]["connections"], 1);
+    assert_eq!(ep["probes"]["connections"], 3);
     assert!(
         ep["findings"].as_array().is_some_and(Vec::is_empty),
         "{}",

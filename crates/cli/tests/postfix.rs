@@ -578,6 +578,8 @@ fn postfix_versions_and_suites() {
         ("encrypt-then-mac", "supported"),
         ("fallback-scsv", "supported"),
         ("session-tickets", "supported"),
+        // No session cache (smtpd_tls_session_cache_database unset): empty session ids, tickets.
+        ("session-resumption", "not-supported"),
         // Static RSA suites are accepted (AES256-GCM-SHA384, AES128-SHA): ROBOT is not measured.
         ("robot", "unknown"),
     ] {

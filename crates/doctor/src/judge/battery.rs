@@ -778,6 +778,14 @@ fn rc4(v: &View) -> Judged {
 }
 
 fn session_resumption(v: &View) -> Judged {
+    if let Some(p) = v.probe(|p| &p.session_resumption) {
+        let status = match p.answer {
+            ProbeAnswer::Accepted => CheckStatus::Supported,
+            ProbeAnswer::Refused => CheckStatus::NotSupported,
+            ProbeAnswer::Unknown => CheckStatus::Unknown,
+        };
+        return st(status, format!("{}: {}", p.version, p.detail));
+    }
     if v.nothing_known() {
         return not_measured();
     }

@@ -12,6 +12,10 @@
 //!   short application-data record after the first flight: bad_record_mac shows the server
 //!   switched keys (vulnerable), unexpected_message or a close that it refused.
 //!
+//! * session-resumption: when the scan's TLS 1.2 ServerHellos carry a session id, two TLS 1.2
+//!   handshakes by rustls, the second offering the first's session id (tickets not offered):
+//!   whether the second was resumed.
+//!
 //! Every probe stops at the first answer that decides it, under the handshake timeout.
 
 use crate::model::options::CheckOptions;
@@ -92,7 +96,104 @@ pub async fn probes(
         out.ccs_injection = Some(r);
         any = true;
     }
+    let session_ids = scan
+        .hello_features
+        .get(version_key(TLS12))
+        .is_some_and(|f| f.session_ids > 0);
+    if offered(TLS12) && session_ids {
+        out.session_resumption = Some(resumption(spec, opts, caps, &mut out).await);
+        any = true;
+    }
     any.then_some(out)
+}
+
+/// Two TLS 1.2 handshakes sharing a session cache that keeps session ids only.
+async fn resumption(
+    spec: &EndpointSpec,
+    opts: &CheckOptions,
+    caps: &Caps,
+    out: &mut BatteryProbes,
+) -> ProbeResult {
+    let mut config =
+        match rustls::ClientConfig::builder_with_provider(crate::observe::tls::provider())
+            .with_protocol_versions(&[&rustls::version::TLS12])
+        {
+            Ok(b) => b
+                .dangerous()
+                .with_custom_certificate_verifier(std::sync::Arc::new(
+                    crate::observe::tls::RecordingVerifier::new(),
+                ))
+                .with_no_client_auth(),
+            Err(e) => {
+                return result(
+                    TLS12,
+                    ProbeAnswer::Unknown,
+                    format!("could not set up the TLS client: {e}"),
+                );
+            }
+        };
+    config.enable_sni = spec.sni.is_some();
+    config.resumption = rustls::client::Resumption::in_memory_sessions(4)
+        .tls12_resumption(rustls::client::Tls12Resumption::SessionIdOnly);
+    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
+    let name = crate::observe::tls::server_name(spec.sni.as_deref(), spec.address.ip());
+    let mut kinds = Vec::new();
+    for round in 0..2 {
+        let r = run(spec, opts, caps, out, |tcp, leftover| {
+            let connector = connector.clone();
+            let name = name.clone();
+            async move {
+                let stream = crate::observe::stream::Replay::new(tcp, leftover);
+                match tokio::time::timeout(
+                    opts.timeouts.handshake(),
+                    connector.connect(name, stream),
+                )
+                .await
+                {
+                    Ok(Ok(tls)) => {
+                        let kind = tls.get_ref().1.handshake_kind();
+                        let resumed = kind == Some(rustls::HandshakeKind::Resumed);
+                        result(
+                            TLS12,
+                            if resumed {
+                                ProbeAnswer::Accepted
+                            } else {
+                                ProbeAnswer::Refused
+                            },
+                            if resumed { "resumed" } else { "full" },
+                        )
+                    }
+                    Ok(Err(e)) => result(
+                        TLS12,
+                        ProbeAnswer::Unknown,
+                        format!("TLS 1.2 handshake {} failed: {e}", round + 1),
+                    ),
+                    Err(_) => result(
+                        TLS12,
+                        ProbeAnswer::Unknown,
+                        format!("TLS 1.2 handshake {} timed out", round + 1),
+                    ),
+                }
+            }
+        })
+        .await;
+        if r.answer == ProbeAnswer::Unknown {
+            return r;
+        }
+        kinds.push(r.answer);
+    }
+    match kinds.as_slice() {
+        [_, ProbeAnswer::Accepted] => result(
+            TLS12,
+            ProbeAnswer::Accepted,
+            "a second TLS 1.2 handshake offering the first's session id was resumed",
+        ),
+        _ => result(
+            TLS12,
+            ProbeAnswer::Refused,
+            "a second TLS 1.2 handshake offering the first's session id got a full handshake",
+        ),
+    }
 }
 
 /// One probe connection under the cap: SMTP up to STARTTLS, then `probe`.
@@ -273,10 +374,10 @@ async fn fallback(
                     v,
                     ProbeAnswer::Accepted,
                     format!(
-                        "a hello for this lower version with TLS_FALLBACK_SCSV got a ServerHello                          ({}){}",
+                        "a hello for this lower version with TLS_FALLBACK_SCSV got a ServerHello ({}){}",
                         wire::tls::cipher_suite_display(hello.cipher_suite),
                         if sentinel {
-                            ", whose random carries the RFC 8446 downgrade sentinel that TLS 1.3                              clients check"
+                            ", whose random carries the RFC 8446 downgrade sentinel that TLS 1.3 clients check"
                         } else {
                             ""
                         }
