@@ -62,6 +62,7 @@ pub fn checks(obs: &EndpointObservation) -> Checks {
 const FINDING_OF: &[(&str, &str, bool)] = &[
     ("heartbleed", "heartbleed", true),
     ("ccs-injection", "ccs-injection", true),
+    ("robot", "robot", true),
     ("compression", "tls-compression", true),
     ("secure-renegotiation", "no-secure-renegotiation", true),
     ("fallback-scsv", "no-fallback-scsv", true),
@@ -323,6 +324,9 @@ fn ccs_injection(v: &View) -> Judged {
 }
 
 fn robot(v: &View) -> Judged {
+    if let Some(p) = v.probe(|p| &p.robot) {
+        return weakness_from(p);
+    }
     if v.nothing_known() {
         return not_measured();
     }
@@ -341,7 +345,7 @@ fn robot(v: &View) -> Judged {
         CheckStatus::Unknown,
         format!(
             "not measured: the server accepts RSA key exchange ({} in {}), but the \
-             ClientKeyExchange oracle probe is not implemented yet",
+             ClientKeyExchange oracle probe was not run (it needs TLS 1.0 or later)",
             suite_names(&rsa),
             versions_of(&rsa)
         ),
