@@ -2,8 +2,9 @@
 # The vulnerability battery (issue 13) beside testssl.sh -U and sslyze's vulnerability plugins, on
 # the lab's servers whose truth is known by construction: battery-scripted (every weakness it is
 # scripted with), sslv3-scripted, tls10-tls12-cbc (OpenSSL, TLS 1.0 to 1.2, CBC only) and good
-# (rustls, TLS 1.2 and 1.3). Writes bench/out/battery/*.json and the Markdown table
-# bench/out/battery/table.md, which docs/benchmarks.md quotes.
+# (rustls, TLS 1.2 and 1.3). Writes bench/out/battery/*.json and appends (or replaces) the
+# section "Vulnerability battery" at the end of docs/benchmarks.md (run it after bench/run.sh,
+# which rewrites that file).
 #
 #   bash bench/battery.sh             # the debug build in target/ (cargo build first)
 #   DOCTOR=path/to/smtp-tls-doctor bash bench/battery.sh
@@ -63,5 +64,5 @@ for s in "${SCENARIOS[@]}"; do
   timed "$s.sslyze" "$p" -- sslyze --starttls smtp --heartbleed --openssl_ccs --robot --reneg \
     --compression --fallback --json_out "$OUT/$s.sslyze.json" "127.0.0.1:$p"
 done
-python3 "$ROOT/bench/battery_table.py" "$OUT" >"$OUT/table.md"
+python3 "$ROOT/bench/battery_table.py" "$OUT" --doc "$ROOT/docs/benchmarks.md" >"$OUT/table.md"
 cat "$OUT/table.md"
