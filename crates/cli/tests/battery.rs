@@ -18,13 +18,9 @@ fn assert_checks(ep: &serde_json::Value, want: &[(&str, &str)], out: &str) {
             "{id}: {}\n{out}",
             ep["checks"][id]
         );
-        assert!(
-            !ep["checks"][id]["evidence"]
-                .as_str()
-                .unwrap_or_default()
-                .is_empty(),
-            "{id}: evidence"
-        );
+        let evidence = ep["checks"][id]["evidence"].as_str().unwrap_or_default();
+        assert!(!evidence.is_empty(), "{id}: evidence");
+        assert!(!evidence.contains("  "), "{id}: {evidence:?}");
     }
 }
 
@@ -49,7 +45,8 @@ fn battery_scripted_shows_every_weakness() {
             ("beast", "ok"),
             ("poodle", "ok"),
             ("session-tickets", "supported"),
-            ("robot", "unknown"),
+            // The scripted server answers every ClientKeyExchange alike (unexpected_message).
+            ("robot", "ok"),
         ],
         &r.stdout,
     );
@@ -59,7 +56,16 @@ fn battery_scripted_shows_every_weakness() {
     assert!(drown.contains("same RSA key"), "{drown}");
     // Each probe applied once, and the heartbeat response was seen, not its leaked bytes.
     let p = &ep["probes"];
-    assert_eq!(p["connections"], 3, "{p}");
+    // Nine: the three probes, ROBOT's five variants, and one TLS 1.2 handshake of the
+    // resumption probe, which fails (the tool's TLS library shares no suite with this server),
+    // so that check stays unknown.
+    assert_eq!(p["connections"], 9, "{p}");
+    assert_eq!(p["robot"]["answer"], "refused", "{p}");
+    assert_eq!(p["session_resumption"]["answer"], "unknown", "{p}");
+    for probe in ["fallback_scsv", "heartbleed", "ccs_injection", "robot"] {
+        let detail = p[probe]["detail"].as_str().unwrap_or_default();
+        assert!(!detail.contains("  "), "{probe}: {detail:?}");
+    }
     for probe in ["fallback_scsv", "heartbleed", "ccs_injection"] {
         assert_eq!(p[probe]["answer"], "accepted", "{probe}: {p}");
     }
@@ -67,7 +73,7 @@ fn battery_scripted_shows_every_weakness() {
     assert_eq!(p["fallback_scsv"]["version"], "TLSv1.1");
     let text = check_scenario("battery-scripted", &[]).stdout;
     assert!(
-        text.contains("Vulnerability checks (20, 3 probe connections)"),
+        text.contains("Vulnerability checks (20, 9 probe connections)"),
         "{text}"
     );
     assert!(text.contains("VULNERABLE heartbleed:"), "{text}");
@@ -85,7 +91,8 @@ fn sslv3_scripted_has_no_secure_renegotiation_and_is_poodle() {
             // SSL 3.0 only: probed (an early CCS closes the scripted server), refused.
             ("ccs-injection", "ok"),
             ("fallback-scsv", "not-applicable"),
-            ("beast", "ok"),
+            // SSLv3 CBC: BEAST applies too, its finding is protocol-sslv3's (POODLE).
+            ("beast", "vulnerable"),
         ],
         &r.stdout,
     );
@@ -107,6 +114,8 @@ fn openssl_tls10_to_12_honours_the_fallback_scsv() {
             ("heartbleed", "ok"),
             ("ccs-injection", "ok"),
             ("compression", "ok"),
+            // OpenSSL 3 answers valid and malformed PKCS#1 blocks alike.
+            ("robot", "ok"),
         ],
         &r.stdout,
     );
@@ -123,11 +132,13 @@ fn rustls_marks_the_downgrade_instead() {
             ("ccs-injection", "ok"),
             ("compression", "ok"),
             ("robot", "not-applicable"),
+            // rustls keeps TLS 1.2 sessions by id: two handshakes, the second resumed.
+            ("session-resumption", "supported"),
         ],
         &r.stdout,
     );
     assert_eq!(ep["probes"]["fallback_scsv"]["downgrade_sentinel"], true);
-    assert_eq!(ep["probes"]["connections"], 1);
+    assert_eq!(ep["probes"]["connections"], 3);
     assert!(
         ep["findings"].as_array().is_some_and(Vec::is_empty),
         "{}",

@@ -316,3 +316,24 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// The battery's reply reader: no panic on any bytes, at most 8 bytes kept, the same
+    /// decision whatever the chunking.
+    #[test]
+    fn probe_reply_reader_is_bounded_and_chunking_blind(
+        bytes in proptest::collection::vec(any::<u8>(), 0..64),
+        split in 0usize..64,
+    ) {
+        use wire::tls::probe::ReplyReader;
+        let mut whole = ReplyReader::new();
+        let a = whole.feed(&bytes);
+        prop_assert!(whole.seen() <= 8);
+        let (x, y) = bytes.split_at(split.min(bytes.len()));
+        let mut parts = ReplyReader::new();
+        let b = parts.feed(x).or_else(|| parts.feed(y));
+        prop_assert_eq!(a, b);
+    }
+}

@@ -62,6 +62,7 @@ pub fn checks(obs: &EndpointObservation) -> Checks {
 const FINDING_OF: &[(&str, &str, bool)] = &[
     ("heartbleed", "heartbleed", true),
     ("ccs-injection", "ccs-injection", true),
+    ("robot", "robot", true),
     ("compression", "tls-compression", true),
     ("secure-renegotiation", "no-secure-renegotiation", true),
     ("fallback-scsv", "no-fallback-scsv", true),
@@ -109,6 +110,10 @@ pub fn battery_findings(checks: &Checks, obs: &EndpointObservation) -> Vec<Findi
     let mut out = Vec::new();
     for (id, r) in checks {
         if id == "fallback-scsv" && sentinel {
+            continue;
+        }
+        // BEAST through SSLv3 alone is reported as protocol-sslv3 (POODLE).
+        if id == "beast" && r.evidence.contains("finding protocol-sslv3") {
             continue;
         }
         if let Some((code, true)) = finding_for(id, r) {
@@ -323,6 +328,9 @@ fn ccs_injection(v: &View) -> Judged {
 }
 
 fn robot(v: &View) -> Judged {
+    if let Some(p) = v.probe(|p| &p.robot) {
+        return weakness_from(p);
+    }
     if v.nothing_known() {
         return not_measured();
     }
@@ -341,7 +349,7 @@ fn robot(v: &View) -> Judged {
         CheckStatus::Unknown,
         format!(
             "not measured: the server accepts RSA key exchange ({} in {}), but the \
-             ClientKeyExchange oracle probe is not implemented yet",
+             ClientKeyExchange oracle probe was not run (it needs TLS 1.0 or later)",
             suite_names(&rsa),
             versions_of(&rsa)
         ),
@@ -694,24 +702,33 @@ fn beast(v: &View) -> Judged {
     if v.nothing_known() {
         return not_measured();
     }
-    // SSLv3's CBC suites are POODLE's (protocol-sslv3), a worse and simpler attack.
-    let cbc = cbc_in(v, "TLSv1.0");
-    if cbc.is_empty() {
+    let tls10 = cbc_in(v, "TLSv1.0");
+    let ssl3 = cbc_in(v, "SSLv3");
+    if tls10.is_empty() && ssl3.is_empty() {
         return st(
             CheckStatus::Ok,
-            if v.offered("TLSv1.0") {
-                "the server accepts TLS 1.0, but no CBC suite with it"
+            if v.offered("TLSv1.0") || v.offered("SSLv3") {
+                "the server accepts TLS 1.0 or SSLv3, but no CBC suite with it"
             } else {
-                "the server refuses TLS 1.0"
+                "the server refuses TLS 1.0 and SSLv3"
             },
         );
     }
-    let list: Vec<(&str, &SuiteEntry)> = cbc.iter().map(|(k, s)| (*k, s)).collect();
+    let mut all = tls10.clone();
+    all.extend(ssl3.iter().cloned());
+    let list: Vec<(&str, &SuiteEntry)> = all.iter().map(|(k, s)| (*k, s)).collect();
+    // SSLv3 alone is POODLE's, a worse attack: its finding is protocol-sslv3's.
+    let finding = if tls10.is_empty() {
+        "finding protocol-sslv3"
+    } else {
+        "finding cbc-tls10"
+    };
     st(
         CheckStatus::Vulnerable,
         format!(
-            "the server accepts CBC suites in TLS 1.0 ({}); BEAST needs chosen plaintext from a \
-             browser-like client, which mail relaying does not give an attacker",
+            "the server accepts CBC suites in {} ({}; {finding}); BEAST needs chosen plaintext \
+             from a browser-like client, which mail relaying does not give an attacker",
+            versions_of(&list),
             suite_names(&list)
         ),
     )
@@ -778,6 +795,14 @@ fn rc4(v: &View) -> Judged {
 }
 
 fn session_resumption(v: &View) -> Judged {
+    if let Some(p) = v.probe(|p| &p.session_resumption) {
+        let status = match p.answer {
+            ProbeAnswer::Accepted => CheckStatus::Supported,
+            ProbeAnswer::Refused => CheckStatus::NotSupported,
+            ProbeAnswer::Unknown => CheckStatus::Unknown,
+        };
+        return st(status, format!("{}: {}", p.version, p.detail));
+    }
     if v.nothing_known() {
         return not_measured();
     }

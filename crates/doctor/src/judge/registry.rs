@@ -910,6 +910,42 @@ pub static REGISTRY: &[FindingDef] = &[
             },
         ],
     },
+    // ROBOT (Böck, Somorovsky and Young, "Return Of Bleichenbacher's Oracle Threat", USENIX
+    // Security 2018; CVE-2017-13099 and others per vendor); RFC 5246 section 7.4.7.1 (the
+    // countermeasure: treat a bad block like a good one with a random premaster secret).
+    FindingDef {
+        code: "robot",
+        severity: Severity::Error,
+        title: "The server is an RSA decryption oracle (ROBOT)",
+        why: "The server answered a valid PKCS#1 v1.5 block and malformed ones in the \
+              ClientKeyExchange differently (another alert, a close, or silence). That difference \
+              is Bleichenbacher's oracle: with enough connections an attacker can decrypt a \
+              recorded session that used RSA key exchange, or sign with the server's key. It \
+              affects RSA key-exchange suites only (TLS_RSA_WITH_..., AES128-SHA and the like), \
+              and is usually a TLS library or appliance bug (F5, Citrix, Cisco ACE and others \
+              in 2017).",
+        breaks: "Nothing fails. The exposure is every session that used an RSA key-exchange \
+                 suite, and the certificate's key itself.",
+        fixes: &[
+            Fix {
+                software: "Postfix",
+                text: "Leave RSA key exchange out where you can:\n\
+                       smtpd_tls_exclude_ciphers = kRSA\n\
+                       (very old senders then use plaintext), and update OpenSSL. Then \
+                       `postfix reload`.",
+            },
+            Fix {
+                software: "Exim",
+                text: "tls_require_ciphers = DEFAULT:!kRSA\n\
+                       (OpenSSL) or NORMAL:-RSA (GnuTLS), and update the TLS library.",
+            },
+            Fix {
+                software: "Any server",
+                text: "Update the appliance or TLS terminator (the vendors' ROBOT advisories \
+                       of 2017 and 2018 name the fixed firmware), or turn off RSA key exchange.",
+            },
+        ],
+    },
     // RFC 5746 (renegotiation_info) and CVE-2009-3555 (Ray and Dispensa, renegotiation
     // prefix injection); OpenSSL 0.9.8m and later support RFC 5746; RFC 7457 section 2.4.
     FindingDef {

@@ -226,6 +226,15 @@ pub struct BatteryProbes {
     /// An early ChangeCipherSpec, then an application-data record, after the first flight.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ccs_injection: Option<ProbeResult>,
+    /// ROBOT: five ClientKeyExchange messages (a valid PKCS#1 v1.5 block and four malformed
+    /// ones, encrypted with the server's RSA key), each followed by ChangeCipherSpec and a
+    /// Finished the server cannot decrypt: `accepted` when the answers differ (an oracle).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub robot: Option<ProbeResult>,
+    /// Two TLS 1.2 handshakes by the tool's TLS library, the second offering the first's session
+    /// id (no ticket): `accepted` when it was resumed, `refused` when it was a full handshake.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_resumption: Option<ProbeResult>,
     /// TCP connections the probes made.
     pub connections: u32,
 }

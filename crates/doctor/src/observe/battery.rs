@@ -12,6 +12,10 @@
 //!   short application-data record after the first flight: bad_record_mac shows the server
 //!   switched keys (vulnerable), unexpected_message or a close that it refused.
 //!
+//! * session-resumption: when the scan's TLS 1.2 ServerHellos carry a session id, two TLS 1.2
+//!   handshakes by rustls, the second offering the first's session id (tickets not offered):
+//!   whether the second was resumed.
+//!
 //! Every probe stops at the first answer that decides it, under the handshake timeout.
 
 use crate::model::options::CheckOptions;
@@ -92,7 +96,344 @@ pub async fn probes(
         out.ccs_injection = Some(r);
         any = true;
     }
+    // ROBOT: the highest version at or below TLS 1.2 (TLS 1.0 at least: SSLv3 encodes the
+    // ClientKeyExchange differently) with RSA key-exchange suites.
+    let rsa_suites = |v: u16| -> Vec<u16> {
+        scan.versions
+            .get(version_key(v))
+            .filter(|r| r.status == VersionStatus::Offered)
+            .map(|r| {
+                r.suites
+                    .iter()
+                    .filter(|s| s.kx == "rsa")
+                    .filter_map(|s| u16::from_str_radix(s.id.trim_start_matches("0x"), 16).ok())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    if let Some((v, suites)) = [TLS12, TLS11, TLS10]
+        .into_iter()
+        .map(|v| (v, rsa_suites(v)))
+        .find(|(_, s)| !s.is_empty())
+    {
+        out.robot = Some(robot(spec, opts, caps, &mut out, v, suites).await);
+        any = true;
+    }
+    let session_ids = scan
+        .hello_features
+        .get(version_key(TLS12))
+        .is_some_and(|f| f.session_ids > 0);
+    if offered(TLS12) && session_ids {
+        out.session_resumption = Some(resumption(spec, opts, caps, &mut out).await);
+        any = true;
+    }
     any.then_some(out)
+}
+
+/// The ClientKeyExchange variants of ROBOT (Böck, Somorovsky and Young, 2017; the set sslyze
+/// and testssl.sh send): a valid PKCS#1 v1.5 block, then one with wrong first bytes, one whose
+/// 0x00 separator is missing, one with the separator in the middle of the padding, and one with
+/// a wrong version in the premaster secret.
+#[derive(Clone, Copy, Debug)]
+enum Robot {
+    Valid,
+    WrongHeader,
+    NoSeparator,
+    EarlySeparator,
+    WrongVersion,
+}
+
+const ROBOT_VARIANTS: [Robot; 5] = [
+    Robot::Valid,
+    Robot::WrongHeader,
+    Robot::NoSeparator,
+    Robot::EarlySeparator,
+    Robot::WrongVersion,
+];
+
+/// The PKCS#1 v1.5 encryption block of `k` bytes for `variant` (RFC 8017 section 7.2.1: 0x00
+/// 0x02, at least 8 nonzero padding bytes, 0x00, the 48-byte premaster secret whose first two
+/// bytes are the client's version, RFC 5246 section 7.4.7.1).
+fn robot_block(variant: Robot, k: usize, version: u16) -> Option<Vec<u8>> {
+    let pad_len = k.checked_sub(3 + 48)?;
+    if pad_len < 8 {
+        return None;
+    }
+    let mut random = vec![0u8; pad_len + 48];
+    let rng = ring::rand::SystemRandom::new();
+    ring::rand::SecureRandom::fill(&rng, &mut random).ok()?;
+    let (pad, pms) = random.split_at_mut(pad_len);
+    for b in pad.iter_mut() {
+        if *b == 0 {
+            *b = 0x55;
+        }
+    }
+    let [hi, lo] = match variant {
+        Robot::WrongVersion => [0x02, 0x02],
+        _ => version.to_be_bytes(),
+    };
+    if let [a, b, ..] = pms {
+        *a = hi;
+        *b = lo;
+    }
+    let mut block = match variant {
+        Robot::WrongHeader => vec![0x41, 0x17],
+        _ => vec![0x00, 0x02],
+    };
+    block.extend_from_slice(pad);
+    block.push(match variant {
+        Robot::NoSeparator => 0x11,
+        _ => 0x00,
+    });
+    block.extend_from_slice(pms);
+    if let Robot::EarlySeparator = variant
+        && let Some(b) = block.get_mut(10)
+    {
+        *b = 0x00;
+    }
+    Some(block)
+}
+
+/// `block` encrypted with the RSA key (modulus, exponent) as a big-endian integer of the
+/// modulus's size: raw RSA, m^e mod n.
+fn rsa_encrypt(block: &[u8], modulus: &[u8], exponent: &[u8]) -> Option<Vec<u8>> {
+    use num_bigint::BigUint;
+    let n = BigUint::from_bytes_be(modulus);
+    let e = BigUint::from_bytes_be(exponent);
+    let m = BigUint::from_bytes_be(block);
+    if n.bits() < 512 || m >= n {
+        return None;
+    }
+    let c = m.modpow(&e, &n).to_bytes_be();
+    let k = block.len();
+    let mut out = vec![0u8; k.checked_sub(c.len())?];
+    out.extend_from_slice(&c);
+    Some(out)
+}
+
+/// The RSA public key of a DER certificate: the modulus without leading zeros, and the exponent.
+fn rsa_key(der: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
+    let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
+    match cert.public_key().parsed().ok()? {
+        x509_parser::public_key::PublicKey::RSA(rsa) => {
+            let n: Vec<u8> = rsa
+                .modulus
+                .iter()
+                .copied()
+                .skip_while(|b| *b == 0)
+                .collect();
+            Some((n, rsa.exponent.to_vec()))
+        }
+        _ => None,
+    }
+}
+
+/// One ROBOT variant on one connection: the handshake up to ServerHelloDone, then
+/// ClientKeyExchange, ChangeCipherSpec and a Finished record of random bytes; the answer in
+/// words (the first record's kind, a close or silence).
+async fn robot_once(
+    mut tcp: TcpStream,
+    leftover: Vec<u8>,
+    spec: &EndpointSpec,
+    opts: &CheckOptions,
+    v: u16,
+    suites: &[u16],
+    variant: Robot,
+) -> Result<String, String> {
+    let h = crate::observe::scan::legacy_hello(spec.sni.clone(), v, suites.to_vec());
+    let leaf = match flight(&mut tcp, leftover, &h, opts).await {
+        Ok(FlightOutcome::Hello {
+            hello,
+            certificates,
+            complete: true,
+            ..
+        }) if hello.selected_version == v => certificates.into_iter().next(),
+        other => {
+            return Err(format!(
+                "no complete flight: {:?}",
+                other.map(|o| short(&o))
+            ));
+        }
+    };
+    let (n, e) = leaf
+        .as_deref()
+        .and_then(rsa_key)
+        .ok_or_else(|| "the server's certificate has no RSA key".to_string())?;
+    let block = robot_block(variant, n.len(), v).ok_or("the RSA key is too small")?;
+    let c = rsa_encrypt(&block, &n, &e).ok_or("the RSA key is unusable")?;
+    // ClientKeyExchange: EncryptedPreMasterSecret with its 2-byte length (TLS, RFC 5246).
+    let body_len = c.len() + 2;
+    let mut msg = vec![16u8];
+    msg.extend_from_slice(&u32::try_from(body_len).unwrap_or(0).to_be_bytes()[1..]);
+    msg.extend_from_slice(&u16::try_from(c.len()).unwrap_or(0).to_be_bytes());
+    msg.extend_from_slice(&c);
+    let [hi, lo] = v.to_be_bytes();
+    let mut records = vec![22u8, hi, lo];
+    records.extend_from_slice(&u16::try_from(msg.len()).unwrap_or(0).to_be_bytes());
+    records.extend_from_slice(&msg);
+    records.extend(wire::tls::probe::change_cipher_spec(v));
+    // A Finished the server cannot decrypt: 40 random bytes in a handshake record.
+    let mut finished = [0u8; 40];
+    let _ = ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut finished);
+    records.extend_from_slice(&[22u8, hi, lo, 0, 40]);
+    records.extend_from_slice(&finished);
+    Ok(match after(&mut tcp, &records, opts).await? {
+        After::Reply(ProbeReply::Alert { description, .. }) => {
+            format!("the alert {}", alert_name(description))
+        }
+        After::Reply(ProbeReply::Record { content_type, .. }) => {
+            format!("{} record", wire::tls::content_type_name(content_type))
+        }
+        After::Reply(r) => format!("{r:?}"),
+        After::Closed => "a close".into(),
+        After::Silent => "silence".into(),
+    })
+}
+
+/// ROBOT: the five variants, one connection each; different answers are an oracle.
+async fn robot(
+    spec: &EndpointSpec,
+    opts: &CheckOptions,
+    caps: &Caps,
+    out: &mut BatteryProbes,
+    v: u16,
+    suites: Vec<u16>,
+) -> ProbeResult {
+    let mut answers: Vec<(Robot, String)> = Vec::new();
+    for variant in ROBOT_VARIANTS {
+        let r = run(spec, opts, caps, out, |tcp, left| {
+            let suites = suites.clone();
+            async move {
+                match robot_once(tcp, left, spec, opts, v, &suites, variant).await {
+                    Ok(a) => result(v, ProbeAnswer::Refused, a),
+                    Err(e) => result(v, ProbeAnswer::Unknown, e),
+                }
+            }
+        })
+        .await;
+        if r.answer == ProbeAnswer::Unknown {
+            return result(
+                v,
+                ProbeAnswer::Unknown,
+                format!(
+                    "the {variant:?} ClientKeyExchange could not be sent: {}",
+                    r.detail
+                ),
+            );
+        }
+        answers.push((variant, r.detail));
+    }
+    let first = answers.first().map(|(_, a)| a.clone()).unwrap_or_default();
+    if answers.iter().all(|(_, a)| *a == first) {
+        return result(
+            v,
+            ProbeAnswer::Refused,
+            format!(
+                "five ClientKeyExchange messages (a valid PKCS#1 block and four malformed ones) all got {first}: no padding oracle"
+            ),
+        );
+    }
+    let list: Vec<String> = answers
+        .iter()
+        .map(|(variant, a)| format!("{variant:?}: {a}"))
+        .collect();
+    result(
+        v,
+        ProbeAnswer::Accepted,
+        format!(
+            "the server answers valid and malformed PKCS#1 blocks differently ({}): an RSA decryption oracle",
+            list.join("; ")
+        ),
+    )
+}
+
+/// Two TLS 1.2 handshakes sharing a session cache that keeps session ids only.
+async fn resumption(
+    spec: &EndpointSpec,
+    opts: &CheckOptions,
+    caps: &Caps,
+    out: &mut BatteryProbes,
+) -> ProbeResult {
+    let mut config =
+        match rustls::ClientConfig::builder_with_provider(crate::observe::tls::provider())
+            .with_protocol_versions(&[&rustls::version::TLS12])
+        {
+            Ok(b) => b
+                .dangerous()
+                .with_custom_certificate_verifier(std::sync::Arc::new(
+                    crate::observe::tls::RecordingVerifier::new(),
+                ))
+                .with_no_client_auth(),
+            Err(e) => {
+                return result(
+                    TLS12,
+                    ProbeAnswer::Unknown,
+                    format!("could not set up the TLS client: {e}"),
+                );
+            }
+        };
+    config.enable_sni = spec.sni.is_some();
+    config.resumption = rustls::client::Resumption::in_memory_sessions(4)
+        .tls12_resumption(rustls::client::Tls12Resumption::SessionIdOnly);
+    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
+    let name = crate::observe::tls::server_name(spec.sni.as_deref(), spec.address.ip());
+    let mut kinds = Vec::new();
+    for round in 0..2 {
+        let r = run(spec, opts, caps, out, |tcp, leftover| {
+            let connector = connector.clone();
+            let name = name.clone();
+            async move {
+                let stream = crate::observe::stream::Replay::new(tcp, leftover);
+                match tokio::time::timeout(
+                    opts.timeouts.handshake(),
+                    connector.connect(name, stream),
+                )
+                .await
+                {
+                    Ok(Ok(tls)) => {
+                        let kind = tls.get_ref().1.handshake_kind();
+                        let resumed = kind == Some(rustls::HandshakeKind::Resumed);
+                        result(
+                            TLS12,
+                            if resumed {
+                                ProbeAnswer::Accepted
+                            } else {
+                                ProbeAnswer::Refused
+                            },
+                            if resumed { "resumed" } else { "full" },
+                        )
+                    }
+                    Ok(Err(e)) => result(
+                        TLS12,
+                        ProbeAnswer::Unknown,
+                        format!("TLS 1.2 handshake {} failed: {e}", round + 1),
+                    ),
+                    Err(_) => result(
+                        TLS12,
+                        ProbeAnswer::Unknown,
+                        format!("TLS 1.2 handshake {} timed out", round + 1),
+                    ),
+                }
+            }
+        })
+        .await;
+        if r.answer == ProbeAnswer::Unknown {
+            return r;
+        }
+        kinds.push(r.answer);
+    }
+    match kinds.as_slice() {
+        [_, ProbeAnswer::Accepted] => result(
+            TLS12,
+            ProbeAnswer::Accepted,
+            "a second TLS 1.2 handshake offering the first's session id was resumed",
+        ),
+        _ => result(
+            TLS12,
+            ProbeAnswer::Refused,
+            "a second TLS 1.2 handshake offering the first's session id got a full handshake",
+        ),
+    }
 }
 
 /// One probe connection under the cap: SMTP up to STARTTLS, then `probe`.
@@ -273,10 +614,10 @@ async fn fallback(
                     v,
                     ProbeAnswer::Accepted,
                     format!(
-                        "a hello for this lower version with TLS_FALLBACK_SCSV got a ServerHello                          ({}){}",
+                        "a hello for this lower version with TLS_FALLBACK_SCSV got a ServerHello ({}){}",
                         wire::tls::cipher_suite_display(hello.cipher_suite),
                         if sentinel {
-                            ", whose random carries the RFC 8446 downgrade sentinel that TLS 1.3                              clients check"
+                            ", whose random carries the RFC 8446 downgrade sentinel that TLS 1.3 clients check"
                         } else {
                             ""
                         }
@@ -447,5 +788,55 @@ async fn ccs_injection(
             format!("an early ChangeCipherSpec got {r:?}"),
         ),
         Err(e) => result(v, ProbeAnswer::Unknown, e),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn robot_blocks_are_malformed_as_named() {
+        let k = 256;
+        let valid = robot_block(Robot::Valid, k, 0x0303).unwrap();
+        assert_eq!(valid.len(), k);
+        assert_eq!(&valid[..2], &[0, 2]);
+        assert!(valid[2..k - 49].iter().all(|&b| b != 0));
+        assert_eq!(valid[k - 49], 0);
+        assert_eq!(&valid[k - 48..k - 46], &[3, 3]);
+        assert_eq!(
+            &robot_block(Robot::WrongHeader, k, 0x0303).unwrap()[..2],
+            &[0x41, 0x17]
+        );
+        assert_ne!(
+            robot_block(Robot::NoSeparator, k, 0x0303).unwrap()[k - 49],
+            0
+        );
+        assert_eq!(
+            robot_block(Robot::EarlySeparator, k, 0x0303).unwrap()[10],
+            0
+        );
+        let wrong = robot_block(Robot::WrongVersion, k, 0x0303).unwrap();
+        assert_eq!(&wrong[k - 48..k - 46], &[2, 2]);
+        assert!(
+            robot_block(Robot::Valid, 58, 0x0303).is_none(),
+            "too small for 8 padding bytes"
+        );
+    }
+
+    #[test]
+    fn raw_rsa_is_m_to_the_e_mod_n() {
+        // n = 2^521 - 1 (a Mersenne prime: no real key, but m^e mod n is checkable), e = 3.
+        let mut n = vec![0x01];
+        n.extend(std::iter::repeat_n(0xff, 65));
+        let mut m = vec![0u8; 66];
+        m[65] = 2;
+        let c = rsa_encrypt(&m, &n, &[3]).unwrap();
+        assert_eq!(c.len(), 66);
+        assert_eq!(c[65], 8);
+        assert!(c[..65].iter().all(|&b| b == 0));
+        // A block not below the modulus is refused.
+        assert!(rsa_encrypt(&n, &n, &[3]).is_none());
     }
 }
