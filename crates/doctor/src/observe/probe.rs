@@ -205,6 +205,15 @@ impl Probe<'_> {
     }
 
     async fn connect(&mut self, spec: &EndpointSpec) -> Result<TcpStream, Failure> {
+        if let Some(why) = connect_refusal(&self.opts.connect_policy, &spec.name, spec.address.ip())
+        {
+            self.note(format!("not connecting to {}: {why}", spec.address));
+            return Err(Failure {
+                phase: Phase::Connect,
+                kind: FailureKind::Policy,
+                message: format!("refused by the connect policy: {why}; no connection was made"),
+            });
+        }
         self.note(format!(
             "connecting to {} ({})",
             spec.address,
@@ -570,6 +579,35 @@ pub(crate) async fn open_for_tls(
 
 fn verb(cmd: &str) -> &str {
     cmd.split(' ').next().unwrap_or(cmd)
+}
+
+/// Why the connect policy refuses `name` at `ip`, in words, or None when it may be reached.
+pub fn connect_refusal(
+    policy: &crate::model::options::ConnectPolicy,
+    name: &str,
+    ip: std::net::IpAddr,
+) -> Option<String> {
+    if !policy.allow_private
+        && let Some(what) = crate::observe::http::internal_address(
+            ip,
+            crate::model::options::FetchPolicy {
+                allow_private: false,
+            },
+        )
+    {
+        return Some(format!(
+            "{ip} ({name}) is {what}, which this check may not reach"
+        ));
+    }
+    if let Some(list) = &policy.allow
+        && !list.admits_name(name)
+        && !list.admits_address(ip)
+    {
+        return Some(format!(
+            "{name} ({ip}) is not on the list of targets this check may reach"
+        ));
+    }
+    None
 }
 
 fn connect_failure(e: &io::Error) -> Failure {
