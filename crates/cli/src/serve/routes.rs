@@ -331,6 +331,15 @@ async fn route(state: &Arc<State>, peer: SocketAddr, req: Request<Incoming>) -> 
             let modules: Vec<String> = state.config.modules.keys().cloned().collect();
             html(200, page::form(&modules, &state.version))
         }
+        // No icon: an empty answer, so that a browser logs no failed request.
+        ("/favicon.ico", &Method::GET) => {
+            let mut r = respond(204, "image/x-icon", Bytes::new());
+            r.headers_mut().insert(
+                hyper::header::CACHE_CONTROL,
+                hyper::header::HeaderValue::from_static("public, max-age=86400"),
+            );
+            r
+        }
         ("/assets/app.js", &Method::GET) => {
             let mut r = respond(200, "text/javascript; charset=utf-8", APP_JS);
             r.headers_mut().insert(
