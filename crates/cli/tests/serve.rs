@@ -820,3 +820,86 @@ fn sigterm_stops_it_cleanly() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// A mail domain on the allowlist whose second MX host is not: the first is checked, the second
+/// refused by the connect policy inside the check (its name is only known from DNS).
+#[test]
+fn every_mx_host_of_a_domain_must_be_on_the_allowlist() {
+    use lab::dns::{LabDns, LabRecord};
+    use lab::domain::{DomainLab, MxServerSpec};
+    use std::net::IpAddr;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = "fence.lab.test";
+    let mx1 = format!("mx1.{d}");
+    let mx2 = "mx2.elsewhere.test".to_string();
+    let a1: IpAddr = "127.0.0.172".parse().expect("addr");
+    let a2: IpAddr = "127.0.0.173".parse().expect("addr");
+    let mx = rt
+        .block_on(DomainLab::start(
+            dir.path(),
+            &[
+                MxServerSpec::new(&mx1, &[a1]),
+                MxServerSpec::new(&mx2, &[a2]),
+            ],
+        ))
+        .expect("MX servers");
+    let records = vec![
+        LabRecord::mx(d, 10, &mx1),
+        LabRecord::mx(d, 20, &mx2),
+        LabRecord::addr(&mx1, a1),
+        LabRecord::addr(&mx2, a2),
+    ];
+    let dns = rt
+        .block_on(LabDns::start("127.0.0.1:0".parse().expect("addr"), records))
+        .expect("DNS server");
+    let s = Serve::start(&format!(
+        "[server]\nallow_targets = [\".{d}\"]\nallow_private = true\n[modules.default]\ndomain = true\nquick = true\nno_fetch = true\ndns = \"{}\"\nport = {}\nca_file = \"{}\"\n",
+        dns.addr,
+        mx.port,
+        mx.ca_file.display()
+    ));
+    let r = s.post(
+        "/api/check",
+        "application/json",
+        format!("{{\"target\": \"{d}\"}}").as_bytes(),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let v = r.json();
+    let endpoints = v["endpoints"].as_array().expect("endpoints");
+    let of = |name: &str| {
+        endpoints
+            .iter()
+            .find(|e| e["name"] == name)
+            .unwrap_or_else(|| panic!("no endpoint {name}: {v}"))
+    };
+    assert!(of(&mx1)["failure"].is_null(), "{}", of(&mx1));
+    assert_eq!(of(&mx1)["tls"]["completed"], true, "{}", of(&mx1));
+    let refused = &of(&mx2)["failure"];
+    assert_eq!(refused["kind"], "policy", "{refused}");
+    assert_eq!(refused["phase"], "connect", "{refused}");
+    assert!(
+        refused["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("mx2.elsewhere.test (127.0.0.173) is not on the list")),
+        "{refused}"
+    );
+    assert!(
+        of(&mx2)["transcript"]
+            .as_array()
+            .is_some_and(|t| !t.iter().any(|l| l["text"] == "connected")),
+        "no connection: {}",
+        of(&mx2)
+    );
+    // The domain itself must be on the list too.
+    let other = s.get("/probe?target=elsewhere.test");
+    assert_eq!(other.status, 403);
+    rt.block_on(async {
+        dns.shutdown().await;
+        mx.shutdown().await;
+    });
+}

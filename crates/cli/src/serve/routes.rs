@@ -547,6 +547,11 @@ fn events(flight: Arc<Flight>, id: &str) -> Response<Body> {
         hyper::header::CONTENT_TYPE,
         hyper::header::HeaderValue::from_static("text/event-stream"),
     );
+    // A reverse proxy (nginx) passes the events on as they come instead of buffering them.
+    r.headers_mut().insert(
+        "x-accel-buffering",
+        hyper::header::HeaderValue::from_static("no"),
+    );
     r
 }
 

@@ -46,6 +46,7 @@
       return state[ep];
     }
     render();
+    var ticking = window.setInterval(render, 1000);
     var events = new EventSource(job.events);
     events.addEventListener('progress', function (m) {
       var e;
@@ -63,12 +64,14 @@
     });
     events.addEventListener('finished', function () {
       events.close();
+      window.clearInterval(ticking);
       show(progress.textContent + '\nDone: loading the report…');
       window.location.assign(job.result);
     });
     // The stream broke (a proxy, a restart): the result page waits for the check itself.
     events.addEventListener('error', function () {
       events.close();
+      window.clearInterval(ticking);
       window.location.assign(job.result);
     });
   }
