@@ -903,3 +903,36 @@ fn every_mx_host_of_a_domain_must_be_on_the_allowlist() {
         mx.shutdown().await;
     });
 }
+
+/// Requests for a check that is running join it: one connection for three requests, even with
+/// no cache (min_interval = 0).
+#[test]
+fn identical_requests_share_one_check_in_flight() {
+    let silent = FakeSmtp::start("", true);
+    let s = Serve::start(
+        "[server]\nallow_private = true\n[modules.default]\nquick = true\nbanner_timeout = 2\nmin_interval = 0\nresolve = [\"fake.test:127.0.0.1\"]\n",
+    );
+    let addr = s.addr;
+    let path = format!("/probe?target=fake.test:{}", silent.port());
+    let threads: Vec<_> = (0..3)
+        .map(|_| {
+            let p = path.clone();
+            std::thread::spawn(move || http(addr, "GET", &p, None, &[]))
+        })
+        .collect();
+    for t in threads {
+        let r = t.join().expect("request");
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(sample(&r.body, "smtp_tls_probe_success"), Some(0.0));
+    }
+    assert_eq!(silent.count(), 1, "one check for the three requests");
+    let m = s.get("/metrics").body;
+    assert_eq!(
+        sample(
+            &m,
+            "smtp_tls_doctor_probes_total{module=\"default\",result=\"error\"}"
+        ),
+        Some(1.0),
+        "{m}"
+    );
+}
