@@ -77,10 +77,15 @@ impl Flight {
         });
     }
 
+    /// The outcome; the first one given stays.
     pub fn finish(&self, outcome: Outcome) {
-        self.state.send_modify(|s| {
+        self.state.send_if_modified(|s| {
+            if s.done.is_some() {
+                return false;
+            }
             s.done = Some(outcome);
             s.finished_at = Some(Instant::now());
+            true
         });
     }
 
@@ -107,6 +112,20 @@ impl Flight {
 
     fn finished_at(&self) -> Option<Instant> {
         self.state.borrow().finished_at
+    }
+}
+
+/// Finishes a flight with an internal error when dropped before the check gave its outcome (a
+/// panic in the check's task), so that nobody waits for it forever.
+pub struct FinishGuard(pub Arc<Flight>);
+
+impl Drop for FinishGuard {
+    fn drop(&mut self) {
+        self.0.finish(Arc::new(Err(Failed::new(
+            500,
+            "internal",
+            "the check ended without a result (an internal error); try again",
+        ))));
     }
 }
 
@@ -231,11 +250,35 @@ mod tests {
         ));
         assert!(matches!(c.find(&key("b")), Found::Nothing));
         f.finish(Arc::new(Err(Failed::new(400, "x", "y"))));
+        drop(FinishGuard(f.clone()));
+        assert_eq!(
+            f.outcome().await.as_ref().as_ref().err().map(|e| e.status),
+            Some(400)
+        );
         assert!(matches!(c.find(&key("a")), Found::Fresh(_)));
         assert!(f.outcome().await.is_err());
         tokio::time::sleep(Duration::from_millis(250)).await;
         assert!(matches!(c.find(&key("a")), Found::Nothing));
         assert!(c.insert(key("a"), Duration::from_secs(1)).is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_dropped_check_still_ends() {
+        let f = Flight::new();
+        let waiter = tokio::spawn({
+            let f = f.clone();
+            async move { f.outcome().await }
+        });
+        let task = tokio::spawn({
+            let guard = FinishGuard(f.clone());
+            async move {
+                let _guard = guard;
+                panic!("a check that panics");
+            }
+        });
+        assert!(task.await.is_err());
+        let o = waiter.await.unwrap();
+        assert_eq!(o.as_ref().as_ref().err().map(|e| e.status), Some(500));
     }
 
     #[test]

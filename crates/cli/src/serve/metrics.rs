@@ -20,7 +20,6 @@ struct Inner {
     requests: BTreeMap<(&'static str, u16), u64>,
     cache_hits: u64,
     refused: BTreeMap<&'static str, u64>,
-    in_flight: i64,
 }
 
 #[derive(Default)]
@@ -75,11 +74,8 @@ impl Metrics {
         self.with(|m| *m.refused.entry(reason).or_default() += 1);
     }
 
-    pub fn in_flight(&self, delta: i64) {
-        self.with(|m| m.in_flight += delta);
-    }
-
-    pub fn render(&self) -> String {
+    /// The metrics, with `in_flight` checks running now (the slots taken).
+    pub fn render(&self, in_flight: usize) -> String {
         let mut o = String::new();
         self.with(|m| {
             o.push_str("# HELP smtp_tls_doctor_probes_total Checks run (cache hits not counted), by module and result (ok, warnings, problems, error: the verdict; failed: not checked at all).\n# TYPE smtp_tls_doctor_probes_total counter\n");
@@ -105,7 +101,7 @@ impl Metrics {
                 let _ = writeln!(o, "smtp_tls_doctor_refused_total{{reason=\"{reason}\"}} {n}");
             }
             o.push_str("# HELP smtp_tls_doctor_checks_in_flight Checks running now.\n# TYPE smtp_tls_doctor_checks_in_flight gauge\n");
-            let _ = writeln!(o, "smtp_tls_doctor_checks_in_flight {}", m.in_flight);
+            let _ = writeln!(o, "smtp_tls_doctor_checks_in_flight {in_flight}");
         });
         o
     }
@@ -121,7 +117,7 @@ mod tests {
         m.probe("default", "ok", Duration::from_millis(700));
         m.probe("lab\"x", "problems", Duration::from_secs(40));
         m.refused("busy");
-        let t = m.render();
+        let t = m.render(0);
         assert!(
             t.contains("smtp_tls_doctor_probe_duration_seconds_bucket{le=\"0.5\"} 0\n"),
             "{t}"

@@ -269,12 +269,11 @@ impl State {
         let state = self.clone();
         let running = flight.clone();
         let (domain, port, module) = (module.domain, module.port, module.name.clone());
-        self.metrics.in_flight(1);
         tokio::spawn(async move {
+            let guard = cache::FinishGuard(running.clone());
             let started = Instant::now();
             let result = doctor::check::run(&target, &opts, domain, port).await;
             let duration = started.elapsed();
-            state.metrics.in_flight(-1);
             drop(permit);
             let outcome: Outcome = Arc::new(match result {
                 Ok(mut report) => {
@@ -297,6 +296,7 @@ impl State {
                 }
             });
             running.finish(outcome);
+            drop(guard);
         });
         Ok(flight)
     }

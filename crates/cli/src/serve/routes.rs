@@ -25,7 +25,7 @@ const APP_JS: &str = include_str!("assets/app.js");
 /// How long a job's result stays reachable at /jobs/ID.
 const JOB_TTL: Duration = Duration::from_secs(600);
 /// Most jobs remembered.
-const MAX_JOBS: usize = 1024;
+const MAX_JOBS: usize = 256;
 
 /// Jobs started by the page's script: an id for a check in flight (or finished).
 #[derive(Default)]
@@ -372,7 +372,13 @@ async fn route(state: &Arc<State>, peer: SocketAddr, req: Request<Incoming>) -> 
         ("/metrics", &Method::GET) => respond(
             200,
             "text/plain; version=0.0.4; charset=utf-8",
-            state.metrics.render(),
+            state.metrics.render(
+                state
+                    .config
+                    .server
+                    .max_concurrent_checks
+                    .saturating_sub(state.slots.available_permits()),
+            ),
         ),
         ("/api/check", &Method::POST) => {
             let body = match read_body(state, req).await {
