@@ -696,7 +696,8 @@ fn request_limits_body_size_and_slow_clients() {
     // Half a request head, then nothing: the server closes within request_timeout.
     let mut c = TcpStream::connect(s.addr).expect("connect");
     c.set_read_timeout(Some(Duration::from_secs(10))).ok();
-    c.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n").expect("send");
+    c.write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        .expect("send");
     let t = Instant::now();
     let mut buf = [0u8; 256];
     let n = c.read(&mut buf).unwrap_or(0);
@@ -713,8 +714,10 @@ fn request_limits_body_size_and_slow_clients() {
     // A body that stops half way: 408 within request_timeout.
     let mut c = TcpStream::connect(s.addr).expect("connect");
     c.set_read_timeout(Some(Duration::from_secs(10))).ok();
-    c.write_all(b"POST /api/check HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"tar")
-        .expect("send");
+    c.write_all(
+        b"POST /api/check HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n{\"tar",
+    )
+    .expect("send");
     let mut raw = String::new();
     let _ = c.read_to_string(&mut raw);
     assert!(raw.starts_with("HTTP/1.1 408"), "{raw}");
