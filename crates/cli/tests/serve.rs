@@ -326,6 +326,11 @@ fn the_form_and_its_script_are_served_with_the_headers() {
     );
     assert!(js.body.contains("/api/jobs") && js.body.contains("EventSource"));
     assert_security_headers(&js);
+    assert_eq!(
+        s.get("/favicon.ico").status,
+        204,
+        "no icon, and no failed request"
+    );
     let nf = s.get("/nothing-here");
     assert_eq!(nf.status, 404);
     assert_security_headers(&nf);
