@@ -33,6 +33,8 @@ use tokio::sync::Semaphore;
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8025";
 /// Most client connections open at once; more are closed at once.
 const MAX_CONNECTIONS: usize = 512;
+/// Most connections one client address keeps open at once; more are closed at once.
+const MAX_CONNECTIONS_PER_CLIENT: usize = 32;
 /// How long open connections get to finish when the server is stopped.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
@@ -373,6 +375,7 @@ pub async fn run(a: ServeArgs) -> ExitCode {
     let request_timeout = config.server.request_timeout;
     let state = Arc::new(State::new(config, local.ip().is_loopback()));
     let open = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let per_client = limits::OpenPerClient::default();
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let stop = stop_signal();
     tokio::pin!(stop);
@@ -392,6 +395,12 @@ pub async fn run(a: ServeArgs) -> ExitCode {
             drop(tcp);
             continue;
         };
+        let Some(client_slot) =
+            limits::ClientSlot::take(&per_client, peer.ip(), MAX_CONNECTIONS_PER_CLIENT)
+        else {
+            drop(tcp);
+            continue;
+        };
         let _ = tcp.set_nodelay(true);
         let state = state.clone();
         let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
@@ -408,6 +417,7 @@ pub async fn run(a: ServeArgs) -> ExitCode {
         tokio::spawn(async move {
             let _ = conn.await;
             drop(slot);
+            drop(client_slot);
         });
     }
     drop(listener);
