@@ -698,6 +698,16 @@ fn request_limits_body_size_and_slow_clients() {
     assert_eq!(r.json()["error"]["kind"], "too-large");
     let long = format!("/check?target={}", "a".repeat(5000));
     assert_eq!(s.get(&long).status, 414);
+    // A request head beyond 16 KiB, or with too many header fields: refused by the HTTP layer.
+    let big_header = "b".repeat(20_000);
+    let r = http(s.addr, "GET", "/", None, &[("X-Big", &big_header)]);
+    assert_eq!(r.status, 431, "{r:?}");
+    let many: Vec<(String, String)> = (0..150)
+        .map(|i| (format!("X-H{i}"), "1".to_string()))
+        .collect();
+    let many: Vec<(&str, &str)> = many.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let r = http(s.addr, "GET", "/", None, &many);
+    assert_eq!(r.status, 431, "{r:?}");
     // Half a request head, then nothing: the server closes within request_timeout.
     let mut c = TcpStream::connect(s.addr).expect("connect");
     c.set_read_timeout(Some(Duration::from_secs(10))).ok();
