@@ -89,8 +89,9 @@ fn good_report_details() {
     }
     assert!(ep["timings"]["handshake_ms"].as_f64().is_some());
     let scan = ep["scan_connections"].as_u64().expect("a scan by default");
-    // the modern handshake, the scan, and one handshake without SNI
-    assert_eq!(v["connections"].as_u64(), Some(2 + scan));
+    // the modern handshake, the scan, one handshake without SNI, and the battery's probes
+    let probes = ep["probes"]["connections"].as_u64().unwrap_or(0);
+    assert_eq!(v["connections"].as_u64(), Some(2 + scan + probes));
 }
 
 #[test]
