@@ -143,6 +143,18 @@ enum Robot {
     WrongVersion,
 }
 
+impl Robot {
+    fn words(self) -> &'static str {
+        match self {
+            Robot::Valid => "valid block",
+            Robot::WrongHeader => "wrong first bytes",
+            Robot::NoSeparator => "no 0x00 separator",
+            Robot::EarlySeparator => "separator in the padding",
+            Robot::WrongVersion => "wrong version in the premaster secret",
+        }
+    }
+}
+
 const ROBOT_VARIANTS: [Robot; 5] = [
     Robot::Valid,
     Robot::WrongHeader,
@@ -248,12 +260,8 @@ async fn robot_once(
             complete: true,
             ..
         }) if hello.selected_version == v => certificates.into_iter().next(),
-        other => {
-            return Err(format!(
-                "no complete flight: {:?}",
-                other.map(|o| short(&o))
-            ));
-        }
+        Ok(other) => return Err(format!("no complete first flight: {}", short(&other))),
+        Err(e) => return Err(format!("no complete first flight: {e}")),
     };
     let (n, e) = leaf
         .as_deref()
@@ -284,7 +292,7 @@ async fn robot_once(
         After::Reply(ProbeReply::Record { content_type, .. }) => {
             format!("{} record", wire::tls::content_type_name(content_type))
         }
-        After::Reply(r) => format!("{r:?}"),
+        After::Reply(r) => reply_words(&r),
         After::Closed => "a close".into(),
         After::Silent => "silence".into(),
     })
@@ -316,7 +324,8 @@ async fn robot(
                 v,
                 ProbeAnswer::Unknown,
                 format!(
-                    "the {variant:?} ClientKeyExchange could not be sent: {}",
+                    "the ClientKeyExchange ({}) could not be sent: {}",
+                    variant.words(),
                     r.detail
                 ),
             );
@@ -335,7 +344,7 @@ async fn robot(
     }
     let list: Vec<String> = answers
         .iter()
-        .map(|(variant, a)| format!("{variant:?}: {a}"))
+        .map(|(variant, a)| format!("{}: {a}", variant.words()))
         .collect();
     result(
         v,
@@ -584,7 +593,7 @@ fn complete_flight(o: Result<FlightOutcome, String>, v: u16) -> Result<(), Strin
             "the server refused the hello with the alert {}",
             alert_name(description)
         )),
-        Ok(other) => Err(format!("an unexpected first flight: {other:?}")),
+        Ok(other) => Err(format!("an unexpected first flight: {}", short(&other))),
         Err(e) => Err(e),
     }
 }
@@ -639,6 +648,22 @@ async fn fallback(
             format!("a hello with TLS_FALLBACK_SCSV got {}", short(&other)),
         ),
         Err(e) => result(v, ProbeAnswer::Unknown, e),
+    }
+}
+
+/// A probe reply in words.
+fn reply_words(r: &ProbeReply) -> String {
+    match r {
+        ProbeReply::Heartbeat {
+            message_type,
+            payload_length,
+            ..
+        } => format!("a heartbeat message (type {message_type}) claiming {payload_length} bytes"),
+        ProbeReply::Alert { description, .. } => format!("the alert {}", alert_name(*description)),
+        ProbeReply::Record { content_type, .. } => {
+            format!("{} record", wire::tls::content_type_name(*content_type))
+        }
+        ProbeReply::Malformed { reason } => format!("bytes that are not TLS ({reason})"),
     }
 }
 
@@ -785,7 +810,7 @@ async fn ccs_injection(
         Ok(After::Reply(r)) => result(
             v,
             ProbeAnswer::Unknown,
-            format!("an early ChangeCipherSpec got {r:?}"),
+            format!("an early ChangeCipherSpec got {}", reply_words(&r)),
         ),
         Err(e) => result(v, ProbeAnswer::Unknown, e),
     }
