@@ -48,6 +48,10 @@ pub enum Need {
     Man,
     /// Prometheus's `promtool` (`check metrics` judges the exposition format).
     Promtool,
+    /// The Prometheus server itself (scrapes `serve`'s /probe in serve_prometheus.rs).
+    Prometheus,
+    /// Chromium and its WebDriver server, chromedriver (serve_browser.rs drives the web UI).
+    Chromium,
     /// The effective user is root.
     Root,
 }
@@ -70,6 +74,8 @@ impl Need {
             Need::Fish => &["fish"],
             Need::Man => &["man"],
             Need::Promtool => &["promtool"],
+            Need::Prometheus => &["prometheus"],
+            Need::Chromium => &["chromium", "chromedriver"],
             Need::Root => &[],
         }
     }
@@ -91,6 +97,8 @@ impl Need {
             Need::Fish => "fish",
             Need::Man => "man-db",
             Need::Promtool => "prometheus",
+            Need::Prometheus => "prometheus",
+            Need::Chromium => "chromium chromium-driver",
             Need::Root => "",
         }
     }
