@@ -389,6 +389,8 @@ fn with_javascript_the_form_shows_progress_then_the_report() {
             }
         } else if !shot {
             shot = true;
+            let _ =
+                s.exec("var p = document.getElementById('progress'); if (p) p.scrollIntoView()");
             s.screenshot("js-progress");
         }
         s.find("#verdict")?;

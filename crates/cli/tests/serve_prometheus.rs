@@ -39,7 +39,7 @@ fn derived_config(targets: &[String], exporter: SocketAddr) -> String {
         "          - mx1.example.com:25\n          - mx2.example.com:25\n",
         &list,
     );
-    let text = replace(text, "127.0.0.1:9825", &exporter.to_string());
+    let text = replace(text, "127.0.0.1:8025", &exporter.to_string());
     let text = replace(text, "module: [mx]", "module: [lab]");
     // Every interval and timeout, whatever its value, becomes SCRAPE.
     text.lines()

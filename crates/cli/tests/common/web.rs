@@ -61,14 +61,40 @@ pub fn request(
         req.push_str(b);
     }
     s.write_all(req.as_bytes())?;
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw)?;
+    let raw = read_response(&mut s)?;
     parse_response(&raw).ok_or_else(|| {
         std::io::Error::other(format!(
             "{method} {path} on {addr}: not an HTTP response: {:?}",
             String::from_utf8_lossy(raw.get(..raw.len().min(200)).unwrap_or_default())
         ))
     })
+}
+
+/// The whole response: to the end of the body its Content-Length gives, or of its last chunk,
+/// or else to EOF (chromedriver answers `Connection: close` and keeps the connection open).
+fn read_response(s: &mut TcpStream) -> std::io::Result<Vec<u8>> {
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 16384];
+    loop {
+        if let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(raw.get(..end).unwrap_or_default()).to_lowercase();
+            let length = head
+                .lines()
+                .filter_map(|l| l.strip_prefix("content-length:"))
+                .find_map(|v| v.trim().parse::<usize>().ok());
+            let body = raw.len() - (end + 4);
+            if length.is_some_and(|n| body >= n)
+                || (head.contains("transfer-encoding: chunked") && raw.ends_with(b"0\r\n\r\n"))
+            {
+                return Ok(raw);
+            }
+        }
+        let n = s.read(&mut buf)?;
+        if n == 0 {
+            return Ok(raw);
+        }
+        raw.extend_from_slice(buf.get(..n).unwrap_or_default());
+    }
 }
 
 fn parse_response(raw: &[u8]) -> Option<Response> {
