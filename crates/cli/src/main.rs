@@ -53,6 +53,7 @@ mod demo;
 mod explain;
 mod html_out;
 mod progress;
+mod serve;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use doctor::model::error::Error;
@@ -134,6 +135,9 @@ enum Command {
     },
     /// Print the manual page (roff) on standard output, e.g. `smtp-tls-doctor man | man -l -`.
     Man,
+    /// Serve the report as a web page, a JSON API and a Prometheus exporter (/probe), fenced:
+    /// loopback by default, an allowlist of targets beyond it (docs/serve.md).
+    Serve(serve::ServeArgs),
 }
 
 #[derive(Args, Debug)]
@@ -550,6 +554,7 @@ fn options(a: &CheckArgs) -> Result<CheckOptions, String> {
                 seconds("retry-wait", a.retry_wait)?
             },
         },
+        connect_policy: doctor::model::options::ConnectPolicy::default(),
     })
 }
 
@@ -622,6 +627,8 @@ fn flag_of(s: doctor::judge::endpoint::Setting) -> String {
         S::ConnectTimeout => "--connect-timeout",
         S::BannerTimeout => "--banner-timeout",
         S::CommandTimeout => "--command-timeout",
+        // The command line sets no connect policy; only `serve` fences addresses.
+        S::ConnectPolicy => "the connect policy",
     }
     .to_string()
 }
@@ -1018,6 +1025,7 @@ fn main() -> ExitCode {
             #[cfg(feature = "lab")]
             Command::Demo(a) => demo::run(color_on(a.color), a).await,
             Command::Client(a) => client::run(a).await,
+            Command::Serve(a) => serve::run(a).await,
             Command::Completions { .. } | Command::Man => ExitCode::SUCCESS,
         }
     })

@@ -16,7 +16,7 @@ const PHASES: [Phase; 7] = [
     Phase::AfterTls,
 ];
 
-const KINDS: [FailureKind; 12] = [
+const KINDS: [FailureKind; 13] = [
     FailureKind::Resolve,
     FailureKind::Refused,
     FailureKind::Unreachable,
@@ -29,6 +29,7 @@ const KINDS: [FailureKind; 12] = [
     FailureKind::TlsError,
     FailureKind::Io,
     FailureKind::Rejected,
+    FailureKind::Policy,
 ];
 
 #[test]

@@ -22,6 +22,8 @@ pub enum Setting {
     ConnectTimeout,
     BannerTimeout,
     CommandTimeout,
+    /// Which addresses the check may connect to (a service's fence).
+    ConnectPolicy,
 }
 
 impl Setting {
@@ -33,6 +35,7 @@ impl Setting {
             Setting::ConnectTimeout => "the connect time limit",
             Setting::BannerTimeout => "the banner time limit",
             Setting::CommandTimeout => "the command time limit",
+            Setting::ConnectPolicy => "the policy of where checks may connect",
         }
     }
 }
@@ -50,6 +53,7 @@ pub fn hint_naming(phase: Phase, kind: FailureKind, name: &dyn Fn(Setting) -> St
     match (phase, kind) {
         (P::Resolve, _) => format!("check the spelling of the host name, or give its address ({})", name(S::Resolve)),
         (P::Connect, K::Refused) => "check the port (25 for MX, 587 for submission with STARTTLS, 465 for implicit TLS), that the mail server runs and listens on this address (Postfix: inet_interfaces and master.cf; Exim: daemon_smtp_ports, local_interfaces), and the firewall".into(),
+        (_, K::Policy) => format!("this address is fenced off: checking it needs a change of {}, by whoever runs this service", name(S::ConnectPolicy)),
         (P::Connect, K::Timeout) => format!("a firewall drops the packets (many networks block outgoing port 25), or the host is down; try from another network, or raise {}", name(S::ConnectTimeout)),
         (P::Connect, _) => "check the address and your network route to it".into(),
         (P::Banner, K::Timeout) => format!("the server accepted the connection but sent no complete greeting in time: a port that expects TLS first (465-style: try {}), a greet pause longer than the limit (raise {}), a tarpit, or not an SMTP service", name(S::ImplicitTls), name(S::BannerTimeout)),

@@ -81,6 +81,9 @@ pub enum FailureKind {
     Io,
     /// An SMTP 4xx/5xx reply (or no STARTTLS) stopped a connection of the scan.
     Rejected,
+    /// The check's connect policy ([`crate::model::options::ConnectPolicy`]) refused the
+    /// address: no connection was made.
+    Policy,
 }
 
 /// What stopped a connection.

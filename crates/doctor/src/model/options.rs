@@ -145,6 +145,152 @@ pub struct CheckOptions {
     pub dns: crate::model::dns::DnsConfig,
     /// Who is told how the check goes (nobody by default).
     pub progress: crate::model::progress::Progress,
+    /// Which endpoint addresses may be connected to at all (every one by default; a service
+    /// such as `serve` fences them).
+    pub connect_policy: ConnectPolicy,
+}
+
+/// Where the check's SMTP connections may go. Applied to every endpoint address just before it
+/// is connected to (a host's, and each MX host's of a domain, whose addresses are only known
+/// inside the check). A refused address gives the failure kind `policy`; nothing is sent to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectPolicy {
+    /// Loopback, link-local, private (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7),
+    /// unspecified, multicast and broadcast addresses and this host's own may be connected to.
+    pub allow_private: bool,
+    /// When set, only endpoints whose host name or address the list admits.
+    pub allow: Option<Allowlist>,
+}
+
+impl Default for ConnectPolicy {
+    /// Everything allowed: the command line checks what its user names.
+    fn default() -> Self {
+        ConnectPolicy {
+            allow_private: true,
+            allow: None,
+        }
+    }
+}
+
+/// One entry of an [`Allowlist`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AllowEntry {
+    /// Exactly this host name (lower case, no trailing dot).
+    Name(String),
+    /// Any name below this one (`*.lab.test`: `mx.lab.test`, not `lab.test`).
+    Below(String),
+    /// This name and any name below it (`.example.org`).
+    AtOrBelow(String),
+    /// An address range (CIDR).
+    Net { addr: IpAddr, prefix: u8 },
+}
+
+/// Targets a service may check: host names, name suffixes and address ranges.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Allowlist {
+    pub entries: Vec<AllowEntry>,
+}
+
+impl Allowlist {
+    /// Parse entries: `mx.example.com` (that name), `*.lab.test` (names below lab.test),
+    /// `.example.org` (example.org and names below it), `192.0.2.0/24`, `2001:db8::/32`,
+    /// `192.0.2.7` (one address). `Err` names the entry and what is wrong with it.
+    pub fn parse<S: AsRef<str>>(entries: &[S]) -> Result<Allowlist, String> {
+        let mut out = Vec::new();
+        for e in entries {
+            out.push(parse_allow_entry(e.as_ref())?);
+        }
+        Ok(Allowlist { entries: out })
+    }
+
+    /// A host name is on the list (by name, exactly or as a suffix).
+    pub fn admits_name(&self, name: &str) -> bool {
+        let name = name.trim_end_matches('.').to_ascii_lowercase();
+        self.entries.iter().any(|e| match e {
+            AllowEntry::Name(n) => *n == name,
+            AllowEntry::Below(s) => below(&name, s),
+            AllowEntry::AtOrBelow(s) => name == *s || below(&name, s),
+            AllowEntry::Net { .. } => false,
+        })
+    }
+
+    /// An address is in one of the list's ranges (an IPv4-mapped IPv6 address as its IPv4).
+    pub fn admits_address(&self, ip: IpAddr) -> bool {
+        let ip = ip.to_canonical();
+        self.entries.iter().any(|e| match e {
+            AllowEntry::Net { addr, prefix } => in_net(ip, *addr, *prefix),
+            _ => false,
+        })
+    }
+}
+
+/// `name` lies below `zone` (`mx.lab.test` below `lab.test`).
+fn below(name: &str, zone: &str) -> bool {
+    name.strip_suffix(zone)
+        .and_then(|p| p.strip_suffix('.'))
+        .is_some_and(|p| !p.is_empty())
+}
+
+fn parse_allow_entry(raw: &str) -> Result<AllowEntry, String> {
+    let e = raw.trim();
+    if let Some((addr, prefix)) = e.split_once('/') {
+        let addr: IpAddr = addr.parse().map_err(|_| {
+            format!("'{raw}': '{addr}' is not an IP address (expected a CIDR such as 192.0.2.0/24)")
+        })?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix: u8 = prefix.parse().ok().filter(|p| *p <= max).ok_or_else(|| {
+            format!("'{raw}': the prefix length must be a number from 0 to {max}")
+        })?;
+        return Ok(AllowEntry::Net {
+            addr: addr.to_canonical(),
+            prefix,
+        });
+    }
+    if let Ok(addr) = e.parse::<IpAddr>() {
+        let addr = addr.to_canonical();
+        let prefix = if addr.is_ipv4() { 32 } else { 128 };
+        return Ok(AllowEntry::Net { addr, prefix });
+    }
+    let lower = e.trim_end_matches('.').to_ascii_lowercase();
+    let bad = || {
+        format!(
+            "'{raw}': give a host name (mx.example.com), a suffix (*.example.com or .example.com) or an address range (192.0.2.0/24)"
+        )
+    };
+    if let Some(rest) = lower.strip_prefix("*.") {
+        return if is_hostname(rest) {
+            Ok(AllowEntry::Below(rest.to_string()))
+        } else {
+            Err(bad())
+        };
+    }
+    if let Some(rest) = lower.strip_prefix('.') {
+        return if is_hostname(rest) {
+            Ok(AllowEntry::AtOrBelow(rest.to_string()))
+        } else {
+            Err(bad())
+        };
+    }
+    if is_hostname(&lower) {
+        Ok(AllowEntry::Name(lower))
+    } else {
+        Err(bad())
+    }
+}
+
+/// `ip` lies in `net`/`prefix` (both of one family).
+fn in_net(ip: IpAddr, net: IpAddr, prefix: u8) -> bool {
+    match (ip, net) {
+        (IpAddr::V4(a), IpAddr::V4(n)) => {
+            let mask = u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0);
+            u32::from(a) & mask == u32::from(n) & mask
+        }
+        (IpAddr::V6(a), IpAddr::V6(n)) => {
+            let mask = u128::MAX.checked_shl(128 - u32::from(prefix)).unwrap_or(0);
+            u128::from(a) & mask == u128::from(n) & mask
+        }
+        _ => false,
+    }
 }
 
 /// Where a fetch of a URL that a server named (an AIA caIssuers URL) may connect. Loopback,
@@ -222,6 +368,7 @@ impl Default for CheckOptions {
             connect_to: Vec::new(),
             dns: crate::model::dns::DnsConfig::default(),
             progress: crate::model::progress::Progress::default(),
+            connect_policy: ConnectPolicy::default(),
         }
     }
 }
@@ -466,6 +613,51 @@ mod tests {
         assert_eq!(r.addr, "::1".parse::<IpAddr>().unwrap());
         assert!(parse_resolve("mx.lab.test").is_err());
         assert!(parse_resolve("mx.lab.test:x:1.2.3.4").is_err());
+    }
+
+    #[test]
+    fn allowlists() {
+        let l = Allowlist::parse(&[
+            "MX.Example.com.",
+            "*.lab.test",
+            ".example.org",
+            "127.0.0.0/8",
+            "::1/128",
+            "192.0.2.7",
+        ])
+        .unwrap();
+        assert!(l.admits_name("mx.example.com"));
+        assert!(l.admits_name("MX.EXAMPLE.COM."));
+        assert!(!l.admits_name("example.com"));
+        assert!(!l.admits_name("evilmx.example.com"));
+        assert!(l.admits_name("mx.lab.test"));
+        assert!(l.admits_name("a.b.lab.test"));
+        assert!(!l.admits_name("lab.test"));
+        assert!(!l.admits_name("evillab.test"));
+        assert!(l.admits_name("example.org"));
+        assert!(l.admits_name("mx.example.org"));
+        assert!(!l.admits_name("notexample.org"));
+        assert!(l.admits_address("127.1.2.3".parse().unwrap()));
+        assert!(l.admits_address("::ffff:127.0.0.1".parse().unwrap()));
+        assert!(l.admits_address("::1".parse().unwrap()));
+        assert!(l.admits_address("192.0.2.7".parse().unwrap()));
+        assert!(!l.admits_address("192.0.2.8".parse().unwrap()));
+        assert!(!l.admits_address("10.0.0.1".parse().unwrap()));
+        assert!(!l.admits_name("127.0.0.1"));
+        let all = Allowlist::parse(&["0.0.0.0/0"]).unwrap();
+        assert!(all.admits_address("203.0.113.9".parse().unwrap()));
+        assert!(!all.admits_address("2001:db8::1".parse().unwrap()));
+        for bad in [
+            "",
+            "bad name",
+            "10.0.0.0/33",
+            "x/8",
+            "*.",
+            "::1/129",
+            "*.-bad",
+        ] {
+            assert!(Allowlist::parse(&[bad]).is_err(), "{bad}");
+        }
     }
 
     #[test]

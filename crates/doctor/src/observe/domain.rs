@@ -288,6 +288,14 @@ async fn fetch_policy_shared(
 pub async fn fetch_policy(domain: &str, dns: &Dns, opts: &CheckOptions) -> PolicyFetch {
     let host = format!("mta-sts.{domain}");
     let url = format!("https://{host}/.well-known/mta-sts.txt");
+    // Under a connect policy that fences internal addresses (a service), the policy host is
+    // held to the same rule as a URL a server names.
+    let fenced = http::admit_named_by_server(opts.fetch_policy);
+    let admit: Option<&http::Admit> = if opts.connect_policy.allow_private {
+        None
+    } else {
+        Some(&fenced)
+    };
     let got = http::fetch(&Request {
         url: &url,
         accept: "text/plain",
@@ -300,7 +308,7 @@ pub async fn fetch_policy(domain: &str, dns: &Dns, opts: &CheckOptions) -> Polic
         },
         opts,
         lookup: Lookup::Dns(dns),
-        admit: None,
+        admit,
     })
     .await;
     let mut f = PolicyFetch {

@@ -205,6 +205,15 @@ impl Probe<'_> {
     }
 
     async fn connect(&mut self, spec: &EndpointSpec) -> Result<TcpStream, Failure> {
+        if let Some(why) = connect_refusal(&self.opts.connect_policy, &spec.name, spec.address.ip())
+        {
+            self.note(format!("not connecting to {}: {why}", spec.address));
+            return Err(Failure {
+                phase: Phase::Connect,
+                kind: FailureKind::Policy,
+                message: format!("refused by the connect policy: {why}; no connection was made"),
+            });
+        }
         self.note(format!(
             "connecting to {} ({})",
             spec.address,
@@ -572,6 +581,35 @@ fn verb(cmd: &str) -> &str {
     cmd.split(' ').next().unwrap_or(cmd)
 }
 
+/// Why the connect policy refuses `name` at `ip`, in words, or None when it may be reached.
+pub fn connect_refusal(
+    policy: &crate::model::options::ConnectPolicy,
+    name: &str,
+    ip: std::net::IpAddr,
+) -> Option<String> {
+    if !policy.allow_private
+        && let Some(what) = crate::observe::http::internal_address(
+            ip,
+            crate::model::options::FetchPolicy {
+                allow_private: false,
+            },
+        )
+    {
+        return Some(format!(
+            "{ip} ({name}) is {what}, which this check may not reach"
+        ));
+    }
+    if let Some(list) = &policy.allow
+        && !list.admits_name(name)
+        && !list.admits_address(ip)
+    {
+        return Some(format!(
+            "{name} ({ip}) is not on the list of targets this check may reach"
+        ));
+    }
+    None
+}
+
 fn connect_failure(e: &io::Error) -> Failure {
     let (kind, message) = match e.kind() {
         io::ErrorKind::ConnectionRefused => (
@@ -739,6 +777,65 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Dialog<S> {
 mod tests {
     use super::*;
     use tokio::io::AsyncWriteExt;
+
+    /// The connect policy: everything by default; internal addresses fenced unless allowed; an
+    /// allowlist admits by name or by address; a refused endpoint is never connected to.
+    #[tokio::test]
+    async fn the_connect_policy_refuses_before_connecting() {
+        use crate::model::options::{Allowlist, ConnectPolicy};
+        let lo: std::net::IpAddr = "127.0.0.1".parse().unwrap();
+        let public: std::net::IpAddr = "192.0.2.10".parse().unwrap();
+        assert_eq!(
+            connect_refusal(&ConnectPolicy::default(), "mx.test", lo),
+            None
+        );
+        let fenced = ConnectPolicy {
+            allow_private: false,
+            allow: None,
+        };
+        let why = connect_refusal(&fenced, "mx.test", lo).unwrap();
+        assert!(
+            why.contains("127.0.0.1 (mx.test) is a loopback address"),
+            "{why}"
+        );
+        for ip in ["10.0.0.1", "fd00::1", "169.254.0.1", "::ffff:192.168.1.1"] {
+            assert!(
+                connect_refusal(&fenced, "mx.test", ip.parse().unwrap()).is_some(),
+                "{ip}"
+            );
+        }
+        assert_eq!(connect_refusal(&fenced, "mx.test", public), None);
+        let listed = ConnectPolicy {
+            allow_private: true,
+            allow: Some(Allowlist::parse(&["*.ok.test", "192.0.2.0/24"]).unwrap()),
+        };
+        assert_eq!(connect_refusal(&listed, "mx.ok.test", lo), None);
+        assert_eq!(connect_refusal(&listed, "mx.other.test", public), None);
+        let why = connect_refusal(&listed, "mx.other.test", lo).unwrap();
+        assert!(why.contains("not on the list"), "{why}");
+
+        // A listener that would count a connection: the fenced probe never reaches it.
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let spec = EndpointSpec {
+            name: "mx.test".into(),
+            address: l.local_addr().unwrap(),
+            mode: Mode::Starttls,
+            sni: None,
+        };
+        let opts = CheckOptions {
+            connect_policy: fenced,
+            ..CheckOptions::default()
+        };
+        let obs = probe(&spec, &opts).await;
+        let f = obs.failure.unwrap();
+        assert_eq!((f.phase, f.kind), (Phase::Connect, FailureKind::Policy));
+        assert!(
+            tokio::time::timeout(std::time::Duration::from_millis(200), l.accept())
+                .await
+                .is_err(),
+            "no connection was made"
+        );
+    }
 
     /// A long multi-line reply dripped one byte per write: parsed a few times per line (its
     /// first four bytes and its end), not once per byte, and the same reply as sent at once.

@@ -78,6 +78,17 @@ fn status_class(s: Status) -> (&'static str, &'static str) {
     }
 }
 
+/// The verdict as the banner's `data-verdict`: its word in kebab case, a stable hook for
+/// scripts and tests.
+fn verdict_word(s: Status) -> &'static str {
+    match s {
+        Status::Ok => "ok",
+        Status::Warnings => "warning",
+        Status::Problems => "problem",
+        Status::Error => "not-checked",
+    }
+}
+
 fn render(r: &CheckReport) -> String {
     let mut o = String::new();
     let (class, word) = status_class(r.verdict.status);
@@ -86,7 +97,7 @@ fn render(r: &CheckReport) -> String {
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
 <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\
-<title>{} — {}</title><style>{CSS}</style></head><body>\n",
+<link rel=\"icon\" href=\"data:,\"><title>{} — {}</title><style>{CSS}</style></head><body>\n",
         esc(&r.target.input),
         word
     );
@@ -102,7 +113,8 @@ fn render(r: &CheckReport) -> String {
     );
     let _ = writeln!(
         o,
-        "<div class=\"banner {class}\">{word}: {}</div>",
+        "<div class=\"banner {class}\" id=\"verdict\" data-verdict=\"{}\">{word}: {}</div>",
+        verdict_word(r.verdict.status),
         esc(&r.verdict.text)
     );
     if let Some(e) = &r.error {
@@ -144,7 +156,8 @@ fn render_findings(o: &mut String, findings: &[Finding]) {
         };
         let _ = write!(
             o,
-            "<div class=\"finding\"><span class=\"sev {cls}\">{label}</span> <code>{}</code><p>{}</p>",
+            "<div class=\"finding\" data-code=\"{}\"><span class=\"sev {cls}\">{label}</span> <code>{}</code><p>{}</p>",
+            esc(&f.code),
             esc(&f.code),
             esc(&f.summary)
         );
@@ -656,6 +669,22 @@ mod tests {
     fn the_chain_fixes_and_validity_are_shown() {
         let page = render_html(&report());
         assert!(page.contains("<code>cert-name-mismatch</code>"));
+        // The stable hooks of scripts and browser tests.
+        assert_eq!(page.matches("id=\"verdict\"").count(), 1);
+        assert!(
+            page.contains("id=\"verdict\" data-verdict=\"problem\""),
+            "{page}"
+        );
+        assert!(page.contains("<div class=\"finding\" data-code=\"cert-name-mismatch\">"));
+        let mut r = report();
+        for (status, word) in [
+            (Status::Ok, "ok"),
+            (Status::Warnings, "warning"),
+            (Status::Error, "not-checked"),
+        ] {
+            r.verdict.status = status;
+            assert!(render_html(&r).contains(&format!("data-verdict=\"{word}\"")));
+        }
         let fix = lookup("cert-name-mismatch")
             .and_then(|d| d.fixes.first())
             .map(|f| esc(f.text))
