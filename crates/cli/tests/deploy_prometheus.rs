@@ -1,7 +1,8 @@
 //! deploy/prometheus: promtool accepts the scrape config and the alert rules, the alerts' unit
 //! tests pass (each alert fires on sample series and stays quiet on healthy ones), and the
 //! Grafana dashboard is a dashboard whose every query names only metrics the exporter writes
-//! (docs/metrics.md, which must list exactly the renderer's metrics) or Prometheus' own `up`.
+//! (docs/metrics.md, which must list exactly the renderer's metrics; docs/serve.md for the
+//! exporter's own) or Prometheus' own `up`.
 //! serve_prometheus.rs runs the same config against a real Prometheus and a real exporter.
 
 mod common;
@@ -58,7 +59,7 @@ fn the_alerts_fire_on_sample_series() {
         .lines()
         .filter_map(|l| l.trim().strip_prefix("- alert: "))
         .collect();
-    assert_eq!(alerts.len(), 5, "{alerts:?}");
+    assert_eq!(alerts.len(), 6, "{alerts:?}");
     for a in alerts {
         let blocks: Vec<&str> = tests.split(&format!("alertname: {a}\n")).skip(1).collect();
         assert!(
@@ -79,6 +80,20 @@ fn documented_metrics() -> BTreeSet<String> {
         .filter_map(|l| l.split_once('`'))
         .map(|(rest, _)| format!("smtp_tls_{rest}"))
         .collect()
+}
+
+/// The metric names of docs/metrics.md's table and of docs/serve.md's table of the exporter's
+/// own metrics (`smtp_tls_doctor_*`).
+fn known_metrics() -> BTreeSet<String> {
+    let doc = std::fs::read_to_string(repo().join("docs/serve.md")).expect("docs/serve.md");
+    let mut known = documented_metrics();
+    known.extend(
+        doc.lines()
+            .filter_map(|l| l.strip_prefix("| `smtp_tls_doctor_"))
+            .filter_map(|l| l.split_once('`'))
+            .map(|(rest, _)| format!("smtp_tls_doctor_{rest}")),
+    );
+    known
 }
 
 /// The metric names the renderer declares (string literals in render/metrics.rs).
@@ -242,7 +257,7 @@ fn check_names(what: &str, expr: &str, known: &BTreeSet<String>) -> Vec<String> 
     for n in &names {
         assert!(
             known.contains(n) || PROMETHEUS_OWN.contains(&n.as_str()),
-            "{what}: {n} (in {expr:?}) is neither in docs/metrics.md nor Prometheus' own {PROMETHEUS_OWN:?}"
+            "{what}: {n} (in {expr:?}) is neither in docs/metrics.md, docs/serve.md nor Prometheus' own {PROMETHEUS_OWN:?}"
         );
     }
     names
@@ -253,7 +268,7 @@ fn the_dashboard_queries_name_documented_metrics() {
     let text = std::fs::read_to_string(deploy().join("grafana-dashboard.json"))
         .expect("grafana-dashboard.json");
     let dash: Value = serde_json::from_str(&text).expect("the dashboard is JSON");
-    let known = documented_metrics();
+    let known = known_metrics();
     assert!(dash["title"].as_str().is_some_and(|t| !t.is_empty()));
     assert!(dash["uid"].as_str().is_some_and(|t| !t.is_empty()));
     assert!(dash["schemaVersion"].as_u64().is_some_and(|v| v >= 30));
@@ -303,6 +318,8 @@ fn the_dashboard_queries_name_documented_metrics() {
         "smtp_tls_negotiated_info",
         "smtp_tls_mx_ok",
         "smtp_tls_check_duration_seconds",
+        "smtp_tls_doctor_probes_total",
+        "smtp_tls_doctor_refused_total",
         "up",
     ] {
         assert!(used.contains(m), "no panel shows {m}: {used:?}");
@@ -336,9 +353,9 @@ pub fn rule_exprs(yaml: &str) -> Vec<String> {
 #[test]
 fn the_alerts_name_documented_metrics() {
     let rules = std::fs::read_to_string(deploy().join("alerts.yml")).expect("alerts.yml");
-    let known = documented_metrics();
+    let known = known_metrics();
     let exprs = rule_exprs(&rules);
-    assert_eq!(exprs.len(), 5, "{exprs:?}");
+    assert_eq!(exprs.len(), 6, "{exprs:?}");
     let mut used = BTreeSet::new();
     for e in &exprs {
         used.extend(check_names("alerts.yml", e, &known));
@@ -347,6 +364,7 @@ fn the_alerts_name_documented_metrics() {
         "smtp_tls_cert_not_after_seconds",
         "smtp_tls_finding",
         "smtp_tls_probe_success",
+        "smtp_tls_doctor_refused_total",
         "up",
     ] {
         assert!(used.contains(m), "no alert on {m}: {used:?}");

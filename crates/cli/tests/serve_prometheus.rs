@@ -170,6 +170,7 @@ fn prometheus_scrapes_the_lab_through_serve_and_the_alerts_fire() {
         web::lab_module("lab", 1.0)
     ));
 
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     // The exporter's answers as they are, before Prometheus: promtool accepts them.
     let probe = get(
         serve.addr,
@@ -194,6 +195,21 @@ fn prometheus_scrapes_the_lab_through_serve_and_the_alerts_fire() {
     let own = get(serve.addr, "/metrics");
     assert_eq!(own.status, 200, "{}", own.text());
     promtool_check_metrics("/metrics", &own.text());
+    // Each family of /metrics is in docs/serve.md's table (the dashboard and alerts use them).
+    let doc = std::fs::read_to_string(repo.join("docs/serve.md")).expect("docs/serve.md");
+    let own_text = own.text();
+    let families: Vec<&str> = own_text
+        .lines()
+        .filter_map(|l| l.strip_prefix("# TYPE "))
+        .filter_map(|l| l.split(' ').next())
+        .collect();
+    assert!(families.len() >= 5, "{own_text}");
+    for f in &families {
+        assert!(
+            doc.contains(&format!("| `{f}` |")),
+            "/metrics has {f}, docs/serve.md does not list it"
+        );
+    }
 
     let dir = tempfile::Builder::new()
         .prefix("smtp-tls-doctor-prometheus-")
@@ -201,7 +217,6 @@ fn prometheus_scrapes_the_lab_through_serve_and_the_alerts_fire() {
         .expect("a temporary directory");
     let config = derived_config(&[expired.clone(), soon.clone(), good.clone()], serve.addr);
     std::fs::write(dir.path().join("prometheus.yml"), &config).expect("write prometheus.yml");
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     std::fs::copy(
         repo.join("deploy/prometheus/alerts.yml"),
         dir.path().join("alerts.yml"),
@@ -211,8 +226,8 @@ fn prometheus_scrapes_the_lab_through_serve_and_the_alerts_fire() {
 
     // Until every target has been scraped once with success (hang guard: a few scrapes of 2 s).
     let scraped = poll(Duration::from_secs(40), || {
-        let up = prom.query(r#"up{job="smtp-tls"} == 1"#);
-        let own = prom.query(r#"up{job="smtp-tls-doctor"} == 1"#);
+        let up = prom.query(r#"up{job="smtp_tls"} == 1"#);
+        let own = prom.query(r#"up{job="smtp_tls_doctor"} == 1"#);
         (up.len() == 3 && own.len() == 1).then_some(())
     });
     assert!(
@@ -229,7 +244,7 @@ fn prometheus_scrapes_the_lab_through_serve_and_the_alerts_fire() {
     let s = &found[0];
     assert_eq!(s["metric"]["instance"], expired.as_str(), "{s}");
     assert_eq!(s["metric"]["module"], "lab", "{s}");
-    assert_eq!(s["metric"]["job"], "smtp-tls", "{s}");
+    assert_eq!(s["metric"]["job"], "smtp_tls", "{s}");
     assert_eq!(s["metric"]["severity"], "error", "{s}");
     assert_eq!(value(s), "1", "{s}");
 
@@ -284,16 +299,23 @@ fn prometheus_scrapes_the_lab_through_serve_and_the_alerts_fire() {
             let expr = t["expr"]
                 .as_str()
                 .unwrap_or_default()
-                .replace("$instance", ".*");
-            let result = prom.query(&expr);
+                .replace("$instance", ".*")
+                .replace("$__rate_interval", "1m");
             ran += 1;
-            if !expr.contains("smtp_tls_mx_ok") {
-                assert!(
-                    !result.is_empty(),
-                    "panel {}: {expr} returns nothing",
-                    p["title"]
-                );
+            if expr.contains("smtp_tls_mx_ok") {
+                prom.query(&expr);
+                continue;
             }
+            // A rate needs two scrapes of a series within its window: a few seconds.
+            let result = poll(Duration::from_secs(20), || {
+                let r = prom.query(&expr);
+                (!r.is_empty()).then_some(r)
+            });
+            assert!(
+                result.is_some(),
+                "panel {}: {expr} returns nothing",
+                p["title"]
+            );
         }
     }
     assert!(ran >= 6, "{ran} queries");
