@@ -7,7 +7,8 @@
 //! Screenshots go to target/test-artifacts/serve-browser/.
 //!
 //! Chromium may not contact anything but the test's servers: no proxy lookup, no background
-//! networking, component updates, sync or default apps, and a fresh profile per session.
+//! networking, component updates, sync or default apps, no host but 127.0.0.1 resolves, and a fresh
+//! profile per session.
 
 mod common;
 
@@ -113,6 +114,12 @@ impl<'a> Session<'a> {
             "--disable-extensions".into(),
             "--proxy-server=direct://".into(),
             "--proxy-bypass-list=*".into(),
+            // Every host but 127.0.0.1 (where the test's servers are) fails to resolve, so
+            // nothing the browser might want to reach elsewhere can be reached.
+            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1".into(),
+            "--no-pings".into(),
+            "--disable-domain-reliability".into(),
+            "--disable-breakpad".into(),
             format!("--user-data-dir={}", profile.path().display()),
         ];
         if !b.javascript {
@@ -522,6 +529,12 @@ fn on_a_phone_nothing_scrolls_sideways() {
         "the report page is {doc} px wide on a {win} px screen"
     );
     s.screenshot("phone-report");
+    let console = s.console();
+    assert!(
+        severe(&console).is_empty(),
+        "console errors: {:#?}",
+        severe(&console)
+    );
 }
 
 #[test]
