@@ -120,7 +120,10 @@ fn http(
 ) -> Resp {
     let mut s = TcpStream::connect(addr).expect("connect to serve");
     s.set_read_timeout(Some(Duration::from_secs(90))).ok();
-    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    let mut req = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
+    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
+        req.push_str(&format!("Host: {addr}\r\n"));
+    }
     for (k, v) in headers {
         req.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -327,6 +330,12 @@ fn the_form_and_its_script_are_served_with_the_headers() {
     assert_eq!(nf.status, 404);
     assert_security_headers(&nf);
     assert_eq!(s.post("/check", "text/plain", b"").status, 405);
+    // On loopback, a request for another name (DNS rebinding from a web page) is not answered.
+    let rebound = http(s.addr, "GET", "/", None, &[("Host", "evil.example:8025")]);
+    assert_eq!(rebound.status, 421, "{}", rebound.body);
+    assert_security_headers(&rebound);
+    let local = http(s.addr, "GET", "/", None, &[("Host", "localhost:8025")]);
+    assert_eq!(local.status, 200);
 }
 
 #[test]

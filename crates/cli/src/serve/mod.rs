@@ -72,10 +72,12 @@ pub struct State {
     pub jobs: routes::Jobs,
     pub metrics: metrics::Metrics,
     pub version: String,
+    /// Listening on loopback only: requests must then name a loopback host (DNS rebinding).
+    pub loopback: bool,
 }
 
 impl State {
-    pub fn new(config: Config) -> State {
+    pub fn new(config: Config, loopback: bool) -> State {
         State {
             rate: limits::RateLimits::new(
                 config.server.per_client_per_minute,
@@ -86,6 +88,7 @@ impl State {
             jobs: routes::Jobs::default(),
             metrics: metrics::Metrics::default(),
             version: env!("CARGO_PKG_VERSION").to_string(),
+            loopback,
             config,
         }
     }
@@ -368,7 +371,7 @@ pub async fn run(a: ServeArgs) -> ExitCode {
     };
     outln!("listening on http://{local}");
     let request_timeout = config.server.request_timeout;
-    let state = Arc::new(State::new(config));
+    let state = Arc::new(State::new(config, local.ip().is_loopback()));
     let open = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let stop = stop_signal();

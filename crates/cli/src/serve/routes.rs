@@ -318,7 +318,44 @@ fn method_not_allowed(allow: &'static str) -> Response<Body> {
     r
 }
 
+/// A server on loopback answers only requests that name a loopback host: a web page whose name
+/// an attacker re-points at 127.0.0.1 (DNS rebinding) cannot use it from a visitor's browser.
+fn foreign_host(req: &Request<Incoming>) -> Option<String> {
+    let host = req
+        .headers()
+        .get(hyper::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| req.uri().host())
+        .unwrap_or("");
+    (!host_is_loopback(host)).then(|| host.to_string())
+}
+
+/// A `Host` header value (`name`, `name:port`, `[v6]:port`) names localhost or a loopback address.
+fn host_is_loopback(host: &str) -> bool {
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        rest.split(']').next().unwrap_or("")
+    } else {
+        host.rsplit_once(':').map_or(host, |(h, _)| h)
+    };
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    name == "localhost"
+        || name.ends_with(".localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 async fn route(state: &Arc<State>, peer: SocketAddr, req: Request<Incoming>) -> Response<Body> {
+    if state.loopback
+        && let Some(host) = foreign_host(&req)
+    {
+        return text(
+            421,
+            format!(
+                "this server listens on loopback and answers only requests for localhost or a loopback address, not for '{host}'\n"
+            ),
+        );
+    }
     let query = req.uri().query().unwrap_or("").to_string();
     if query.len() > MAX_QUERY {
         return text(414, format!("the query is longer than {MAX_QUERY} bytes\n"));
@@ -579,6 +616,25 @@ impl hyper::body::Body for SseBody {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn loopback_hosts() {
+        for (host, ok) in [
+            ("127.0.0.1:8025", true),
+            ("127.0.0.1", true),
+            ("localhost:8025", true),
+            ("[::1]:8025", true),
+            ("LOCALHOST.", true),
+            ("app.localhost", true),
+            ("evil.example:8025", false),
+            ("127.0.0.1.evil.example", false),
+            ("192.0.2.1", false),
+            ("[2001:db8::1]:80", false),
+            ("", false),
+        ] {
+            assert_eq!(host_is_loopback(host), ok, "{host}");
+        }
+    }
 
     #[test]
     fn forms_decode() {
