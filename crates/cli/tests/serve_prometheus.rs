@@ -2,8 +2,9 @@
 //! as documented; only the targets, the exporter's address and the intervals substituted) and
 //! its alerts.yml: the lab's expired certificate shows up as
 //! `smtp_tls_finding{code="cert-expired"} 1` for that target and not for a good one, the
-//! exporter's own /metrics is scraped (`up == 1`), the alerts fire for the right targets, every
-//! query of the Grafana dashboard runs, and promtool accepts /probe's and /metrics' output.
+//! exporter's own /metrics is scraped (`up == 1`), a target with a `module` label of its own is
+//! checked with that module, the alerts fire for the right targets, every query of the Grafana
+//! dashboard runs, and promtool accepts /probe's and /metrics' output.
 
 mod common;
 
@@ -18,8 +19,10 @@ use std::time::Duration;
 const SCRAPE: &str = "2s";
 
 /// deploy/prometheus/prometheus.yml with the lab's targets, the exporter's address, short
-/// intervals and the module `lab`; each substitution must find what it replaces.
-fn derived_config(targets: &[String], exporter: SocketAddr) -> String {
+/// intervals and the module `lab`; each substitution must find what it replaces. `quick_target`
+/// goes in a second `static_configs` entry naming its own module, `lab-quick`, with the label
+/// `module`, as the README says one can.
+fn derived_config(targets: &[String], quick_target: &str, exporter: SocketAddr) -> String {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let text = std::fs::read_to_string(repo.join("deploy/prometheus/prometheus.yml"))
         .expect("deploy/prometheus/prometheus.yml");
@@ -30,10 +33,13 @@ fn derived_config(targets: &[String], exporter: SocketAddr) -> String {
         );
         text.replace(from, to)
     };
-    let list: String = targets
+    let mut list: String = targets
         .iter()
         .map(|t| format!("          - {t}\n"))
         .collect();
+    list.push_str(&format!(
+        "      - targets:\n          - {quick_target}\n        labels:\n          module: lab-quick\n"
+    ));
     let text = replace(
         text,
         "          - mx1.example.com:25\n          - mx2.example.com:25\n",
@@ -164,10 +170,12 @@ fn prometheus_scrapes_the_lab_through_serve_and_the_alerts_fire() {
     let expired = web::lab_target("expired");
     let soon = web::lab_target("expires-soon");
     let good = web::lab_target("good");
+    let quick = web::lab_target("wrong-name");
     let serve: Serve = web::start_serve(&format!(
-        "{}\n{}",
+        "{}\n{}\n{}quick = true\n",
         web::lab_server_table(),
-        web::lab_module("lab", 1.0)
+        web::lab_module("lab", 1.0),
+        web::lab_module("lab-quick", 1.0)
     ));
 
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
@@ -215,7 +223,11 @@ fn prometheus_scrapes_the_lab_through_serve_and_the_alerts_fire() {
         .prefix("smtp-tls-doctor-prometheus-")
         .tempdir()
         .expect("a temporary directory");
-    let config = derived_config(&[expired.clone(), soon.clone(), good.clone()], serve.addr);
+    let config = derived_config(
+        &[expired.clone(), soon.clone(), good.clone()],
+        &quick,
+        serve.addr,
+    );
     std::fs::write(dir.path().join("prometheus.yml"), &config).expect("write prometheus.yml");
     std::fs::copy(
         repo.join("deploy/prometheus/alerts.yml"),
@@ -228,7 +240,7 @@ fn prometheus_scrapes_the_lab_through_serve_and_the_alerts_fire() {
     let scraped = poll(Duration::from_secs(40), || {
         let up = prom.query(r#"up{job="smtp_tls"} == 1"#);
         let own = prom.query(r#"up{job="smtp_tls_doctor"} == 1"#);
-        (up.len() == 3 && own.len() == 1).then_some(())
+        (up.len() == 4 && own.len() == 1).then_some(())
     });
     assert!(
         scraped.is_some(),
@@ -249,8 +261,20 @@ fn prometheus_scrapes_the_lab_through_serve_and_the_alerts_fire() {
     assert_eq!(value(s), "1", "{s}");
 
     let success = prom.query("smtp_tls_probe_success");
-    assert_eq!(success.len(), 3, "{success:?}");
+    assert_eq!(success.len(), 4, "{success:?}");
     assert!(success.iter().all(|s| value(s) == "1"), "{success:?}");
+    // The target with a module of its own: checked with it (quick: no scan, so no
+    // smtp_tls_protocol_offered, which the full checks have), and labelled with it.
+    let q = prom.query(&format!(r#"smtp_tls_finding{{instance="{quick}"}}"#));
+    assert!(
+        q.iter()
+            .any(|s| s["metric"]["code"] == "cert-name-mismatch"
+                && s["metric"]["module"] == "lab-quick"),
+        "{q:?}"
+    );
+    let offered = |t: &str| prom.query(&format!(r#"smtp_tls_protocol_offered{{instance="{t}"}}"#));
+    assert!(offered(&quick).is_empty(), "{:?}", offered(&quick));
+    assert!(!offered(&good).is_empty(), "the full check scanned");
     let good_findings = prom.query(&format!(
         r#"smtp_tls_finding{{instance="{good}",severity="error"}}"#
     ));
@@ -274,7 +298,7 @@ fn prometheus_scrapes_the_lab_through_serve_and_the_alerts_fire() {
         let errors = firing("SmtpTlsErrorFinding");
         let mut want = vec![expired.clone(), soon.clone()];
         want.sort();
-        (expiry == want && errors.contains(&expired)).then_some(errors)
+        (expiry == want && errors.contains(&expired) && errors.contains(&quick)).then_some(errors)
     })
     .unwrap_or_else(|| panic!("the alerts do not fire as expected: {:?}", prom.alerts()));
     assert!(!alerts.contains(&good), "{alerts:?}");
