@@ -326,6 +326,11 @@ fn the_form_and_its_script_are_served_with_the_headers() {
     );
     assert!(js.body.contains("/api/jobs") && js.body.contains("EventSource"));
     assert_security_headers(&js);
+    assert_eq!(
+        s.get("/favicon.ico").status,
+        204,
+        "no icon, and no failed request"
+    );
     let nf = s.get("/nothing-here");
     assert_eq!(nf.status, 404);
     assert_security_headers(&nf);
@@ -693,10 +698,21 @@ fn request_limits_body_size_and_slow_clients() {
     assert_eq!(r.json()["error"]["kind"], "too-large");
     let long = format!("/check?target={}", "a".repeat(5000));
     assert_eq!(s.get(&long).status, 414);
+    // A request head beyond 16 KiB, or with too many header fields: refused by the HTTP layer.
+    let big_header = "b".repeat(20_000);
+    let r = http(s.addr, "GET", "/", None, &[("X-Big", &big_header)]);
+    assert_eq!(r.status, 431, "{r:?}");
+    let many: Vec<(String, String)> = (0..150)
+        .map(|i| (format!("X-H{i}"), "1".to_string()))
+        .collect();
+    let many: Vec<(&str, &str)> = many.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let r = http(s.addr, "GET", "/", None, &many);
+    assert_eq!(r.status, 431, "{r:?}");
     // Half a request head, then nothing: the server closes within request_timeout.
     let mut c = TcpStream::connect(s.addr).expect("connect");
     c.set_read_timeout(Some(Duration::from_secs(10))).ok();
-    c.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n").expect("send");
+    c.write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        .expect("send");
     let t = Instant::now();
     let mut buf = [0u8; 256];
     let n = c.read(&mut buf).unwrap_or(0);
@@ -713,8 +729,10 @@ fn request_limits_body_size_and_slow_clients() {
     // A body that stops half way: 408 within request_timeout.
     let mut c = TcpStream::connect(s.addr).expect("connect");
     c.set_read_timeout(Some(Duration::from_secs(10))).ok();
-    c.write_all(b"POST /api/check HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"tar")
-        .expect("send");
+    c.write_all(
+        b"POST /api/check HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n{\"tar",
+    )
+    .expect("send");
     let mut raw = String::new();
     let _ = c.read_to_string(&mut raw);
     assert!(raw.starts_with("HTTP/1.1 408"), "{raw}");

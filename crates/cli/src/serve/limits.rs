@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Most client addresses tracked; past it, full buckets are forgotten first, then the oldest.
@@ -124,12 +124,70 @@ impl RateLimits {
     }
 }
 
+/// Open connections per client address.
+pub type OpenPerClient = Arc<Mutex<HashMap<IpAddr, usize>>>;
+
+/// One open connection of a client, counted while it lives.
+pub struct ClientSlot {
+    map: OpenPerClient,
+    client: IpAddr,
+}
+
+impl ClientSlot {
+    /// A slot for `client`, unless it has `max` connections open already.
+    pub fn take(map: &OpenPerClient, client: IpAddr, max: usize) -> Option<ClientSlot> {
+        let mut m = match map.lock() {
+            Ok(m) => m,
+            Err(p) => p.into_inner(),
+        };
+        let n = m.entry(client).or_insert(0);
+        if *n >= max {
+            return None;
+        }
+        *n += 1;
+        Some(ClientSlot {
+            map: map.clone(),
+            client,
+        })
+    }
+}
+
+impl Drop for ClientSlot {
+    fn drop(&mut self) {
+        let mut m = match self.map.lock() {
+            Ok(m) => m,
+            Err(p) => p.into_inner(),
+        };
+        if let Some(n) = m.get_mut(&self.client) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                m.remove(&self.client);
+            }
+        }
+    }
+}
+
 /// How long a check waits for a free slot before the request is answered 503.
 pub const BUSY_WAIT: Duration = Duration::from_secs(2);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn connections_per_client_are_capped_and_freed() {
+        let map = OpenPerClient::default();
+        let a: IpAddr = "192.0.2.1".parse().unwrap();
+        let b: IpAddr = "192.0.2.2".parse().unwrap();
+        let s1 = ClientSlot::take(&map, a, 2).unwrap();
+        let _s2 = ClientSlot::take(&map, a, 2).unwrap();
+        assert!(ClientSlot::take(&map, a, 2).is_none());
+        assert!(ClientSlot::take(&map, b, 2).is_some());
+        drop(s1);
+        assert!(ClientSlot::take(&map, a, 2).is_some());
+        drop(_s2);
+        assert!(map.lock().unwrap().is_empty(), "nothing left behind");
+    }
 
     #[test]
     fn buckets_empty_and_refill() {

@@ -33,6 +33,8 @@ use tokio::sync::Semaphore;
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8025";
 /// Most client connections open at once; more are closed at once.
 const MAX_CONNECTIONS: usize = 512;
+/// Most connections one client address keeps open at once; more are closed at once.
+const MAX_CONNECTIONS_PER_CLIENT: usize = 32;
 /// How long open connections get to finish when the server is stopped.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
@@ -369,12 +371,13 @@ pub async fn run(a: ServeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let stop = stop_signal();
     outln!("listening on http://{local}");
     let request_timeout = config.server.request_timeout;
     let state = Arc::new(State::new(config, local.ip().is_loopback()));
     let open = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let per_client = limits::OpenPerClient::default();
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    let stop = stop_signal();
     tokio::pin!(stop);
     loop {
         let (tcp, peer) = tokio::select! {
@@ -389,6 +392,12 @@ pub async fn run(a: ServeArgs) -> ExitCode {
             },
         };
         let Ok(slot) = open.clone().try_acquire_owned() else {
+            drop(tcp);
+            continue;
+        };
+        let Some(client_slot) =
+            limits::ClientSlot::take(&per_client, peer.ip(), MAX_CONNECTIONS_PER_CLIENT)
+        else {
             drop(tcp);
             continue;
         };
@@ -408,6 +417,7 @@ pub async fn run(a: ServeArgs) -> ExitCode {
         tokio::spawn(async move {
             let _ = conn.await;
             drop(slot);
+            drop(client_slot);
         });
     }
     drop(listener);
@@ -415,25 +425,36 @@ pub async fn run(a: ServeArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Ctrl-C or SIGTERM.
-async fn stop_signal() {
-    #[cfg(unix)]
-    {
-        let term = async {
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(mut s) => {
-                    s.recv().await;
-                }
-                Err(_) => std::future::pending::<()>().await,
-            }
-        };
+/// Ctrl-C or SIGTERM. The handlers are installed when this is called (before the server says
+/// it listens), so that a signal sent as soon as it does is not missed.
+#[cfg(unix)]
+fn stop_signal() -> impl std::future::Future<Output = ()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).ok();
+    let mut int = signal(SignalKind::interrupt()).ok();
+    async move {
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term => {}
+            _ = wait(term.as_mut()) => {}
+            _ = wait(int.as_mut()) => {}
         }
     }
-    #[cfg(not(unix))]
-    {
+}
+
+/// The next delivery of a signal; never, when its handler could not be installed.
+#[cfg(unix)]
+async fn wait(s: Option<&mut tokio::signal::unix::Signal>) {
+    match s {
+        Some(s) => {
+            s.recv().await;
+        }
+        None => std::future::pending::<()>().await,
+    }
+}
+
+/// Ctrl-C.
+#[cfg(not(unix))]
+fn stop_signal() -> impl std::future::Future<Output = ()> {
+    async {
         let _ = tokio::signal::ctrl_c().await;
     }
 }

@@ -97,7 +97,7 @@ fn render(r: &CheckReport) -> String {
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
 <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\
-<link rel=\"icon\" href=\"data:,\"><title>{} — {}</title><style>{CSS}</style></head><body>\n",
+<title>{} — {}</title><style>{CSS}</style></head><body>\n",
         esc(&r.target.input),
         word
     );
