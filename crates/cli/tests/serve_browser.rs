@@ -34,8 +34,8 @@ struct Driver {
     dir: tempfile::TempDir,
 }
 
-/// chromedriver on a free port of 127.0.0.1 (it accepts local connections only), retried on
-/// another port when that one was taken meanwhile.
+/// chromedriver on a free port of loopback (by default it listens on 127.0.0.1 and ::1 only),
+/// retried on another port when that one was taken meanwhile.
 fn start_driver() -> Driver {
     let dir = tempfile::Builder::new()
         .prefix("smtp-tls-doctor-chromedriver-")
@@ -46,9 +46,9 @@ fn start_driver() -> Driver {
         let port = common::dns::free_port();
         let addr: SocketAddr = ([127, 0, 0, 1], port).into();
         let mut cmd = Command::new(common::host::program("chromedriver").expect("chromedriver"));
-        cmd.arg(format!("--port={port}"))
-            .arg("--allowed-ips=127.0.0.1")
-            .arg("--log-level=WARNING");
+        // No --allowed-ips: with it chromedriver listens on every interface (and filters);
+        // without it, on 127.0.0.1 and ::1 only.
+        cmd.arg(format!("--port={port}")).arg("--log-level=WARNING");
         let log = dir.path().join(format!("chromedriver-{attempt}.log"));
         let mut proc = Proc::spawn("chromedriver", cmd, &log, false);
         // Hang guard: chromedriver answers within a second.
