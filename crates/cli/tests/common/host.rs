@@ -52,6 +52,10 @@ pub enum Need {
     /// Debian's Exim and Postfix packages conflict, so `scripts/test` unpacks Exim's binary
     /// beside Postfix instead of installing the package.
     Exim,
+    /// The Prometheus server itself (scrapes `serve`'s /probe in serve_prometheus.rs).
+    Prometheus,
+    /// Chromium and its WebDriver server, chromedriver (serve_browser.rs drives the web UI).
+    Chromium,
     /// The effective user is root.
     Root,
 }
@@ -75,6 +79,8 @@ impl Need {
             Need::Man => &["man"],
             Need::Promtool => &["promtool"],
             Need::Exim => &["exim4"],
+            Need::Prometheus => &["prometheus"],
+            Need::Chromium => &["chromium", "chromedriver"],
             Need::Root => &[],
         }
     }
@@ -97,6 +103,8 @@ impl Need {
             Need::Man => "man-db",
             Need::Promtool => "prometheus",
             Need::Exim => "exim4-daemon-light",
+            Need::Prometheus => "prometheus",
+            Need::Chromium => "chromium chromium-driver",
             Need::Root => "",
         }
     }

@@ -4,6 +4,7 @@
 
 pub mod dns;
 pub mod host;
+pub mod web;
 
 #[allow(unused_imports)]
 pub use host::{Need, require, skip};
