@@ -134,10 +134,13 @@ fn rustls_marks_the_downgrade_instead() {
             ("robot", "not-applicable"),
             // rustls keeps TLS 1.2 sessions by id: two handshakes, the second resumed.
             ("session-resumption", "supported"),
+            // rustls sends TLS 1.3 tickets after the handshake.
+            ("session-tickets", "supported"),
         ],
         &r.stdout,
     );
     assert_eq!(ep["probes"]["fallback_scsv"]["downgrade_sentinel"], true);
+    assert_eq!(ep["tls"]["session_ticket"], true, "{}", ep["tls"]);
     assert_eq!(ep["probes"]["connections"], 3);
     assert!(
         ep["findings"].as_array().is_some_and(Vec::is_empty),

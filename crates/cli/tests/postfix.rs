@@ -638,6 +638,10 @@ fn postfix_versions_and_suites() {
         "the battery's probes: at most 9 connections, got {probes}"
     );
     // The battery on a real, current Postfix: nothing vulnerable, and what it does support.
+    assert_eq!(
+        v["endpoints"][0]["tls"]["session_ticket"], true,
+        "OpenSSL sends TLS 1.3 tickets"
+    );
     let checks = &v["endpoints"][0]["checks"];
     for (id, c) in checks.as_object().expect("endpoints[].checks") {
         assert_ne!(c["status"], "vulnerable", "{id}: {c}");

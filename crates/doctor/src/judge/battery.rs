@@ -50,7 +50,7 @@ pub fn checks(obs: &EndpointObservation) -> Checks {
     put("lucky13", lucky13(&v));
     put("rc4", rc4(&v));
     put("session-resumption", session_resumption(&v));
-    put("session-tickets", session_tickets(&v));
+    put("session-tickets", session_tickets(&v, obs));
     put("ocsp-stapling", ocsp_stapling(&v, obs));
     put("extended-master-secret", extended_master_secret(&v));
     put("encrypt-then-mac", encrypt_then_mac(&v));
@@ -837,13 +837,27 @@ fn session_resumption(v: &View) -> Judged {
     )
 }
 
-fn session_tickets(v: &View) -> Judged {
+fn session_tickets(v: &View, obs: &EndpointObservation) -> Judged {
+    let tls13 = obs.tls.as_ref().and_then(|t| t.session_ticket);
+    if tls13 == Some(true) {
+        return st(
+            CheckStatus::Supported,
+            "the server sent a TLS 1.3 NewSessionTicket in the modern handshake's session",
+        );
+    }
     let r = echoed_feature(v, "session_ticket", "RFC 5077: it will issue a ticket", "");
     if r.0 == CheckStatus::NotApplicable {
-        return st(
-            CheckStatus::Unknown,
-            "the server speaks only TLS 1.3, whose tickets come encrypted (not observed)",
-        );
+        return if tls13 == Some(false) {
+            st(
+                CheckStatus::NotSupported,
+                "no TLS 1.3 NewSessionTicket came in the modern handshake's session",
+            )
+        } else {
+            st(
+                CheckStatus::Unknown,
+                "the server speaks only TLS 1.3, and no completed TLS 1.3 session showed tickets",
+            )
+        };
     }
     // A ticket in some versions but not others is still support.
     if r.0 == CheckStatus::NotSupported && r.1.contains(" did not") {

@@ -170,6 +170,10 @@ pub struct TlsObservation {
     /// absent when the handshake did not get that far, or in a saved report from before.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ocsp_stapled: Option<bool>,
+    /// A completed TLS 1.3 session: whether the server sent a NewSessionTicket before the
+    /// dialogue ended (absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_ticket: Option<bool>,
 }
 
 /// Time spent per phase, in milliseconds.

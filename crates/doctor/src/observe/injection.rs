@@ -56,6 +56,7 @@ pub async fn probe_injection(spec: &EndpointSpec, opts: &CheckOptions) -> Inject
         opts,
         start,
         transcript: Vec::new(),
+        tickets: None,
     };
     let mut scratch = EndpointObservation::empty(spec, opts);
     let mut inj = InjectionObservation {

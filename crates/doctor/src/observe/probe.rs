@@ -24,6 +24,8 @@ pub struct Probe<'a> {
     pub(crate) opts: &'a CheckOptions,
     pub(crate) start: Instant,
     pub(crate) transcript: Vec<TranscriptEntry>,
+    /// The modern handshake's session store: whether a TLS 1.3 ticket arrived.
+    pub(crate) tickets: Option<Arc<crate::observe::tls::TicketRecorder>>,
 }
 
 /// What to connect to and how.
@@ -42,6 +44,7 @@ pub async fn probe(spec: &EndpointSpec, opts: &CheckOptions) -> EndpointObservat
         opts,
         start: Instant::now(),
         transcript: Vec::new(),
+        tickets: None,
     };
     let mut obs = EndpointObservation::empty(spec, opts);
     if let Err(f) = p.run(spec, &mut obs).await {
@@ -189,6 +192,7 @@ impl Probe<'_> {
                 obs.smtp.ehlo_after_tls = Some(reply);
                 self.quit(&mut d).await;
                 obs.timings.after_tls_ms = Some(ms(t.elapsed()));
+                self.note_tickets(obs);
             }
             Mode::ImplicitTls => {
                 phase(Phase::Handshake);
@@ -200,9 +204,21 @@ impl Probe<'_> {
                 if self.greet(&mut d, obs).await? {
                     self.quit(&mut d).await;
                 }
+                self.note_tickets(obs);
             }
         }
         Ok(())
+    }
+
+    /// Whether a TLS 1.3 session ticket came in the session (read once the dialogue is over:
+    /// tickets follow the handshake).
+    fn note_tickets(&self, obs: &mut EndpointObservation) {
+        if let (Some(t), Some(tls)) = (&self.tickets, obs.tls.as_mut())
+            && tls.completed
+            && tls.version.as_deref() == Some("TLSv1.3")
+        {
+            tls.session_ticket = Some(t.tls13_ticket());
+        }
     }
 
     pub(crate) async fn connect(&mut self, spec: &EndpointSpec) -> Result<TcpStream, Failure> {
@@ -369,12 +385,15 @@ impl Probe<'_> {
         let log = Recorder::new(self.start, TAP_LIMIT, wire::tls::Direction::ServerToClient);
         let tap = Replay::new(tcp, leftover).recording(log.clone());
         let verifier = Arc::new(crate::observe::tls::RecordingVerifier::new());
-        let connector = crate::observe::tls::connector(verifier.clone(), spec.sni.is_some())
-            .map_err(|e| Failure {
-                phase: Phase::Handshake,
-                kind: FailureKind::TlsError,
-                message: format!("could not set up the TLS client: {e}"),
-            })?;
+        let tickets = Arc::new(crate::observe::tls::TicketRecorder::default());
+        self.tickets = Some(tickets.clone());
+        let connector =
+            crate::observe::tls::recording_connector(verifier.clone(), tickets, spec.sni.is_some())
+                .map_err(|e| Failure {
+                    phase: Phase::Handshake,
+                    kind: FailureKind::TlsError,
+                    message: format!("could not set up the TLS client: {e}"),
+                })?;
         let server_name = crate::observe::tls::server_name(spec.sni.as_deref(), spec.address.ip());
         let mut tls = TlsObservation {
             sni: spec.sni.clone(),
@@ -529,6 +548,7 @@ pub(crate) async fn open_for_tls(
         opts,
         start: Instant::now(),
         transcript: Vec::new(),
+        tickets: None,
     };
     let tcp = p.connect(spec).await?;
     if spec.mode == Mode::ImplicitTls {

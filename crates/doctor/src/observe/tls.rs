@@ -303,6 +303,72 @@ pub fn connector(
     Ok(tokio_rustls::TlsConnector::from(Arc::new(config)))
 }
 
+/// [`connector`] whose session store records whether a TLS 1.3 ticket arrived (and never hands
+/// one out again, so that no later handshake is resumed).
+pub fn recording_connector(
+    verifier: Arc<RecordingVerifier>,
+    tickets: Arc<TicketRecorder>,
+    send_sni: bool,
+) -> Result<tokio_rustls::TlsConnector, rustls::Error> {
+    let mut config = rustls::ClientConfig::builder_with_provider(provider())
+        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
+        .with_no_client_auth();
+    config.enable_sni = send_sni;
+    config.resumption = rustls::client::Resumption::store(tickets);
+    Ok(tokio_rustls::TlsConnector::from(Arc::new(config)))
+}
+
+/// A session store that keeps nothing and notes whether the server sent a TLS 1.3
+/// NewSessionTicket.
+#[derive(Debug, Default)]
+pub struct TicketRecorder {
+    tls13: std::sync::atomic::AtomicBool,
+}
+
+impl TicketRecorder {
+    pub fn tls13_ticket(&self) -> bool {
+        self.tls13.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+impl rustls::client::ClientSessionStore for TicketRecorder {
+    fn set_kx_hint(&self, _: ServerName<'static>, _: rustls::NamedGroup) {}
+
+    fn kx_hint(&self, _: &ServerName<'_>) -> Option<rustls::NamedGroup> {
+        None
+    }
+
+    fn set_tls12_session(
+        &self,
+        _: ServerName<'static>,
+        _: rustls::client::Tls12ClientSessionValue,
+    ) {
+    }
+
+    fn tls12_session(&self, _: &ServerName<'_>) -> Option<rustls::client::Tls12ClientSessionValue> {
+        None
+    }
+
+    fn remove_tls12_session(&self, _: &ServerName<'static>) {}
+
+    fn insert_tls13_ticket(
+        &self,
+        _: ServerName<'static>,
+        _: rustls::client::Tls13ClientSessionValue,
+    ) {
+        self.tls13.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn take_tls13_ticket(
+        &self,
+        _: &ServerName<'static>,
+    ) -> Option<rustls::client::Tls13ClientSessionValue> {
+        None
+    }
+}
+
 /// The name handed to rustls: the SNI when there is one, else the address (rustls then sends none).
 pub fn server_name(sni: Option<&str>, ip: IpAddr) -> ServerName<'static> {
     sni.and_then(|s| ServerName::try_from(s.to_string()).ok())
