@@ -342,7 +342,13 @@ fn starttls_injection_across_the_lab() {
     assert_eq!(v["verdict"]["code"], "starttls-injection");
     // The text names the check and the guess.
     let t = check_scenario("starttls-injection", &[]);
-    assert!(t.stdout.contains("injection  vulnerable:"), "{}", t.stdout);
+    // Listed once, among the vulnerability checks (not again under Connection).
+    assert!(
+        t.stdout.contains("VULNERABLE starttls-injection: after"),
+        "{}",
+        t.stdout
+    );
+    assert!(!t.stdout.contains("injection  vulnerable:"), "{}", t.stdout);
     assert!(
         t.stdout
             .contains("the server looks like smtp-tls-doctor lab (banner"),

@@ -73,7 +73,11 @@ fn a_check_reports_its_phases_scan_connections_and_end() {
         .iter()
         .filter(|e| matches!(e, Event::ScanConnection { .. }))
         .count() as u32;
-    let scan = report.endpoints[0].observation.scan.as_ref().expect("a scan");
+    let scan = report.endpoints[0]
+        .observation
+        .scan
+        .as_ref()
+        .expect("a scan");
     // The battery's active probes report their connections as scan connections too.
     let probes = scan.probes.as_ref().map_or(0, |p| p.connections);
     assert!(scans > 0);

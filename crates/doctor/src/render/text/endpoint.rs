@@ -32,7 +32,10 @@ pub(super) fn render_endpoint(o: &mut String, r: &CheckReport, ep: &EndpointRepo
         render_profiles(o, &ep.profiles, style);
     }
     render_connection(o, r, obs, style);
-    super::mta::render_injection(o, ep, style);
+    // With a scan, the checks section below lists the injection check with the others.
+    if obs.scan.is_none() {
+        super::mta::render_injection(o, ep, style);
+    }
     let probes = obs
         .scan
         .as_ref()
