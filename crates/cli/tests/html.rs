@@ -75,6 +75,41 @@ fn wrong_name_page_is_written_refused_then_replaced() {
     assert!(page.contains("cert-name-mismatch"));
 }
 
+/// The page lists every check with its status and evidence, the vulnerable one first, and names
+/// the software the server looks like.
+#[test]
+fn the_checks_and_the_software_are_on_the_page() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("report.html");
+    let p = path.to_string_lossy().into_owned();
+    let r = check_scenario("starttls-injection", &["--html", &p, "--json"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v = r.json();
+    let page = std::fs::read_to_string(&path).expect("the page");
+    let checks = v["endpoints"][0]["checks"]
+        .as_object()
+        .expect("checks in the report");
+    assert!(checks.len() > 10, "{checks:?}");
+    for (id, c) in checks {
+        let status = c["status"].as_str().expect("a status");
+        assert!(
+            page.contains(&format!("data-check=\"{id}\" data-status=\"{status}\"")),
+            "{id} {status}"
+        );
+    }
+    // The vulnerable one is the table's first row.
+    let first = page
+        .split("data-check=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next());
+    assert_eq!(first, Some("starttls-injection"));
+    assert!(
+        page.contains("<td id=\"software\">looks like smtp-tls-doctor lab"),
+        "{page}"
+    );
+    assert_balanced(&path);
+}
+
 #[test]
 fn a_domain_page_has_its_mx_table() {
     let rt = tokio::runtime::Builder::new_multi_thread()

@@ -68,6 +68,12 @@ pub struct EndpointSummary {
     pub findings: Vec<Finding>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub profiles: Vec<ProfileSummary>,
+    /// Each check's status by id (the evidence of a vulnerable one is in its finding).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub checks: BTreeMap<String, crate::model::checks::CheckStatus>,
+    /// The MTA the server looks like, as in the full report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_software: Option<crate::model::software::ServerSoftware>,
 }
 
 /// What the modern handshake negotiated.
@@ -186,6 +192,12 @@ fn endpoint(e: &EndpointReport) -> EndpointSummary {
         }),
         findings: e.findings.clone(),
         profiles: e.profiles.iter().map(profile).collect(),
+        checks: e
+            .checks
+            .iter()
+            .map(|(id, c)| (id.clone(), c.status))
+            .collect(),
+        server_software: e.server_software.clone(),
     }
 }
 

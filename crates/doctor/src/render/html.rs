@@ -249,10 +249,24 @@ fn render_endpoint(o: &mut String, r: &CheckReport, ep: &EndpointReport) {
             esc(&st.to_wire_lines().join(" / "))
         );
     }
+    if let Some(sw) = &ep.server_software {
+        let _ = write!(
+            o,
+            "<tr><th>software</th><td id=\"software\">looks like {}{} ({} confidence: {})</td></tr>",
+            esc(&sw.name),
+            sw.version
+                .as_deref()
+                .map(|v| format!(" {}", esc(v)))
+                .unwrap_or_default(),
+            sw.confidence.as_str(),
+            esc(&sw.evidence.join("; "))
+        );
+    }
     o.push_str("</table></div>\n");
     if let Some(sc) = &obs.scan {
         render_scan(o, sc);
     }
+    render_checks(o, &ep.checks);
     if let Some(a) = &ep.chain_analysis {
         render_chain(o, r, a);
     }
@@ -280,6 +294,46 @@ fn render_endpoint(o: &mut String, r: &CheckReport, ep: &EndpointReport) {
             esc(&leaf.sans.join(", "))
         );
     }
+}
+
+/// The vulnerability battery and the other checks: the ones with a weakness first, each with
+/// its status and evidence.
+fn render_checks(o: &mut String, checks: &crate::model::checks::Checks) {
+    use crate::model::checks::CheckStatus;
+    if checks.is_empty() {
+        return;
+    }
+    let _ = write!(
+        o,
+        "<h3>Vulnerability checks ({})</h3><div class=\"tbl\"><table id=\"checks\">\
+<tr><th>check</th><th>status</th><th>evidence</th></tr>",
+        checks.len()
+    );
+    let rank = |s: CheckStatus| match s {
+        CheckStatus::Vulnerable => 0,
+        CheckStatus::Unknown => 1,
+        CheckStatus::NotSupported => 2,
+        _ => 3,
+    };
+    let mut rows: Vec<_> = checks.iter().collect();
+    rows.sort_by_key(|(id, c)| (rank(c.status), id.as_str()));
+    for (id, c) in rows {
+        let class = match c.status {
+            CheckStatus::Vulnerable => "badt",
+            CheckStatus::Ok | CheckStatus::Supported => "good",
+            _ => "muted",
+        };
+        let _ = write!(
+            o,
+            "<tr data-check=\"{}\" data-status=\"{}\"><td><code>{}</code></td><td class=\"{class}\">{}</td><td>{}</td></tr>",
+            esc(id),
+            c.status.as_str(),
+            esc(id),
+            c.status.as_str(),
+            esc(&c.evidence)
+        );
+    }
+    o.push_str("</table></div>\n");
 }
 
 /// The protocol versions and their suites.
