@@ -294,13 +294,22 @@ pub fn connector(
     verifier: Arc<RecordingVerifier>,
     send_sni: bool,
 ) -> Result<tokio_rustls::TlsConnector, rustls::Error> {
+    let config = modern_config(verifier, send_sni)?;
+    Ok(tokio_rustls::TlsConnector::from(Arc::new(config)))
+}
+
+/// The modern handshake's client config: TLS 1.3 and 1.2, rustls' defaults, `verifier`.
+fn modern_config(
+    verifier: Arc<RecordingVerifier>,
+    send_sni: bool,
+) -> Result<rustls::ClientConfig, rustls::Error> {
     let mut config = rustls::ClientConfig::builder_with_provider(provider())
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
         .dangerous()
         .with_custom_certificate_verifier(verifier)
         .with_no_client_auth();
     config.enable_sni = send_sni;
-    Ok(tokio_rustls::TlsConnector::from(Arc::new(config)))
+    Ok(config)
 }
 
 /// [`connector`] whose session store records whether a TLS 1.3 ticket arrived (and never hands
@@ -310,12 +319,7 @@ pub fn recording_connector(
     tickets: Arc<TicketRecorder>,
     send_sni: bool,
 ) -> Result<tokio_rustls::TlsConnector, rustls::Error> {
-    let mut config = rustls::ClientConfig::builder_with_provider(provider())
-        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
-        .dangerous()
-        .with_custom_certificate_verifier(verifier)
-        .with_no_client_auth();
-    config.enable_sni = send_sni;
+    let mut config = modern_config(verifier, send_sni)?;
     config.resumption = rustls::client::Resumption::store(tickets);
     Ok(tokio_rustls::TlsConnector::from(Arc::new(config)))
 }
