@@ -141,7 +141,8 @@ fn rustls_marks_the_downgrade_instead() {
     );
     assert_eq!(ep["probes"]["fallback_scsv"]["downgrade_sentinel"], true);
     assert_eq!(ep["tls"]["session_ticket"], true, "{}", ep["tls"]);
-    assert_eq!(ep["probes"]["connections"], 3);
+    // Fallback, two resumption handshakes, client renegotiation.
+    assert_eq!(ep["probes"]["connections"], 4);
     assert!(
         ep["findings"].as_array().is_some_and(Vec::is_empty),
         "{}",
@@ -158,4 +159,78 @@ fn quick_runs_no_battery() {
     let v = r.json();
     assert!(v["endpoints"][0].get("checks").is_none(), "{}", r.stdout);
     assert_eq!(v["connections"], 1);
+}
+
+#[test]
+fn client_renegotiation_is_measured_on_real_tls_stacks() {
+    // OpenSSL 3 told to allow it (as OpenSSL did before 3.0): TLS 1.2 with a CBC suite.
+    let (ep, r) = checks("tls10-tls12-cbc");
+    assert_checks(&ep, &[("client-renegotiation", "vulnerable")], &r.stdout);
+    let e = ep["checks"]["client-renegotiation"]["evidence"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(e.starts_with("TLSv1.2: "), "{e}");
+    assert!(e.contains("Finished verified"), "{e}");
+    assert!(e.contains("answered with a ServerHello"), "{e}");
+    assert!(e.contains("RFC 5746 verify_data"), "{e}");
+    let codes: Vec<&str> = ep["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f["code"].as_str())
+        .collect();
+    assert!(codes.contains(&"client-renegotiation"), "{codes:?}");
+    assert!(
+        r.stdout.contains("client-renegotiation"),
+        "text: {}",
+        r.stdout
+    );
+
+    // OpenSSL 3's default (TLS 1.2, AES-GCM with SHA-384), rustls (TLS 1.2 with ECDSA) and
+    // OpenSSL 3 at TLS 1.0 (the MD5/SHA-1 PRF, CBC with an implicit IV): each handshake
+    // completes and the server declines.
+    for (scenario, version, suite) in [
+        (
+            "tls12-narrow-preference",
+            "TLSv1.2",
+            "ECDHE-RSA-AES256-GCM-SHA384",
+        ),
+        ("good", "TLSv1.2", "ECDHE-ECDSA-"),
+        ("tls10-only", "TLSv1.0", "-SHA,"),
+    ] {
+        let (ep, r) = checks(scenario);
+        assert_checks(&ep, &[("client-renegotiation", "ok")], &r.stdout);
+        let e = ep["checks"]["client-renegotiation"]["evidence"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(e.starts_with(&format!("{version}: ")), "{scenario}: {e}");
+        assert!(e.contains(suite), "{scenario}: {e}");
+        assert!(e.contains("Finished verified"), "{scenario}: {e}");
+        assert!(e.contains("no_renegotiation (100)"), "{scenario}: {e}");
+        assert!(
+            !ep["findings"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|f| f["code"] == "client-renegotiation"),
+            "{scenario}"
+        );
+    }
+
+    // TLS 1.3 only: nothing to renegotiate, no connection spent.
+    let (ep, r) = checks("tls13-only");
+    assert_checks(
+        &ep,
+        &[("client-renegotiation", "not-applicable")],
+        &r.stdout,
+    );
+    // SSLv3 only, and suites the probe does not speak: unknown, said why, no connection.
+    let (ep, r) = checks("sslv3-scripted");
+    assert_checks(&ep, &[("client-renegotiation", "unknown")], &r.stdout);
+    assert!(
+        ep["checks"]["client-renegotiation"]["evidence"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("speaks SSLv3 and no TLS version")
+    );
 }

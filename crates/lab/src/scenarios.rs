@@ -266,7 +266,7 @@ static SCENARIOS: [Scenario; 48] = [
     ),
     starttls_enum(
         "tls10-tls12-cbc",
-        "TLS 1.0 to 1.2 with only CBC suites (RSA and ECDHE-RSA key exchange; OpenSSL, security level 0)",
+        "TLS 1.0 to 1.2 with only CBC suites (RSA and ECDHE-RSA key exchange; OpenSSL, security level 0), accepting client-initiated renegotiation as OpenSSL did before 3.0",
         "TLS handshake failed: the server offers no AEAD cipher suite, only obsolete CBC ones",
         &[
             "tls-handshake-failed",
@@ -275,6 +275,7 @@ static SCENARIOS: [Scenario; 48] = [
             "cipher-no-forward-secrecy",
             "no-server-preference",
             "cbc-tls10",
+            "client-renegotiation",
         ],
         None,
         &TLS10_TLS12_CBC,
@@ -984,6 +985,7 @@ pub(crate) fn build(
                      AES128-SHA256:@SECLEVEL=0",
                 ),
                 groups: Some(EC_GROUPS),
+                client_renegotiation: true,
                 ..OpensslSpec::new(&[&leaf], &[&pki.intermediate])
             })?
         }
@@ -1429,6 +1431,9 @@ struct OpensslSpec<'a> {
     server_preference: bool,
     /// Fixed DHE parameters.
     dh: Option<Dh<Params>>,
+    /// SSL_OP_ALLOW_CLIENT_RENEGOTIATION: accept client-initiated renegotiation, as OpenSSL
+    /// did by default before 3.0.
+    client_renegotiation: bool,
 }
 
 impl<'a> OpensslSpec<'a> {
@@ -1444,6 +1449,7 @@ impl<'a> OpensslSpec<'a> {
             groups: None,
             server_preference: false,
             dh: None,
+            client_renegotiation: false,
         }
     }
 
@@ -1468,6 +1474,11 @@ impl<'a> OpensslSpec<'a> {
         if let Some(dh) = &self.dh {
             b.set_tmp_dh(dh)?;
         }
+        if self.client_renegotiation {
+            b.set_options(SslOptions::from_bits_retain(
+                ALLOW_CLIENT_RENEGOTIATION as _,
+            ));
+        }
         for leaf in self.leaves {
             let cert = X509::from_der(&leaf.cert_der)?;
             let key = PKey::private_key_from_pem(leaf.key_pem.as_bytes())?;
@@ -1481,6 +1492,10 @@ impl<'a> OpensslSpec<'a> {
         Ok(b.build())
     }
 }
+
+/// SSL_OP_ALLOW_CLIENT_RENEGOTIATION (OpenSSL 3.0's ssl.h: SSL_OP_BIT(8)); the openssl crate
+/// has no name for it.
+pub(crate) const ALLOW_CLIENT_RENEGOTIATION: u64 = 1 << 8;
 
 /// OpenSSL 3.0's default elliptic-curve groups, pinned so that the lab
 /// accepts the same groups with every OpenSSL version (3.0 would also accept

@@ -44,6 +44,7 @@ const FINDING_CODES: &[&str] = &[
     "robot",
     "tls-compression",
     "no-secure-renegotiation",
+    "client-renegotiation",
     "no-fallback-scsv",
     "cbc-tls10",
     "cbc-lucky13",

@@ -25,6 +25,6 @@
 pub mod http;
 pub mod mtasts;
 pub mod smtp;
-mod text;
+pub mod text;
 pub mod tls;
 pub mod tlsrpt;

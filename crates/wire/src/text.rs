@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 /// (and `\` as `\\`), stopping before the output would exceed `max_chars`.
 /// Escapes are never cut in half. When bytes were left out, `...` is
 /// appended (and counted in `max_chars`).
-pub(crate) fn escape_excerpt(bytes: &[u8], max_chars: usize) -> String {
+pub fn escape_excerpt(bytes: &[u8], max_chars: usize) -> String {
     fn width(b: u8) -> usize {
         match b {
             b'\\' => 2,

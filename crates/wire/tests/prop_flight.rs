@@ -209,6 +209,7 @@ fn arb_spec() -> impl Strategy<Value = ClientHelloSpec> {
                 ec_point_formats: f[0],
                 extended_master_secret: f[1],
                 renegotiation_info: f[2],
+                renegotiated_connection: Vec::new(),
                 session_ticket: f[3],
                 status_request: f[4],
                 no_extensions: f[5] && f[6],

@@ -65,6 +65,7 @@ const FINDING_OF: &[(&str, &str, bool)] = &[
     ("robot", "robot", true),
     ("compression", "tls-compression", true),
     ("secure-renegotiation", "no-secure-renegotiation", true),
+    ("client-renegotiation", "client-renegotiation", true),
     ("fallback-scsv", "no-fallback-scsv", true),
     ("beast", "cbc-tls10", true),
     ("lucky13", "cbc-lucky13", true),
@@ -396,6 +397,14 @@ fn compression(v: &View) -> Judged {
 }
 
 fn client_renegotiation(v: &View) -> Judged {
+    if let Some(p) = v.probe(|p| &p.client_renegotiation) {
+        let status = match p.answer {
+            ProbeAnswer::Accepted => CheckStatus::Vulnerable,
+            ProbeAnswer::Refused => CheckStatus::Ok,
+            ProbeAnswer::Unknown => CheckStatus::Unknown,
+        };
+        return st(status, format!("{}: {}", p.version, p.detail));
+    }
     if v.nothing_known() {
         return not_measured();
     }
@@ -407,8 +416,7 @@ fn client_renegotiation(v: &View) -> Judged {
     }
     st(
         CheckStatus::Unknown,
-        "not measured: renegotiating needs a completed TLS 1.2 handshake that the client \
-         then restarts, which this tool's TLS library does not do",
+        "not measured: the scan was saved before this check existed, or the probe did not run",
     )
 }
 

@@ -979,6 +979,44 @@ pub static REGISTRY: &[FindingDef] = &[
             },
         ],
     },
+    // THC-SSL-DOS (2011: renegotiations cost the server a private-key operation each, the
+    // client almost nothing); CVE-2009-3555 and RFC 5746 (renegotiation without the extension);
+    // OpenSSL 3.0 CHANGES (client-initiated renegotiation off by default); postconf(5)
+    // tls_ssl_options NO_RENEGOTIATION (Postfix 3.4); Exim's openssl_options
+    // +no_renegotiation (tls-openssl.c).
+    FindingDef {
+        code: "client-renegotiation",
+        severity: Severity::Warning,
+        title: "The server accepts client-initiated renegotiation",
+        why: "After a completed TLS 1.2-or-older handshake, a new ClientHello sent inside the \
+              session got a ServerHello: the server lets the client restart the handshake as \
+              often as it likes. Each renegotiation costs the server a private-key operation \
+              and the client next to nothing, so one client can keep a server's CPU busy \
+              (THC-SSL-DOS). Mail needs no renegotiation at all. Without RFC 5746 (see \
+              no-secure-renegotiation) it is worse: an attacker in the path can splice its own \
+              commands in front of the client's session (CVE-2009-3555).",
+        breaks: "Nothing breaks for clients; refusing renegotiation costs nothing, as SMTP \
+                 clients never renegotiate.",
+        fixes: &[
+            Fix {
+                software: "Postfix",
+                text: "tls_ssl_options = NO_RENEGOTIATION\n\
+                       (Postfix 3.4 and later with OpenSSL 1.1.0h or later), then `postfix \
+                       reload`. OpenSSL 3.0 and later refuse client renegotiation by default.",
+            },
+            Fix {
+                software: "Exim",
+                text: "With OpenSSL: openssl_options = +no_renegotiation\n\
+                       and restart Exim. With GnuTLS, update GnuTLS and Exim.",
+            },
+            Fix {
+                software: "Any server",
+                text: "Link the server against OpenSSL 3.0 or later (client-initiated \
+                       renegotiation is off unless SSL_OP_ALLOW_CLIENT_RENEGOTIATION is set), \
+                       or set SSL_OP_NO_RENEGOTIATION; on an appliance, turn renegotiation off.",
+            },
+        ],
+    },
     // RFC 7507 (TLS_FALLBACK_SCSV, inappropriate_fallback); RFC 8446 section 4.1.3 (the
     // downgrade sentinel of TLS 1.3 servers); OpenSSL 1.0.1j and later honour the SCSV.
     FindingDef {

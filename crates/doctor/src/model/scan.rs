@@ -235,6 +235,12 @@ pub struct BatteryProbes {
     /// id (no ticket): `accepted` when it was resumed, `refused` when it was a full handshake.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub session_resumption: Option<ProbeResult>,
+    /// A TLS 1.0-1.2 handshake completed by hand (the server's Finished verified), then a new
+    /// ClientHello inside the session: `accepted` when a ServerHello answers (client-initiated
+    /// renegotiation allowed), `refused` for an alert, a close or silence. `unknown` without a
+    /// connection when none of the server's suites is one the probe implements.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_renegotiation: Option<ProbeResult>,
     /// TCP connections the probes made.
     pub connections: u32,
 }

@@ -16,6 +16,10 @@
 //!   handshakes by rustls, the second offering the first's session id (tickets not offered):
 //!   whether the second was resumed.
 //!
+//! * client-renegotiation: when the server speaks TLS 1.2 or older, one handshake completed by
+//!   hand with a suite the scan saw accepted, then a renegotiating ClientHello (see
+//!   [`crate::observe::renegotiation`]).
+//!
 //! Every probe stops at the first answer that decides it, under the handshake timeout.
 
 use crate::model::options::CheckOptions;
@@ -119,6 +123,47 @@ pub async fn probes(
         out.robot = Some(robot(spec, opts, caps, &mut out, v, suites).await);
         any = true;
     }
+    // Client-initiated renegotiation: the highest of TLS 1.2, 1.1 and 1.0 with a suite the
+    // hand-made handshake implements (ECDHE, DHE or RSA with AES-GCM, ChaCha20 or AES-CBC).
+    let accepted = |v: u16| -> Vec<u16> {
+        scan.versions
+            .get(version_key(v))
+            .filter(|r| r.status == VersionStatus::Offered)
+            .map(|r| {
+                r.suites
+                    .iter()
+                    .filter_map(|s| u16::from_str_radix(s.id.trim_start_matches("0x"), 16).ok())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    if let Some((v, suites)) = [TLS12, TLS11, TLS10]
+        .into_iter()
+        .map(|v| (v, crate::observe::renegotiation::usable(&accepted(v), v)))
+        .find(|(_, s)| !s.is_empty())
+    {
+        let r = run(spec, opts, caps, &mut out, |tcp, left| {
+            crate::observe::renegotiation::probe(tcp, left, spec, opts, v, &suites)
+        })
+        .await;
+        out.client_renegotiation = Some(r);
+        any = true;
+    } else if !legacy.is_empty() {
+        let v = legacy.last().copied().unwrap_or(TLS12);
+        out.client_renegotiation = Some(result(
+            v,
+            ProbeAnswer::Unknown,
+            if [TLS10, TLS11, TLS12].iter().any(|x| offered(*x)) {
+                "not measured: none of the suites the server accepts is one the renegotiation \
+                 probe implements (ECDHE, DHE or RSA key exchange with AES-GCM, ChaCha20-Poly1305 \
+                 or AES-CBC)"
+            } else {
+                "not measured: the server speaks SSLv3 and no TLS version, and the renegotiation \
+                 probe speaks TLS 1.0 to 1.2"
+            },
+        ));
+        any = true;
+    }
     let session_ids = scan
         .hello_features
         .get(version_key(TLS12))
@@ -208,7 +253,7 @@ fn robot_block(variant: Robot, k: usize, version: u16) -> Option<Vec<u8>> {
 
 /// `block` encrypted with the RSA key (modulus, exponent) as a big-endian integer of the
 /// modulus's size: raw RSA, m^e mod n.
-fn rsa_encrypt(block: &[u8], modulus: &[u8], exponent: &[u8]) -> Option<Vec<u8>> {
+pub(crate) fn rsa_encrypt(block: &[u8], modulus: &[u8], exponent: &[u8]) -> Option<Vec<u8>> {
     use num_bigint::BigUint;
     let n = BigUint::from_bytes_be(modulus);
     let e = BigUint::from_bytes_be(exponent);
@@ -224,7 +269,7 @@ fn rsa_encrypt(block: &[u8], modulus: &[u8], exponent: &[u8]) -> Option<Vec<u8>>
 }
 
 /// The RSA public key of a DER certificate: the modulus without leading zeros, and the exponent.
-fn rsa_key(der: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
+pub(crate) fn rsa_key(der: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
     let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
     match cert.public_key().parsed().ok()? {
         x509_parser::public_key::PublicKey::RSA(rsa) => {

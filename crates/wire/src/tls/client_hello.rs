@@ -97,6 +97,10 @@ pub struct ClientHelloSpec {
     /// `no_extensions` the TLS_EMPTY_RENEGOTIATION_INFO_SCSV suite (0x00FF)
     /// is appended to the suites instead.
     pub renegotiation_info: bool,
+    /// The renegotiated_connection field of renegotiation_info: empty on a first handshake,
+    /// the client's Finished verify_data when renegotiating (RFC 5746 section 3.5). Cut to
+    /// 255 bytes.
+    pub renegotiated_connection: Vec<u8>,
     /// An empty session_ticket extension (RFC 5077).
     pub session_ticket: bool,
     /// status_request (OCSP stapling, RFC 6066).
@@ -175,6 +179,7 @@ impl ClientHelloSpec {
             ec_point_formats: !sslv3,
             extended_master_secret: !sslv3,
             renegotiation_info: true,
+            renegotiated_connection: Vec::new(),
             session_ticket: !sslv3,
             status_request: false,
             no_extensions: sslv3,
@@ -447,8 +452,14 @@ fn clamp_str(s: &str, max: usize) -> &str {
     s.get(..end).unwrap_or_default()
 }
 
-/// The ClientHello handshake message (header and body) for `spec`.
-fn client_hello_message(spec: &ClientHelloSpec, random: &[u8; 32], session_id: &[u8]) -> Vec<u8> {
+/// The ClientHello handshake message (header and body) for `spec`, without the record
+/// header: what a handshake transcript hashes, or what goes encrypted into a record when
+/// renegotiating.
+pub fn client_hello_message(
+    spec: &ClientHelloSpec,
+    random: &[u8; 32],
+    session_id: &[u8],
+) -> Vec<u8> {
     let mut w = Writer { buf: Vec::new() };
     w.u8(handshake_type::CLIENT_HELLO);
     w.vec(Prefix::U24, |w| {
@@ -549,8 +560,12 @@ fn extensions(w: &mut Writer, spec: &ClientHelloSpec) {
         });
     }
     if spec.renegotiation_info {
-        // renegotiated_connection: empty.
-        w.ext(ext::RENEGOTIATION_INFO, |w| w.vec(Prefix::U8, |_| {}));
+        // renegotiated_connection: empty on a first handshake.
+        w.ext(ext::RENEGOTIATION_INFO, |w| {
+            w.vec(Prefix::U8, |w| {
+                w.bytes(clamp(&spec.renegotiated_connection, 255));
+            });
+        });
     }
 }
 

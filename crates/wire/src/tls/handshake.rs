@@ -12,6 +12,8 @@ pub const HANDSHAKE_HEADER_LEN: usize = 4;
 
 /// Handshake message types (IANA TLS HandshakeType registry).
 pub mod handshake_type {
+    /// hello_request (TLS 1.2 and earlier)
+    pub const HELLO_REQUEST: u8 = 0;
     /// client_hello
     pub const CLIENT_HELLO: u8 = 1;
     /// server_hello (also carries HelloRetryRequest in TLS 1.3)
@@ -52,6 +54,8 @@ pub mod extension_type {
     pub const SUPPORTED_VERSIONS: u16 = 43;
     /// key_share (RFC 8446)
     pub const KEY_SHARE: u16 = 51;
+    /// renegotiation_info (RFC 5746)
+    pub const RENEGOTIATION_INFO: u16 = 0xff01;
 }
 
 /// The `random` of a HelloRetryRequest: SHA-256("HelloRetryRequest"),

@@ -12,6 +12,7 @@ pub mod client_hello;
 pub mod fingerprint;
 pub mod flight;
 mod handshake;
+pub mod messages;
 mod names;
 pub mod probe;
 mod reader;
@@ -22,6 +23,7 @@ mod transcript;
 
 pub use client_hello::{
     ClientHelloSpec, all_groups, all_sig_algs, build_client_hello, build_sslv2_client_hello,
+    client_hello_message,
 };
 pub use flight::{FlightOutcome, FlightParser, Incomplete, KeyExchange, SignedParams};
 pub use handshake::{
