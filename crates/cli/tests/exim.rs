@@ -216,6 +216,16 @@ fn exim_is_named_and_not_injectable() {
     assert_eq!(ep["starttls_injection"]["handshake_completed"], true);
     assert_eq!(ep["starttls_injection"]["tls_bytes_before_command"], 0);
     assert_eq!(ep["starttls_injection"]["ehlo_after_tls"], 250);
+    // GnuTLS: the handshake completes by hand and client-initiated renegotiation is refused.
+    let reneg = &ep["checks"]["client-renegotiation"];
+    eprintln!("exim client-renegotiation: {reneg}");
+    assert_eq!(reneg["status"], "ok", "{reneg}\n{}", exim.log());
+    assert!(
+        reneg["evidence"]
+            .as_str()
+            .is_some_and(|e| e.contains("Finished verified")),
+        "{reneg}"
+    );
 
     // Text: the guess in words, and Exim's fix before any other.
     let r = exim.check(&["--quick"]);

@@ -668,9 +668,19 @@ fn postfix_versions_and_suites() {
         // Static RSA suites are accepted (AES256-GCM-SHA384, AES128-SHA): ROBOT's five
         // ClientKeyExchange variants all get the same answer from OpenSSL 3.
         ("robot", "ok"),
+        // OpenSSL 3 refuses client-initiated renegotiation unless told otherwise.
+        ("client-renegotiation", "ok"),
     ] {
         assert_eq!(checks[id]["status"], want, "{id}: {}", checks[id]);
     }
+    let reneg = checks["client-renegotiation"]["evidence"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        reneg.starts_with("TLSv1.2: ") && reneg.contains("Finished verified"),
+        "{reneg}"
+    );
+    assert!(reneg.contains("no_renegotiation (100)"), "{reneg}");
 
     // TLS 1.0 only: the modern handshake fails, the scan explains why, the chain is still read.
     let r = pf.check("tls10-only", &[]);
@@ -697,6 +707,15 @@ fn postfix_versions_and_suites() {
     assert!(
         !found.contains(&"tls-handshake-failed".to_string()),
         "explained by no-tls12: {found:?}"
+    );
+    // Renegotiation measured in TLS 1.0 (the MD5/SHA-1 PRF, CBC with an implicit IV).
+    let reneg = &v["endpoints"][0]["checks"]["client-renegotiation"];
+    assert_eq!(reneg["status"], "ok", "{reneg}");
+    assert!(
+        reneg["evidence"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("TLSv1.0: ") && e.contains("Finished verified")),
+        "{reneg}"
     );
     assert_eq!(
         v["endpoints"][0]["chain_analysis"]["certificates"]

@@ -267,3 +267,63 @@ fn a_downgrade_sentinel_is_protection_without_the_scsv() {
         .collect();
     assert_eq!(codes, vec!["no-fallback-scsv"]);
 }
+
+#[test]
+fn client_renegotiation_follows_its_probe() {
+    use doctor::model::scan::{ProbeAnswer, ProbeResult};
+    let with = |answer: ProbeAnswer, detail: &str| {
+        let mut o = legacy_server();
+        if let Some(p) = o.scan.as_mut().and_then(|s| s.probes.as_mut()) {
+            p.client_renegotiation = Some(ProbeResult {
+                version: "TLSv1.2".into(),
+                answer,
+                detail: detail.into(),
+                downgrade_sentinel: false,
+            });
+        }
+        o
+    };
+    let o = with(
+        ProbeAnswer::Accepted,
+        "a handshake (AES128-SHA, the server's Finished verified), then a new ClientHello inside it: the server answered with a ServerHello",
+    );
+    let c = checks(&o);
+    assert_eq!(c["client-renegotiation"].status, CheckStatus::Vulnerable);
+    assert!(
+        c["client-renegotiation"]
+            .evidence
+            .starts_with("TLSv1.2: a handshake (AES128-SHA")
+    );
+    let codes: Vec<String> = battery_findings(&c, &o)
+        .into_iter()
+        .map(|f| f.code)
+        .collect();
+    assert!(
+        codes.contains(&"client-renegotiation".to_string()),
+        "{codes:?}"
+    );
+
+    let o = with(
+        ProbeAnswer::Refused,
+        "the server declined with the warning alert no_renegotiation (100)",
+    );
+    let c = checks(&o);
+    assert_eq!(c["client-renegotiation"].status, CheckStatus::Ok);
+    let codes: Vec<String> = battery_findings(&c, &o)
+        .into_iter()
+        .map(|f| f.code)
+        .collect();
+    assert!(
+        !codes.contains(&"client-renegotiation".to_string()),
+        "{codes:?}"
+    );
+
+    let o = with(
+        ProbeAnswer::Unknown,
+        "not measured: no suite this probe implements",
+    );
+    assert_eq!(
+        checks(&o)["client-renegotiation"].status,
+        CheckStatus::Unknown
+    );
+}

@@ -37,17 +37,25 @@ const MAX_DH_BITS: u64 = 8192;
 const MAX_APP_RECORDS: usize = 16;
 /// Bytes buffered from the server at most (one record and a header).
 const MAX_BUFFER: usize = wire::tls::MAX_RECORD_PAYLOAD + 2 * wire::tls::RECORD_HEADER_LEN;
+/// The most handshake bytes a first handshake may take (as the scan's flight parser).
+const MAX_TRANSCRIPT: usize = wire::tls::flight::MAX_FLIGHT;
 /// Bytes of application data looked at for the NOOP's reply.
 const MAX_TEXT: usize = 4096;
 /// Groups offered for ECDHE: those ring computes (x25519, secp256r1, secp384r1).
 const GROUPS: [u16; 3] = [29, 23, 24];
 
-/// Suites of `ids` the probe can complete in `version`.
+/// Suites of `ids` the probe can complete in `version`, AEAD ones first (a server that
+/// follows the client's order then picks what a current client would).
 pub fn usable(ids: &[u16], version: u16) -> Vec<u16> {
-    ids.iter()
+    let mut out: Vec<u16> = ids
+        .iter()
         .copied()
         .filter(|id| ts::suite(*id, version).is_some())
-        .collect()
+        .collect();
+    out.sort_by_key(|id| {
+        ts::suite(*id, version).is_some_and(|s| matches!(s.bulk, ts::Bulk::AesCbc { .. }))
+    });
+    out
 }
 
 /// The whole probe on a connection ready for TLS (after STARTTLS, or at once for implicit
@@ -145,6 +153,9 @@ struct Io {
 
 enum Next {
     Record(u8, u16, Vec<u8>),
+    /// Bytes that are not TLS (an SMTP reply written in plaintext after the server dropped
+    /// the session): the escaped excerpt.
+    Plain(String),
     Closed,
     Silent,
 }
@@ -167,8 +178,12 @@ impl Io {
                 self.buf.drain(..used.min(self.buf.len()));
                 return Ok(out);
             }
-            if let Some(e) = err {
-                return Err(format!("the server sent something that is not TLS ({e:?})"));
+            match err {
+                Some(wire::tls::RecordError::NotTls { excerpt }) => {
+                    return Ok(Next::Plain(excerpt));
+                }
+                Some(e) => return Err(format!("the server's answer: {e}")),
+                None => {}
             }
             if self.buf.len() >= MAX_BUFFER {
                 return Err("the server sent an oversized record".into());
@@ -238,6 +253,9 @@ async fn handshake(
             Next::Record(ct::HANDSHAKE, _, payload) => {
                 for m in asm.feed(&payload)? {
                     transcript.extend_from_slice(&m.raw);
+                    if transcript.len() > MAX_TRANSCRIPT {
+                        return Err("the server's first flight is longer than 1 MiB".into());
+                    }
                     match m.typ {
                         ht::SERVER_HELLO => server = hello_secrets(m.body()),
                         ht::CERTIFICATE => {
@@ -263,6 +281,11 @@ async fn handshake(
                 return Err(format!(
                     "a {} record in the server's first flight",
                     wire::tls::content_type_name(t)
+                ));
+            }
+            Next::Plain(text) => {
+                return Err(format!(
+                    "the server answered the hello in plaintext: \"{text}\""
                 ));
             }
             Next::Closed => return Err("the server closed the connection after the hello".into()),
@@ -348,6 +371,9 @@ async fn handshake(
                         ));
                     }
                     transcript.extend_from_slice(&m.raw);
+                    if transcript.len() > MAX_TRANSCRIPT {
+                        return Err("the server's messages before its Finished pass 1 MiB".into());
+                    }
                 }
             }
             Next::Record(ct::ALERT, v, p) => {
@@ -370,6 +396,11 @@ async fn handshake(
                 return Err(format!(
                     "a {} record instead of the server's Finished",
                     wire::tls::content_type_name(t)
+                ));
+            }
+            Next::Plain(text) => {
+                return Err(format!(
+                    "the server answered the key exchange in plaintext: \"{text}\""
                 ));
             }
             Next::Closed => {
@@ -591,6 +622,15 @@ async fn renegotiate(
                     format!(
                         "the server answered with a {} record",
                         wire::tls::content_type_name(t)
+                    ),
+                );
+            }
+            Next::Plain(text) => {
+                return (
+                    ProbeAnswer::Refused,
+                    format!(
+                        "the server dropped the TLS session and wrote in plaintext: \"{text}\"{}",
+                        before(app)
                     ),
                 );
             }
