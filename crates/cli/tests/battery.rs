@@ -234,3 +234,46 @@ fn client_renegotiation_is_measured_on_real_tls_stacks() {
             .contains("speaks SSLv3 and no TLS version")
     );
 }
+
+#[test]
+fn logjam_names_the_shared_oakley_prime() {
+    // OpenSSL with RFC 2409's 1024-bit group 2 and DHE suites only.
+    let (ep, r) = checks("dhe-1024");
+    assert_checks(
+        &ep,
+        &[("logjam", "vulnerable"), ("client-renegotiation", "ok")],
+        &r.stdout,
+    );
+    assert_eq!(
+        ep["dhe_group"], "RFC 2409 Oakley group 2 (1024-bit MODP)",
+        "{ep}"
+    );
+    let e = ep["checks"]["logjam"]["evidence"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        e.contains("Oakley group 2") && e.contains("shared by many"),
+        "{e}"
+    );
+    // The renegotiation probe's handshake used finite-field DHE.
+    let reneg = ep["checks"]["client-renegotiation"]["evidence"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        reneg.contains("(DHE-RSA-") && reneg.contains("Finished verified"),
+        "{reneg}"
+    );
+    let weak = ep["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|f| f["code"] == "dh-weak")
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        weak["summary"]
+            .as_str()
+            .is_some_and(|e| e.contains("Oakley group 2")),
+        "{weak}"
+    );
+}

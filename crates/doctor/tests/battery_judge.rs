@@ -327,3 +327,36 @@ fn client_renegotiation_follows_its_probe() {
         CheckStatus::Unknown
     );
 }
+
+#[test]
+fn logjam_names_a_widely_shared_prime() {
+    let with = |bits: u32, group: Option<&str>| {
+        let mut o = modern_server();
+        if let Some(sc) = o.scan.as_mut() {
+            sc.dhe_bits = Some(bits);
+            sc.dhe_suite = Some("TLS_DHE_RSA_WITH_AES_128_GCM_SHA256".into());
+            sc.dhe_group = group.map(str::to_string);
+        }
+        checks(&o)["logjam"].clone()
+    };
+    let c = with(1024, Some("RFC 2409 Oakley group 2 (1024-bit MODP)"));
+    assert_eq!(c.status, CheckStatus::Vulnerable);
+    assert!(
+        c.evidence.contains("Oakley group 2") && c.evidence.contains("shared by many"),
+        "{}",
+        c.evidence
+    );
+    let c = with(1024, None);
+    assert_eq!(c.status, CheckStatus::Vulnerable);
+    assert!(c.evidence.contains("a prime of its own"), "{}", c.evidence);
+    let c = with(2048, Some("RFC 7919 ffdhe2048"));
+    assert_eq!(c.status, CheckStatus::Ok);
+    assert!(
+        c.evidence.contains("ffdhe2048") && c.evidence.contains("too large"),
+        "{}",
+        c.evidence
+    );
+    let c = with(3072, None);
+    assert_eq!(c.status, CheckStatus::Ok);
+    assert!(c.evidence.contains("server's own"), "{}", c.evidence);
+}

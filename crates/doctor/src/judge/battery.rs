@@ -587,20 +587,37 @@ fn logjam(v: &View) -> Judged {
             ),
         );
     }
-    match v.sc.dhe_bits {
-        Some(b) if b <= 1024 => st(
+    let suite = v.sc.dhe_suite.as_deref().unwrap_or("?");
+    match (v.sc.dhe_bits, v.sc.dhe_group.as_deref()) {
+        (Some(b), Some(name)) if b <= 1024 => st(
             CheckStatus::Vulnerable,
             format!(
-                "the server's DHE group has {b} bits ({}): within reach of a precomputation like \
-                 Logjam's, above all for a widely shared prime (finding dh-weak)",
-                v.sc.dhe_suite.as_deref().unwrap_or("?")
+                "the server's DHE group is {name} ({suite}), a {b}-bit prime shared by many \
+                 servers: one precomputation like Logjam's breaks them all (finding dh-weak)"
             ),
         ),
-        Some(b) => st(
-            CheckStatus::Ok,
-            format!("no export DHE suite, and the smallest DHE group has {b} bits"),
+        (Some(b), None) if b <= 1024 => st(
+            CheckStatus::Vulnerable,
+            format!(
+                "the server's DHE group has {b} bits ({suite}), a prime of its own: within \
+                 reach of a precomputation like Logjam's (finding dh-weak)"
+            ),
         ),
-        None => st(
+        (Some(b), Some(name)) => st(
+            CheckStatus::Ok,
+            format!(
+                "no export DHE suite; the smallest DHE group is {name} ({b} bits): widely \
+                 shared, but too large for a Logjam-style precomputation"
+            ),
+        ),
+        (Some(b), None) => st(
+            CheckStatus::Ok,
+            format!(
+                "no export DHE suite, and the smallest DHE group has {b} bits (a prime of the \
+                 server's own)"
+            ),
+        ),
+        (None, _) => st(
             CheckStatus::Ok,
             "the server accepts no export DHE suite and uses no DHE group",
         ),

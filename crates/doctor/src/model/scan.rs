@@ -136,6 +136,10 @@ pub struct TlsScan {
     pub dhe_bits: Option<u32>,
     /// The suite that got the smallest DHE group.
     pub dhe_suite: Option<String>,
+    /// That group's name when its prime is a well-known one (RFC 2409, 3526, 5114, 7919), e.g.
+    /// "RFC 2409 Oakley group 2 (1024-bit MODP)"; `None` for a prime of the server's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dhe_group: Option<String>,
     /// Chains seen in TLS 1.2 and below, one per distinct leaf.
     pub scanned_chains: Vec<ScannedChain>,
     /// TLS 1.2 ServerKeyExchange signatures checked (ECDHE and DHE suites), one per suite.

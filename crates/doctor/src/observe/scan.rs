@@ -828,7 +828,7 @@ fn unknown(why: String) -> VersionResult {
 #[derive(Default)]
 struct Collected {
     chains: Vec<ScannedChain>,
-    dhe: Option<(u32, u16)>,
+    dhe: Option<(u32, u16, Option<&'static str>)>,
     groups13: Vec<u16>,
     groups12: Vec<u16>,
 }
@@ -842,10 +842,14 @@ impl Collected {
         certificates: Vec<Vec<u8>>,
         kx: Option<KeyExchange>,
     ) {
-        if let Some(KeyExchange::Dhe { prime_bits, .. }) = &kx
-            && self.dhe.is_none_or(|(b, _)| *prime_bits < b)
+        if let Some(KeyExchange::Dhe {
+            prime_bits,
+            known_group,
+            ..
+        }) = &kx
+            && self.dhe.is_none_or(|(b, _, _)| *prime_bits < b)
         {
-            self.dhe = Some((*prime_bits, suite));
+            self.dhe = Some((*prime_bits, suite, *known_group));
         }
         if let Some(g) = group {
             let list = if v == TLS13 {
@@ -1066,11 +1070,12 @@ pub async fn scan_with(
     out.groups_tls12 = g12;
     out.groups_tls13 = g13;
     for c in [c12, c_legacy, c13] {
-        if let Some((b, suite)) = c.dhe
+        if let Some((b, suite, known)) = c.dhe
             && out.dhe_bits.is_none_or(|x| b < x)
         {
             out.dhe_bits = Some(b);
             out.dhe_suite = Some(wire::tls::cipher_suite_display(suite));
+            out.dhe_group = known.map(str::to_string);
         }
         for ch in c.chains {
             if !out

@@ -127,6 +127,10 @@ pub enum KeyExchange {
         prime_bits: u32,
         /// The generator `dh_g`, as sent.
         generator: Vec<u8>,
+        /// The prime's name when it is a well-known group
+        /// ([`super::dh_groups::known_dh_group`]), e.g. "RFC 7919 ffdhe2048".
+        #[serde(skip_serializing_if = "Option::is_none")]
+        known_group: Option<&'static str>,
     },
     /// Static RSA key transport, which has no ServerKeyExchange. Never
     /// produced by [`FlightParser`] (it reports `None`); for callers that
@@ -752,6 +756,7 @@ fn key_exchange(body: &[u8], suite: Option<u16>) -> KeyExchange {
             Ok(params) => KeyExchange::Dhe {
                 prime_bits: params.prime_bits(),
                 generator: params.g.to_vec(),
+                known_group: super::dh_groups::known_dh_group(params.p).map(|g| g.name),
             },
             Err(_) => other,
         },
@@ -909,7 +914,8 @@ mod tests {
             key_exchange,
             Some(KeyExchange::Dhe {
                 prime_bits: 2048,
-                generator: vec![2]
+                generator: vec![2],
+                known_group: None
             })
         );
     }
@@ -949,7 +955,25 @@ mod tests {
             key_exchange_of(0x00aa, &ske),
             Some(KeyExchange::Dhe {
                 prime_bits: 1023,
-                generator: vec![2]
+                generator: vec![2],
+                known_group: None
+            })
+        );
+        // A well-known prime is named.
+        let g = crate::tls::dh_groups::KNOWN_DH_GROUPS
+            .iter()
+            .find(|g| g.id == "ffdhe2048")
+            .unwrap();
+        let p: Vec<u8> = (0..g.prime.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&g.prime[i..i + 2], 16).unwrap())
+            .collect();
+        assert_eq!(
+            key_exchange_of(0x009e, &dhe_ske_body(&p)),
+            Some(KeyExchange::Dhe {
+                prime_bits: 2048,
+                generator: vec![2],
+                known_group: Some("RFC 7919 ffdhe2048")
             })
         );
         let mut ske = u16_vec(&[]);

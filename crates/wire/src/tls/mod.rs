@@ -9,6 +9,7 @@
 //! reader of the reply to them ([`probe`]).
 
 pub mod client_hello;
+pub mod dh_groups;
 pub mod fingerprint;
 pub mod flight;
 mod handshake;

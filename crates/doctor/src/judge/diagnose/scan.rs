@@ -156,13 +156,17 @@ fn dh_weak(sc: &TlsScan) -> Option<Finding> {
     Some(finding(
         "dh-weak",
         format!(
-            "the server's DHE group has {bits} bits (below 2048){}",
+            "the server's DHE group has {bits} bits (below 2048){}{}",
             sc.dhe_suite
                 .as_ref()
                 .map(|s| format!(", with {s}"))
+                .unwrap_or_default(),
+            sc.dhe_group
+                .as_ref()
+                .map(|g| format!("; it is {g}, a prime shared by many servers"))
                 .unwrap_or_default()
         ),
-        json!({"bits": bits, "suite": sc.dhe_suite}),
+        json!({"bits": bits, "suite": sc.dhe_suite, "group": sc.dhe_group}),
     ))
 }
 

@@ -45,7 +45,14 @@ pub(super) fn render_scan(o: &mut String, sc: &TlsScan, style: Style) {
         field(o, "  curves    ", &text, w);
     }
     if let Some(b) = sc.dhe_bits {
-        let _ = writeln!(o, "  DHE       {b}-bit group");
+        match &sc.dhe_group {
+            Some(g) => {
+                let _ = writeln!(o, "  DHE       {b}-bit group: {g}");
+            }
+            None => {
+                let _ = writeln!(o, "  DHE       {b}-bit group");
+            }
+        }
     }
     render_scanned_chains(o, sc);
 }
