@@ -14,7 +14,7 @@ OUT = Path(sys.argv[1])
 # the scenario list in crates/lab/src/scenarios.rs.
 TRUTH = {
     "battery-scripted": {
-        "heartbleed": "V", "ccs-injection": "V", "robot": "ok", "compression": "V",
+        "heartbleed": "V", "ccs-injection": "V", "robot": "V", "compression": "V",
         "secure-renegotiation": "ok", "fallback-scsv": "V", "sweet32": "V", "freak": "V",
         "logjam": "ok", "drown": "V", "poodle": "ok", "beast": "ok",
         "lucky13": "n/a (encrypts nothing)", "rc4": "V",
@@ -169,7 +169,7 @@ def section():
       "(testssl.sh 3.0.8, Debian's package, with Debian's OpenSSL 3) and sslyze 6.3.1 with its "
       "vulnerability plugins (`--heartbleed --openssl_ccs --robot --reneg --compression --fallback`), "
       "on four lab servers whose truth is known by construction: `battery-scripted` (TLS 1.1 and 1.2 "
-      "and SSL 2.0 by script: heartbeat over-read, early CCS accepted, DEFLATE, fallback SCSV "
+      "and SSL 2.0 by script: heartbeat over-read, early CCS accepted, an RSA padding oracle (ROBOT), DEFLATE, fallback SCSV "
       "ignored, export RSA, RC4 and 3DES, SSLv2 with the TLS key), `sslv3-scripted` (SSL 3.0 only, "
       "no renegotiation_info), `tls10-tls12-cbc` (OpenSSL 3, TLS 1.0 to 1.2, CBC suites only, "
       "client-initiated renegotiation allowed as before OpenSSL 3.0) and "

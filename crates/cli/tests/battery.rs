@@ -45,8 +45,9 @@ fn battery_scripted_shows_every_weakness() {
             ("beast", "ok"),
             ("poodle", "ok"),
             ("session-tickets", "supported"),
-            // The scripted server answers every ClientKeyExchange alike (unexpected_message).
-            ("robot", "ok"),
+            // The scripted server checks the PKCS#1 block: a conforming one waits for the
+            // Finished (bad_record_mac), the others get handshake_failure at once.
+            ("robot", "vulnerable"),
         ],
         &r.stdout,
     );
@@ -60,7 +61,15 @@ fn battery_scripted_shows_every_weakness() {
     // resumption probe, which fails (the tool's TLS library shares no suite with this server),
     // so that check stays unknown.
     assert_eq!(p["connections"], 9, "{p}");
-    assert_eq!(p["robot"]["answer"], "refused", "{p}");
+    assert_eq!(p["robot"]["answer"], "accepted", "{p}");
+    let robot = ep["checks"]["robot"]["evidence"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        robot.contains("valid block: the alert bad_record_mac (20)")
+            && robot.contains("wrong first bytes: the alert handshake_failure (40)"),
+        "{robot}"
+    );
     assert_eq!(p["session_resumption"]["answer"], "unknown", "{p}");
     for probe in ["fallback_scsv", "heartbleed", "ccs_injection", "robot"] {
         let detail = p[probe]["detail"].as_str().unwrap_or_default();

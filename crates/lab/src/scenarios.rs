@@ -443,8 +443,8 @@ static SCENARIOS: [Scenario; 48] = [
     ),
     starttls(
         "battery-scripted",
-        "TLS 1.1 and 1.2 and SSL 2.0 (scripted) with the battery's weaknesses: export RSA, RC4 and 3DES suites (static RSA), DEFLATE, fallback SCSV ignored, heartbeat over-read echoed, early CCS accepted, SSLv2 with the TLS key",
-        "an ancient TLS stack: Heartbleed and CCS injection (memory and keys exposed), SSLv2 with the TLS key (DROWN), export, RC4 and 3DES suites, compression, no fallback protection",
+        "TLS 1.1 and 1.2 and SSL 2.0 (scripted) with the battery's weaknesses: export RSA, RC4 and 3DES suites (static RSA), DEFLATE, fallback SCSV ignored, heartbeat over-read echoed, early CCS accepted, an RSA padding oracle (ROBOT), SSLv2 with the TLS key",
+        "an ancient TLS stack: Heartbleed, CCS injection and ROBOT (memory and keys exposed), SSLv2 with the TLS key (DROWN), export, RC4 and 3DES suites, compression, no fallback protection",
         &[
             "tls-handshake-failed",
             "heartbleed",
@@ -455,6 +455,7 @@ static SCENARIOS: [Scenario; 48] = [
             "cipher-no-forward-secrecy",
             "no-fallback-scsv",
             "tls-compression",
+            "robot",
         ],
         None,
     ),
@@ -1055,6 +1056,7 @@ pub(crate) fn build(
         "battery-scripted" => {
             let leaf = rsa_leaf()?;
             Some(Tls::Battery(crate::scripted::Battery {
+                key_pem: leaf.key_pem.clone(),
                 chain: vec![leaf.cert_der, pki.intermediate.cert_der.clone()],
             }))
         }

@@ -12,7 +12,13 @@
 //! * after the flight, a heartbeat request gets a response of the length it claims, padded from
 //!   a fixed buffer of lab "memory" (at most [`MAX_ECHO`] bytes): the Heartbleed over-read without
 //!   any real memory; an early ChangeCipherSpec is accepted in silence, and the record after it
-//!   gets bad_record_mac, as an OpenSSL vulnerable to CVE-2014-0224 answers.
+//!   gets bad_record_mac, as an OpenSSL vulnerable to CVE-2014-0224 answers;
+//! * a ClientKeyExchange is decrypted with the leaf's RSA key and its PKCS#1 v1.5 block checked
+//!   (0x00 0x02, eight or more nonzero padding bytes, a 0x00, a 48-byte premaster secret that
+//!   starts with the hello's version): a conforming block waits for the Finished and answers it
+//!   with bad_record_mac, anything else gets handshake_failure at once. Two answers an attacker
+//!   can tell apart: the ROBOT oracle (Böck, Somorovsky and Young, 2017), as the vulnerable
+//!   F5 and Citrix stacks of the paper gave it.
 //!
 //! Every read is bounded in size and time; nothing the client sends can panic it.
 
@@ -56,6 +62,41 @@ const CONTENT_HEARTBEAT: u8 = 24;
 pub(crate) struct Battery {
     /// Leaf first (DER, RSA).
     pub chain: Vec<Vec<u8>>,
+    /// The leaf's private key (PEM), for the ROBOT oracle.
+    pub key_pem: String,
+}
+
+/// handshake type client_key_exchange.
+const HS_CLIENT_KEY_EXCHANGE: u8 = 16;
+/// The premaster secret's length (RFC 5246 section 7.4.7.1).
+const PREMASTER_LEN: usize = 48;
+
+/// Whether a ClientKeyExchange body decrypts to a PKCS#1 v1.5 block holding a premaster
+/// secret for `version` (RFC 8017 section 7.2.2 and RFC 5246 section 7.4.7.1), checked the
+/// way a server that leaks the answer checks it.
+pub(crate) fn robot_conforming(cke_body: &[u8], key_pem: &str, version: u16) -> bool {
+    let Ok(rsa) = openssl::rsa::Rsa::private_key_from_pem(key_pem.as_bytes()) else {
+        return false;
+    };
+    // EncryptedPreMasterSecret with its 2-byte length.
+    let Some(c) = cke_body.get(2..) else {
+        return false;
+    };
+    let mut block = vec![0u8; rsa.size() as usize];
+    let Ok(n) = rsa.private_decrypt(c, &mut block, openssl::rsa::Padding::NONE) else {
+        return false;
+    };
+    // Raw RSA output is the modulus' size; left-pad when OpenSSL returns fewer bytes.
+    let mut full = vec![0u8; block.len().saturating_sub(n)];
+    full.extend_from_slice(block.get(..n).unwrap_or_default());
+    let [0, 2, rest @ ..] = full.as_slice() else {
+        return false;
+    };
+    let Some(sep) = rest.iter().position(|b| *b == 0) else {
+        return false;
+    };
+    let pms = rest.get(sep + 1..).unwrap_or_default();
+    sep >= 8 && pms.len() == PREMASTER_LEN && pms.get(..2) == Some(&version.to_be_bytes()[..])
 }
 
 fn alert(version: u16, description: u8) -> Vec<u8> {
@@ -184,6 +225,8 @@ impl Battery {
             }
         };
         let mut ccs = false;
+        // A conforming ClientKeyExchange came: the Finished gets bad_record_mac.
+        let mut conforming = false;
         for _ in 0..MAX_RECORDS {
             let mut header = [0u8; 5];
             match timeout(HOLD, io.read_exact(&mut header)).await {
@@ -213,6 +256,20 @@ impl Battery {
                     let _ = write_flush(&mut io, &alert(version, 20)).await; // bad_record_mac
                     break;
                 }
+                CONTENT_HANDSHAKE if !ccs && body.first() == Some(&HS_CLIENT_KEY_EXCHANGE) => {
+                    if robot_conforming(body.get(4..).unwrap_or_default(), &self.key_pem, version) {
+                        conforming = true;
+                        None
+                    } else {
+                        let _ = write_flush(&mut io, &alert(version, 40)).await; // handshake_failure
+                        break;
+                    }
+                }
+                CONTENT_HANDSHAKE if ccs && conforming => {
+                    // The Finished, under keys from the premaster secret: it cannot verify.
+                    let _ = write_flush(&mut io, &alert(version, 20)).await; // bad_record_mac
+                    break;
+                }
                 _ => {
                     let _ = write_flush(&mut io, &alert(version, 10)).await; // unexpected_message
                     break;
@@ -232,6 +289,50 @@ impl Battery {
 #[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 mod tests {
     use super::*;
+
+    /// The oracle's check against blocks made by OpenSSL itself: PKCS#1 v1.5 encryption of a
+    /// premaster secret conforms; the same secret for another version, a raw block with wrong
+    /// first bytes and a too-short secret do not.
+    #[test]
+    fn robot_oracle_checks_the_pkcs1_block() {
+        let rsa = openssl::rsa::Rsa::generate(2048).unwrap();
+        let pem = String::from_utf8(rsa.private_key_to_pem().unwrap()).unwrap();
+        let enc = |msg: &[u8], padding| {
+            let mut out = vec![0u8; rsa.size() as usize];
+            let n = rsa.public_encrypt(msg, &mut out, padding).unwrap();
+            let mut body = (n as u16).to_be_bytes().to_vec();
+            body.extend_from_slice(&out[..n]);
+            body
+        };
+        let mut pms = vec![3u8, 3];
+        pms.extend_from_slice(&[0x42; 46]);
+        let ok = enc(&pms, openssl::rsa::Padding::PKCS1);
+        assert!(robot_conforming(&ok, &pem, 0x0303));
+        assert!(!robot_conforming(&ok, &pem, 0x0302));
+        assert!(!robot_conforming(
+            &enc(&pms[..40], openssl::rsa::Padding::PKCS1),
+            &pem,
+            0x0303
+        ));
+        let mut raw = vec![0x41u8, 0x17];
+        raw.extend(std::iter::repeat_n(0x55, 256 - 2 - 49));
+        raw.push(0);
+        raw.extend_from_slice(&pms);
+        assert!(!robot_conforming(
+            &enc(&raw, openssl::rsa::Padding::NONE),
+            &pem,
+            0x0303
+        ));
+        raw[0] = 0;
+        raw[1] = 2;
+        assert!(robot_conforming(
+            &enc(&raw, openssl::rsa::Padding::NONE),
+            &pem,
+            0x0303
+        ));
+        assert!(!robot_conforming(&[0, 1, 2], &pem, 0x0303));
+        assert!(!robot_conforming(&[], "not a key", 0x0303));
+    }
 
     #[test]
     fn heartbeat_echoes_the_claimed_length_from_a_bounded_buffer() {
