@@ -179,7 +179,7 @@ pub async fn probes(
 /// and testssl.sh send): a valid PKCS#1 v1.5 block, then one with wrong first bytes, one whose
 /// 0x00 separator is missing, one with the separator in the middle of the padding, and one with
 /// a wrong version in the premaster secret.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Robot {
     Valid,
     WrongHeader,
@@ -343,7 +343,9 @@ async fn robot_once(
     })
 }
 
-/// ROBOT: the five variants, one connection each; different answers are an oracle.
+/// ROBOT: the five variants, one connection each; different answers are an oracle. As sslyze
+/// does, an oracle is confirmed by a second pass (five more connections, only then): answers
+/// that change between passes are noise (a rate limit, a flaky path), not an oracle.
 async fn robot(
     spec: &EndpointSpec,
     opts: &CheckOptions,
@@ -352,10 +354,78 @@ async fn robot(
     v: u16,
     suites: Vec<u16>,
 ) -> ProbeResult {
+    let first = match robot_pass(spec, opts, caps, out, v, &suites).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let same = |answers: &[(Robot, String)]| {
+        let a0 = answers.first().map(|(_, a)| a.clone()).unwrap_or_default();
+        answers.iter().all(|(_, a)| *a == a0).then_some(a0)
+    };
+    if let Some(a) = same(&first) {
+        return result(
+            v,
+            ProbeAnswer::Refused,
+            format!(
+                "five ClientKeyExchange messages (a valid PKCS#1 block and four malformed ones) all got {a}: no padding oracle"
+            ),
+        );
+    }
+    let list = |answers: &[(Robot, String)]| {
+        answers
+            .iter()
+            .map(|(variant, a)| format!("{}: {a}", variant.words()))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let second = match robot_pass(spec, opts, caps, out, v, &suites).await {
+        Ok(a) => a,
+        Err(r) => {
+            return result(
+                v,
+                ProbeAnswer::Unknown,
+                format!(
+                    "the answers differed ({}), and the confirming second pass failed: {}",
+                    list(&first),
+                    r.detail
+                ),
+            );
+        }
+    };
+    if second != first {
+        return result(
+            v,
+            ProbeAnswer::Unknown,
+            format!(
+                "the answers differed, but not the same way twice (first pass: {}; second: {}): no stable oracle",
+                list(&first),
+                list(&second)
+            ),
+        );
+    }
+    result(
+        v,
+        ProbeAnswer::Accepted,
+        format!(
+            "the server answers valid and malformed PKCS#1 blocks differently, the same way in two passes ({}): an RSA decryption oracle",
+            list(&first)
+        ),
+    )
+}
+
+/// One pass of the five variants: each answer in words, or the result that stops the check.
+async fn robot_pass(
+    spec: &EndpointSpec,
+    opts: &CheckOptions,
+    caps: &Caps,
+    out: &mut BatteryProbes,
+    v: u16,
+    suites: &[u16],
+) -> Result<Vec<(Robot, String)>, ProbeResult> {
     let mut answers: Vec<(Robot, String)> = Vec::new();
     for variant in ROBOT_VARIANTS {
         let r = run(spec, opts, caps, out, |tcp, left| {
-            let suites = suites.clone();
+            let suites = suites.to_vec();
             async move {
                 match robot_once(tcp, left, spec, opts, v, &suites, variant).await {
                     Ok(a) => result(v, ProbeAnswer::Refused, a),
@@ -365,7 +435,7 @@ async fn robot(
         })
         .await;
         if r.answer == ProbeAnswer::Unknown {
-            return result(
+            return Err(result(
                 v,
                 ProbeAnswer::Unknown,
                 format!(
@@ -373,32 +443,11 @@ async fn robot(
                     variant.words(),
                     r.detail
                 ),
-            );
+            ));
         }
         answers.push((variant, r.detail));
     }
-    let first = answers.first().map(|(_, a)| a.clone()).unwrap_or_default();
-    if answers.iter().all(|(_, a)| *a == first) {
-        return result(
-            v,
-            ProbeAnswer::Refused,
-            format!(
-                "five ClientKeyExchange messages (a valid PKCS#1 block and four malformed ones) all got {first}: no padding oracle"
-            ),
-        );
-    }
-    let list: Vec<String> = answers
-        .iter()
-        .map(|(variant, a)| format!("{}: {a}", variant.words()))
-        .collect();
-    result(
-        v,
-        ProbeAnswer::Accepted,
-        format!(
-            "the server answers valid and malformed PKCS#1 blocks differently ({}): an RSA decryption oracle",
-            list.join("; ")
-        ),
-    )
+    Ok(answers)
 }
 
 /// Two TLS 1.2 handshakes sharing a session cache that keeps session ids only.
