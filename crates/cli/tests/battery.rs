@@ -103,10 +103,21 @@ fn sslv3_scripted_has_no_secure_renegotiation_and_is_poodle() {
             ("fallback-scsv", "not-applicable"),
             // SSLv3 CBC: BEAST applies too, its finding is protocol-sslv3's (POODLE).
             ("beast", "vulnerable"),
+            // ROBOT in SSL 3.0 (the bare ClientKeyExchange): the scripted server closes on
+            // every one alike.
+            ("robot", "ok"),
         ],
         &r.stdout,
     );
-    assert_eq!(ep["probes"]["connections"], 1);
+    assert!(
+        ep["checks"]["robot"]["evidence"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("SSLv3: five ClientKeyExchange")),
+        "{}",
+        ep["checks"]["robot"]
+    );
+    // The CCS probe and ROBOT's five.
+    assert_eq!(ep["probes"]["connections"], 6);
 }
 
 #[test]

@@ -350,7 +350,7 @@ fn robot(v: &View) -> Judged {
         CheckStatus::Unknown,
         format!(
             "not measured: the server accepts RSA key exchange ({} in {}), but the \
-             ClientKeyExchange oracle probe was not run (it needs TLS 1.0 or later)",
+             ClientKeyExchange oracle probe was not run (a saved scan from before it, or --quick)",
             suite_names(&rsa),
             versions_of(&rsa)
         ),

@@ -100,8 +100,8 @@ pub async fn probes(
         out.ccs_injection = Some(r);
         any = true;
     }
-    // ROBOT: the highest version at or below TLS 1.2 (TLS 1.0 at least: SSLv3 encodes the
-    // ClientKeyExchange differently) with RSA key-exchange suites.
+    // ROBOT: the highest version at or below TLS 1.2 with RSA key-exchange suites (SSLv3 too:
+    // its ClientKeyExchange is the bare ciphertext).
     let rsa_suites = |v: u16| -> Vec<u16> {
         scan.versions
             .get(version_key(v))
@@ -115,7 +115,7 @@ pub async fn probes(
             })
             .unwrap_or_default()
     };
-    if let Some((v, suites)) = [TLS12, TLS11, TLS10]
+    if let Some((v, suites)) = [TLS12, TLS11, TLS10, SSLV3]
         .into_iter()
         .map(|v| (v, rsa_suites(v)))
         .find(|(_, s)| !s.is_empty())
@@ -314,11 +314,15 @@ async fn robot_once(
         .ok_or_else(|| "the server's certificate has no RSA key".to_string())?;
     let block = robot_block(variant, n.len(), v).ok_or("the RSA key is too small")?;
     let c = rsa_encrypt(&block, &n, &e).ok_or("the RSA key is unusable")?;
-    // ClientKeyExchange: EncryptedPreMasterSecret with its 2-byte length (TLS, RFC 5246).
-    let body_len = c.len() + 2;
+    // ClientKeyExchange: EncryptedPreMasterSecret with its 2-byte length in TLS (RFC 5246
+    // section 7.4.7.1), bare in SSLv3 (RFC 6101 section 5.6.7.1).
+    let prefix = v != SSLV3;
+    let body_len = c.len() + if prefix { 2 } else { 0 };
     let mut msg = vec![16u8];
     msg.extend_from_slice(&u32::try_from(body_len).unwrap_or(0).to_be_bytes()[1..]);
-    msg.extend_from_slice(&u16::try_from(c.len()).unwrap_or(0).to_be_bytes());
+    if prefix {
+        msg.extend_from_slice(&u16::try_from(c.len()).unwrap_or(0).to_be_bytes());
+    }
     msg.extend_from_slice(&c);
     let [hi, lo] = v.to_be_bytes();
     let mut records = vec![22u8, hi, lo];
