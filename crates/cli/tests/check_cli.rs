@@ -100,9 +100,14 @@ fn good_report_details() {
         "{}",
         ep["checks"]
     );
-    // The lab names itself in its banner.
+    // The lab names itself in its banner; the scan adds its TLS stack (rustls).
     assert_eq!(ep["server_software"]["name"], "smtp-tls-doctor lab");
     assert_eq!(ep["server_software"]["confidence"], "high");
+    let evidence = ep["server_software"]["evidence"].to_string();
+    assert!(
+        evidence.contains("TLS behaviour:") && evidence.contains("(rustls)"),
+        "{evidence}"
+    );
 }
 
 #[test]

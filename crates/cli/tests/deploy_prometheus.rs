@@ -59,7 +59,7 @@ fn the_alerts_fire_on_sample_series() {
         .lines()
         .filter_map(|l| l.trim().strip_prefix("- alert: "))
         .collect();
-    assert_eq!(alerts.len(), 6, "{alerts:?}");
+    assert_eq!(alerts.len(), 7, "{alerts:?}");
     for a in alerts {
         let blocks: Vec<&str> = tests.split(&format!("alertname: {a}\n")).skip(1).collect();
         assert!(
@@ -318,6 +318,8 @@ fn the_dashboard_queries_name_documented_metrics() {
         "smtp_tls_negotiated_info",
         "smtp_tls_mx_ok",
         "smtp_tls_check_duration_seconds",
+        "smtp_tls_check_status",
+        "smtp_tls_server_software_info",
         "smtp_tls_doctor_probes_total",
         "smtp_tls_doctor_refused_total",
         "up",
@@ -355,7 +357,7 @@ fn the_alerts_name_documented_metrics() {
     let rules = std::fs::read_to_string(deploy().join("alerts.yml")).expect("alerts.yml");
     let known = known_metrics();
     let exprs = rule_exprs(&rules);
-    assert_eq!(exprs.len(), 6, "{exprs:?}");
+    assert_eq!(exprs.len(), 7, "{exprs:?}");
     let mut used = BTreeSet::new();
     for e in &exprs {
         used.extend(check_names("alerts.yml", e, &known));
@@ -364,6 +366,7 @@ fn the_alerts_name_documented_metrics() {
         "smtp_tls_cert_not_after_seconds",
         "smtp_tls_finding",
         "smtp_tls_probe_success",
+        "smtp_tls_check_status",
         "smtp_tls_doctor_refused_total",
         "up",
     ] {

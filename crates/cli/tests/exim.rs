@@ -34,7 +34,8 @@ fn free_port() -> u16 {
     l.local_addr().expect("addr").port()
 }
 
-fn config(dir: &Path) -> String {
+/// Exim's configuration; `extra` is added to its main section.
+fn config(dir: &Path, extra: &str) -> String {
     let d = dir.display();
     format!(
         "keep_environment =\n\
@@ -45,6 +46,7 @@ fn config(dir: &Path) -> String {
          tls_advertise_hosts = *\n\
          tls_certificate = {d}/chain.pem\n\
          tls_privatekey = {d}/key.pem\n\
+         {extra}\
          acl_smtp_rcpt = acl_check_rcpt\n\
          begin acl\n\
          acl_check_rcpt:\n  deny\n"
@@ -53,6 +55,11 @@ fn config(dir: &Path) -> String {
 
 impl Exim {
     fn start() -> Exim {
+        Exim::start_with("")
+    }
+
+    /// Exim with `extra` lines in the main section of its configuration.
+    fn start_with(extra: &str) -> Exim {
         let exim = host::program("exim4").expect("exim4 (the test checks Need::Exim)");
         let tmp = tempfile::Builder::new()
             .prefix("smtp-tls-doctor-exim-")
@@ -89,7 +96,7 @@ impl Exim {
         let ca_file = dir.join("ca.pem");
         std::fs::write(&ca_file, &pki.root.cert_pem).expect("write");
         let conf = dir.join("exim.conf");
-        std::fs::write(&conf, config(&dir)).expect("write exim.conf");
+        std::fs::write(&conf, config(&dir, extra)).expect("write exim.conf");
 
         let mut failures = String::new();
         for attempt in 1..=START_ATTEMPTS {
@@ -273,5 +280,58 @@ fn exim_is_named_and_not_injectable() {
         r.stderr.contains("--mta 'nosuchmta'") && r.stderr.contains("Exim, Sendmail"),
         "{}",
         r.stderr
+    );
+}
+
+/// A banner that names nothing: Exim's EHLO and STARTTLS replies still tell (medium), and the
+/// scan adds the TLS stack's line: Debian's Exim links GnuTLS, whose TLS 1.3 accepts
+/// TLS_AES_128_CCM_SHA256 (OpenSSL's default does not).
+#[test]
+fn an_anonymous_exim_shows_its_gnutls() {
+    if !require(&[Need::Exim, Need::Root]) {
+        return;
+    }
+    let exim = Exim::start_with("smtp_banner = $smtp_active_hostname ESMTP\n");
+    let r = exim.check(&["--json"]);
+    let v = r.json();
+    let ep = &v["endpoints"][0];
+    assert_eq!(
+        ep["smtp"]["banner"]["lines"][0],
+        "mx.lab.test ESMTP",
+        "{}\n{}",
+        r.stdout,
+        exim.log()
+    );
+    let tls13: Vec<&str> = ep["versions"]["TLSv1.3"]["suites"]
+        .as_array()
+        .expect("TLS 1.3 suites")
+        .iter()
+        .filter_map(|s| s["iana"].as_str())
+        .collect();
+    assert!(tls13.contains(&"TLS_AES_128_CCM_SHA256"), "{tls13:?}");
+    let sw = &ep["server_software"];
+    assert_eq!(sw["name"], "Exim", "{sw}");
+    assert!(sw["version"].is_null(), "{sw}");
+    assert_eq!(sw["confidence"], "medium", "{sw}");
+    let evidence: Vec<&str> = sw["evidence"]
+        .as_array()
+        .expect("evidence")
+        .iter()
+        .filter_map(|e| e.as_str())
+        .collect();
+    assert!(!evidence.iter().any(|e| e.starts_with("banner:")), "{sw}");
+    assert!(
+        evidence
+            .iter()
+            .any(|e| e.starts_with("TLS behaviour:") && e.contains("GnuTLS")),
+        "{sw}"
+    );
+    // --quick scans nothing: the texts alone.
+    let r = exim.check(&["--quick", "--json"]);
+    let sw = &r.json()["endpoints"][0]["server_software"];
+    assert_eq!(sw["name"], "Exim", "{sw}");
+    assert!(
+        !sw["evidence"].to_string().contains("TLS behaviour"),
+        "{sw}"
     );
 }

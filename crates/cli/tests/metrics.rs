@@ -83,6 +83,97 @@ fn expired_certificate_metrics_are_written_and_promtool_accepts_them() {
     );
 }
 
+/// `promtool check metrics` accepts `text` (skipped when promtool is missing).
+fn promtool_accepts(text: &str) {
+    if !require(&[Need::Promtool]) {
+        return;
+    }
+    use std::io::Write as _;
+    let mut child = std::process::Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("promtool runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(text.as_bytes())
+        .expect("write to promtool");
+    let out = child.wait_with_output().expect("promtool ends");
+    assert!(
+        out.status.success(),
+        "promtool check metrics: {}{}\n{text}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn the_battery_checks_and_the_software_are_metrics() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("smtp_tls.prom");
+    let path_text = path.to_string_lossy().into_owned();
+    let r = check_scenario(
+        "battery-scripted",
+        &["--json", "--prometheus", path_text.as_str()],
+    );
+    let report = r.json();
+    let text = std::fs::read_to_string(&path).expect("the metrics file");
+    let endpoint = report["endpoints"][0]["address"]
+        .as_str()
+        .expect("an endpoint address")
+        .to_string();
+    let checks = report["endpoints"][0]["checks"]
+        .as_object()
+        .expect("the checks")
+        .clone();
+    assert!(checks.len() >= 20, "{checks:?}");
+    // One series per check of the report, its status as the JSON has it.
+    let series_of = series(&text, "smtp_tls_check_status");
+    assert_eq!(series_of.len(), checks.len(), "{text}");
+    for (id, c) in &checks {
+        let status = c["status"].as_str().expect("a status");
+        let line = format!(
+            r#"smtp_tls_check_status{{endpoint="{endpoint}",check="{id}",status="{status}"}} 1"#
+        );
+        assert!(text.lines().any(|l| l == line), "{line} missing in\n{text}");
+    }
+    for id in ["heartbleed", "ccs-injection", "drown"] {
+        let line = format!(
+            r#"smtp_tls_check_status{{endpoint="{endpoint}",check="{id}",status="vulnerable"}} 1"#
+        );
+        assert!(text.lines().any(|l| l == line), "{line} missing in\n{text}");
+    }
+    let sw = &report["endpoints"][0]["server_software"];
+    let line = format!(
+        r#"smtp_tls_server_software_info{{endpoint="{endpoint}",name="{}",version="{}",confidence="{}"}} 1"#,
+        sw["name"].as_str().expect("a name"),
+        sw["version"].as_str().unwrap_or_default(),
+        sw["confidence"].as_str().expect("a confidence"),
+    );
+    assert!(text.lines().any(|l| l == line), "{line} missing in\n{text}");
+    promtool_accepts(&text);
+
+    // The injection check of a STARTTLS server that runs pipelined commands.
+    let path = dir.path().join("injection.prom");
+    let path_text = path.to_string_lossy().into_owned();
+    let r = check_scenario("starttls-injection", &["--prometheus", path_text.as_str()]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    let text = std::fs::read_to_string(&path).expect("the metrics file");
+    assert!(
+        series(&text, "smtp_tls_check_status")
+            .iter()
+            .any(|(labels, v)| labels
+                .contains(r#"check="starttls-injection",status="vulnerable""#)
+                && *v == "1"),
+        "{text}"
+    );
+    promtool_accepts(&text);
+}
+
 #[test]
 fn prometheus_conflicts_with_targets() {
     let dir = tempfile::tempdir().expect("a temporary directory");

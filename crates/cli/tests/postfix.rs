@@ -56,6 +56,8 @@ const LISTENERS: &[(&str, &str)] = &[
         "-o smtpd_tls_chain_files=${config_directory}/wrongname.pem",
     ),
     ("implicit", "-o smtpd_tls_wrappermode=yes"),
+    // A banner that names no software: only the keywords and the TLS behaviour tell.
+    ("anonymous", "-o { smtpd_banner = $myhostname ESMTP }"),
     ("no-tls", "-o smtpd_tls_security_level=none"),
     // Protocol and cipher variations, all with an RSA certificate.
     (
@@ -502,6 +504,26 @@ fn postfix_listeners() {
         .unwrap_or_default();
     assert_eq!(first_fix.trim(), "fix (Postfix):", "{}", text.stdout);
     assert!(text.stdout.contains("fixes for "), "{}", text.stdout);
+
+    // A banner that names nothing ("mx.lab.test ESMTP"): Postfix's keyword order names it, and
+    // the scan's ARIA suites (OpenSSL's alone) add the TLS stack's line.
+    let r = pf.check("anonymous", &[]);
+    let sw = &r.json()["endpoints"][0]["server_software"];
+    assert_eq!(sw["name"], "Postfix", "{sw}");
+    assert_eq!(sw["confidence"], "medium", "{sw}");
+    let evidence: Vec<&str> = sw["evidence"]
+        .as_array()
+        .expect("evidence")
+        .iter()
+        .filter_map(|e| e.as_str())
+        .collect();
+    assert!(!evidence.iter().any(|e| e.starts_with("banner:")), "{sw}");
+    assert!(
+        evidence.iter().any(|e| e.starts_with("TLS behaviour:")
+            && e.contains("_ARIA_")
+            && e.contains("OpenSSL")),
+        "{sw}"
+    );
 
     let r = pf.check("wrong-name", &[]);
     let v = r.json();

@@ -283,6 +283,22 @@ fn prometheus_scrapes_the_lab_through_serve_and_the_alerts_fire() {
     assert_eq!(ok.len(), 1, "{ok:?}");
     assert_eq!(value(&ok[0]), "1", "{ok:?}");
 
+    // The battery's checks of the good server, none vulnerable, and the software it looks like.
+    let checks = prom.query(&format!(r#"smtp_tls_check_status{{instance="{good}"}}"#));
+    assert!(checks.len() >= 20, "{checks:?}");
+    let vulnerable = prom.query(&format!(
+        r#"smtp_tls_check_status{{instance="{good}",status="vulnerable"}}"#
+    ));
+    assert!(vulnerable.is_empty(), "{vulnerable:?}");
+    let software = prom.query(&format!(
+        r#"smtp_tls_server_software_info{{instance="{good}"}}"#
+    ));
+    assert_eq!(software.len(), 1, "{software:?}");
+    assert_eq!(
+        software[0]["metric"]["name"], "smtp-tls-doctor lab",
+        "{software:?}"
+    );
+
     // The alerts (evaluation every 2 s): the expired target has both; expires-soon only the
     // expiry one; the good target none.
     let firing = |name: &str| -> Vec<String> {

@@ -27,6 +27,13 @@
 //! - qmail / netqmail: qmail-smtpd greets "220 NAME ESMTP" and answers EHLO with PIPELINING and
 //!   8BITMIME only (qmail-smtpd.c); Courier: keywords XVERP=Courier and XEXDATA
 //!   (courier-mta's esmtpd).
+//!
+//! The TLS stack (`tls_stack`), from what the scan measured, adds a line of evidence to a guess
+//! it fits, breaks a tie between guesses of equal weight, and, when the texts are anonymous,
+//! names the one MTA a stack points to (GnuTLS: Exim; SChannel: Microsoft Exchange) with
+//! confidence low. It never outweighs a text rule of higher confidence, so never a banner that
+//! names the software. The signatures and their sources are
+//! at `tls_stack`.
 
 use crate::model::observation::EndpointObservation;
 use crate::model::software::{Confidence, ServerSoftware};
@@ -393,16 +400,194 @@ fn reply_text_rules(said: &Said, out: &mut Vec<Hint>) {
     }
 }
 
+/// A TLS implementation the scan's answers point to, the MTAs that use it, and the one MTA it
+/// names on its own (when the texts say nothing).
+struct Stack {
+    evidence: String,
+    /// The MTAs known to run on it (a guess it fits gets its evidence).
+    fits: &'static [&'static str],
+    /// The MTA it points to when nothing else tells.
+    alone: Option<&'static str>,
+}
+
+/// The TLS stack the scan's measurements point to, or None (no scan, or no signature matches,
+/// or more than one does). Each signature is a behaviour of the library's defaults that the
+/// others do not share:
+///
+/// - **GnuTLS** (Debian's and Ubuntu's exim4 packages link it; Postfix needs OpenSSL, per its
+///   TLS_README): TLS 1.3 accepts TLS_AES_128_CCM_SHA256. GnuTLS's default priority string
+///   (NORMAL, "Priority strings" in the GnuTLS manual) enables AES-128-CCM for TLS 1.3;
+///   OpenSSL's default TLS 1.3 list is TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256,
+///   TLS_AES_128_GCM_SHA256 (SSL_CTX_set_ciphersuites(3)); Go's crypto/tls, rustls and SChannel
+///   implement no CCM suite for TLS 1.3 (crypto/tls cipher_suites.go, rustls' supported suites,
+///   Microsoft's "TLS Cipher Suites in Windows Server 2022"). Seen with the test suite's Exim
+///   (Debian 12: Exim 4.96, GnuTLS 3.7.9).
+/// - **OpenSSL** (Postfix, Sendmail, Exim built with it, Haraka through Node.js, hMailServer,
+///   qmail's TLS patch, Courier): an ARIA suite (RFC 6209) accepted in TLS 1.2. OpenSSL 1.1.1
+///   and later has them in its HIGH and ALL lists (not in DEFAULT: `openssl ciphers -v HIGH`),
+///   which Postfix's cipher grades build on (postconf(5) tls_high_cipherlist,
+///   tls_medium_cipherlist); GnuTLS, crypto/tls, rustls, SChannel and BoringSSL (Gmail)
+///   implement none. Seen with the test suite's Postfix (Debian 12: Postfix 3.7.11, OpenSSL
+///   3.0, its default cipher grade). An OpenSSL server on DEFAULT shows no signature.
+/// - **rustls** (the lab): TLS 1.2 with ECDHE and AEAD suites only, the groups x25519,
+///   secp256r1, secp384r1 (and X25519MLKEM768) and no other (rustls' default key exchange
+///   groups), no ec_point_formats in its ServerHellos although an ECDHE suite was chosen, and
+///   the alert handshake_failure, not protocol_version, to a hello for TLS 1.1 and below (both
+///   seen with rustls 0.23, the lab's; OpenSSL and GnuTLS send protocol_version, as RFC 8446
+///   appendix D.2 asks). No MTA of [`KNOWN`] but the lab uses it.
+/// - **SChannel** (Microsoft Exchange runs on Windows' SChannel): TLS 1.2 enforcing its own
+///   suite order (SChannel always does), a TLS_ECDHE_*_WITH_AES_256_CBC_SHA384 suite and no
+///   ChaCha20-Poly1305 suite at all (Windows Server 2016 to 2022 default suite lists), x25519
+///   but no x448 (Microsoft's "TLS Elliptic Curves in Windows": curve25519, NistP256, NistP384),
+///   and CBC suites without encrypt_then_mac (OpenSSL 1.1.0 and later and GnuTLS echo it; with
+///   x25519 this also keeps out OpenSSL 1.0.2, which has no x25519). From Microsoft's documented
+///   defaults: no Windows server is in the test suite.
+///
+/// Go's crypto/tls has no signature here: its defaults (no DHE, no CCM, no ARIA, x25519 to
+/// secp521r1) are matched by a tuned OpenSSL too.
+fn tls_stack(obs: &EndpointObservation) -> Option<Stack> {
+    let scan = obs.scan.as_ref()?;
+    let offered = |v: &str| {
+        scan.versions
+            .get(v)
+            .filter(|r| r.status == crate::model::scan::VersionStatus::Offered)
+    };
+    let suites = |v: &str| -> Vec<&str> {
+        offered(v)
+            .map(|r| r.suites.iter().map(|s| s.iana.as_str()).collect())
+            .unwrap_or_default()
+    };
+    let tls12 = suites("TLSv1.2");
+    let tls13 = suites("TLSv1.3");
+    let all_suites: Vec<&str> = scan
+        .versions
+        .values()
+        .flat_map(|r| r.suites.iter().map(|s| s.iana.as_str()))
+        .collect();
+    let groups12 = scan.groups_tls12.as_ref().filter(|g| g.complete);
+    let groups13 = scan.groups_tls13.as_ref().filter(|g| g.complete);
+    let has_group = |g: &Option<&crate::model::scan::GroupsResult>, name: &str| {
+        g.is_some_and(|g| g.groups.iter().any(|x| x == name))
+    };
+    let features12 = scan.hello_features.get("TLSv1.2");
+    let mut found: Vec<Stack> = Vec::new();
+
+    if tls13.contains(&"TLS_AES_128_CCM_SHA256") {
+        found.push(Stack {
+            evidence: "TLS behaviour: TLS 1.3 accepts TLS_AES_128_CCM_SHA256 (GnuTLS's default, not OpenSSL's)".into(),
+            fits: &["Exim", "Courier"],
+            alone: Some("Exim"),
+        });
+    }
+    if let Some(aria) = tls12.iter().find(|s| s.contains("_ARIA_")) {
+        found.push(Stack {
+            evidence: format!("TLS behaviour: TLS 1.2 accepts {aria} (ARIA: OpenSSL's alone)"),
+            fits: &[
+                "Postfix",
+                "Exim",
+                "Sendmail",
+                "Haraka",
+                "hMailServer",
+                "qmail",
+                "Courier",
+            ],
+            alone: None,
+        });
+    }
+    let rustls_groups = ["x25519", "secp256r1", "secp384r1", "X25519MLKEM768"];
+    let only_rustls_groups = |g: Option<&crate::model::scan::GroupsResult>| {
+        g.is_some_and(|g| {
+            !g.groups.is_empty() && g.groups.iter().all(|x| rustls_groups.contains(&x.as_str()))
+        })
+    };
+    let aead_ecdhe =
+        |s: &&str| s.starts_with("TLS_ECDHE_") && (s.contains("_GCM_") || s.contains("CHACHA20"));
+    let old_versions_handshake_failure = ["TLSv1.0", "TLSv1.1"].iter().all(|v| {
+        scan.versions.get(*v).is_some_and(|r| {
+            r.status == crate::model::scan::VersionStatus::NotOffered
+                && r.reason
+                    .as_deref()
+                    .is_some_and(|t| t.contains("handshake_failure"))
+        })
+    });
+    if !tls12.is_empty()
+        && offered("TLSv1.2").is_some_and(|r| r.complete)
+        && tls12.iter().all(aead_ecdhe)
+        && only_rustls_groups(groups12)
+        && (scan.groups_tls13.is_none() || only_rustls_groups(groups13))
+        && features12.is_some_and(|f| f.hellos > 0 && !f.echoed("ec_point_formats"))
+        && old_versions_handshake_failure
+    {
+        found.push(Stack {
+            evidence: "TLS behaviour: ECDHE with AEAD suites and x25519, secp256r1, secp384r1 only, no ec_point_formats, handshake_failure to TLS 1.1 (rustls)".into(),
+            fits: &[LAB],
+            alone: None,
+        });
+    }
+    let cbc_without_etm =
+        features12.is_some_and(|f| f.cbc_hellos > 0 && f.cbc_encrypt_then_mac == 0);
+    if offered("TLSv1.2").is_some_and(|r| r.complete && r.server_order == Some(true))
+        && tls12
+            .iter()
+            .any(|s| s.starts_with("TLS_ECDHE_") && s.ends_with("_WITH_AES_256_CBC_SHA384"))
+        && !all_suites.iter().any(|s| s.contains("CHACHA20"))
+        && has_group(&groups12, "x25519")
+        && groups12.is_some()
+        && !has_group(&groups12, "x448")
+        && !has_group(&groups13, "x448")
+        && cbc_without_etm
+    {
+        found.push(Stack {
+            evidence: "TLS behaviour: its own suite order, AES-CBC-SHA384 but no ChaCha20, x25519 but no x448, no encrypt_then_mac (SChannel's defaults)".into(),
+            fits: &["Microsoft Exchange", "Exchange Online"],
+            alone: Some("Microsoft Exchange"),
+        });
+    }
+    // Two signatures at once: a configuration unlike any default; say nothing.
+    if found.len() == 1 { found.pop() } else { None }
+}
+
 /// The guess for one endpoint: the strongest rule decides the name (the banner over keywords
-/// over behaviour; among equals the first rule); every rule that names the same software adds
-/// its evidence; the version comes from the banner. None when nothing points anywhere.
+/// over behaviour; among equals the first that the TLS stack fits, else the first rule); every
+/// rule that names the same software adds its evidence, and the TLS stack its line when it fits
+/// the name; the version comes from the banner. A stack that points to one MTA (`Stack::alone`)
+/// is a rule of confidence low. None when nothing points anywhere.
 pub fn identify(obs: &EndpointObservation) -> Option<ServerSoftware> {
     let said = Said::of(obs);
     let mut hints = Vec::new();
     banner_rules(&said, &mut hints);
     keyword_rules(&said, &mut hints);
     reply_text_rules(&said, &mut hints);
-    let best = hints.iter().min_by_key(|h| h.confidence)?;
+    let stack = tls_stack(obs);
+    let same = |a: &str, b: &str| {
+        a == b
+            || (a == "Exchange Online" && b == "Microsoft Exchange")
+            || (b == "Exchange Online" && a == "Microsoft Exchange")
+    };
+    let fits = |name: &str| {
+        stack
+            .as_ref()
+            .is_some_and(|s| s.fits.iter().any(|f| same(f, name)))
+    };
+    // The stack's own MTA, a weak hint of its own.
+    if let Some((alone, evidence)) = stack
+        .as_ref()
+        .and_then(|s| s.alone.map(|a| (a, s.evidence.clone())))
+    {
+        hints.push(Hint {
+            name: alone,
+            version: None,
+            confidence: Confidence::Low,
+            evidence,
+        });
+    }
+    let strongest = hints.iter().map(|h| h.confidence).min()?;
+    // Among the strongest, the first the TLS stack fits, else the first.
+    let best = hints
+        .iter()
+        .filter(|h| h.confidence == strongest)
+        .find(|h| fits(h.name))
+        .or_else(|| hints.iter().find(|h| h.confidence == strongest))?;
     let name = best.name;
     // Exchange Online is Exchange: keyword rules that say "Microsoft Exchange" agree with it.
     let agrees =
@@ -413,6 +598,11 @@ pub fn identify(obs: &EndpointObservation) -> Option<ServerSoftware> {
             evidence.push(h.evidence.clone());
         }
     }
+    if let Some(s) = stack.as_ref().filter(|_| fits(name))
+        && !evidence.contains(&s.evidence)
+    {
+        evidence.push(s.evidence.clone());
+    }
     // Agreeing hints add evidence, not confidence: only the banner makes a guess high.
     Some(ServerSoftware {
         name: name.to_string(),
@@ -420,7 +610,7 @@ pub fn identify(obs: &EndpointObservation) -> Option<ServerSoftware> {
             .iter()
             .filter(|h| agrees(h))
             .find_map(|h| h.version.clone()),
-        confidence: best.confidence,
+        confidence: strongest,
         evidence,
     })
 }

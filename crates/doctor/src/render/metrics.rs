@@ -167,6 +167,16 @@ pub fn render_metrics(report: &CheckReport, duration: Duration) -> String {
         "1 when every address of the MX host was checked with status ok, else 0.",
         &["mx"],
     );
+    let mut check_status = Family::new(
+        "smtp_tls_check_status",
+        "Each named check of each endpoint (the vulnerability battery, starttls-injection), its status as a label, always 1.",
+        &["endpoint", "check", "status"],
+    );
+    let mut software = Family::new(
+        "smtp_tls_server_software_info",
+        "The server software each endpoint looks like (or was given), its version when announced and the confidence of the guess, always 1.",
+        &["endpoint", "name", "version", "confidence"],
+    );
 
     success.add(&[], flag(report.verdict.status != Status::Error));
     ok.add(
@@ -187,6 +197,13 @@ pub fn render_metrics(report: &CheckReport, duration: Duration) -> String {
             certificates(&endpoint, chain, &mut not_after, &mut not_before);
         }
         endpoint_metrics(&endpoint, e, &mut offered, &mut negotiated, &mut durations);
+        for (id, c) in &e.checks {
+            check_status.add(&[&endpoint, id, c.status.as_str()], 1.0);
+        }
+        if let Some(s) = &e.server_software {
+            let version = s.version.as_deref().unwrap_or("");
+            software.add(&[&endpoint, &s.name, version, s.confidence.as_str()], 1.0);
+        }
     }
     if let Some(d) = &report.domain {
         domain_metrics(d, &mut mta_sts, &mut dane, &mut mx_ok);
@@ -202,6 +219,8 @@ pub fn render_metrics(report: &CheckReport, duration: Duration) -> String {
         &offered,
         &negotiated,
         &durations,
+        &check_status,
+        &software,
         &mta_sts,
         &dane,
         &mx_ok,
@@ -528,6 +547,48 @@ mod tests {
             !text.contains("smtp_tls_mx_ok"),
             "no domain metrics for a host"
         );
+    }
+
+    #[test]
+    fn checks_and_the_software_named_have_one_series_each() {
+        let mut ep = endpoint("192.0.2.1:25", vec![finding("heartbleed", "error")]);
+        ep["checks"] = json!({
+            "heartbleed": {"status": "vulnerable", "evidence": "echoed"},
+            "fallback-scsv": {"status": "not-supported", "evidence": "ignored"},
+            "poodle": {"status": "not-applicable", "evidence": "no SSLv3"}
+        });
+        // A hostile version as a server might announce it.
+        ep["server_software"] = json!({"name": "Exim", "version": "4.96\"\n{x=\"1\"}",
+            "confidence": "high", "evidence": ["banner: ESMTP Exim 4.96"]});
+        let mut other = endpoint("192.0.2.2:25", vec![]);
+        other["checks"] = json!({"heartbleed": {"status": "ok", "evidence": "refused"}});
+        let text = render_metrics(
+            &report("problems", vec![ep, other], None),
+            Duration::from_secs(1),
+        );
+        check_well_formed(&text);
+        for line in [
+            r#"smtp_tls_check_status{endpoint="192.0.2.1:25",check="heartbleed",status="vulnerable"} 1"#,
+            r#"smtp_tls_check_status{endpoint="192.0.2.1:25",check="fallback-scsv",status="not-supported"} 1"#,
+            r#"smtp_tls_check_status{endpoint="192.0.2.1:25",check="poodle",status="not-applicable"} 1"#,
+            r#"smtp_tls_check_status{endpoint="192.0.2.2:25",check="heartbleed",status="ok"} 1"#,
+            r#"smtp_tls_server_software_info{endpoint="192.0.2.1:25",name="Exim",version="4.96\"\n{x=\"1\"}",confidence="high"} 1"#,
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} missing in\n{text}");
+        }
+        assert_eq!(text.matches("smtp_tls_check_status{").count(), 4, "{text}");
+        assert_eq!(
+            text.matches("smtp_tls_server_software_info{").count(),
+            1,
+            "none for an endpoint nothing named: {text}"
+        );
+        // Without checks or a guess (the fixture's default), neither family is written.
+        let text = render_metrics(
+            &report("ok", vec![endpoint("192.0.2.1:25", vec![])], None),
+            Duration::ZERO,
+        );
+        assert!(!text.contains("smtp_tls_check_status"), "{text}");
+        assert!(!text.contains("smtp_tls_server_software_info"), "{text}");
     }
 
     #[test]
