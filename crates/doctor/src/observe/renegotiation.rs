@@ -471,7 +471,7 @@ fn key_exchange(
         }
         KeyExchange::Rsa => {
             let (n, e) = leaf
-                .and_then(crate::observe::battery::rsa_key)
+                .and_then(ts::rsa_key)
                 .ok_or("the server's certificate has no RSA key")?;
             let k = n.len();
             let pad_len = k
@@ -494,8 +494,7 @@ fn key_exchange(
             block.extend_from_slice(&pad);
             block.push(0);
             block.extend_from_slice(&premaster);
-            let c = crate::observe::battery::rsa_encrypt(&block, &n, &e)
-                .ok_or("the RSA key is unusable")?;
+            let c = ts::rsa_encrypt(&block, &n, &e).ok_or("the RSA key is unusable")?;
             let mut cke = u16::try_from(c.len()).unwrap_or(0).to_be_bytes().to_vec();
             cke.extend_from_slice(&c);
             Ok((premaster, cke))

@@ -548,6 +548,40 @@ impl Protection {
     }
 }
 
+/// `block` encrypted with the RSA key (modulus, exponent) as a big-endian integer of the
+/// modulus's size: raw RSA, m^e mod n.
+pub fn rsa_encrypt(block: &[u8], modulus: &[u8], exponent: &[u8]) -> Option<Vec<u8>> {
+    use num_bigint::BigUint;
+    let n = BigUint::from_bytes_be(modulus);
+    let e = BigUint::from_bytes_be(exponent);
+    let m = BigUint::from_bytes_be(block);
+    if n.bits() < 512 || m >= n {
+        return None;
+    }
+    let c = m.modpow(&e, &n).to_bytes_be();
+    let k = block.len();
+    let mut out = vec![0u8; k.checked_sub(c.len())?];
+    out.extend_from_slice(&c);
+    Some(out)
+}
+
+/// The RSA public key of a DER certificate: the modulus without leading zeros, and the exponent.
+pub fn rsa_key(der: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
+    let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
+    match cert.public_key().parsed().ok()? {
+        x509_parser::public_key::PublicKey::RSA(rsa) => {
+            let n: Vec<u8> = rsa
+                .modulus
+                .iter()
+                .copied()
+                .skip_while(|b| *b == 0)
+                .collect();
+            Some((n, rsa.exponent.to_vec()))
+        }
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 mod tests {
