@@ -298,3 +298,30 @@ fn logjam_names_the_shared_oakley_prime() {
         "{weak}"
     );
 }
+
+#[test]
+fn a_rate_limiting_server_gets_every_probe_asked_again() {
+    // Every third connection is greeted with 421 (Postfix's anvil, Exim's connection limits):
+    // the battery's probes and the injection probe retry with the scan's back-off, as the
+    // scan does, and nothing is left unknown because of it.
+    for scenario in ["rate-limited", "exim-busy"] {
+        let (ep, r) = checks(scenario);
+        for (id, c) in ep["checks"].as_object().expect("checks") {
+            let evidence = c["evidence"].as_str().unwrap_or_default();
+            assert!(
+                !evidence.contains("421"),
+                "{scenario}: {id}: {c}\n{}",
+                r.stdout
+            );
+        }
+        assert_checks(
+            &ep,
+            &[
+                ("client-renegotiation", "ok"),
+                ("fallback-scsv", "not-supported"),
+                ("starttls-injection", "ok"),
+            ],
+            &r.stdout,
+        );
+    }
+}

@@ -67,7 +67,7 @@ pub fn check(obs: &EndpointObservation) -> Option<CheckResult> {
         return Some(CheckResult {
             status: CheckStatus::Vulnerable,
             evidence: format!(
-                "after {:?} in one write, the server sent \"{what}\" inside TLS before we sent anything there: it ran the RSET pipelined after STARTTLS in the TLS session; {pipelining}",
+                "after {:?} in one write, the server sent \"{what}\" inside TLS before its reply to our EHLO there: it ran the RSET pipelined after STARTTLS in the TLS session; {pipelining}",
                 inj.sent
             ),
         });
@@ -110,12 +110,12 @@ pub fn check(obs: &EndpointObservation) -> Option<CheckResult> {
     Some(CheckResult {
         status: CheckStatus::Ok,
         evidence: format!(
-            "the RSET pipelined after STARTTLS was discarded: nothing came inside TLS in {} ms before our EHLO{}; {pipelining}",
-            inj.tls_wait_ms,
+            "the RSET pipelined after STARTTLS was discarded: the first reply inside TLS was the one to our EHLO{} ({} ms); {pipelining}",
             match inj.ehlo_after_tls {
-                Some(c) => format!(", which was answered {c}"),
+                Some(c) => format!(" ({c})"),
                 None => String::new(),
-            }
+            },
+            inj.tls_wait_ms
         ),
     })
 }

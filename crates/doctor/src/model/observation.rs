@@ -95,6 +95,20 @@ pub struct Failure {
     pub message: String,
 }
 
+impl Failure {
+    /// Whether the server may well serve the next attempt: a 4xx refusal (a busy server:
+    /// Postfix's anvil, Exim's smtp_accept_max), a refused or dropped connection, a timeout.
+    pub fn transient(&self) -> bool {
+        match self.kind {
+            FailureKind::Rejected => self.message.contains("\"4"),
+            FailureKind::Refused | FailureKind::Closed | FailureKind::Timeout | FailureKind::Io => {
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
 /// A TLS alert as received.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Alert {

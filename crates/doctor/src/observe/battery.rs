@@ -510,7 +510,10 @@ async fn resumption(
     }
 }
 
-/// One probe connection under the cap: SMTP up to STARTTLS, then `probe`.
+/// One probe connection under the cap: SMTP up to STARTTLS, then `probe`. A server that
+/// refuses the connection for now (a 4xx greeting such as Exim's "too many connections", a
+/// refused or dropped connection) is asked again with the scan's back-off (`--retries`,
+/// `--retry-wait`), as the scan's own steps are; every attempt is a counted connection.
 async fn run<'a, F, Fut>(
     spec: &'a EndpointSpec,
     opts: &'a CheckOptions,
@@ -528,24 +531,45 @@ where
         detail,
         downgrade_sentinel: false,
     };
-    if opts.timeouts.expired() {
-        return unknown("deadline: the whole check's time limit ran out before this probe".into());
+    let mut probe = Some(probe);
+    let mut last = String::new();
+    for round in 0..=opts.scan.retries {
+        if round > 0 {
+            tokio::time::sleep(opts.timeouts.within(opts.scan.backoff * round)).await;
+        }
+        if opts.timeouts.expired() {
+            return unknown(
+                "deadline: the whole check's time limit ran out before this probe".into(),
+            );
+        }
+        let Some(_permits) = caps.one().await else {
+            return unknown("the check was stopped".into());
+        };
+        out.connections += 1;
+        opts.progress.emit(Event::ScanConnection {
+            endpoint: spec.address,
+        });
+        match open_for_tls(spec, opts).await {
+            Ok((tcp, leftover)) => match probe.take() {
+                Some(p) => return p(tcp, leftover).await,
+                None => return unknown("internal: the probe ran already".into()),
+            },
+            Err(f) => {
+                last = format!(
+                    "could not start TLS ({} phase: {})",
+                    f.phase.as_str(),
+                    f.message
+                );
+                if !f.transient() {
+                    return unknown(last);
+                }
+            }
+        }
     }
-    let Some(_permits) = caps.one().await else {
-        return unknown("the check was stopped".into());
-    };
-    out.connections += 1;
-    opts.progress.emit(Event::ScanConnection {
-        endpoint: spec.address,
-    });
-    match open_for_tls(spec, opts).await {
-        Ok((tcp, leftover)) => probe(tcp, leftover).await,
-        Err(f) => unknown(format!(
-            "could not start TLS ({} phase: {})",
-            f.phase.as_str(),
-            f.message
-        )),
-    }
+    unknown(format!(
+        "{last}; gave up after {} attempts",
+        opts.scan.retries + 1
+    ))
 }
 
 fn result(v: u16, answer: ProbeAnswer, detail: impl Into<String>) -> ProbeResult {

@@ -83,7 +83,8 @@ async fn observe_once(
     };
     let (sc, plain, inj) = tokio::join!(scan, no_sni, injection);
     if let Some(i) = inj {
-        connections += 1;
+        // Reports saved before the count existed say 0: one connection.
+        connections += i.connections.max(1);
         obs.starttls_injection = Some(i);
     }
     if let Some(mut sc) = sc {

@@ -1,9 +1,8 @@
 //! The STARTTLS command injection probe (CVE-2011-0411 class): one connection that greets,
 //! sends `STARTTLS\r\nRSET\r\n` in a single write, reads the STARTTLS reply and whatever else
 //! comes in plaintext, does the handshake (recording, never enforcing, the certificate), then
-//! reads inside TLS before sending anything there. A server that kept the pipelined RSET in its
-//! input buffer answers it now, inside TLS. Then EHLO and QUIT. It records; `judge::injection`
-//! decides.
+//! sends EHLO inside TLS. A server that kept the pipelined RSET in its input buffer answers it
+//! first, inside TLS, before the EHLO. Then QUIT. It records; `judge::injection` decides.
 
 use crate::model::injection::InjectionObservation;
 use crate::model::observation::{EndpointObservation, Failure, Phase};
@@ -20,9 +19,8 @@ pub const INJECTED: &str = "STARTTLS\r\nRSET\r\n";
 /// so at once, right behind its 220).
 const PLAINTEXT_WAIT: (Duration, Duration) =
     (Duration::from_millis(150), Duration::from_millis(500));
-/// How long the probe waits inside TLS for a reply it did not ask for there: twice the
-/// handshake's time, within these bounds (a vulnerable server answers the buffered RSET as soon
-/// as its side of the handshake is done, at most a round trip after ours).
+/// How long the probe waits inside TLS for a second reply when the first one to its EHLO does
+/// not look like an EHLO reply: twice the handshake's time, within these bounds.
 const TLS_WAIT: (Duration, Duration) = (Duration::from_millis(500), Duration::from_millis(1500));
 /// Replies read in plaintext after the STARTTLS reply, at most.
 const MAX_PLAINTEXT_REPLIES: usize = 4;
@@ -49,25 +47,49 @@ fn short(r: &Reply) -> String {
     )
 }
 
-/// Runs the probe on one STARTTLS endpoint. Never fails: problems are in `failure`.
+/// Runs the probe on one STARTTLS endpoint. Never fails: problems are in `failure`. A server
+/// that refuses the connection for now (a 4xx greeting, a refused or dropped connection) is
+/// asked again with the scan's back-off (`--retries`, `--retry-wait`): the probe runs beside the
+/// scan, when a server with a connection limit (Exim's smtp_accept_max) is busiest.
 pub async fn probe_injection(spec: &EndpointSpec, opts: &CheckOptions) -> InjectionObservation {
     let start = Instant::now();
-    let mut p = Probe {
-        opts,
-        start,
-        transcript: Vec::new(),
-        tickets: None,
-    };
-    let mut scratch = EndpointObservation::empty(spec, opts);
-    let mut inj = InjectionObservation {
-        sent: INJECTED.to_string(),
-        ..InjectionObservation::default()
-    };
-    if let Err(f) = run(&mut p, spec, &mut scratch, &mut inj).await {
-        inj.failure = Some(format!("{} phase: {}", f.phase.as_str(), f.message));
+    let mut attempts: u32 = 0;
+    loop {
+        attempts += 1;
+        let mut p = Probe {
+            opts,
+            start,
+            transcript: Vec::new(),
+            tickets: None,
+        };
+        let mut scratch = EndpointObservation::empty(spec, opts);
+        let mut inj = InjectionObservation {
+            sent: INJECTED.to_string(),
+            ..InjectionObservation::default()
+        };
+        let r = run(&mut p, spec, &mut scratch, &mut inj).await;
+        let busy = match &r {
+            Err(f) => f.transient() && matches!(f.phase, Phase::Connect | Phase::Banner),
+            Ok(()) => {
+                inj.starttls_reply.is_none()
+                    && scratch
+                        .smtp
+                        .banner
+                        .as_ref()
+                        .is_some_and(|b| (400..500).contains(&b.code))
+            }
+        };
+        if busy && attempts <= opts.scan.retries && !opts.timeouts.expired() {
+            tokio::time::sleep(opts.timeouts.within(opts.scan.backoff * attempts)).await;
+            continue;
+        }
+        if let Err(f) = r {
+            inj.failure = Some(format!("{} phase: {}", f.phase.as_str(), f.message));
+        }
+        inj.connections = attempts;
+        inj.total_ms = ms(start.elapsed());
+        return inj;
     }
-    inj.total_ms = ms(start.elapsed());
-    inj
 }
 
 async fn run(
@@ -143,47 +165,77 @@ async fn run(
         return Ok(());
     };
     inj.handshake_completed = true;
-    // Inside TLS, before sending anything: any reply now answers the injected RSET.
+    // Inside TLS: our EHLO at once. A server that kept the pipelined RSET answers it before our
+    // EHLO (commands are answered in order), so any reply before the EHLO's answers the
+    // injection. The EHLO's reply is known by its shape: a 250 of several lines, or one that
+    // starts with the domain the server gave before TLS. Then nothing needs waiting for. A
+    // first reply of another shape may be either: a second one is waited for (twice the
+    // handshake's time, 0.5 to 1.5 s), since two replies to one command mean the first
+    // answered the RSET.
     let mut d = Dialog::new(tls);
-    let tls_wait = wait(
-        scratch.timings.handshake_ms,
-        TLS_WAIT,
-        opts.timeouts.command(),
-    );
+    let domain = scratch
+        .smtp
+        .ehlo
+        .as_ref()
+        .and_then(|r| r.lines.first())
+        .and_then(|l| l.split_whitespace().next())
+        .map(str::to_ascii_lowercase);
+    let is_ehlo_reply = |r: &Reply| {
+        r.code == 250
+            && (r.lines.len() > 1
+                || domain.as_deref().is_some_and(|dn| {
+                    r.lines
+                        .first()
+                        .and_then(|l| l.split_whitespace().next())
+                        .is_some_and(|w| w.eq_ignore_ascii_case(dn))
+                }))
+    };
     let t = Instant::now();
-    let mut seen: Vec<u8> = Vec::new();
-    match d.read_reply(Phase::AfterTls, tls_wait).await {
-        Ok(r) => {
-            for l in r.to_wire_lines() {
-                seen.extend_from_slice(l.as_bytes());
-                seen.extend_from_slice(b"\r\n");
-            }
-            inj.tls_replies.push(short(&r));
-        }
-        Err(f) if f.kind == crate::model::observation::FailureKind::Timeout => {}
+    let ehlo_cmd = format!("EHLO {}", opts.ehlo_name);
+    let first = p
+        .command(&mut d, &ehlo_cmd, Phase::AfterTls, opts.timeouts.command())
+        .await;
+    let first = match first {
+        Ok(r) => r,
         Err(f) => {
             // Bytes that are no reply, or a close: recorded, then nothing more to ask.
-            seen.extend_from_slice(&d.buf);
+            let seen = d.buf.clone();
             inj.tls_bytes_before_command = seen.len();
             inj.tls_excerpt = (!seen.is_empty()).then(|| crate::observe::tls::excerpt(&seen));
             inj.tls_wait_ms = ms(t.elapsed());
             inj.failure = Some(format!("{} phase: {}", f.phase.as_str(), f.message));
             return Ok(());
         }
-    }
-    seen.extend_from_slice(&d.buf);
+    };
+    let mut before: Vec<Reply> = Vec::new();
+    let ehlo = if is_ehlo_reply(&first) {
+        first
+    } else {
+        let tls_wait = wait(
+            scratch.timings.handshake_ms,
+            TLS_WAIT,
+            opts.timeouts.command(),
+        );
+        match d.read_reply(Phase::AfterTls, tls_wait).await {
+            // Two replies to one command: the first answered the pipelined RSET.
+            Ok(second) => {
+                before.push(first);
+                second
+            }
+            Err(_) => first,
+        }
+    };
     inj.tls_wait_ms = ms(t.elapsed());
+    let mut seen: Vec<u8> = Vec::new();
+    for r in &before {
+        for l in r.to_wire_lines() {
+            seen.extend_from_slice(l.as_bytes());
+            seen.extend_from_slice(b"\r\n");
+        }
+        inj.tls_replies.push(short(r));
+    }
     inj.tls_bytes_before_command = seen.len();
     inj.tls_excerpt = (!seen.is_empty()).then(|| crate::observe::tls::excerpt(&seen));
-    d.buf.clear();
-    let ehlo = p
-        .command(
-            &mut d,
-            &format!("EHLO {}", opts.ehlo_name),
-            Phase::AfterTls,
-            opts.timeouts.command(),
-        )
-        .await?;
     inj.ehlo_after_tls = Some(ehlo.code);
     p.quit(&mut d).await;
     Ok(())

@@ -9,7 +9,6 @@
 //! Whatever could not be measured is reported `unknown` with the reason, never "not offered".
 
 use crate::model::cert::CertBytes;
-use crate::model::observation::FailureKind;
 use crate::model::options::CheckOptions;
 use crate::model::scan::GroupsResult;
 use crate::model::scan::HelloFeatures;
@@ -286,14 +285,7 @@ impl Scanner<'_> {
                 Ok(x) => x,
                 Err(f) => {
                     last = format!("{} phase: {}", f.phase.as_str(), f.message);
-                    let transient = match f.kind {
-                        FailureKind::Rejected => f.message.contains("\"4"),
-                        FailureKind::Refused
-                        | FailureKind::Closed
-                        | FailureKind::Timeout
-                        | FailureKind::Io => true,
-                        _ => false,
-                    };
+                    let transient = f.transient();
                     if transient {
                         self.refusals.fetch_add(1, Ordering::Relaxed);
                         self.throttled.store(true, Ordering::Relaxed);
