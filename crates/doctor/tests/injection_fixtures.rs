@@ -76,7 +76,9 @@ fn nothing_inside_tls_is_ok_and_says_how_pipelining_went() {
     let r = check(&o).expect("judged");
     assert_eq!(r.status, CheckStatus::Ok);
     assert!(
-        r.evidence.contains("PIPELINING advertised"),
+        r.evidence.contains("PIPELINING advertised")
+            && r.evidence
+                .contains("the first reply inside TLS answered our EHLO (250, 1000 ms after it)"),
         "{}",
         r.evidence
     );
@@ -104,6 +106,8 @@ fn failures_are_unknown_never_ok() {
         json!({"handshake_completed": false, "failure": "handshake phase: the server closed the connection"}),
         json!({"starttls_reply": "454 4.7.0 TLS not available", "handshake_completed": false}),
         json!({"starttls_reply": null, "handshake_completed": false, "failure": "STARTTLS phase: timeout"}),
+        // Through TLS, but our EHLO got no reply there: not known either way.
+        json!({"ehlo_after_tls": null, "failure": "after-TLS phase: this is not an SMTP reply"}),
     ] {
         let o = obs("starttls", starttls_offered(), probe(extra.clone()));
         assert_eq!(

@@ -107,13 +107,25 @@ pub fn check(obs: &EndpointObservation) -> Option<CheckResult> {
             ),
         });
     }
+    if inj.ehlo_after_tls.is_none() {
+        return Some(CheckResult {
+            status: CheckStatus::Unknown,
+            evidence: format!(
+                "no reply to our EHLO inside TLS after STARTTLS with a pipelined RSET{}; {pipelining}",
+                inj.failure
+                    .as_deref()
+                    .map(|f| format!(": {f}"))
+                    .unwrap_or_default()
+            ),
+        });
+    }
     Some(CheckResult {
         status: CheckStatus::Ok,
         evidence: format!(
-            "the RSET pipelined after STARTTLS was discarded: the first reply inside TLS was the one to our EHLO{} ({} ms); {pipelining}",
+            "the RSET pipelined after STARTTLS was discarded: the first reply inside TLS answered our EHLO ({}, {} ms after it); {pipelining}",
             match inj.ehlo_after_tls {
-                Some(c) => format!(" ({c})"),
-                None => String::new(),
+                Some(c) => c.to_string(),
+                None => "?".into(),
             },
             inj.tls_wait_ms
         ),

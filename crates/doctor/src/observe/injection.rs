@@ -198,10 +198,8 @@ async fn run(
     let first = match first {
         Ok(r) => r,
         Err(f) => {
-            // Bytes that are no reply, or a close: recorded, then nothing more to ask.
-            let seen = d.buf.clone();
-            inj.tls_bytes_before_command = seen.len();
-            inj.tls_excerpt = (!seen.is_empty()).then(|| crate::observe::tls::excerpt(&seen));
+            // No reply to our EHLO (bytes that are no reply, a close, silence): what came is in
+            // the failure's message; the judgement is unknown.
             inj.tls_wait_ms = ms(t.elapsed());
             inj.failure = Some(format!("{} phase: {}", f.phase.as_str(), f.message));
             return Ok(());
