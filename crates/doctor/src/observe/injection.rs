@@ -14,16 +14,9 @@ use wire::smtp::Reply;
 
 /// What is sent after EHLO, in one write: a command pipelined after STARTTLS.
 pub const INJECTED: &str = "STARTTLS\r\nRSET\r\n";
-/// How long plaintext replies to the pipelined command are waited for after the 220: twice the
-/// EHLO's round trip, within these bounds (a server that answers RSET before the handshake does
-/// so at once, right behind its 220).
-const PLAINTEXT_WAIT: (Duration, Duration) =
-    (Duration::from_millis(150), Duration::from_millis(500));
 /// How long the probe waits inside TLS for a second reply when the first one to its EHLO does
 /// not look like an EHLO reply: twice the handshake's time, within these bounds.
 const TLS_WAIT: (Duration, Duration) = (Duration::from_millis(500), Duration::from_millis(1500));
-/// Replies read in plaintext after the STARTTLS reply, at most.
-const MAX_PLAINTEXT_REPLIES: usize = 4;
 
 /// Twice `measured` (milliseconds, when measured), within `bounds`, and never past `limit`.
 fn wait(measured: Option<f64>, bounds: (Duration, Duration), limit: Duration) -> Duration {
@@ -61,6 +54,7 @@ pub async fn probe_injection(spec: &EndpointSpec, opts: &CheckOptions) -> Inject
             start,
             transcript: Vec::new(),
             tickets: None,
+            skip_replies: None,
         };
         let mut scratch = EndpointObservation::empty(spec, opts);
         let mut inj = InjectionObservation {
@@ -143,21 +137,18 @@ async fn run(
         p.quit(&mut d).await;
         return Ok(());
     }
-    // Replies to the pipelined command in plaintext, before the handshake.
-    let plaintext_wait = wait(
-        scratch.timings.ehlo_ms,
-        PLAINTEXT_WAIT,
-        opts.timeouts.command(),
-    );
-    while inj.plaintext_replies.len() < MAX_PLAINTEXT_REPLIES {
-        match d.read_reply(Phase::Starttls, plaintext_wait).await {
-            Ok(r) => inj.plaintext_replies.push(short(&r)),
-            Err(_) => break,
-        }
-    }
+    // Replies to the pipelined command in plaintext, before TLS, come right before the
+    // server's first TLS record: the handshake starts at once, and the stream takes them out
+    // on the way (no wait for them).
     let (tcp, leftover) = d.into_parts();
     inj.plaintext_bytes = leftover.len();
-    let Some(tls) = p.handshake(spec, tcp, leftover, scratch).await? else {
+    let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    p.skip_replies = Some(lines.clone());
+    let handshake = p.handshake(spec, tcp, leftover, scratch).await;
+    if let Ok(l) = lines.lock() {
+        inj.plaintext_replies = l.clone();
+    }
+    let Some(tls) = handshake? else {
         inj.failure = scratch
             .failure
             .as_ref()
@@ -253,10 +244,7 @@ mod tests {
         );
         assert_eq!(wait(Some(5000.0), TLS_WAIT, limit), TLS_WAIT.1);
         assert_eq!(wait(None, TLS_WAIT, limit), TLS_WAIT.1);
-        assert_eq!(
-            wait(Some(f64::NAN), PLAINTEXT_WAIT, limit),
-            PLAINTEXT_WAIT.1
-        );
+        assert_eq!(wait(Some(f64::NAN), TLS_WAIT, limit), TLS_WAIT.1);
         assert_eq!(
             wait(Some(400.0), TLS_WAIT, Duration::from_millis(100)),
             Duration::from_millis(100)

@@ -26,6 +26,9 @@ pub struct Probe<'a> {
     pub(crate) transcript: Vec<TranscriptEntry>,
     /// The modern handshake's session store: whether a TLS 1.3 ticket arrived.
     pub(crate) tickets: Option<Arc<crate::observe::tls::TicketRecorder>>,
+    /// SMTP reply lines to take out of the stream before the first TLS byte, collected here
+    /// (the injection probe: a server answering the pipelined command in plaintext).
+    pub(crate) skip_replies: Option<Arc<std::sync::Mutex<Vec<String>>>>,
 }
 
 /// What to connect to and how.
@@ -45,6 +48,7 @@ pub async fn probe(spec: &EndpointSpec, opts: &CheckOptions) -> EndpointObservat
         start: Instant::now(),
         transcript: Vec::new(),
         tickets: None,
+        skip_replies: None,
     };
     let mut obs = EndpointObservation::empty(spec, opts);
     if let Err(f) = p.run(spec, &mut obs).await {
@@ -383,7 +387,10 @@ impl Probe<'_> {
     ) -> Result<Option<tokio_rustls::client::TlsStream<Replay<TcpStream>>>, Failure> {
         // The recorder shares the SMTP lines' clock; bytes read come from the server.
         let log = Recorder::new(self.start, TAP_LIMIT, wire::tls::Direction::ServerToClient);
-        let tap = Replay::new(tcp, leftover).recording(log.clone());
+        let mut tap = Replay::new(tcp, leftover).recording(log.clone());
+        if let Some(lines) = &self.skip_replies {
+            tap = tap.skipping_smtp_replies(lines.clone());
+        }
         let verifier = Arc::new(crate::observe::tls::RecordingVerifier::new());
         let tickets = Arc::new(crate::observe::tls::TicketRecorder::default());
         self.tickets = Some(tickets.clone());
@@ -549,6 +556,7 @@ pub(crate) async fn open_for_tls(
         start: Instant::now(),
         transcript: Vec::new(),
         tickets: None,
+        skip_replies: None,
     };
     let tcp = p.connect(spec).await?;
     if spec.mode == Mode::ImplicitTls {
