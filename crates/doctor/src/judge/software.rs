@@ -532,7 +532,6 @@ fn tls_stack(obs: &EndpointObservation) -> Option<Stack> {
             .any(|s| s.starts_with("TLS_ECDHE_") && s.ends_with("_WITH_AES_256_CBC_SHA384"))
         && !all_suites.iter().any(|s| s.contains("CHACHA20"))
         && has_group(&groups12, "x25519")
-        && groups12.is_some()
         && !has_group(&groups12, "x448")
         && !has_group(&groups13, "x448")
         && cbc_without_etm

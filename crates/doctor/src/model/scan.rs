@@ -217,6 +217,18 @@ pub struct ProbeResult {
     pub downgrade_sentinel: bool,
 }
 
+impl ProbeResult {
+    /// A probe's result in `version` (a protocol number), without the downgrade sentinel.
+    pub fn new(version: u16, answer: ProbeAnswer, detail: impl Into<String>) -> Self {
+        ProbeResult {
+            version: version_key(version).to_string(),
+            answer,
+            detail: detail.into(),
+            downgrade_sentinel: false,
+        }
+    }
+}
+
 /// The battery's active probes, each one connection, each run only where it can apply.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]

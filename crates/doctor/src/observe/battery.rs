@@ -28,14 +28,16 @@ use crate::model::scan::{
     BatteryProbes, ProbeAnswer, ProbeResult, SSLV3, TLS10, TLS11, TLS12, TLS13, TlsScan,
     VersionStatus, version_key,
 };
-use crate::observe::probe::{EndpointSpec, open_for_tls};
+use crate::observe::probe::{EndpointSpec, Retry, open_for_tls};
 use crate::observe::shared::Caps;
-use crate::observe::tls_session::{rsa_encrypt, rsa_key};
+use crate::observe::tls_session::{premaster_block, rsa_encrypt, rsa_key, rsa_key_exchange};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use wire::tls::flight::{FlightOutcome, FlightParser};
+use wire::tls::messages::{message, record};
 use wire::tls::probe::{ProbeReply, ReplyReader};
+use wire::tls::{content_type as ct, handshake_type as ht};
 
 /// TLS_FALLBACK_SCSV (RFC 7507 section 2).
 const FALLBACK_SCSV: u16 = 0x5600;
@@ -151,7 +153,7 @@ pub async fn probes(
         any = true;
     } else if !legacy.is_empty() {
         let v = legacy.last().copied().unwrap_or(TLS12);
-        out.client_renegotiation = Some(result(
+        out.client_renegotiation = Some(ProbeResult::new(
             v,
             ProbeAnswer::Unknown,
             if [TLS10, TLS11, TLS12].iter().any(|x| offered(*x)) {
@@ -209,46 +211,20 @@ const ROBOT_VARIANTS: [Robot; 5] = [
     Robot::WrongVersion,
 ];
 
-/// The PKCS#1 v1.5 encryption block of `k` bytes for `variant` (RFC 8017 section 7.2.1: 0x00
-/// 0x02, at least 8 nonzero padding bytes, 0x00, the 48-byte premaster secret whose first two
-/// bytes are the client's version, RFC 5246 section 7.4.7.1).
+/// The PKCS#1 v1.5 encryption block of `k` bytes for `variant`: a conforming block
+/// ([`premaster_block`]) with the variant's flaw written into it.
 fn robot_block(variant: Robot, k: usize, version: u16) -> Option<Vec<u8>> {
-    let pad_len = k.checked_sub(3 + 48)?;
-    if pad_len < 8 {
-        return None;
-    }
-    let mut random = vec![0u8; pad_len + 48];
-    let rng = ring::rand::SystemRandom::new();
-    ring::rand::SecureRandom::fill(&rng, &mut random).ok()?;
-    let (pad, pms) = random.split_at_mut(pad_len);
-    for b in pad.iter_mut() {
-        if *b == 0 {
-            *b = 0x55;
-        }
-    }
-    let [hi, lo] = match variant {
-        Robot::WrongVersion => [0x02, 0x02],
-        _ => version.to_be_bytes(),
+    let (mut block, _) = premaster_block(k, version).ok()?;
+    // The separator's place: after the header and the padding, 48 bytes before the end.
+    let separator = k.checked_sub(49)?;
+    let (at, bytes): (usize, &[u8]) = match variant {
+        Robot::Valid => return Some(block),
+        Robot::WrongHeader => (0, &[0x41, 0x17]),
+        Robot::NoSeparator => (separator, &[0x11]),
+        Robot::EarlySeparator => (10, &[0x00]),
+        Robot::WrongVersion => (separator + 1, &[0x02, 0x02]),
     };
-    if let [a, b, ..] = pms {
-        *a = hi;
-        *b = lo;
-    }
-    let mut block = match variant {
-        Robot::WrongHeader => vec![0x41, 0x17],
-        _ => vec![0x00, 0x02],
-    };
-    block.extend_from_slice(pad);
-    block.push(match variant {
-        Robot::NoSeparator => 0x11,
-        _ => 0x00,
-    });
-    block.extend_from_slice(pms);
-    if let Robot::EarlySeparator = variant
-        && let Some(b) = block.get_mut(10)
-    {
-        *b = 0x00;
-    }
+    block.get_mut(at..at + bytes.len())?.copy_from_slice(bytes);
     Some(block)
 }
 
@@ -281,29 +257,16 @@ async fn robot_once(
         .ok_or_else(|| "the server's certificate has no RSA key".to_string())?;
     let block = robot_block(variant, n.len(), v).ok_or("the RSA key is too small")?;
     let c = rsa_encrypt(&block, &n, &e).ok_or("the RSA key is unusable")?;
-    // ClientKeyExchange: EncryptedPreMasterSecret with its 2-byte length in TLS (RFC 5246
-    // section 7.4.7.1), bare in SSLv3 (RFC 6101 section 5.6.7.1).
-    let prefix = v != SSLV3;
-    let body_len = c.len() + if prefix { 2 } else { 0 };
-    let mut msg = vec![16u8];
-    msg.extend_from_slice(&u32::try_from(body_len).unwrap_or(0).to_be_bytes()[1..]);
-    if prefix {
-        msg.extend_from_slice(&u16::try_from(c.len()).unwrap_or(0).to_be_bytes());
-    }
-    msg.extend_from_slice(&c);
-    let [hi, lo] = v.to_be_bytes();
-    let mut records = vec![22u8, hi, lo];
-    records.extend_from_slice(&u16::try_from(msg.len()).unwrap_or(0).to_be_bytes());
-    records.extend_from_slice(&msg);
+    let cke = message(ht::CLIENT_KEY_EXCHANGE, &rsa_key_exchange(v, &c));
+    let mut records = record(ct::HANDSHAKE, v, &cke);
     records.extend(wire::tls::probe::change_cipher_spec(v));
     // A Finished the server cannot decrypt: 40 random bytes in a handshake record.
     let mut finished = [0u8; 40];
     let _ = ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut finished);
-    records.extend_from_slice(&[22u8, hi, lo, 0, 40]);
-    records.extend_from_slice(&finished);
+    records.extend(record(ct::HANDSHAKE, v, &finished));
     Ok(match after(&mut tcp, &records, opts).await? {
         After::Reply(ProbeReply::Alert { description, .. }) => {
-            format!("the alert {}", alert_name(description))
+            format!("the alert {}", wire::tls::alert_label(description))
         }
         After::Reply(ProbeReply::Record { content_type, .. }) => {
             format!("{} record", wire::tls::content_type_name(content_type))
@@ -334,7 +297,7 @@ async fn robot(
         answers.iter().all(|(_, a)| *a == a0).then_some(a0)
     };
     if let Some(a) = same(&first) {
-        return result(
+        return ProbeResult::new(
             v,
             ProbeAnswer::Refused,
             format!(
@@ -352,7 +315,7 @@ async fn robot(
     let second = match robot_pass(spec, opts, caps, out, v, &suites).await {
         Ok(a) => a,
         Err(r) => {
-            return result(
+            return ProbeResult::new(
                 v,
                 ProbeAnswer::Unknown,
                 format!(
@@ -364,7 +327,7 @@ async fn robot(
         }
     };
     if second != first {
-        return result(
+        return ProbeResult::new(
             v,
             ProbeAnswer::Unknown,
             format!(
@@ -374,7 +337,7 @@ async fn robot(
             ),
         );
     }
-    result(
+    ProbeResult::new(
         v,
         ProbeAnswer::Accepted,
         format!(
@@ -399,14 +362,14 @@ async fn robot_pass(
             let suites = suites.to_vec();
             async move {
                 match robot_once(tcp, left, spec, opts, v, &suites, variant).await {
-                    Ok(a) => result(v, ProbeAnswer::Refused, a),
-                    Err(e) => result(v, ProbeAnswer::Unknown, e),
+                    Ok(a) => ProbeResult::new(v, ProbeAnswer::Refused, a),
+                    Err(e) => ProbeResult::new(v, ProbeAnswer::Unknown, e),
                 }
             }
         })
         .await;
         if r.answer == ProbeAnswer::Unknown {
-            return Err(result(
+            return Err(ProbeResult::new(
                 v,
                 ProbeAnswer::Unknown,
                 format!(
@@ -439,7 +402,7 @@ async fn resumption(
                 ))
                 .with_no_client_auth(),
             Err(e) => {
-                return result(
+                return ProbeResult::new(
                     TLS12,
                     ProbeAnswer::Unknown,
                     format!("could not set up the TLS client: {e}"),
@@ -467,7 +430,7 @@ async fn resumption(
                     Ok(Ok(tls)) => {
                         let kind = tls.get_ref().1.handshake_kind();
                         let resumed = kind == Some(rustls::HandshakeKind::Resumed);
-                        result(
+                        ProbeResult::new(
                             TLS12,
                             if resumed {
                                 ProbeAnswer::Accepted
@@ -477,12 +440,12 @@ async fn resumption(
                             if resumed { "resumed" } else { "full" },
                         )
                     }
-                    Ok(Err(e)) => result(
+                    Ok(Err(e)) => ProbeResult::new(
                         TLS12,
                         ProbeAnswer::Unknown,
                         format!("TLS 1.2 handshake {} failed: {e}", round + 1),
                     ),
-                    Err(_) => result(
+                    Err(_) => ProbeResult::new(
                         TLS12,
                         ProbeAnswer::Unknown,
                         format!("TLS 1.2 handshake {} timed out", round + 1),
@@ -497,18 +460,21 @@ async fn resumption(
         kinds.push(r.answer);
     }
     match kinds.as_slice() {
-        [_, ProbeAnswer::Accepted] => result(
+        [_, ProbeAnswer::Accepted] => ProbeResult::new(
             TLS12,
             ProbeAnswer::Accepted,
             "a second TLS 1.2 handshake offering the first's session id was resumed",
         ),
-        _ => result(
+        _ => ProbeResult::new(
             TLS12,
             ProbeAnswer::Refused,
             "a second TLS 1.2 handshake offering the first's session id got a full handshake",
         ),
     }
 }
+
+/// A probe that could not run for the check's time limit.
+const DEADLINE: &str = "deadline: the whole check's time limit ran out before this probe";
 
 /// One probe connection under the cap: SMTP up to STARTTLS, then `probe`. A server that
 /// refuses the connection for now (a 4xx greeting such as Exim's "too many connections", a
@@ -532,60 +498,45 @@ where
         downgrade_sentinel: false,
     };
     let mut probe = Some(probe);
-    let mut last = String::new();
-    for round in 0..=opts.scan.retries {
-        if round > 0 {
-            tokio::time::sleep(opts.timeouts.within(opts.scan.backoff * round)).await;
-        }
+    let mut retry = Retry::new(opts);
+    loop {
         if opts.timeouts.expired() {
-            return unknown(
-                "deadline: the whole check's time limit ran out before this probe".into(),
-            );
+            return unknown(DEADLINE.into());
         }
-        let Some(_permits) = caps.one().await else {
+        let Some(permits) = caps.one().await else {
             return unknown("the check was stopped".into());
         };
         out.connections += 1;
         opts.progress.emit(Event::ScanConnection {
             endpoint: spec.address,
         });
-        match open_for_tls(spec, opts).await {
+        let f = match open_for_tls(spec, opts).await {
             Ok((tcp, leftover)) => match probe.take() {
                 Some(p) => return p(tcp, leftover).await,
                 None => return unknown("internal: the probe ran already".into()),
             },
-            Err(f) => {
-                last = format!(
-                    "could not start TLS ({} phase: {})",
-                    f.phase.as_str(),
-                    f.message
-                );
-                if !f.transient() {
-                    return unknown(last);
-                }
-            }
+            Err(f) => f,
+        };
+        let last = format!(
+            "could not start TLS ({} phase: {})",
+            f.phase.as_str(),
+            f.message
+        );
+        if !f.transient() {
+            return unknown(last);
         }
+        drop(permits);
+        if retry.again().await {
+            continue;
+        }
+        if opts.timeouts.expired() {
+            return unknown(DEADLINE.into());
+        }
+        return unknown(format!(
+            "{last}; gave up after {} attempts",
+            retry.attempts()
+        ));
     }
-    unknown(format!(
-        "{last}; gave up after {} attempts",
-        opts.scan.retries + 1
-    ))
-}
-
-fn result(v: u16, answer: ProbeAnswer, detail: impl Into<String>) -> ProbeResult {
-    ProbeResult {
-        version: version_key(v).to_string(),
-        answer,
-        detail: detail.into(),
-        downgrade_sentinel: false,
-    }
-}
-
-fn alert_name(d: u8) -> String {
-    format!(
-        "{} ({d})",
-        wire::tls::alert_description_name(d).unwrap_or("unknown")
-    )
 }
 
 /// Sends `hello` and reads the server's first flight.
@@ -680,7 +631,7 @@ fn complete_flight(o: Result<FlightOutcome, String>, v: u16) -> Result<(), Strin
         Ok(FlightOutcome::Hello { .. }) => Err("the server did not finish its first flight".into()),
         Ok(FlightOutcome::Alert { description, .. }) => Err(format!(
             "the server refused the hello with the alert {}",
-            alert_name(description)
+            wire::tls::alert_label(description)
         )),
         Ok(other) => Err(format!("an unexpected first flight: {}", short(&other))),
         Err(e) => Err(e),
@@ -697,7 +648,7 @@ async fn fallback(
     let h = hello(spec, v, &[FALLBACK_SCSV]);
     match flight(&mut tcp, leftover, &h, opts).await {
         Ok(FlightOutcome::Alert { description, .. }) if description == INAPPROPRIATE_FALLBACK => {
-            result(
+            ProbeResult::new(
                 v,
                 ProbeAnswer::Refused,
                 "a hello for this lower version with TLS_FALLBACK_SCSV got the alert \
@@ -708,7 +659,7 @@ async fn fallback(
             let sentinel = hello.downgrade_sentinel.is_some();
             ProbeResult {
                 downgrade_sentinel: sentinel,
-                ..result(
+                ..ProbeResult::new(
                     v,
                     ProbeAnswer::Accepted,
                     format!(
@@ -723,20 +674,20 @@ async fn fallback(
                 )
             }
         }
-        Ok(FlightOutcome::Alert { description, .. }) => result(
+        Ok(FlightOutcome::Alert { description, .. }) => ProbeResult::new(
             v,
             ProbeAnswer::Unknown,
             format!(
                 "a hello with TLS_FALLBACK_SCSV got the alert {}, not inappropriate_fallback",
-                alert_name(description)
+                wire::tls::alert_label(description)
             ),
         ),
-        Ok(other) => result(
+        Ok(other) => ProbeResult::new(
             v,
             ProbeAnswer::Unknown,
             format!("a hello with TLS_FALLBACK_SCSV got {}", short(&other)),
         ),
-        Err(e) => result(v, ProbeAnswer::Unknown, e),
+        Err(e) => ProbeResult::new(v, ProbeAnswer::Unknown, e),
     }
 }
 
@@ -748,7 +699,9 @@ fn reply_words(r: &ProbeReply) -> String {
             payload_length,
             ..
         } => format!("a heartbeat message (type {message_type}) claiming {payload_length} bytes"),
-        ProbeReply::Alert { description, .. } => format!("the alert {}", alert_name(*description)),
+        ProbeReply::Alert { description, .. } => {
+            format!("the alert {}", wire::tls::alert_label(*description))
+        }
         ProbeReply::Record { content_type, .. } => {
             format!("{} record", wire::tls::content_type_name(*content_type))
         }
@@ -765,7 +718,7 @@ fn short(o: &FlightOutcome) -> String {
             )
         }
         FlightOutcome::Alert { description, .. } => {
-            format!("the alert {}", alert_name(*description))
+            format!("the alert {}", wire::tls::alert_label(*description))
         }
         FlightOutcome::Sslv2Hello { .. } | FlightOutcome::Sslv2Error { .. } => {
             "an SSLv2 answer".into()
@@ -784,7 +737,7 @@ async fn heartbleed(
 ) -> ProbeResult {
     let h = hello(spec, v, &[]);
     if let Err(e) = complete_flight(flight(&mut tcp, leftover, &h, opts).await, v) {
-        return result(v, ProbeAnswer::Unknown, e);
+        return ProbeResult::new(v, ProbeAnswer::Unknown, e);
     }
     let request = wire::tls::probe::heartbeat_request(v, 0x42, HEARTBEAT_EXTRA);
     let sent = wire::tls::probe::HEARTBEAT_PAYLOAD;
@@ -795,7 +748,7 @@ async fn heartbleed(
                 ProbeReply::Heartbeat { payload_length, .. } => payload_length,
                 _ => 0,
             };
-            result(
+            ProbeResult::new(
                 v,
                 ProbeAnswer::Accepted,
                 format!(
@@ -805,7 +758,7 @@ async fn heartbleed(
                 ),
             )
         }
-        Ok(After::Reply(ProbeReply::Heartbeat { payload_length, .. })) => result(
+        Ok(After::Reply(ProbeReply::Heartbeat { payload_length, .. })) => ProbeResult::new(
             v,
             ProbeAnswer::Refused,
             format!(
@@ -813,15 +766,15 @@ async fn heartbleed(
                  no more than it carried"
             ),
         ),
-        Ok(After::Reply(ProbeReply::Alert { description, .. })) => result(
+        Ok(After::Reply(ProbeReply::Alert { description, .. })) => ProbeResult::new(
             v,
             ProbeAnswer::Refused,
             format!(
                 "a heartbeat request claiming {claimed} bytes but carrying {sent} got the alert {}",
-                alert_name(description)
+                wire::tls::alert_label(description)
             ),
         ),
-        Ok(After::Reply(ProbeReply::Record { content_type, .. })) => result(
+        Ok(After::Reply(ProbeReply::Record { content_type, .. })) => ProbeResult::new(
             v,
             ProbeAnswer::Refused,
             format!(
@@ -829,12 +782,12 @@ async fn heartbleed(
                 wire::tls::content_type_name(content_type)
             ),
         ),
-        Ok(After::Reply(ProbeReply::Malformed { reason })) => result(
+        Ok(After::Reply(ProbeReply::Malformed { reason })) => ProbeResult::new(
             v,
             ProbeAnswer::Unknown,
             format!("the answer to a heartbeat request was not TLS: {reason}"),
         ),
-        Ok(After::Closed) => result(
+        Ok(After::Closed) => ProbeResult::new(
             v,
             ProbeAnswer::Refused,
             format!(
@@ -842,7 +795,7 @@ async fn heartbleed(
                  but carrying {sent}"
             ),
         ),
-        Ok(After::Silent) => result(
+        Ok(After::Silent) => ProbeResult::new(
             v,
             ProbeAnswer::Refused,
             format!(
@@ -850,7 +803,7 @@ async fn heartbleed(
                  (discarded, as RFC 6520 asks)"
             ),
         ),
-        Err(e) => result(v, ProbeAnswer::Unknown, e),
+        Err(e) => ProbeResult::new(v, ProbeAnswer::Unknown, e),
     }
 }
 
@@ -863,7 +816,7 @@ async fn ccs_injection(
 ) -> ProbeResult {
     let h = hello(spec, v, &[]);
     if let Err(e) = complete_flight(flight(&mut tcp, leftover, &h, opts).await, v) {
-        return result(v, ProbeAnswer::Unknown, e);
+        return ProbeResult::new(v, ProbeAnswer::Unknown, e);
     }
     let mut records = wire::tls::probe::change_cipher_spec(v);
     records.extend(wire::tls::probe::application_data(v, &[0, 0]));
@@ -871,37 +824,37 @@ async fn ccs_injection(
         Ok(After::Reply(ProbeReply::Alert { description, .. }))
             if description == BAD_RECORD_MAC =>
         {
-            result(
+            ProbeResult::new(
                 v,
                 ProbeAnswer::Accepted,
                 "an early ChangeCipherSpec was accepted: the record after it got bad_record_mac \
                  (20), so the server had switched to keys from an empty master secret",
             )
         }
-        Ok(After::Reply(ProbeReply::Alert { description, .. })) => result(
+        Ok(After::Reply(ProbeReply::Alert { description, .. })) => ProbeResult::new(
             v,
             ProbeAnswer::Refused,
             format!(
                 "an early ChangeCipherSpec got the alert {}",
-                alert_name(description)
+                wire::tls::alert_label(description)
             ),
         ),
-        Ok(After::Closed) => result(
+        Ok(After::Closed) => ProbeResult::new(
             v,
             ProbeAnswer::Refused,
             "the server closed the connection on an early ChangeCipherSpec",
         ),
-        Ok(After::Silent) => result(
+        Ok(After::Silent) => ProbeResult::new(
             v,
             ProbeAnswer::Unknown,
             "no answer to an early ChangeCipherSpec and a record after it",
         ),
-        Ok(After::Reply(r)) => result(
+        Ok(After::Reply(r)) => ProbeResult::new(
             v,
             ProbeAnswer::Unknown,
             format!("an early ChangeCipherSpec got {}", reply_words(&r)),
         ),
-        Err(e) => result(v, ProbeAnswer::Unknown, e),
+        Err(e) => ProbeResult::new(v, ProbeAnswer::Unknown, e),
     }
 }
 

@@ -83,8 +83,7 @@ async fn observe_once(
     };
     let (sc, plain, inj) = tokio::join!(scan, no_sni, injection);
     if let Some(i) = inj {
-        // Reports saved before the count existed say 0: one connection.
-        connections += i.connections.max(1);
+        connections += i.connections;
         obs.starttls_injection = Some(i);
     }
     if let Some(mut sc) = sc {
@@ -118,7 +117,7 @@ async fn first_connection(
 ) -> (EndpointObservation, u32) {
     let mut refused = Vec::new();
     let mut connections = 0;
-    let mut round = 0;
+    let mut retry = crate::observe::probe::Retry::new(opts);
     loop {
         let mut obs = {
             let _permits = caps.one().await;
@@ -135,11 +134,7 @@ async fn first_connection(
             );
         }
         match refusal(&obs) {
-            Some(what) if round < opts.scan.retries && !opts.timeouts.expired() => {
-                refused.push(what);
-                round += 1;
-                tokio::time::sleep(opts.timeouts.within(opts.scan.backoff * round)).await;
-            }
+            Some(what) if retry.again().await => refused.push(what),
             _ => {
                 obs.refused_before = refused;
                 return (obs, connections);

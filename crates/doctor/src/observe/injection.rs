@@ -7,7 +7,7 @@
 use crate::model::injection::InjectionObservation;
 use crate::model::observation::{EndpointObservation, Failure, Phase};
 use crate::model::options::CheckOptions;
-use crate::observe::probe::{Dialog, EndpointSpec, Probe};
+use crate::observe::probe::{Dialog, EndpointSpec, Probe, Retry};
 use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;
 use wire::smtp::Reply;
@@ -46,9 +46,8 @@ fn short(r: &Reply) -> String {
 /// scan, when a server with a connection limit (Exim's smtp_accept_max) is busiest.
 pub async fn probe_injection(spec: &EndpointSpec, opts: &CheckOptions) -> InjectionObservation {
     let start = Instant::now();
-    let mut attempts: u32 = 0;
+    let mut retry = Retry::new(opts);
     loop {
-        attempts += 1;
         let mut p = Probe {
             opts,
             start,
@@ -73,14 +72,13 @@ pub async fn probe_injection(spec: &EndpointSpec, opts: &CheckOptions) -> Inject
                         .is_some_and(|b| (400..500).contains(&b.code))
             }
         };
-        if busy && attempts <= opts.scan.retries && !opts.timeouts.expired() {
-            tokio::time::sleep(opts.timeouts.within(opts.scan.backoff * attempts)).await;
+        if busy && retry.again().await {
             continue;
         }
         if let Err(f) = r {
             inj.failure = Some(format!("{} phase: {}", f.phase.as_str(), f.message));
         }
-        inj.connections = attempts;
+        inj.connections = retry.attempts();
         inj.total_ms = ms(start.elapsed());
         return inj;
     }

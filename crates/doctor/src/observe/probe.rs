@@ -31,6 +31,47 @@ pub struct Probe<'a> {
     pub(crate) skip_replies: Option<Arc<std::sync::Mutex<Vec<String>>>>,
 }
 
+/// Attempts on a server that refuses for now (a 421 greeting, a refused or dropped
+/// connection): `--retries` more after the first, each after a pause that grows by
+/// `--retry-wait` and is cut at the check's deadline. One policy for the endpoint's first
+/// connection, the scan, the battery's probes and the injection probe.
+pub(crate) struct Retry<'a> {
+    opts: &'a CheckOptions,
+    scan: &'a crate::model::scan::ScanOptions,
+    round: u32,
+}
+
+impl<'a> Retry<'a> {
+    /// With the check's own scan options.
+    pub(crate) fn new(opts: &'a CheckOptions) -> Self {
+        Self::with(opts, &opts.scan)
+    }
+
+    /// With the scan options given (a scan may run with its own).
+    pub(crate) fn with(opts: &'a CheckOptions, scan: &'a crate::model::scan::ScanOptions) -> Self {
+        Retry {
+            opts,
+            scan,
+            round: 0,
+        }
+    }
+
+    /// Attempts made so far, counting the one under way.
+    pub(crate) fn attempts(&self) -> u32 {
+        self.round + 1
+    }
+
+    /// Whether to try once more: if so, after the pause. Not past `--retries` nor the deadline.
+    pub(crate) async fn again(&mut self) -> bool {
+        if self.round >= self.scan.retries || self.opts.timeouts.expired() {
+            return false;
+        }
+        self.round += 1;
+        tokio::time::sleep(self.opts.timeouts.within(self.scan.backoff * self.round)).await;
+        true
+    }
+}
+
 /// What to connect to and how.
 #[derive(Debug, Clone)]
 pub struct EndpointSpec {

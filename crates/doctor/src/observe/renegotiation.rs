@@ -19,7 +19,7 @@
 //! renegotiating client after a full handshake).
 
 use crate::model::options::CheckOptions;
-use crate::model::scan::{ProbeAnswer, ProbeResult, version_key};
+use crate::model::scan::{ProbeAnswer, ProbeResult};
 use crate::observe::probe::EndpointSpec;
 use crate::observe::tls_session::{self as ts, KeyExchange, Keys, Suite};
 use std::time::Duration;
@@ -68,12 +68,7 @@ pub async fn probe(
     version: u16,
     suites: &[u16],
 ) -> ProbeResult {
-    let result = |answer, detail: String| ProbeResult {
-        version: version_key(version).to_string(),
-        answer,
-        detail,
-        downgrade_sentinel: false,
-    };
+    let result = |answer, detail: String| ProbeResult::new(version, answer, detail);
     let mut io = Io {
         tcp,
         buf: leftover,
@@ -203,19 +198,12 @@ impl Io {
 fn alert_words(payload: &[u8]) -> String {
     match payload {
         [level, d, ..] => format!(
-            "the {} alert {} ({d})",
-            if *level == 1 { "warning" } else { "fatal" },
-            wire::tls::alert_description_name(*d).unwrap_or("unknown")
+            "the {} alert {}",
+            wire::tls::alert_level_name(*level).unwrap_or("fatal"),
+            wire::tls::alert_label(*d)
         ),
         _ => "a truncated alert".into(),
     }
-}
-
-fn random32() -> Result<[u8; 32], String> {
-    let mut r = [0u8; 32];
-    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut r)
-        .map_err(|_| "no randomness".to_string())?;
-    Ok(r)
 }
 
 /// The full handshake: ClientHello, the server's flight to ServerHelloDone, the client's
@@ -238,7 +226,7 @@ async fn handshake(
     hello.extended_master_secret = false;
     hello.session_ticket = false;
     hello.renegotiation_info = true;
-    let client_random = random32()?;
+    let client_random = ts::random32()?;
     let ch = client_hello_message(&hello, &client_random, &[]);
     let mut transcript = ch.clone();
     io.send(&record(ct::HANDSHAKE, 0x0301, &ch)).await?;
@@ -329,7 +317,7 @@ async fn handshake(
     );
     let finished = message(ht::FINISHED, &client_verify);
     let mut out = record(ct::HANDSHAKE, version, &client_flight);
-    out.extend_from_slice(&record(ct::CHANGE_CIPHER_SPEC, version, &[1]));
+    out.extend_from_slice(&wire::tls::probe::change_cipher_spec(version));
     out.extend_from_slice(&keys.client.seal(ct::HANDSHAKE, &finished)?);
     transcript.extend_from_slice(&finished);
     io.send(&out).await?;
@@ -462,7 +450,7 @@ fn key_exchange(
             if p.bits() > MAX_DH_BITS || p.bits() < 256 {
                 return Err(format!("a DH prime of {} bits", p.bits()));
             }
-            let x = BigUint::from_bytes_be(&random32()?);
+            let x = BigUint::from_bytes_be(&ts::random32()?);
             let yc = g.modpow(&x, &p).to_bytes_be();
             let z = ys.modpow(&x, &p).to_bytes_be();
             let mut cke = u16::try_from(yc.len()).unwrap_or(0).to_be_bytes().to_vec();
@@ -473,30 +461,9 @@ fn key_exchange(
             let (n, e) = leaf
                 .and_then(ts::rsa_key)
                 .ok_or("the server's certificate has no RSA key")?;
-            let k = n.len();
-            let pad_len = k
-                .checked_sub(3 + 48)
-                .filter(|l| *l >= 8)
-                .ok_or("the RSA key is too small")?;
-            let mut pad = vec![0u8; pad_len];
-            let mut premaster = vec![0u8; 48];
-            let rng = ring::rand::SystemRandom::new();
-            ring::rand::SecureRandom::fill(&rng, &mut pad).map_err(|_| "no randomness")?;
-            ring::rand::SecureRandom::fill(&rng, &mut premaster).map_err(|_| "no randomness")?;
-            for b in pad.iter_mut().filter(|b| **b == 0) {
-                *b = 0x5a;
-            }
-            // The premaster secret starts with the version the ClientHello offered.
-            for (slot, b) in premaster.iter_mut().zip(version.to_be_bytes()) {
-                *slot = b;
-            }
-            let mut block = vec![0u8, 2];
-            block.extend_from_slice(&pad);
-            block.push(0);
-            block.extend_from_slice(&premaster);
+            let (block, premaster) = ts::premaster_block(n.len(), version)?;
             let c = ts::rsa_encrypt(&block, &n, &e).ok_or("the RSA key is unusable")?;
-            let mut cke = u16::try_from(c.len()).unwrap_or(0).to_be_bytes().to_vec();
-            cke.extend_from_slice(&c);
+            let cke = ts::rsa_key_exchange(version, &c);
             Ok((premaster, cke))
         }
     }
@@ -512,7 +479,7 @@ async fn renegotiate(
     let mut hello = s.hello.clone();
     hello.renegotiation_info = s.secure;
     hello.renegotiated_connection = s.client_verify.clone();
-    let random = match random32() {
+    let random = match ts::random32() {
         Ok(r) => r,
         Err(e) => return (ProbeAnswer::Unknown, e),
     };

@@ -28,7 +28,7 @@ use crate::model::scan::VersionResult;
 use crate::model::scan::VersionStatus;
 use crate::model::scan::version_key;
 use crate::observe::probe::EndpointSpec;
-use crate::observe::probe::open_for_tls;
+use crate::observe::probe::{Retry, open_for_tls};
 use crate::observe::shared::Caps;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -238,10 +238,10 @@ struct Scanner<'a> {
     start: Instant,
 }
 
+/// A hello's random (zeros in the unheard-of case that the generator fails: a scan's hello
+/// needs no secrecy).
 fn random32() -> [u8; 32] {
-    let mut r = [0u8; 32];
-    let _ = ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut r);
-    r
+    crate::observe::tls_session::random32().unwrap_or_default()
 }
 
 impl Scanner<'_> {
@@ -258,11 +258,8 @@ impl Scanner<'_> {
     /// One connection: SMTP up to STARTTLS, the hello, the server's first flight. Retries with a
     /// growing pause after a 421, a refused or dropped connection.
     async fn attempt(&self, what: &str, hello: &[u8], sslv2: bool) -> Answer {
-        let mut last = String::new();
-        for round in 0..=self.scan.retries {
-            if round > 0 {
-                tokio::time::sleep(self.opts.timeouts.within(self.scan.backoff * round)).await;
-            }
+        let mut retry = Retry::with(self.opts, self.scan);
+        loop {
             if self.opts.timeouts.expired() {
                 return Answer::Unknown(DEADLINE.into());
             }
@@ -272,7 +269,7 @@ impl Scanner<'_> {
             } else {
                 self.caps.one().await
             };
-            let Some(_permits) = permits else {
+            let Some(permits) = permits else {
                 return Answer::Unknown("the scan was stopped".into());
             };
             self.connections.fetch_add(1, Ordering::Relaxed);
@@ -284,17 +281,27 @@ impl Scanner<'_> {
             let (mut tcp, leftover) = match open_for_tls(self.spec, self.opts).await {
                 Ok(x) => x,
                 Err(f) => {
-                    last = format!("{} phase: {}", f.phase.as_str(), f.message);
+                    let last = format!("{} phase: {}", f.phase.as_str(), f.message);
                     let transient = f.transient();
                     if transient {
                         self.refusals.fetch_add(1, Ordering::Relaxed);
                         self.throttled.store(true, Ordering::Relaxed);
                     }
                     self.step(what, &format!("could not start TLS: {last}"));
-                    if transient {
+                    if !transient {
+                        return Answer::Unknown(last);
+                    }
+                    drop(permits);
+                    if retry.again().await {
                         continue;
                     }
-                    return Answer::Unknown(last);
+                    if self.opts.timeouts.expired() {
+                        return Answer::Unknown(DEADLINE.into());
+                    }
+                    return Answer::Unknown(format!(
+                        "gave up after {} attempts: {last}",
+                        retry.attempts()
+                    ));
                 }
             };
             self.throttled.store(false, Ordering::Relaxed);
@@ -312,10 +319,6 @@ impl Scanner<'_> {
             self.step(what, &text);
             return answer;
         }
-        Answer::Unknown(format!(
-            "gave up after {} attempts: {last}",
-            self.scan.retries + 1
-        ))
     }
 
     /// Send `hello`, read the first flight, and check its ServerKeyExchange signature, if any.

@@ -15,14 +15,18 @@
 //! implicit CBC IV); RFC 4346 section 6.2.3.2 (explicit IV); RFC 5288 section 3 (AES-GCM
 //! nonce); RFC 7905 section 2 (ChaCha20-Poly1305 nonce); RFC 5289 (SHA-384 suites).
 
+use crate::model::scan::{TLS11, TLS12};
 use hmac::{KeyInit, Mac};
 use ring::{aead, digest, hmac as rhmac};
 use wire::tls::{Kx, suite_info};
 
-/// TLS 1.0, 1.1, 1.2.
-pub const TLS10: u16 = 0x0301;
-pub const TLS11: u16 = 0x0302;
-pub const TLS12: u16 = 0x0303;
+/// 32 random bytes from the system's generator (a hello's random, a private key).
+pub fn random32() -> Result<[u8; 32], String> {
+    let mut r = [0u8; 32];
+    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut r)
+        .map_err(|_| "the system's random generator failed".to_string())?;
+    Ok(r)
+}
 
 /// The key exchange of a suite the probe can complete.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -294,7 +298,7 @@ pub fn keys(
         &seed,
         2 * (mac_len + key_len + iv_len),
     );
-    let mut parts = block.chunks(1).map(|b| b.first().copied().unwrap_or(0));
+    let mut parts = block.iter().copied();
     let mut take = |n: usize| -> Vec<u8> { parts.by_ref().take(n).collect() };
     let c_mac = take(mac_len);
     let s_mac = take(mac_len);
@@ -384,7 +388,7 @@ fn aead_key(bulk: Bulk, key: &[u8]) -> Result<aead::LessSafeKey, String> {
 impl Protection {
     /// The nonce of record `seq`: GCM's fixed IV and the 8-byte explicit part (the sequence
     /// number, as most implementations send), or ChaCha20's IV XOR the sequence number.
-    fn nonce(&self) -> Result<[u8; 12], String> {
+    fn nonce(&self) -> [u8; 12] {
         let mut n = [0u8; 12];
         let seq = self.seq.to_be_bytes();
         match self.bulk {
@@ -404,7 +408,7 @@ impl Protection {
                 }
             }
         }
-        Ok(n)
+        n
     }
 
     /// `plaintext` protected as one record of `content_type` (header included).
@@ -445,7 +449,7 @@ impl Protection {
             }
             bulk => {
                 let key = aead_key(bulk, &self.key)?;
-                let nonce = aead::Nonce::assume_unique_for_key(self.nonce()?);
+                let nonce = aead::Nonce::assume_unique_for_key(self.nonce());
                 let mut data = plaintext.to_vec();
                 key.seal_in_place_append_tag(nonce, aead::Aad::from(aad), &mut data)
                     .map_err(|_| "AEAD sealing failed".to_string())?;
@@ -516,7 +520,7 @@ impl Protection {
             bulk => {
                 let key = aead_key(bulk, &self.key)?;
                 let (nonce, ct) = if matches!(bulk, Bulk::Chacha20Poly1305) {
-                    (self.nonce()?, payload)
+                    (self.nonce(), payload)
                 } else {
                     let (explicit, ct) = payload
                         .split_at_checked(8)
@@ -546,6 +550,44 @@ impl Protection {
         self.seq = self.seq.wrapping_add(1);
         Ok(out)
     }
+}
+
+/// A PKCS#1 v1.5 encryption block (RFC 8017 section 7.2.1) of `k` bytes around a fresh
+/// 48-byte premaster secret that starts with `version`, the version the ClientHello offered
+/// (RFC 5246 section 7.4.7.1): 0x00 0x02, at least 8 nonzero random bytes, 0x00, the secret.
+/// The block and the secret; an error for a key under 59 bytes.
+pub fn premaster_block(k: usize, version: u16) -> Result<(Vec<u8>, Vec<u8>), String> {
+    let pad_len = k
+        .checked_sub(3 + 48)
+        .filter(|l| *l >= 8)
+        .ok_or("the RSA key is too small")?;
+    let mut random = vec![0u8; pad_len + 48];
+    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut random)
+        .map_err(|_| "the system's random generator failed")?;
+    let (pad, premaster) = random.split_at_mut(pad_len);
+    for b in pad.iter_mut().filter(|b| **b == 0) {
+        *b = 0x55;
+    }
+    for (slot, b) in premaster.iter_mut().zip(version.to_be_bytes()) {
+        *slot = b;
+    }
+    let mut block = Vec::with_capacity(k);
+    block.extend_from_slice(&[0x00, 0x02]);
+    block.extend_from_slice(pad);
+    block.push(0x00);
+    block.extend_from_slice(premaster);
+    Ok((block, premaster.to_vec()))
+}
+
+/// An RSA ClientKeyExchange body: the EncryptedPreMasterSecret with its 2-byte length in TLS
+/// (RFC 5246 section 7.4.7.1), bare in SSL 3.0 (RFC 6101 section 5.6.7.1).
+pub fn rsa_key_exchange(version: u16, encrypted: &[u8]) -> Vec<u8> {
+    let mut body = Vec::with_capacity(encrypted.len() + 2);
+    if version != crate::model::scan::SSLV3 {
+        body.extend_from_slice(&u16::try_from(encrypted.len()).unwrap_or(0).to_be_bytes());
+    }
+    body.extend_from_slice(encrypted);
+    body
 }
 
 /// `block` encrypted with the RSA key (modulus, exponent) as a big-endian integer of the
@@ -586,6 +628,7 @@ pub fn rsa_key(der: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
 #[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 mod tests {
     use super::*;
+    use crate::model::scan::TLS10;
 
     fn hex(s: &str) -> Vec<u8> {
         (0..s.len())

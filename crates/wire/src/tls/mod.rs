@@ -34,7 +34,7 @@ pub use handshake::{
 };
 pub use handshake::{ServerDhParams, parse_server_dh_params};
 pub use names::{
-    alert_description_name, alert_level_name, cipher_suite_display, cipher_suite_name,
+    alert_description_name, alert_label, alert_level_name, cipher_suite_display, cipher_suite_name,
     content_type_name, extension_name, group_name, handshake_type_name, is_grease,
     signature_scheme_name, version_name,
 };

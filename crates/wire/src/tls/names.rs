@@ -63,6 +63,15 @@ pub fn alert_description_name(code: u8) -> Option<&'static str> {
     })
 }
 
+/// An alert description for people: its IANA name (or `unknown`) and its number, e.g.
+/// `handshake_failure (40)`.
+pub fn alert_label(code: u8) -> String {
+    format!(
+        "{} ({code})",
+        alert_description_name(code).unwrap_or("unknown")
+    )
+}
+
 /// The alert level (RFC 5246 section 7.2): `warning` (1) or `fatal` (2).
 pub fn alert_level_name(level: u8) -> Option<&'static str> {
     match level {
