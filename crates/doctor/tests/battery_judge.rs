@@ -360,3 +360,136 @@ fn logjam_names_a_widely_shared_prime() {
     assert_eq!(c.status, CheckStatus::Ok);
     assert!(c.evidence.contains("server's own"), "{}", c.evidence);
 }
+
+/// A certificate (its key is what DROWN across endpoints compares).
+fn cert_der() -> Vec<u8> {
+    let key = rcgen::KeyPair::generate().expect("a key");
+    rcgen::CertificateParams::new(vec!["mx.example.test".to_string()])
+        .expect("params")
+        .self_signed(&key)
+        .expect("a certificate")
+        .der()
+        .to_vec()
+}
+
+/// `o` at `address`, its TLS leaf `der`.
+fn at(mut o: EndpointObservation, address: &str, der: &[u8]) -> EndpointObservation {
+    o.address = address.parse().expect("an address");
+    if let Some(t) = o.tls.as_mut() {
+        t.chain = vec![doctor::model::cert::CertBytes(der.to_vec())];
+    }
+    o
+}
+
+/// A host check of these endpoints, judged as a live check or `--from-json` is.
+fn judged(endpoints: Vec<EndpointObservation>) -> doctor::model::report::CheckReport {
+    let base = serde_json::from_value(json!({
+        "schema_version": 1,
+        "tool": {"name": "smtp-tls-doctor", "version": "0.0.0"},
+        "checked_at": "2026-01-01T00:00:00Z",
+        "target": {"input": "mx.example.test", "host": "mx.example.test", "port": 25, "mx": null},
+        "verdict": {"status": "ok", "code": null, "text": ""},
+        "error": null,
+        "trust_store": "none",
+        "names_checked": ["mx.example.test"],
+        "connections": 0,
+        "endpoints": []
+    }))
+    .expect("base report parses");
+    let trust = doctor::model::trust::TrustStore::load_with(
+        doctor::model::options::TrustBase::None,
+        &[],
+        &[],
+        None,
+    )
+    .expect("a trust store");
+    doctor::judge::endpoint::judge(base, endpoints, &trust, 30, &[])
+}
+
+/// DROWN's main case: a server that refuses SSLv2 shares its RSA key with another that speaks
+/// it. Both are endpoints of one check here (two addresses of a host; a domain's MX hosts
+/// alike).
+#[test]
+fn drown_reaches_an_endpoint_through_another_that_shares_its_key() {
+    let der = cert_der();
+    // The SSLv2 speaker: the legacy server, its SSLv2 certificate the shared one.
+    let mut speaker = at(legacy_server(), "192.0.2.1:25", &der);
+    if let Some(sc) = speaker.scan.as_mut() {
+        sc.sslv2_certificate = Some(doctor::model::cert::CertBytes(der.clone()));
+    }
+    // A modern server that also accepts RSA key exchange (AES128-SHA256 in TLS 1.2).
+    let mut rsa = at(modern_server(), "192.0.2.2:25", &der);
+    if let Some(v) = rsa
+        .scan
+        .as_mut()
+        .and_then(|sc| sc.versions.get_mut("TLSv1.2"))
+    {
+        v.suites.push(
+            serde_json::from_value(suite(
+                "0x003C",
+                "TLS_RSA_WITH_AES_128_CBC_SHA256",
+                "rsa",
+                "AES-128-CBC",
+            ))
+            .expect("a suite"),
+        );
+    }
+    // The modern server as it is (ECDHE only), with the same key.
+    let ecdhe = at(modern_server(), "192.0.2.3:25", &der);
+    // Another modern server with RSA key exchange but its own key.
+    let own = at(rsa.clone(), "192.0.2.4:25", &cert_der());
+
+    let r = judged(vec![speaker, rsa, ecdhe, own]);
+    let drown = |i: usize| r.endpoints[i].checks["drown"].clone();
+    let codes = |i: usize| -> Vec<String> {
+        r.endpoints[i]
+            .findings
+            .iter()
+            .map(|f| f.code.clone())
+            .collect()
+    };
+
+    assert_eq!(drown(0).status, CheckStatus::Vulnerable);
+    assert!(
+        drown(0)
+            .evidence
+            .contains("same RSA key as its TLS certificate")
+    );
+    assert!(!codes(0).contains(&"drown-shared-key".to_string()));
+
+    assert_eq!(drown(1).status, CheckStatus::Vulnerable, "{:?}", drown(1));
+    assert!(
+        drown(1).evidence.contains("mx.example.test (192.0.2.1:25)"),
+        "{:?}",
+        drown(1)
+    );
+    assert!(
+        codes(1).contains(&"drown-shared-key".to_string()),
+        "{:?}",
+        codes(1)
+    );
+    let f = r.endpoints[1]
+        .findings
+        .iter()
+        .find(|f| f.code == "drown-shared-key")
+        .expect("the finding");
+    assert_eq!(
+        f.evidence["sslv2_endpoint"],
+        "mx.example.test (192.0.2.1:25)"
+    );
+    assert_eq!(f.severity, doctor::model::finding::Severity::Error);
+
+    // ECDHE only: the key is shared, but no session of this server can be decrypted.
+    assert_eq!(drown(2).status, CheckStatus::Ok, "{:?}", drown(2));
+    assert!(drown(2).evidence.contains("never uses RSA key exchange"));
+    assert!(!codes(2).contains(&"drown-shared-key".to_string()));
+
+    // Its own key: untouched.
+    assert_eq!(drown(3).status, CheckStatus::Ok);
+    assert!(drown(3).evidence.contains("cannot see"), "{:?}", drown(3));
+    assert!(!codes(3).contains(&"drown-shared-key".to_string()));
+
+    // Judged alone, the same endpoint knows nothing of the other.
+    let alone = judged(vec![at(modern_server(), "192.0.2.2:25", &der)]);
+    assert_eq!(alone.endpoints[0].checks["drown"].status, CheckStatus::Ok);
+}

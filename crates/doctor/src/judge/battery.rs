@@ -398,12 +398,7 @@ fn compression(v: &View) -> Judged {
 
 fn client_renegotiation(v: &View) -> Judged {
     if let Some(p) = v.probe(|p| &p.client_renegotiation) {
-        let status = match p.answer {
-            ProbeAnswer::Accepted => CheckStatus::Vulnerable,
-            ProbeAnswer::Refused => CheckStatus::Ok,
-            ProbeAnswer::Unknown => CheckStatus::Unknown,
-        };
-        return st(status, format!("{}: {}", p.version, p.detail));
+        return weakness_from(p);
     }
     if v.nothing_known() {
         return not_measured();
@@ -641,26 +636,7 @@ fn drown(v: &View, obs: &EndpointObservation) -> Judged {
              another port, speaks SSLv2 with it, which this check cannot see)",
         );
     }
-    let same =
-        v.sc.sslv2_certificate
-            .as_ref()
-            .and_then(|c| spki(&c.0))
-            .map(|key| {
-                let mut leaves: Vec<&[u8]> = Vec::new();
-                if let Some(t) = &obs.tls
-                    && let Some(l) = t.chain.first()
-                {
-                    leaves.push(&l.0);
-                }
-                leaves.extend(
-                    v.sc.scanned_chains
-                        .iter()
-                        .filter_map(|c| c.chain.first().map(|l| l.0.as_slice())),
-                );
-                leaves
-                    .into_iter()
-                    .any(|l| spki(l).as_deref() == Some(key.as_slice()))
-            });
+    let same = sslv2_key(obs).map(|key| tls_leaf_keys(obs).contains(&key));
     let tail = match same {
         Some(true) => {
             "with the same RSA key as its TLS certificate: recorded TLS sessions can be \
@@ -675,6 +651,103 @@ fn drown(v: &View, obs: &EndpointObservation) -> Judged {
         CheckStatus::Vulnerable,
         format!("the server speaks SSLv2 {tail} (finding protocol-sslv2)"),
     )
+}
+
+/// The key of the certificate the server sent in SSLv2, if it speaks SSLv2.
+fn sslv2_key(obs: &EndpointObservation) -> Option<Vec<u8>> {
+    let sc = obs.scan.as_ref()?;
+    sc.versions
+        .get("SSLv2")
+        .filter(|r| r.status == VersionStatus::Offered)?;
+    spki(&sc.sslv2_certificate.as_ref()?.0)
+}
+
+/// The keys of the leaf certificates the server sent in TLS (the modern handshake's and every
+/// chain the scan met).
+fn tls_leaf_keys(obs: &EndpointObservation) -> Vec<Vec<u8>> {
+    let modern = obs.tls.iter().filter_map(|t| t.chain.first());
+    let scanned = obs
+        .scan
+        .iter()
+        .flat_map(|sc| sc.scanned_chains.iter().filter_map(|c| c.chain.first()));
+    let mut keys: Vec<Vec<u8>> = Vec::new();
+    for k in modern.chain(scanned).filter_map(|l| spki(&l.0)) {
+        if !keys.contains(&k) {
+            keys.push(k);
+        }
+    }
+    keys
+}
+
+/// The RSA key-exchange suites the scan saw accepted, in any version.
+fn accepts_rsa_key_exchange(obs: &EndpointObservation) -> bool {
+    obs.scan.as_ref().is_some_and(|sc| {
+        sc.versions
+            .iter()
+            .filter(|(k, r)| *k != "SSLv2" && r.status == VersionStatus::Offered)
+            .any(|(_, r)| r.suites.iter().any(|s| s.kx == "rsa"))
+    })
+}
+
+/// DROWN across the endpoints of one check (a domain's MX hosts, a host's addresses): an
+/// endpoint that refuses SSLv2 is still exposed when another endpoint speaks SSLv2 with the
+/// same RSA key, which is the DROWN paper's main case (CVE-2016-0800: the SSLv2 server is an
+/// oracle for RSA key-exchange sessions with every server holding the key). Such an
+/// endpoint's `drown` becomes vulnerable, naming the other, and gets `drown-shared-key`; one
+/// that never uses RSA key exchange stays ok, with the shared key said.
+pub fn drown_across(endpoints: &mut [crate::model::report::EndpointReport]) {
+    let speakers: Vec<(String, Vec<u8>)> = endpoints
+        .iter()
+        .filter_map(|e| {
+            let o = &e.observation;
+            sslv2_key(o).map(|k| (format!("{} ({})", o.name, o.address), k))
+        })
+        .collect();
+    if speakers.is_empty() {
+        return;
+    }
+    for e in endpoints.iter_mut() {
+        let o = &e.observation;
+        if e.checks
+            .get("drown")
+            .is_none_or(|r| r.status != CheckStatus::Ok)
+        {
+            continue;
+        }
+        let here = format!("{} ({})", o.name, o.address);
+        let keys = tls_leaf_keys(o);
+        let Some((other, _)) = speakers
+            .iter()
+            .find(|(who, k)| *who != here && keys.contains(k))
+        else {
+            continue;
+        };
+        let rsa = accepts_rsa_key_exchange(o);
+        let evidence = if rsa {
+            format!(
+                "the server refuses SSLv2, but {other} speaks SSLv2 with the same RSA key:                  recorded TLS sessions with this server that used RSA key exchange can be                  decrypted through it"
+            )
+        } else {
+            format!(
+                "the server refuses SSLv2; {other} speaks SSLv2 with the same RSA key, but this                  server never uses RSA key exchange, so its sessions cannot be decrypted that way"
+            )
+        };
+        let status = if rsa {
+            CheckStatus::Vulnerable
+        } else {
+            CheckStatus::Ok
+        };
+        if rsa {
+            e.findings.push(finding(
+                "drown-shared-key",
+                format!("drown: {evidence}"),
+                json!({"check": "drown", "status": "vulnerable", "sslv2_endpoint": other}),
+            ));
+            crate::judge::diagnose::rank(&mut e.findings);
+        }
+        e.checks
+            .insert("drown".into(), CheckResult { status, evidence });
+    }
 }
 
 /// The SubjectPublicKeyInfo of a DER certificate.

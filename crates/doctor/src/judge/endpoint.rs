@@ -88,6 +88,7 @@ pub fn judge_domain_report(
         r.endpoints
             .push(judge_endpoint(o, trust, now, &names, warn_days, profiles));
     }
+    crate::judge::battery::drown_across(&mut r.endpoints);
     let d = crate::judge::domain::judge_domain(obs, &r.endpoints, trust, now, warn_days);
     let domain = d.observation.domain.clone();
     let fatal = domain_failure(&d);
@@ -229,6 +230,7 @@ pub fn judge(
             profiles,
         ));
     }
+    crate::judge::battery::drown_across(&mut r.endpoints);
     // A bare name without MX records: a note on the endpoint checked (none when none was).
     if let (Some(note), Some(ep)) = (
         r.target

@@ -946,6 +946,45 @@ pub static REGISTRY: &[FindingDef] = &[
             },
         ],
     },
+    // DROWN (Aviram et al., "DROWN: Breaking TLS using SSLv2", USENIX Security 2016;
+    // CVE-2016-0800): the SSLv2 server is a Bleichenbacher oracle for RSA key-exchange
+    // ciphertexts made with the same key on any other server; the paper found most exposed
+    // HTTPS servers were exposed through another host or port sharing the key.
+    FindingDef {
+        code: "drown-shared-key",
+        severity: Severity::Error,
+        title: "Another server of this check speaks SSLv2 with this server's RSA key (DROWN)",
+        why: "This server refuses SSLv2, but another endpoint of the same check (another MX \
+              host or address) speaks SSLv2 with the very same RSA key. Through DROWN \
+              (CVE-2016-0800), that SSLv2 service lets an attacker decrypt recorded TLS \
+              sessions with this server that used RSA key exchange: the key is the weakness, \
+              not the protocol this server speaks.",
+        breaks: "Nothing fails. The exposure is every recorded session with this server that \
+                 used an RSA key-exchange suite (TLS_RSA_WITH_..., AES128-SHA and the like).",
+        fixes: &[
+            Fix {
+                software: "Any server",
+                text: "Switch SSLv2 off on the server named in the evidence (see its \
+                       protocol-sslv2 finding), or give this server a new key and certificate \
+                       of its own. Leaving RSA key exchange out here (see the Postfix and Exim \
+                       fixes) protects new sessions too.",
+            },
+            Fix {
+                software: "Postfix",
+                text: "Leave RSA key exchange out, so no session can be decrypted through the \
+                       shared key:\n\
+                       smtpd_tls_exclude_ciphers = kRSA\n\
+                       then `postfix reload`; and switch SSLv2 off where the key is shared.",
+            },
+            Fix {
+                software: "Exim",
+                text: "Leave RSA key exchange out:\n\
+                       tls_require_ciphers = DEFAULT:!kRSA\n\
+                       (OpenSSL) or NORMAL:-RSA (GnuTLS); and switch SSLv2 off where the key is \
+                       shared.",
+            },
+        ],
+    },
     // RFC 5746 (renegotiation_info) and CVE-2009-3555 (Ray and Dispensa, renegotiation
     // prefix injection); OpenSSL 0.9.8m and later support RFC 5746; RFC 7457 section 2.4.
     FindingDef {
