@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Need, check_scenario, require};
+use common::{check_scenario, promtool_accepts};
 
 /// The sample lines of `text` named `name`, as (labels, value).
 fn series<'a>(text: &'a str, name: &str) -> Vec<(&'a str, &'a str)> {
@@ -67,48 +67,7 @@ fn expired_certificate_metrics_are_written_and_promtool_accepts_them() {
         "{text}"
     );
 
-    if !require(&[Need::Promtool]) {
-        return;
-    }
-    let out = std::process::Command::new("promtool")
-        .args(["check", "metrics"])
-        .stdin(std::fs::File::open(&path).expect("the metrics file"))
-        .output()
-        .expect("promtool runs");
-    assert!(
-        out.status.success(),
-        "promtool check metrics: {}{}\n{text}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// `promtool check metrics` accepts `text` (skipped when promtool is missing).
-fn promtool_accepts(text: &str) {
-    if !require(&[Need::Promtool]) {
-        return;
-    }
-    use std::io::Write as _;
-    let mut child = std::process::Command::new("promtool")
-        .args(["check", "metrics"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("promtool runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(text.as_bytes())
-        .expect("write to promtool");
-    let out = child.wait_with_output().expect("promtool ends");
-    assert!(
-        out.status.success(),
-        "promtool check metrics: {}{}\n{text}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    promtool_accepts("the metrics file", &text);
 }
 
 #[test]
@@ -155,7 +114,7 @@ fn the_battery_checks_and_the_software_are_metrics() {
         sw["confidence"].as_str().expect("a confidence"),
     );
     assert!(text.lines().any(|l| l == line), "{line} missing in\n{text}");
-    promtool_accepts(&text);
+    promtool_accepts("the report's metrics", &text);
 
     // The injection check of a STARTTLS server that runs pipelined commands.
     let path = dir.path().join("injection.prom");
@@ -171,7 +130,7 @@ fn the_battery_checks_and_the_software_are_metrics() {
                 && *v == "1"),
         "{text}"
     );
-    promtool_accepts(&text);
+    promtool_accepts("the report's metrics", &text);
 }
 
 #[test]

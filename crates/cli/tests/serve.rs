@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{Need, lab, require};
+use common::{lab, promtool_accepts};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
@@ -242,32 +242,6 @@ fn fake_module(name: &str, extra: &str) -> String {
     )
 }
 
-fn promtool_accepts(text: &str) {
-    if !require(&[Need::Promtool]) {
-        return;
-    }
-    let mut child = Command::new("promtool")
-        .args(["check", "metrics"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("promtool runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(text.as_bytes())
-        .expect("write");
-    let out = child.wait_with_output().expect("promtool");
-    assert!(
-        out.status.success(),
-        "promtool check metrics: {}{}\n{text}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// The value of the series `name{labels}` (labels exactly as written, or none).
 fn sample(text: &str, series: &str) -> Option<f64> {
     text.lines()
@@ -423,7 +397,7 @@ fn a_lab_scenario_as_page_json_probe_and_metrics() {
         "{}",
         probe.body
     );
-    promtool_accepts(&probe.body);
+    promtool_accepts("/probe", &probe.body);
 
     let m = s.get("/metrics");
     assert_eq!(m.status, 200);
@@ -437,7 +411,7 @@ fn a_lab_scenario_as_page_json_probe_and_metrics() {
         m.body
     );
     assert!(sample(&m.body, "smtp_tls_doctor_cache_hits_total").is_some_and(|n| n >= 1.0));
-    promtool_accepts(&m.body);
+    promtool_accepts("/metrics", &m.body);
 }
 
 #[test]
@@ -451,7 +425,7 @@ fn a_result_is_served_again_within_min_interval_without_connecting() {
     let path = format!("/probe?target=fake.test:{}", fake.port());
     let first = s.get(&path);
     assert_eq!(first.status, 200, "{}", first.body);
-    promtool_accepts(&first.body);
+    promtool_accepts("/probe", &first.body);
     let after_first = fake.count();
     assert!(after_first >= 1, "the first probe connects");
     for _ in 0..3 {
@@ -470,7 +444,7 @@ fn a_result_is_served_again_within_min_interval_without_connecting() {
         Some(3.0),
         "{m}"
     );
-    promtool_accepts(&m);
+    promtool_accepts("/metrics", &m);
     // min_interval = 0: every request checks anew.
     let fresh = format!("{path}&module=fresh");
     s.get(&fresh);
@@ -562,7 +536,7 @@ fn private_addresses_are_refused_unless_allowed() {
         "{}",
         probe.body
     );
-    promtool_accepts(&probe.body);
+    promtool_accepts("/probe", &probe.body);
     assert_eq!(fake.count(), 0, "nothing connected");
 }
 

@@ -216,3 +216,31 @@ pub fn remove_at_exit(dir: PathBuf) {
     });
     DIRS.lock().unwrap_or_else(|e| e.into_inner()).push(dir);
 }
+
+/// `promtool check metrics` accepts `text`, the exposition of `what` (skipped, loudly, when
+/// promtool is missing; a failure under CI).
+pub fn promtool_accepts(what: &str, text: &str) {
+    if !require(&[Need::Promtool]) {
+        return;
+    }
+    let mut child = std::process::Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("promtool runs");
+    child
+        .stdin
+        .take()
+        .expect("promtool's stdin")
+        .write_all(text.as_bytes())
+        .expect("write to promtool");
+    let out = child.wait_with_output().expect("promtool ends");
+    assert!(
+        out.status.success(),
+        "promtool check metrics on {what}: {}{}\n{text}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

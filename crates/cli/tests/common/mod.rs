@@ -7,7 +7,7 @@ pub mod host;
 pub mod web;
 
 #[allow(unused_imports)]
-pub use host::{Need, require, skip};
+pub use host::{Need, promtool_accepts, require, skip};
 
 use serde_json::Value;
 use std::collections::HashMap;
