@@ -632,8 +632,9 @@ fn drown(v: &View, obs: &EndpointObservation) -> Judged {
         }
         return st(
             CheckStatus::Ok,
-            "the server refuses SSLv2 (DROWN also reaches this key if another server, such as \
-             another port, speaks SSLv2 with it, which this check cannot see)",
+            "the server refuses SSLv2 (DROWN also reaches its key through any server that \
+             speaks SSLv2 with it: another endpoint of this check would be named here; another \
+             port or a web server this check cannot see)",
         );
     }
     let same = sslv2_key(obs).map(|key| tls_leaf_keys(obs).contains(&key));
