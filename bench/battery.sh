@@ -20,6 +20,14 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 OUT="$ROOT/bench/out/battery"
 DOCTOR="${DOCTOR:-${CARGO_TARGET_DIR:-$ROOT/target}/debug/smtp-tls-doctor}"
 BASE=42000
+# The peer tools: sslyze from PATH or the virtualenv bench/run.sh makes; testssl from PATH.
+SSLYZE="${SSLYZE:-$(command -v sslyze || echo "$ROOT/bench/out/venv/bin/sslyze")}"
+for tool in "$SSLYZE" testssl strace bc; do
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    echo "bench/battery.sh: $tool not found (bash bench/run.sh installs testssl.sh, strace and sslyze; or apt-get install testssl.sh strace bc, pip install sslyze, SSLYZE=path)" >&2
+    exit 1
+  fi
+done
 SCENARIOS=(battery-scripted sslv3-scripted tls10-tls12-cbc good)
 
 if [ -z "${BATTERY_IN_NETNS:-}" ] && [ -z "${BENCH_NO_NETNS:-}" ]; then
@@ -61,7 +69,7 @@ for s in "${SCENARIOS[@]}"; do
   cp "$OUT/$s.doctor.txt" "$OUT/$s.doctor.json"
   timed "$s.testssl" "$p" -- testssl -U --quiet --color 0 --warnings off --nodns none \
     --starttls smtp --jsonfile-pretty "$OUT/$s.testssl.json" "127.0.0.1:$p"
-  timed "$s.sslyze" "$p" -- sslyze --starttls smtp --heartbleed --openssl_ccs --robot --reneg \
+  timed "$s.sslyze" "$p" -- "$SSLYZE" --starttls smtp --heartbleed --openssl_ccs --robot --reneg \
     --compression --fallback --json_out "$OUT/$s.sslyze.json" "127.0.0.1:$p"
 done
 python3 "$ROOT/bench/battery_table.py" "$OUT" --doc "$ROOT/docs/benchmarks.md" >"$OUT/table.md"
