@@ -72,15 +72,18 @@ build_doctor() {
   if [ "${BENCH_BUILD:-head}" = worktree ]; then
     src="$ROOT"
     DOCTOR_REV="$(git -C "$ROOT" rev-parse --short HEAD) + work tree"
+    archive_commit=""
   else
     src="$OUT/src"
     rm -rf "$src"; mkdir -p "$src"
     git -C "$ROOT" archive HEAD | tar -x -C "$src"
     DOCTOR_REV="$(git -C "$ROOT" rev-parse --short HEAD)"
+    archive_commit="$DOCTOR_REV"
   fi
   export DOCTOR_REV
   log "building smtp-tls-doctor $DOCTOR_REV (release) in $CARGO_TARGET_DIR"
-  (cd "$src" && cargo build --release --locked -q -p smtp-tls-doctor)
+  # A git archive has no .git: name the commit for --version (empty: build.rs asks git).
+  (cd "$src" && SMTP_TLS_DOCTOR_COMMIT="$archive_commit" cargo build --release --locked -q -p smtp-tls-doctor)
 }
 
 # ---------------------------------------------------------------------------------------------

@@ -1,13 +1,21 @@
-//! The commit `--version` names: `git rev-parse --short HEAD`, with `-dirty` when tracked files
-//! had changes, or `unknown` when the source is not a git checkout (a crates tarball, a source
-//! archive) or git is missing. Every failure is tolerated: the build never depends on git.
+//! The commit `--version` names: `SMTP_TLS_DOCTOR_COMMIT` when set at build time (letters,
+//! digits and `-`, for a source archive), else `git rev-parse --short HEAD`, with `-dirty` when
+//! tracked files had changes, or `unknown` when the source is not a git checkout (a crates
+//! tarball, a source archive) or git is missing. Every failure is tolerated: the build never
+//! depends on git.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn main() {
     let manifest_dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default());
-    let commit = commit(&manifest_dir).unwrap_or_else(|| "unknown".to_string());
+    // A source archive has no git: whoever builds it may name the commit (bench/run.sh does).
+    let given = std::env::var("SMTP_TLS_DOCTOR_COMMIT").ok().filter(|c| {
+        !c.is_empty() && c.len() <= 64 && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    });
+    let commit = given
+        .or_else(|| commit(&manifest_dir))
+        .unwrap_or_else(|| "unknown".to_string());
     println!("cargo::rustc-env=SMTP_TLS_DOCTOR_COMMIT={commit}");
     println!("cargo::rerun-if-changed=build.rs");
     println!("cargo::rerun-if-env-changed=SMTP_TLS_DOCTOR_COMMIT");
